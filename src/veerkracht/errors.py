@@ -1,0 +1,32 @@
+"""Errors that point the user at the exact place of bad input."""
+from __future__ import annotations
+
+__all__ = ["VeerkrachtError", "InputError", "StoreError"]
+
+
+class VeerkrachtError(Exception):
+    """Base class of the errors the CLI shows to the user without a traceback."""
+
+
+class InputError(VeerkrachtError):
+    """Bad input: names the file, the row and the column where it went wrong.
+
+    ``row`` is the 1-based line number in the file as a user sees it in an editor
+    (the header is line 1), or the 1-based feature/record number for non-tabular input.
+    """
+
+    def __init__(self, file, message: str, row: int | None = None, column: str | None = None):
+        self.file = str(file)
+        self.row = row
+        self.column = column
+        self.message = message
+        where = [f"file {self.file}"]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+class StoreError(VeerkrachtError):
+    """The store cannot do what was asked (unknown version, indicator, …)."""

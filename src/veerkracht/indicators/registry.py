@@ -1,0 +1,117 @@
+"""The indicator registry: the open-data core set of METHOD.md with labels, unit and polarity.
+
+``kind`` decides how an indicator is aggregated and harmonised (see ``store.schema.KINDS``);
+``scale`` turns numerator/denominator into the published unit (100 for %, 1000 for per 1,000).
+``higher_is_worse`` is the polarity used for colours and for the typology; ``None`` = neutral.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["CORE_INDICATORS", "registry_frame", "label", "get"]
+
+
+def _ind(id, label_nl, label_en, unit, kind, scale, worse, num="", den="", source="",
+         desc_nl="", desc_en="", restricted=False):
+    return dict(id=id, label_nl=label_nl, label_en=label_en, unit=unit, kind=kind, scale=scale,
+                higher_is_worse=worse, numerator_nl=num, denominator_nl=den, source=source,
+                description_nl=desc_nl, description_en=desc_en, restricted=restricted)
+
+
+_LBM_NOTE_NL = "Afwijking van het landelijke referentieniveau; Leefbaarometer 3.0."
+_LBM_NOTE_EN = "Deviation from the national reference level; Leefbaarometer 3.0."
+
+CORE_INDICATORS: list[dict] = [
+    _ind("corp_share", "Woningen in bezit van corporaties", "Dwellings owned by housing associations",
+         "%", "rate", 100, None, "corporatiewoningen", "woningen", "CBS KWB p_wcorpw; OIS; eigen bezit",
+         "Aandeel van alle woningen dat eigendom is van een woningcorporatie.",
+         "Share of all dwellings owned by a housing association."),
+    _ind("low_income", "Huishoudens met laag inkomen", "Low-income households", "%", "rate", 100, True,
+         "huishoudens met laag inkomen", "particuliere huishoudens", "CBS KWB p_hh_li",
+         "Huishoudens in de laagste 40% (KWB) of 20% van de landelijke inkomensverdeling.",
+         "Households in the national lowest 40% (KWB) or 20% of incomes."),
+    _ind("social_minimum", "Huishoudens rond sociaal minimum", "Households at the social minimum", "%",
+         "rate", 100, True, "huishoudens tot 110% sociaal minimum", "particuliere huishoudens",
+         "CBS KWB p_hh_osm", "Huishoudens met een inkomen tot 110% van het sociaal minimum.",
+         "Households with an income up to 110% of the social minimum."),
+    _ind("bijstand", "Bijstandsontvangers", "Social assistance recipients", "per 1.000 inwoners", "rate",
+         1000, True, "personen met bijstand", "inwoners", "CBS KWB a_soz_wb; gemeentelijke registratie",
+         "Personen met een bijstandsuitkering per 1.000 inwoners.",
+         "Persons on social assistance per 1,000 residents."),
+    _ind("bijstand_15_64", "Bijstand (15–64 jaar)", "Social assistance (age 15–64)", "%", "rate", 100,
+         True, "personen met bijstand", "inwoners 15–64 jaar", "gemeentelijke registratie (OIS)",
+         "Percentage van de 15–64-jarigen met een bijstandsuitkering.",
+         "Share of residents aged 15–64 on social assistance."),
+    _ind("psych", "Zelfstandig wonend met psychische problematiek",
+         "Living independently with psychiatric problems", "%", "rate", 100, True, "personen", "inwoners",
+         "WoonZorgwijzer", restricted=True),
+    _ind("lvb", "Zelfstandig wonend met licht verstandelijke beperking",
+         "Living independently with light intellectual disability", "%", "rate", 100, True, "personen",
+         "inwoners", "WoonZorgwijzer", restricted=True),
+    _ind("dementia", "Zelfstandig wonend met dementie", "Living independently with dementia", "%", "rate",
+         100, True, "personen", "inwoners", "WoonZorgwijzer", restricted=True),
+    _ind("refugee_origin", "Geboren in Syrië, Eritrea, Ethiopië, Irak of Iran",
+         "Born in Syria, Eritrea, Ethiopia, Iraq or Iran", "%", "rate", 100, None, "personen", "inwoners",
+         "CBS microdata", restricted=True),
+    _ind("students", "Studenten", "Students", "%", "rate", 100, None, "studenten", "inwoners", "CBS / DUO"),
+    _ind("lbm", "Leefbaarometer: totaalscore", "Liveability (Leefbaarometer): total", "afwijking",
+         "score", 1, False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL, desc_en=_LBM_NOTE_EN),
+    _ind("lbm_won", "Leefbaarometer: woningvoorraad", "Liveability: housing stock", "afwijking", "score", 1,
+         False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL, desc_en=_LBM_NOTE_EN),
+    _ind("lbm_fys", "Leefbaarometer: fysieke omgeving", "Liveability: physical environment", "afwijking",
+         "score", 1, False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL, desc_en=_LBM_NOTE_EN),
+    _ind("lbm_vrz", "Leefbaarometer: voorzieningen", "Liveability: amenities", "afwijking", "score", 1,
+         False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL, desc_en=_LBM_NOTE_EN),
+    _ind("lbm_soc", "Leefbaarometer: sociale samenhang", "Liveability: social cohesion", "afwijking",
+         "score", 1, False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL, desc_en=_LBM_NOTE_EN),
+    _ind("lbm_onv", "Leefbaarometer: overlast en onveiligheid", "Liveability: nuisance and unsafety",
+         "afwijking", "score", 1, False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL,
+         desc_en=_LBM_NOTE_EN),
+    _ind("lbm_score", "Leefbaarometer: absolute score", "Liveability: absolute score", "score", "score", 1,
+         False, source="Leefbaarometer 3.0"),
+    _ind("lbm_class", "Leefbaarometer: klasse (1–9)", "Liveability class (1–9)", "klasse", "class", 1,
+         False, source="Leefbaarometer 3.0",
+         desc_nl="1 zeer onvoldoende … 9 uitstekend; 'mindere leefbaarheid' = zwak of slechter.",
+         desc_en="1 very poor … 9 excellent; 'weak liveability' = class zwak or worse."),
+    _ind("crime_rate", "Geregistreerde misdrijven", "Registered crimes", "per 1.000 inwoners", "rate",
+         1000, True, "misdrijven", "inwoners", "Politie via CBS (47022NED)"),
+    _ind("health_good", "Goed ervaren gezondheid", "Good self-rated health", "%", "rate", 100, False,
+         "personen", "volwassenen", "RIVM/GGD Gezondheidsmonitor (50150NED)"),
+    _ind("safety_index", "Veiligheidsindex", "Safety index", "index (stad = 100)", "score", 1, True,
+         source="Gemeente Amsterdam, OIS Veiligheidsindex",
+         desc_nl="Hoger is onveiliger; stad 2014 = 100.", desc_en="Higher is less safe; city 2014 = 100."),
+    _ind("nuisance", "Overlast (veiligheidsindex)", "Nuisance (safety index)", "index (stad = 100)", "score",
+         1, True, source="Gemeente Amsterdam, OIS Veiligheidsindex"),
+    _ind("fear_of_crime", "Angst voor criminaliteit", "Fear of crime", "index (stad = 100)", "score", 1,
+         True, source="Gemeente Amsterdam, OIS Veiligheidsindex"),
+    _ind("ses_woa", "SES-WOA-score", "Socio-economic status (SES-WOA)", "score", "score", 1, False,
+         source="CBS SES-WOA (85163NED)",
+         desc_nl="Sociaal-economische status op basis van welvaart, opleiding en arbeid.",
+         desc_en="Socio-economic status from wealth, education and employment."),
+    _ind("dwellings", "Woningen", "Dwellings", "aantal", "count", 1, None, source="CBS KWB a_woning; OIS"),
+    _ind("corp_dwellings", "Corporatiewoningen", "Housing-association dwellings", "aantal", "count", 1, None,
+         source="OIS; CBS KWB (afgeleid)"),
+    _ind("residents", "Inwoners", "Residents", "aantal", "count", 1, None, source="CBS KWB a_inw; OIS"),
+    _ind("households", "Huishoudens", "Households", "aantal", "count", 1, None, source="CBS KWB a_hh"),
+    _ind("owner_occupied", "Koopwoningen", "Owner-occupied dwellings", "%", "rate", 100, None,
+         "koopwoningen", "woningen", "CBS KWB p_koopw"),
+    _ind("woz", "Gemiddelde WOZ-waarde", "Mean property value (WOZ)", "x 1.000 euro", "score", 1, False,
+         source="CBS KWB g_wozbag"),
+]
+
+_BY_ID = {d["id"]: d for d in CORE_INDICATORS}
+
+
+def registry_frame() -> pd.DataFrame:
+    return pd.DataFrame(CORE_INDICATORS)
+
+
+def get(indicator_id: str) -> dict:
+    return _BY_ID[indicator_id]
+
+
+def label(indicator_id: str, lang: str = "nl") -> str:
+    d = _BY_ID.get(indicator_id)
+    if d is None:
+        return indicator_id
+    return d["label_en"] if lang == "en" else d["label_nl"]

@@ -1,0 +1,15 @@
+"""The store: areas, facts, crosswalks, indicator registry and provenance behind one interface."""
+from __future__ import annotations
+
+from .base import Batch, Provenance, Store
+from .duckdb_store import DuckDBStore
+
+__all__ = ["Store", "Batch", "Provenance", "DuckDBStore", "open_store"]
+
+
+def open_store(location: str = "veerkracht.duckdb", read_only: bool = False) -> Store:
+    """Open a store by location: a DuckDB file path (default) or a ``postgresql://`` URL."""
+    if str(location).startswith(("postgresql://", "postgres://")):
+        from .postgis_store import PostGISStore  # optional backend, imported only when asked
+        return PostGISStore(location)
+    return DuckDBStore(location, read_only=read_only)

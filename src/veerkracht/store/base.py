@@ -1,0 +1,170 @@
+"""The store interface every backend implements.
+
+Analyses, the CLI and the web app only talk to :class:`Store`; they never see SQL of a
+particular backend. A backend implements the small set of abstract methods; the ingest
+logic (one transaction, idempotent) lives here once.
+"""
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from ..errors import StoreError
+from .schema import normalise_crosswalk, normalise_facts
+
+__all__ = ["Store", "Batch", "Provenance"]
+
+
+@dataclass
+class Provenance:
+    """Where a batch came from: one file or one API answer."""
+
+    kind: str                 # reader name, e.g. "cbs-kwb"
+    location: str             # path or URL as given by the user
+    checksum: str             # sha256 of the bytes read
+    vintage: str = ""         # what the source says about its release (e.g. "KWB 2023 early release")
+    options: dict = field(default_factory=dict)   # reader options that change the result
+
+    @property
+    def options_json(self) -> str:
+        return json.dumps(self.options, sort_keys=True, default=str)
+
+
+@dataclass
+class Batch:
+    """What one reader produced from one input: areas, facts, crosswalk rows, and where from."""
+
+    provenance: Provenance
+    areas: gpd.GeoDataFrame | None = None
+    facts: pd.DataFrame | None = None
+    crosswalk: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {
+            "areas": 0 if self.areas is None else len(self.areas),
+            "facts": 0 if self.facts is None else len(self.facts),
+            "crosswalk": 0 if self.crosswalk is None else len(self.crosswalk),
+        }
+
+
+class Store(abc.ABC):
+    """Areas, facts, crosswalks, indicator registry and provenance behind one interface."""
+
+    # ------------------------------------------------------------------ backend primitives
+    @abc.abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager: ...
+
+    @abc.abstractmethod
+    def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None: ...
+
+    @abc.abstractmethod
+    def _upsert_facts(self, facts: pd.DataFrame, provenance_id: int | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def _upsert_crosswalk(self, cw: pd.DataFrame) -> None: ...
+
+    @abc.abstractmethod
+    def _upsert_indicators(self, reg: pd.DataFrame) -> None: ...
+
+    @abc.abstractmethod
+    def _insert_provenance(self, prov: Provenance, counts: dict) -> int: ...
+
+    @abc.abstractmethod
+    def _find_provenance(self, prov: Provenance) -> int | None: ...
+
+    @abc.abstractmethod
+    def areas(self, geo_version: str | None = None, level: str | None = None,
+              codes: list[str] | None = None, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def facts(self, indicator: str | list[str] | None = None, geo_version: str | None = None,
+              codes: list[str] | None = None, years: list[int] | None = None,
+              source: str | None = None) -> pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def crosswalk(self, from_version: str | None = None, to_version: str | None = None,
+                  basis: str | None = None) -> pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def indicators(self) -> pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def provenance(self) -> pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def geo_versions(self) -> pd.DataFrame: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    # ------------------------------------------------------------------ shared logic
+    def ingest(self, batch: Batch, force: bool = False) -> dict:
+        """Write one batch in one transaction. The same input twice changes nothing.
+
+        Returns a dict with counts and ``skipped=True`` when this exact input (same checksum,
+        reader and options) was loaded before.
+        """
+        counts = batch.summary()
+        with self.transaction():
+            if not force and self._find_provenance(batch.provenance) is not None:
+                return {**counts, "skipped": True}
+            pid = self._insert_provenance(batch.provenance, counts)
+            if batch.areas is not None and len(batch.areas):
+                self._upsert_areas(batch.areas)
+            _test_pause_hook()
+            if batch.facts is not None and len(batch.facts):
+                self._upsert_facts(normalise_facts(batch.facts), provenance_id=pid)
+            if batch.crosswalk is not None and len(batch.crosswalk):
+                self._upsert_crosswalk(normalise_crosswalk(batch.crosswalk))
+        return {**counts, "skipped": False}
+
+    def write_facts(self, facts: pd.DataFrame) -> None:
+        """Upsert derived facts (e.g. harmonised) in one transaction."""
+        with self.transaction():
+            self._upsert_facts(normalise_facts(facts))
+
+    def write_crosswalk(self, cw: pd.DataFrame) -> None:
+        with self.transaction():
+            self._upsert_crosswalk(normalise_crosswalk(cw))
+
+    def write_areas(self, areas: gpd.GeoDataFrame) -> None:
+        with self.transaction():
+            self._upsert_areas(areas)
+
+    def register_indicators(self, reg: pd.DataFrame) -> None:
+        with self.transaction():
+            self._upsert_indicators(reg)
+
+    def indicator(self, indicator_id: str) -> dict:
+        reg = self.indicators()
+        row = reg[reg["id"] == indicator_id]
+        if row.empty:
+            known = ", ".join(sorted(reg["id"]))
+            raise StoreError(f"unknown indicator {indicator_id!r}; the store knows: {known}")
+        return row.iloc[0].to_dict()
+
+    @staticmethod
+    def now() -> str:
+        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _test_pause_hook() -> None:
+    """Lets the crash-safety test SIGKILL the process in the middle of a transaction.
+
+    Only active when ``VEERKRACHT_TEST_PAUSE_IN_INGEST`` names a file: the process writes it
+    (half the batch is written by then) and sleeps, so the test can kill it at a known point.
+    """
+    marker = os.environ.get("VEERKRACHT_TEST_PAUSE_IN_INGEST")
+    if marker:
+        import time
+        with open(marker, "w") as fh:
+            fh.write(str(os.getpid()))
+        time.sleep(60)

@@ -1,0 +1,93 @@
+"""The store's data model, shared by every backend.
+
+Frames that cross the store interface have exactly these columns (in this order).
+``flags`` is a comma-separated list of short tokens (``cbs_marker:-99995``, ``approx``,
+``harmonised``, ``pct_over_100`` …); empty when nothing is to be said.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "AREA_COLUMNS", "FACT_COLUMNS", "CROSSWALK_COLUMNS", "INDICATOR_COLUMNS",
+    "LEVELS", "KINDS", "empty_facts", "normalise_facts", "normalise_crosswalk",
+    "merge_flags",
+]
+
+LEVELS = ("country", "gemeente", "wijk", "buurt", "pc4", "pc6", "grid")
+
+# What kind of quantity an indicator is decides how it is harmonised:
+#   rate  — value = numerator / denominator * scale; numerators and denominators are redistributed
+#   count — value is a count; redistributed by the crosswalk weight
+#   score — an intensive score (Leefbaarometer); target value is the basis-weighted mean (approximation)
+#   class — an ordinal class; not harmonised
+KINDS = ("rate", "count", "score", "class")
+
+AREA_COLUMNS = ["geo_version", "code", "level", "name", "gm_code", "wk_code"]
+
+FACT_COLUMNS = [
+    "geo_version", "code", "year", "indicator", "numerator", "denominator", "value",
+    "source", "flags", "origin_version",
+]
+FACT_KEY = ["geo_version", "code", "year", "indicator", "source", "origin_version"]
+
+CROSSWALK_COLUMNS = [
+    "from_version", "from_code", "to_version", "to_code", "weight", "amount", "basis",
+]
+CROSSWALK_KEY = ["from_version", "from_code", "to_version", "to_code", "basis"]
+
+INDICATOR_COLUMNS = [
+    "id", "label_nl", "label_en", "unit", "kind", "scale", "higher_is_worse",
+    "numerator_nl", "denominator_nl", "source", "description_nl", "description_en", "restricted",
+]
+
+_FACT_DTYPES = {
+    "geo_version": "string", "code": "string", "year": "int32", "indicator": "string",
+    "numerator": "float64", "denominator": "float64", "value": "float64",
+    "source": "string", "flags": "string", "origin_version": "string",
+}
+
+
+def empty_facts() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _FACT_DTYPES.items()})
+
+
+def normalise_facts(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with exactly the fact columns and dtypes; fill defaults.
+
+    ``origin_version`` defaults to ``geo_version`` (a native, not harmonised fact) and
+    ``flags`` to the empty string.
+    """
+    out = df.copy()
+    for c in ("numerator", "denominator", "value"):
+        if c not in out:
+            out[c] = np.nan
+    if "flags" not in out:
+        out["flags"] = ""
+    if "origin_version" not in out:
+        out["origin_version"] = out["geo_version"]
+    out["flags"] = out["flags"].fillna("")
+    out["origin_version"] = out["origin_version"].fillna(out["geo_version"])
+    missing = [c for c in FACT_COLUMNS if c not in out]
+    if missing:
+        raise ValueError(f"facts frame lacks columns {missing}")
+    out = out[FACT_COLUMNS].astype(_FACT_DTYPES)
+    return out.reset_index(drop=True)
+
+
+def normalise_crosswalk(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    if "amount" not in out:
+        out["amount"] = np.nan
+    out = out[CROSSWALK_COLUMNS].astype({
+        "from_version": "string", "from_code": "string", "to_version": "string",
+        "to_code": "string", "weight": "float64", "amount": "float64", "basis": "string",
+    })
+    return out.reset_index(drop=True)
+
+
+def merge_flags(*flag_series: pd.Series) -> pd.Series:
+    """Union of comma-separated flag lists, row by row, sorted and without duplicates."""
+    joined = pd.concat([s.fillna("").astype(str) for s in flag_series], axis=1).agg(",".join, axis=1)
+    return joined.map(lambda s: ",".join(sorted({t for t in s.split(",") if t})))
