@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
+from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, suppress
 
 __all__ = [
     "analysis", "ANALYSES", "get_analysis", "Result", "select_region", "panel", "suppress",
@@ -21,9 +22,6 @@ __all__ = [
 
 ANALYSES: dict[str, Callable] = {}
 
-# METHOD.md: an area value built on small numbers is flagged / suppressed.
-SUPPRESS_MIN_DENOMINATOR = 50
-SUPPRESS_MIN_NUMERATOR = 10
 
 
 def analysis(name: str, summary_nl: str, summary_en: str):
@@ -130,11 +128,3 @@ def panel(store, indicators: list[str], geo_version: str, codes=None, years=None
     for ind in indicators:
         out[ind + "_flags"] = flags[ind] if ind in flags.columns else ""
     return out.reset_index()
-
-
-def suppress(num: pd.Series, den: pd.Series, min_den: int = SUPPRESS_MIN_DENOMINATOR,
-             min_num: int = SUPPRESS_MIN_NUMERATOR) -> pd.Series:
-    """True where a value rests on too small numbers to show (privacy and reliability)."""
-    small_den = den.notna() & (den < min_den)
-    small_num = num.notna() & (num < min_num) & (num > 0)
-    return small_den | small_num

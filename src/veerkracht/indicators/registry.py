@@ -42,6 +42,12 @@ CORE_INDICATORS: list[dict] = [
          True, "personen met bijstand", "inwoners 15–64 jaar", "gemeentelijke registratie (OIS)",
          "Percentage van de 15–64-jarigen met een bijstandsuitkering.",
          "Share of residents aged 15–64 on social assistance."),
+    # OIS counts benefits (uitkeringen, per household), not persons, and has no denominator per
+    # buurtcombinatie in the same table: a count of its own, not the per-1,000 rate `bijstand`.
+    _ind("bijstand_benefits", "Bijstandsuitkeringen", "Social assistance benefits", "aantal", "count", 1,
+         True, source="Gemeente Amsterdam, OIS (DWI)",
+         desc_nl="Aantal lopende bijstandsuitkeringen (WWB/Participatiewet) op de peildatum.",
+         desc_en="Number of running social assistance benefits on the reference date."),
     _ind("psych", "Zelfstandig wonend met psychische problematiek",
          "Living independently with psychiatric problems", "%", "rate", 100, True, "personen", "inwoners",
          "WoonZorgwijzer", restricted=True),
@@ -73,6 +79,15 @@ CORE_INDICATORS: list[dict] = [
          False, source="Leefbaarometer 3.0",
          desc_nl="1 zeer onvoldoende … 9 uitstekend; 'mindere leefbaarheid' = zwak of slechter.",
          desc_en="1 very poor … 9 excellent; 'weak liveability' = class zwak or worse."),
+    # Leefbaarometer 2.0 dimensions that 3.0 replaced: not the same quantity as lbm_soc / lbm_onv.
+    _ind("lbm2_bew", "Leefbaarometer 2.0: bewoners", "Liveability 2.0: residents", "afwijking", "score", 1,
+         False, source="Leefbaarometer 2.0",
+         desc_nl="Dimensie 'bewoners' van model 2.0; niet vergelijkbaar met 'sociale samenhang' (3.0).",
+         desc_en="Model 2.0 dimension 'residents'; not comparable with 'social cohesion' (3.0)."),
+    _ind("lbm2_vei", "Leefbaarometer 2.0: veiligheid", "Liveability 2.0: safety", "afwijking", "score", 1,
+         False, source="Leefbaarometer 2.0",
+         desc_nl="Dimensie 'veiligheid' van model 2.0; niet vergelijkbaar met 'overlast en onveiligheid' (3.0).",
+         desc_en="Model 2.0 dimension 'safety'; not comparable with 'nuisance and unsafety' (3.0)."),
     _ind("crime_rate", "Geregistreerde misdrijven", "Registered crimes", "per 1.000 inwoners", "rate",
          1000, True, "misdrijven", "inwoners", "Politie via CBS (47022NED)"),
     _ind("health_good", "Goed ervaren gezondheid", "Good self-rated health", "%", "rate", 100, False,

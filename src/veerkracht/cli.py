@@ -1,0 +1,328 @@
+"""The ``veerkracht`` command line: ingest, look, harmonise, export, analyse, serve, report.
+
+Every command works on one store, chosen with the global ``--store`` option (a DuckDB file in the
+working directory by default, or a ``postgresql://`` URL).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import VeerkrachtError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="veerkracht — monitor the resilience of Dutch neighbourhoods "
+                       "(kwetsbare groepen, corporatiebezit en leefbaarheid).")
+console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_STORE = "veerkracht.duckdb"
+
+
+class _State:
+    store_path: str = DEFAULT_STORE
+    lang: str = "nl"
+
+
+state = _State()
+
+
+@app.callback()
+def _main(store: str = typer.Option(DEFAULT_STORE, "--store", envvar="VEERKRACHT_STORE",
+                                    help="Store: a DuckDB file (default ./veerkracht.duckdb) or a postgresql:// URL."),
+          lang: str = typer.Option("nl", "--lang", help="Language of labels and texts: nl or en.")):
+    state.store_path = store
+    if lang not in ("nl", "en"):
+        raise typer.BadParameter("--lang must be nl or en")
+    state.lang = lang
+
+
+def open_current(read_only: bool = False):
+    from .indicators import registry_frame
+    from .store import open_store
+
+    store = open_store(state.store_path, read_only=read_only)
+    if not read_only and store.indicators().empty:
+        store.register_indicators(registry_frame())
+    return store
+
+
+def progress():
+    """A rich progress bar for steps that take more than a second."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=False)
+
+
+def print_frame(df, title: str | None = None, max_rows: int = 60) -> None:
+    table = Table(title=title, show_lines=False)
+    for c in df.columns:
+        table.add_column(str(c), overflow="fold")
+    for _, row in df.head(max_rows).iterrows():
+        table.add_row(*["" if _isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row])
+    console.print(table)
+    if len(df) > max_rows:
+        console.print(f"… {len(df) - max_rows} more rows (use --format csv for all)")
+
+
+def _isna(v) -> bool:
+    try:
+        import pandas as pd
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _options(pairs: list[str]) -> dict:
+    out = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise typer.BadParameter(f"--option expects key=value, got {p!r}")
+        k, v = p.split("=", 1)
+        out[k.strip().replace("-", "_")] = v.strip()
+    return out
+
+
+# ---------------------------------------------------------------------------------------- ingest
+@app.command()
+def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, cbs-odata, geometry, "
+                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses."),
+           location: str = typer.Argument(..., help="File path or URL (cbs:<table> for the CBS API)."),
+           mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file (indicator-file)."),
+           geo_version: Optional[str] = typer.Option(None, "--geo-version", help="Geography version of the codes."),
+           year: Optional[int] = typer.Option(None, "--year", help="Year, when the file does not say."),
+           option: list[str] = typer.Option([], "--option", "-o", help="Reader option key=value (repeatable)."),
+           force: bool = typer.Option(False, "--force", help="Load again even if this exact input was loaded.")):
+    """Read a file or API answer into the store, in one transaction."""
+    from .sources import get_reader
+
+    opts = _options(option)
+    if mapping is not None:
+        opts["mapping"] = str(mapping)
+    if geo_version is not None:
+        opts["geo_version"] = geo_version
+    if year is not None:
+        opts["year"] = year
+    read = get_reader(kind)
+    with err_console.status(f"reading {location} ({kind})"):
+        batch = read(location, **opts)
+    for w in batch.warnings:
+        err_console.print(f"[yellow]warning:[/] {w}")
+    store = open_current()
+    with err_console.status("writing to the store (one transaction)"):
+        res = store.ingest(batch, force=force)
+    if res["skipped"]:
+        console.print(f"already loaded (same file, reader and options): {location} — nothing changed")
+    else:
+        console.print(f"loaded {location}: {res['areas']} areas, {res['facts']} facts, "
+                      f"{res['crosswalk']} crosswalk rows")
+    store.close()
+
+
+# ---------------------------------------------------------------------------------------- look
+@app.command()
+def areas(geo_version: Optional[str] = typer.Option(None, "--geo-version"),
+          level: Optional[str] = typer.Option(None, "--level"),
+          search: Optional[str] = typer.Option(None, "--search", help="Part of a name or code."),
+          fmt: str = typer.Option("table", "--format", help="table or csv")):
+    """List the areas in the store (or the geography versions when no filter is given)."""
+    store = open_current(read_only=True)
+    if geo_version is None and level is None and search is None:
+        print_frame(store.geo_versions(), title="Geography versions")
+        return
+    df = store.areas(geo_version=geo_version, level=level, geometry=False)
+    if search:
+        s = search.lower()
+        df = df[df["code"].str.lower().str.contains(s, regex=False) |
+                df["name"].fillna("").str.lower().str.contains(s, regex=False)]
+    _emit(df, fmt, title="Areas")
+
+
+@app.command()
+def indicators(fmt: str = typer.Option("table", "--format", help="table or csv")):
+    """List the indicator registry, with how many facts the store holds for each."""
+    store = open_current(read_only=True)
+    reg = store.indicators()
+    label = "label_en" if state.lang == "en" else "label_nl"
+    counts = store.facts().groupby("indicator").agg(facts=("value", "size"),
+                                                    years=("year", lambda y: _years(y)))
+    df = reg[["id", label, "unit", "kind", "higher_is_worse", "source"]].merge(
+        counts, left_on="id", right_index=True, how="left")
+    df["facts"] = df["facts"].fillna(0).astype(int)
+    _emit(df, fmt, title="Indicators")
+
+
+def _years(y) -> str:
+    ys = sorted(set(int(v) for v in y))
+    return ", ".join(map(str, ys)) if len(ys) <= 6 else f"{ys[0]}–{ys[-1]} ({len(ys)})"
+
+
+@app.command()
+def facts(indicator: str = typer.Option(..., "--indicator", "-i"),
+          area: list[str] = typer.Option(..., "--area", "-a", help="Area code(s)."),
+          geo_version: Optional[str] = typer.Option(None, "--geo-version"),
+          fmt: str = typer.Option("table", "--format", help="table, csv or json")):
+    """Show the facts of one indicator for one or more areas, all years and versions."""
+    store = open_current(read_only=True)
+    store.indicator(indicator)  # clear error for an unknown indicator
+    df = store.facts(indicator=indicator, codes=area, geo_version=geo_version)
+    if df.empty:
+        known = store.areas(codes=area, geometry=False)
+        if known.empty:
+            raise VeerkrachtError(f"no area {', '.join(area)} in the store")
+        raise VeerkrachtError(f"no facts for {indicator} in {', '.join(area)}")
+    _emit(df, fmt, title=f"{indicator} — {', '.join(area)}")
+
+
+@app.command()
+def provenance():
+    """Where every loaded batch came from (file, checksum, vintage, time)."""
+    print_frame(open_current(read_only=True).provenance(), title="Provenance")
+
+
+def _emit(df, fmt: str, title: str | None = None) -> None:
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(df.to_json(orient="records", indent=2, force_ascii=False) + "\n")
+    elif fmt == "table":
+        print_frame(df, title=title)
+    else:
+        raise typer.BadParameter(f"unknown format {fmt!r}")
+
+
+# ---------------------------------------------------------------------------------------- geo
+@app.command()
+def crosswalk(from_version: str = typer.Option(..., "--from"), to_version: str = typer.Option(..., "--to"),
+              basis: str = typer.Option("area", "--basis", help="area (overlay of stored geometry)"),
+              level: str = typer.Option("buurt", "--level")):
+    """Build a crosswalk between two geography versions by overlaying their stored geometry."""
+    from .geo.crosswalk import overlay_crosswalk
+
+    store = open_current()
+    src = store.areas(geo_version=from_version, level=level)
+    dst = store.areas(geo_version=to_version, level=level)
+    for v, g in ((from_version, src), (to_version, dst)):
+        if g.empty or g.geometry.isna().all():
+            raise VeerkrachtError(f"no {level} geometry for version {v!r} in the store")
+    with err_console.status(f"overlaying {len(src)} × {len(dst)} areas"):
+        cw = overlay_crosswalk(src, dst, from_version, to_version, basis=basis)
+    store.write_crosswalk(cw)
+    console.print(f"crosswalk {from_version} → {to_version} ({basis}): {len(cw)} rows")
+
+
+@app.command()
+def harmonise(to: str = typer.Option(..., "--to", help="Target geography version."),
+              basis: Optional[str] = typer.Option(None, "--basis", help="Weight basis: area, addresses or dwellings "
+                                                                         "(default: the best available)."),
+              indicator: list[str] = typer.Option([], "--indicator", "-i")):
+    """Put every fact that has a crosswalk path onto one geography version."""
+    from .geo.harmonise import harmonise_store
+
+    store = open_current()
+    with progress() as prog:
+        task = prog.add_task(f"harmonising onto {to}", total=None)
+        summary = harmonise_store(store, to, basis=basis, indicators=indicator or None,
+                                  progress=lambda done, total: prog.update(task, completed=done, total=total))
+    _print_summary(summary)
+
+
+def _print_summary(summary) -> None:
+    import pandas as pd
+    if isinstance(summary, pd.DataFrame):
+        print_frame(summary, title="Harmonisation")
+    else:
+        console.print_json(json.dumps(summary, default=str))
+
+
+@app.command()
+def lineage(to: str = typer.Option(..., "--to"), area: str = typer.Option(..., "--area"),
+            from_version: Optional[str] = typer.Option(None, "--from")):
+    """Which source areas contributed to a target area, with what weight."""
+    from .geo.crosswalk import lineage as _lineage
+
+    store = open_current(read_only=True)
+    cw = store.crosswalk(from_version=from_version, to_version=to)
+    if cw.empty:
+        raise VeerkrachtError(f"no crosswalk into {to!r} in the store")
+    print_frame(_lineage(cw, area), title=f"Lineage of {area} in {to}")
+
+
+# ---------------------------------------------------------------------------------------- export
+@app.command()
+def export(indicator: list[str] = typer.Option(..., "--indicator", "-i"),
+           to: str = typer.Option(..., "--to", help="Geography version of the output."),
+           fmt: str = typer.Option("csv", "--format", help="csv, parquet or gpkg"),
+           out: Path = typer.Option(..., "--out"),
+           level: Optional[str] = typer.Option(None, "--level")):
+    """Write facts (small numbers suppressed) with provenance to CSV, Parquet or GeoPackage."""
+    from .export import export_facts
+
+    store = open_current(read_only=True)
+    n = export_facts(store, indicator, to, fmt, out, level=level)
+    console.print(f"wrote {n} rows to {out}")
+
+
+# ---------------------------------------------------------------------------------------- demo
+@app.command()
+def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for the outputs."),
+         no_serve: bool = typer.Option(False, "--no-serve", help="Exit when done instead of serving the map."),
+         port: int = typer.Option(8000, "--port")):
+    """Build a store from the bundled demo data, run all analyses, write the outputs (and serve)."""
+    from .demo import run_demo
+
+    if state.store_path == DEFAULT_STORE:
+        state.store_path = str(out / "demo.duckdb")
+    run_demo(state.store_path, out, lang=state.lang, console=console, progress=progress)
+    if not no_serve:
+        _serve(state.store_path, "127.0.0.1", port)
+
+
+def _serve(store_path: str, host: str, port: int) -> None:
+    try:
+        from .web.app import serve as _web_serve
+    except ImportError:
+        console.print("the social map is not part of this build yet; outputs are written — exiting")
+        return
+    _web_serve(store_path, host=host, port=port)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")):
+    """Serve the social map (read-only API + map) on the store."""
+    _serve(state.store_path, host, port)
+
+
+def _register_analyse() -> None:
+    from .cli_analyse import register
+    register(app, open_current, state, console, _emit)
+
+
+def main() -> None:
+    _register_analyse()
+    try:
+        app(standalone_mode=False)
+    except VeerkrachtError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    except (typer.Exit, SystemExit) as exc:
+        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

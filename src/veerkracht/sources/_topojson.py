@@ -1,0 +1,131 @@
+"""A small, vectorised TopoJSON decoder for polygon layers (no ``topojson`` dependency).
+
+TopoJSON stores shared boundaries once as *arcs*. A quantised topology has a ``transform``
+(``scale``, ``translate``) and delta-encoded arcs: the first position is absolute in grid units and
+every next position is an offset from the previous one. A ring is a list of arc indices; index
+``~i`` (= ``-i - 1``) means arc ``i`` reversed. Consecutive arcs share their end/start point, so the
+first point of every arc but the first is dropped when a ring is stitched together.
+"""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+__all__ = ["decode_arcs", "decode_object"]
+
+
+def decode_arcs(topology: dict) -> tuple[np.ndarray, np.ndarray]:
+    """All arc positions as one ``(n, 2)`` float array plus the start offset of each arc.
+
+    Returns ``(coords, offsets)`` where arc ``i`` is ``coords[offsets[i]:offsets[i + 1]]``.
+    """
+    arcs = topology.get("arcs") or []
+    lengths = np.fromiter((len(a) for a in arcs), dtype=np.int64, count=len(arcs))
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    flat = np.array([p[:2] for a in arcs for p in a], dtype=np.float64).reshape(-1, 2)
+    transform = topology.get("transform")
+    if transform:
+        # delta decoding: cumulative sum within each arc = global cumsum minus the sum before the arc
+        csum = np.cumsum(flat, axis=0)
+        before = np.vstack([[0.0, 0.0], csum])[offsets[:-1]]
+        flat = csum - np.repeat(before, lengths, axis=0)
+        flat = flat * np.asarray(transform["scale"], dtype=np.float64) + np.asarray(
+            transform["translate"], dtype=np.float64)
+    return flat, offsets
+
+
+def _ring_index(refs: np.ndarray, first_in_ring: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Indices into the arc coordinates that stitch the arc references ``refs`` into rings."""
+    arc = np.where(refs >= 0, refs, ~refs)
+    reverse = refs < 0
+    length = offsets[arc + 1] - offsets[arc]
+    skip = (~first_in_ring).astype(np.int64)          # shared point with the previous arc
+    n = length - skip
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+    k = np.arange(n.sum()) - np.repeat(starts, n)      # position within the contributed piece
+    pos = k + np.repeat(skip, n)                        # position within the (oriented) arc
+    rev = np.repeat(reverse, n)
+    a_start = np.repeat(offsets[arc], n)
+    a_len = np.repeat(length, n)
+    return np.where(rev, a_start + a_len - 1 - pos, a_start + pos)
+
+
+def decode_object(topology: dict, name: str | None = None):
+    """Decode one polygon object of ``topology`` into shapely geometries and properties.
+
+    Parameters
+    ----------
+    topology : dict
+        The parsed TopoJSON document.
+    name : str, optional
+        The object to decode; default the first one.
+
+    Returns
+    -------
+    geometries : numpy.ndarray of shapely geometries (``None`` for a null geometry)
+    properties : list of dict (each geometry's ``properties``, with ``id`` when present)
+    types : list of str (the TopoJSON type of each geometry, ``None`` for null)
+
+    Raises
+    ------
+    ValueError
+        When the object is missing or a geometry is not a (Multi)Polygon; the message names the
+        1-based feature number.
+    """
+    objects = topology.get("objects") or {}
+    if not objects:
+        raise ValueError("the topology has no objects")
+    name = name or next(iter(objects))
+    if name not in objects:
+        raise ValueError(f"the topology has no object {name!r}; it has {', '.join(objects)}")
+    obj = objects[name]
+    geoms = obj.get("geometries", [obj]) if obj.get("type") == "GeometryCollection" else [obj]
+    coords, offsets = decode_arcs(topology)
+
+    # flatten: geometry -> polygons -> rings -> arc refs
+    refs, first, ring_len, poly_rings, geom_polys, types, props = [], [], [], [], [], [], []
+    for i, g in enumerate(geoms, start=1):
+        gtype = g.get("type")
+        p = dict(g.get("properties") or {})
+        if "id" in g:
+            p.setdefault("id", g["id"])
+        props.append(p)
+        types.append(gtype)
+        if gtype is None or not g.get("arcs"):
+            geom_polys.append(0)
+            continue
+        if gtype == "Polygon":
+            polys = [g["arcs"]]
+        elif gtype == "MultiPolygon":
+            polys = g["arcs"]
+        else:
+            raise ValueError(f"feature {i}: geometry type {gtype} is not a Polygon or MultiPolygon")
+        geom_polys.append(len(polys))
+        for poly in polys:
+            poly_rings.append(len(poly))
+            for ring in poly:
+                first.extend([True] + [False] * (len(ring) - 1))
+                refs.extend(ring)
+                ring_len.append(len(ring))
+    refs_a = np.asarray(refs, dtype=np.int64)
+    first_a = np.asarray(first, dtype=bool)
+    idx = _ring_index(refs_a, first_a, offsets) if len(refs_a) else np.zeros(0, dtype=np.int64)
+    # points per ring = sum of contributed points of its arc refs
+    arc = np.where(refs_a >= 0, refs_a, ~refs_a)
+    contributed = offsets[arc + 1] - offsets[arc] - (~first_a)
+    ring_ends = np.cumsum(ring_len)
+    ring_points = np.add.reduceat(contributed, ring_ends - np.asarray(ring_len)) if len(ring_len) else []
+    ring_off = np.concatenate([[0], np.cumsum(ring_points)]).astype(np.int64)
+    poly_off = np.concatenate([[0], np.cumsum(poly_rings)]).astype(np.int64)
+    geom_off = np.concatenate([[0], np.cumsum(geom_polys)]).astype(np.int64)
+    multi = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords[idx],
+                                      (ring_off, poly_off, geom_off))
+    out = np.empty(len(geoms), dtype=object)
+    for i, (gtype, m) in enumerate(zip(types, multi)):
+        if gtype is None or geom_polys[i] == 0:
+            out[i] = None
+        elif gtype == "Polygon":
+            out[i] = shapely.get_geometry(m, 0)
+        else:
+            out[i] = m
+    return out, props, types

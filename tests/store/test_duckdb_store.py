@@ -1,0 +1,111 @@
+"""The store: one transaction per ingest (survives SIGKILL), idempotent, upserts, round-trips."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from veerkracht.store import Batch, Provenance, open_store
+
+
+def _batch(n: int, tag: str = "a", value_offset: float = 0.0) -> Batch:
+    codes = [f"BU{i:08d}" for i in range(n)]
+    areas = gpd.GeoDataFrame({"geo_version": "v1", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[shapely.box(i, 0, i + 1, 1) for i in range(n)], crs=4326)
+    years = np.repeat([2018, 2019], n)
+    num = np.arange(2 * n, dtype=float) + value_offset
+    facts = pd.DataFrame({"geo_version": "v1", "code": codes * 2, "year": years, "indicator": "corp_share",
+                          "numerator": num, "denominator": 100.0 + num, "value": 100 * num / (100.0 + num),
+                          "source": "test"})
+    return Batch(Provenance("test", f"mem://{tag}", f"sha-{tag}"), areas=areas, facts=facts)
+
+
+def _snapshot(store) -> tuple:
+    f = store.facts()
+    return (len(store.areas(geometry=False)), len(f), round(float(f["numerator"].sum()), 6) if len(f) else 0.0,
+            len(store.provenance()))
+
+
+def test_ingest_twice_changes_nothing(tmp_path):
+    store = open_store(tmp_path / "s.duckdb")
+    b = _batch(50)
+    first = store.ingest(b)
+    snap = _snapshot(store)
+    second = store.ingest(b)
+    assert first["skipped"] is False and second["skipped"] is True
+    assert _snapshot(store) == snap == (50, 100, float(sum(range(100))), 1)
+    # forced reload of the same rows upserts: still no duplicates
+    store.ingest(b, force=True)
+    assert _snapshot(store)[:3] == snap[:3]
+
+
+def test_upsert_replaces_changed_values(mem_store):
+    mem_store.ingest(_batch(10, "a"))
+    mem_store.ingest(_batch(10, "b", value_offset=1000.0))
+    f = mem_store.facts()
+    assert len(f) == 20
+    assert f["numerator"].min() == 1000.0
+
+
+def test_geometry_round_trip_and_filters(mem_store):
+    mem_store.ingest(_batch(5))
+    a = mem_store.areas(geo_version="v1", codes=["BU00000003"])
+    assert len(a) == 1 and a.crs.to_epsg() == 4326
+    assert a.geometry.iloc[0].equals(shapely.box(3, 0, 4, 1))
+    f = mem_store.facts(indicator="corp_share", codes=["BU00000003"], years=[2019])
+    assert f["numerator"].tolist() == [8.0]
+
+
+def test_failed_ingest_rolls_back(mem_store):
+    mem_store.ingest(_batch(5))
+    before = _snapshot(mem_store)
+    bad = _batch(5, "bad")
+    bad.facts = bad.facts.drop(columns=["source"])  # a broken frame fails inside the transaction
+    with pytest.raises(ValueError):
+        mem_store.ingest(bad)
+    assert _snapshot(mem_store) == before
+
+
+_CHILD = r"""
+import sys
+sys.path.insert(0, {tests!r})
+from store.test_duckdb_store import _batch
+from veerkracht.store import open_store
+store = open_store({path!r})
+store.ingest(_batch(20000, "big"))
+"""
+
+
+def test_sigkill_mid_ingest_leaves_store_as_it_was(tmp_path):
+    path = str(tmp_path / "s.duckdb")
+    store = open_store(path)
+    store.ingest(_batch(100))
+    before = _snapshot(store)
+    store.close()
+
+    marker = tmp_path / "paused"
+    env = {**os.environ, "VEERKRACHT_TEST_PAUSE_IN_INGEST": str(marker)}
+    code = _CHILD.format(tests=os.path.dirname(os.path.dirname(__file__)), path=path)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env)
+    deadline = time.time() + 60
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert marker.exists(), "child never reached the middle of the transaction"
+    # the areas of the big batch are written by now (inside the open transaction)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+    store = open_store(path)
+    assert _snapshot(store) == before
+    assert len(store.areas(geometry=False)) == 100
+    store.close()
