@@ -122,6 +122,7 @@ CBS_MARKERS = {
     ".": "cbs_marker:.",             # not available / secret
     "-99995": "cbs_marker:-99995",   # PDOK: not available yet / suppressed
     "-99997": "cbs_marker:-99997",   # old shapefiles: secret
+    "-99991": "cbs_marker:-99991",   # PDOK: no longer published (at this level)
     "-99999999": "cbs_marker:-99999999",  # old shapefiles: not available
     "x": "cbs_marker:x",
     "?": "cbs_marker:?",
@@ -179,11 +180,13 @@ def check_counts(values: pd.Series, file, column: str, first_row: int = 2) -> No
         raise InputError(file, f"negative count {values.iloc[i]:g}", row=first_row + i, column=column)
 
 
-def check_duplicates(df: pd.DataFrame, keys: list[str], file, first_row: int = 2) -> None:
+def check_duplicates(df: pd.DataFrame, keys: list[str], file, first_row: int = 2,
+                     column: str | None = None) -> None:
+    """Raise on the first row whose ``keys`` repeat an earlier row; ``column`` names it in the error."""
     dup = df.duplicated(keys, keep="first")
     if dup.any():
         i = dup.to_numpy().argmax()
         first = df.duplicated(keys, keep=False).to_numpy().argmax()
         vals = ", ".join(f"{k}={df[k].iloc[i]}" for k in keys)
         raise InputError(file, f"duplicate {vals} (first seen on row {first_row + first})",
-                         row=first_row + i, column=keys[-1] if len(keys) == 1 else keys[0])
+                         row=first_row + i, column=column or (keys[-1] if len(keys) == 1 else keys[0]))

@@ -26,8 +26,8 @@ from .base import checksum, decode_text, read_bytes, reader
 __all__ = ["read_geometry", "load_geodataframe", "repair_polygons", "CODE_COLUMNS", "NAME_COLUMNS"]
 
 # searched in this order (case-insensitive): the finest level first
-CODE_COLUMNS = ["code", "statcode", "bu_code", "buurtcode", "cbs_buurtcode", "buurt_code", "wk_code",
-                "wijkcode", "cbs_wijkcode", "wijk_code", "gm_code", "gemeentecode", "gwb_code_10",
+CODE_COLUMNS = ["code", "statcode", "bu_code", "cbs_buurtcode", "buurtcode", "buurt_code", "wk_code",
+                "cbs_wijkcode", "wijkcode", "wijk_code", "gm_code", "gemeentecode", "gwb_code_10",
                 "gwb_code", "pc4", "pc6", "postcode"]
 NAME_COLUMNS = ["name", "statnaam", "bu_naam", "buurtnaam", "buurt", "wk_naam", "wijknaam", "gm_naam",
                 "gemeentenaam", "naam", "regio"]
@@ -128,7 +128,8 @@ def repair_polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @reader("geometry", help="Gebiedsgrenzen (GeoJSON, TopoJSON, GeoPackage, shapefile) van één geografie-versie")
 def read_geometry(location, geo_version: str | None = None, level: str | None = None,
                   code_column: str | None = None, name_column: str | None = None,
-                  layer: str | None = None, crs=None, on_duplicate: str = "error") -> Batch:
+                  layer: str | None = None, crs=None, on_duplicate: str = "error",
+                  on_empty: str = "error") -> Batch:
     """Area boundaries of one geography version, stored in EPSG:4326.
 
     Parameters
@@ -141,16 +142,27 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
     crs : the CRS when the file does not say; default guessed (metres → RD New, else WGS84).
     on_duplicate : ``'error'`` (default) or ``'dissolve'``: union the features of a duplicated code
         and warn.
+    on_empty : ``'error'`` (default) or ``'drop'``: leave out features with a null or empty
+        geometry (e.g. a water-only wijk) and warn.
     """
     path = Path(location)
     if not geo_version:
         raise InputError(path, "option geo_version is required (e.g. geo_version='cbs2019')")
-    if on_duplicate not in ("error", "dissolve"):
-        raise InputError(path, f"on_duplicate must be 'error' or 'dissolve', not {on_duplicate!r}")
+    for opt, val, allowed in (("on_duplicate", on_duplicate, ("error", "dissolve")),
+                              ("on_empty", on_empty, ("error", "drop"))):
+        if val not in allowed:
+            raise InputError(path, f"{opt} must be one of {allowed}, not {val!r}")
     gdf, digest = load_geodataframe(path, layer=layer, crs=crs)
     if gdf.empty:
         raise InputError(path, "holds no features", row=1)
     code_col = _find_column(gdf, code_column, CODE_COLUMNS, path, "code")
+    if code_column is None and code_col is not None and level is None:
+        # prefer the first candidate whose values carry a level prefix (CBS_Buurtcode over Buurtcode)
+        lower = {str(c).lower(): c for c in gdf.columns}
+        for cand in (lower[c] for c in CODE_COLUMNS if c in lower):
+            if infer_level(normalise_codes(gdf[cand].dropna())).notna().all():
+                code_col = cand
+                break
     if code_col is None:
         raise InputError(path, "no area code column found; pass code_column= (looked for "
                                f"{', '.join(CODE_COLUMNS)})", column="code")
@@ -159,14 +171,18 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
 
     geoms = gdf.geometry.values.to_numpy() if hasattr(gdf.geometry.values, "to_numpy") else np.asarray(gdf.geometry.values)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
+    if missing.any() and on_empty == "drop":
+        dropped = [f"{i + 1} ({gdf[code_col].iloc[i]})" for i in np.flatnonzero(missing)]
+        warnings.append(f"{len(dropped)} feature(s) without geometry left out: {', '.join(dropped)}")
+        gdf, geoms = gdf[~missing].reset_index(drop=True), geoms[~missing]
+    elif missing.any():
         i = int(np.argmax(missing))
         raise InputError(path, "feature has no geometry (null or empty)", row=i + 1, column="geometry")
     type_ok = np.isin(shapely.get_type_id(geoms), _POLYGONAL)
     if not type_ok.all():
         i = int(np.argmax(~type_ok))
-        raise InputError(path, f"geometry is a {shapely.get_type_id(geoms[i]).__class__.__name__ and geoms[i].geom_type}, "
-                               "expected Polygon or MultiPolygon", row=i + 1, column="geometry")
+        raise InputError(path, f"geometry is a {geoms[i].geom_type}, expected Polygon or MultiPolygon",
+                         row=i + 1, column="geometry")
 
     raw_codes = gdf[code_col]
     nullcode = raw_codes.isna() | (raw_codes.astype("string").str.strip() == "")
@@ -199,7 +215,8 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
         col = _find_column(gdf, None, cands, path, target)
         if col is not None and col != code_col:
             given = normalise_codes(gdf[col], "gemeente" if target == "gm_code" else "wijk")
-            out[target] = given.where(given.notna(), out[target])
+            ok = given.str.startswith(target[:2].upper()).fillna(False)  # not a bare 'AC' wijk letter
+            out[target] = given.where(ok, out[target])
     areas = gpd.GeoDataFrame(out, geometry=geoms, crs=gdf.crs)
 
     dup = areas["code"].duplicated(keep=False).to_numpy()
@@ -220,6 +237,7 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
         areas = areas.to_crs(4326)
     areas = areas.reset_index(drop=True)
     options = {"geo_version": geo_version, "level": level, "code_column": code_col,
-               "name_column": name_col, "layer": layer, "on_duplicate": on_duplicate}
+               "name_column": name_col, "layer": layer, "on_duplicate": on_duplicate,
+               "on_empty": on_empty}
     prov = Provenance("geometry", str(location), digest, vintage=geo_version, options=options)
     return Batch(prov, areas=areas, warnings=warnings)
