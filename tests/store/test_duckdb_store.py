@@ -109,3 +109,14 @@ def test_sigkill_mid_ingest_leaves_store_as_it_was(tmp_path):
     assert _snapshot(store) == before
     assert len(store.areas(geometry=False)) == 100
     store.close()
+
+
+def test_code_only_load_keeps_geometry(mem_store):
+    mem_store.ingest(_batch(3))
+    codes_only = gpd.GeoDataFrame({"geo_version": "v1", "code": ["BU00000001"], "level": "buurt",
+                                   "name": [None], "gm_code": [None], "wk_code": [None]},
+                                  geometry=[None], crs=4326)
+    mem_store.write_areas(codes_only)
+    a = mem_store.areas(geo_version="v1", codes=["BU00000001"])
+    assert a.geometry.iloc[0].equals(shapely.box(1, 0, 2, 1))
+    assert a["name"].iloc[0] == "BU00000001" and a["gm_code"].iloc[0] == "GM0001"

@@ -149,8 +149,9 @@ def parse_cbs_number(values: pd.Series, file, column: str, first_row: int = 2) -
     num = pd.to_numeric(txt, errors="coerce")
     bad = num.isna()
     if bad.any():
-        pos = s.index.get_loc(bad[bad].index[0])
-        raise InputError(file, f"expected a number or a CBS marker, found {s[bad].iloc[0]!r}",
+        label = bad[bad].index[0]   # `bad` covers only the non-marker, non-empty cells
+        pos = s.index.get_loc(label)
+        raise InputError(file, f"expected a number or a CBS marker, found {s.loc[label]!r}",
                          row=first_row + int(pos), column=column)
     out = pd.Series(np.nan, index=s.index, dtype="float64")
     out[todo] = num.astype("float64")

@@ -28,8 +28,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..store.base import Batch, Provenance
-from ..store.schema import merge_flags
-from ._tabular import area_frame, check_duplicates_at, parse_numbers, parse_years
+from ._codes import normalise_codes
+from ._tabular import area_frame, check_duplicates_at, join_flags, parse_numbers, parse_years
 from .base import checksum, read_bytes, read_table, reader
 
 __all__ = ["read_leefbaarometer", "MODELS", "CODE_COLUMNS"]
@@ -67,23 +67,20 @@ def _implausible(indicator: str, values: pd.Series) -> pd.Series:
 
 
 def _codes(raw: pd.Series, file, column: str, level: str, prefix: str, first_row: int) -> pd.Series:
-    s = raw.astype("string").str.strip().str.upper()
+    """Normalised codes (``1011`` → ``PC1011``); a code that is not of the level is an error."""
+    s = normalise_codes(raw, level)
     if level == "pc4":
-        s = s.str.removeprefix("PC")
-        ok = s.str.fullmatch(r"\d{4}").fillna(False)
-        what = "a four-digit postcode"
+        ok, what = s.str.fullmatch(r"PC\d{4}"), "a four-digit postcode"
     elif prefix:
-        s = s.where(~s.str.fullmatch(r"\d+").fillna(False), prefix + s)
-        ok = s.str.startswith(prefix).fillna(False)
-        what = f"a code starting with {prefix}"
+        ok, what = s.str.startswith(prefix), f"a code starting with {prefix}"
     else:
-        ok = s.notna() & (s != "")
-        what = "a grid cell id"
+        ok, what = s.notna() & (s != ""), "a grid cell id"
+    ok = ok.fillna(False).astype(bool)
     if not ok.all():
         label = ok[~ok].index[0]
         raise InputError(file, f"expected {what}, found {raw.loc[label]!r}", row=first_row + int(label),
                          column=column)
-    return (prefix + s) if level == "pc4" else s
+    return s
 
 
 @reader("leefbaarometer", help="Leefbaarometer scores per PC4/buurt/wijk/gemeente/grid and year")
@@ -102,6 +99,7 @@ def read_leefbaarometer(location, model: str = "3.0", geo_version: str | None = 
     areas : also return the areas (codes and names, no geometry).
     """
     model = str(model)
+    areas = str(areas).lower() not in ("0", "false", "no")   # CLI options arrive as text
     if model not in MODELS:
         raise InputError(location, f"unknown Leefbaarometer model {model!r}; known: {', '.join(MODELS)}")
     spec = MODELS[model]
@@ -155,7 +153,7 @@ def read_leefbaarometer(location, model: str = "3.0", geo_version: str | None = 
                 keep &= ~years.isin(empty_years)
         parts.append(pd.DataFrame({"code": codes[keep], "year": years[keep], "indicator": ind,
                                    "value": values[keep],
-                                   "flags": merge_flags(flags[keep], _implausible(ind, values[keep]))}))
+                                   "flags": join_flags(flags[keep], _implausible(ind, values[keep]))}))
 
     class_col = next((cols[c] for c in _CLASS_COLUMNS if c in cols), None)
     if class_col is not None:

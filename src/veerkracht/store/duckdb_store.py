@@ -119,10 +119,17 @@ class DuckDBStore(Store):
         df["wkb"] = shapely.to_wkb(geoms.values, output_dimension=2) if geoms is not None else None
         df = df.astype({c: "string" for c in AREA_COLUMNS})
         self._register("_in_areas", df)
+        # a code-only load (no geometry, no name) must not wipe what a geometry load wrote before
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _merged_areas AS SELECT i.geo_version, i.code, i.level, "
+            "COALESCE(i.name, a.name) AS name, COALESCE(i.gm_code, a.gm_code) AS gm_code, "
+            "COALESCE(i.wk_code, a.wk_code) AS wk_code, "
+            "COALESCE(CASE WHEN i.wkb IS NULL THEN NULL ELSE ST_GeomFromWKB(i.wkb) END, a.geom) AS geom "
+            "FROM _in_areas i LEFT JOIN areas a ON a.geo_version = i.geo_version AND a.code = i.code")
         self.con.execute("DELETE FROM areas USING _in_areas i "
                          "WHERE areas.geo_version = i.geo_version AND areas.code = i.code")
-        self.con.execute(f"INSERT INTO areas SELECT {', '.join(AREA_COLUMNS)}, "
-                         "CASE WHEN wkb IS NULL THEN NULL ELSE ST_GeomFromWKB(wkb) END FROM _in_areas")
+        self.con.execute("INSERT INTO areas SELECT * FROM _merged_areas")
+        self.con.execute("DROP TABLE _merged_areas")
         self.con.unregister("_in_areas")
         self._versions(df["geo_version"].unique())
 

@@ -1,0 +1,373 @@
+"""Helpers shared by the analysis modules: data access, bootstrap, intervals, labels and figures.
+
+Everything here is private to ``veerkracht.analysis`` (the leading underscore keeps ``_load_all``
+from treating it as an analysis) but meant to be reused by every analysis module:
+
+* **data access** — :func:`resolve_geo_version`, :func:`resolve_level`, :func:`region_codes`,
+  :func:`available_years`, :func:`value_at`, :func:`indicator_meta`, :func:`vintage`;
+* **classes** — :func:`bin_labels` and :func:`assign_bins` (corp-share bins and the like);
+* **bootstrap** — :func:`boot_indices` (resampled area indices, in chunks) and
+  :func:`boot_group_sums` (per replicate, per group sums of any area values, vectorised with
+  ``np.bincount``; :func:`group_sums` is its point estimate); :func:`percentile_interval` and
+  :func:`t_interval`;
+* **text** — :func:`tr` (Dutch/English label lookup in :data:`TEXT`), :func:`ind_label`,
+  :func:`fmt` (numbers with a decimal comma in Dutch), :func:`bilingual` (a note in both languages);
+* **figures** — :func:`new_figure` (one house style), :func:`grouped_bars` (bars with error bars),
+  :func:`reference_line`.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import StoreError
+from ..indicators import registry
+from .base import select_region
+
+__all__ = [
+    "TEXT", "tr", "fmt", "bilingual", "ind_label", "indicator_meta", "resolve_geo_version",
+    "resolve_level", "region_codes", "available_years", "value_at", "vintage", "bin_labels",
+    "assign_bins", "group_sums", "boot_indices",
+    "boot_group_sums", "percentile_interval", "t_interval", "new_figure", "grouped_bars",
+    "reference_line", "COLORS",
+]
+
+# ---------------------------------------------------------------------------------------- text
+#: Label lookup: key -> (Dutch, English). Analyses add their own keys here rather than hard-coding
+#: strings in figures, so a report in either language uses one vocabulary.
+TEXT: dict[str, tuple[str, str]] = {
+    "corp_share": ("Aandeel corporatiewoningen (%)", "Housing-association dwellings (%)"),
+    "corp_bin": ("Aandeel corporatiewoningen", "Share of housing-association dwellings"),
+    "index_ref": ("Index ({ref} = 100)", "Index ({ref} = 100)"),
+    "national": ("Nederland", "the Netherlands"),
+    "regional": ("regio", "region"),
+    "year": ("Jaar", "Year"),
+    "period": ("Periode", "Period"),
+    "mean_change": ("Gemiddelde verandering", "Mean change"),
+    "change_in": ("Verandering {what}", "Change in {what}"),
+    "decile": ("Deciel {what} in {year}", "Decile of {what} in {year}"),
+    "decile_start": ("Deciel {what} aan het begin van de periode",
+                     "Decile of {what} at the start of the period"),
+    "decile_end": ("Deciel {what} aan het eind van de periode",
+                   "Decile of {what} at the end of the period"),
+    "lbm_class": ("Leefbaarometer-klasse", "Leefbaarometer class"),
+    "dimension": ("Dimensie", "Dimension"),
+    "areas": ("gebieden", "areas"),
+    "ci95": ("95%-interval", "95% interval"),
+    "break": ("knikpunt", "breakpoint"),
+    "zero": ("omslag naar negatief", "turns negative"),
+    "fitted": ("gefitte lijn (gesegmenteerd)", "fitted (segmented) line"),
+    "binned": ("gemiddelde per klasse van 5%-punt", "mean per 5-point class"),
+    "suppressed": ("onderdrukt (te kleine aantallen)", "suppressed (small numbers)"),
+}
+
+#: Leefbaarometer classes 1–9 (Dutch names as published; English translations).
+LBM_CLASSES: dict[int, tuple[str, str]] = {
+    1: ("zeer onvoldoende", "very poor"), 2: ("ruim onvoldoende", "poor"),
+    3: ("onvoldoende", "insufficient"), 4: ("zwak", "weak"), 5: ("voldoende", "sufficient"),
+    6: ("ruim voldoende", "amply sufficient"), 7: ("goed", "good"), 8: ("zeer goed", "very good"),
+    9: ("uitstekend", "excellent"),
+}
+
+
+def tr(key: str, lang: str = "nl", **fmt_args) -> str:
+    """Label ``key`` from :data:`TEXT` in ``lang`` ('nl' or 'en'), formatted with ``fmt_args``.
+
+    An unknown key is returned as is (so a missing label shows up, it does not crash a report).
+    """
+    nl, en = TEXT.get(key, (key, key))
+    text = en if lang == "en" else nl
+    return text.format(**fmt_args) if fmt_args else text
+
+
+def fmt(x: float, digits: int = 0, lang: str = "nl", sign: bool = False) -> str:
+    """A number for a sentence: decimal comma in Dutch, ``sign=True`` prefixes '+' to positives.
+
+    NaN becomes 'n.b.' (nl) / 'n/a' (en).
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a" if lang == "en" else "n.b."
+    s = f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
+    if lang != "en":   # 1,234.5 -> 1.234,5
+        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return s
+
+
+def bilingual(nl: str, en: str) -> list[str]:
+    """A note for :attr:`Result.notes` in both languages: ``['NL: …', 'EN: …']``."""
+    return [f"NL: {nl}", f"EN: {en}"]
+
+
+def indicator_meta(store, indicator: str) -> dict:
+    """Registry row of ``indicator`` as stored (labels, unit, kind, scale); raises if unknown."""
+    meta = store.indicator(indicator)
+    return {k: meta.get(k) for k in ("id", "label_nl", "label_en", "unit", "kind", "scale",
+                                     "higher_is_worse")}
+
+
+def ind_label(result_or_meta, indicator: str, lang: str = "nl") -> str:
+    """Label of ``indicator`` from a result's ``vintage['indicators']`` (or a meta dict), else the registry."""
+    meta = getattr(result_or_meta, "vintage", result_or_meta) or {}
+    meta = meta.get("indicators", {}).get(indicator, {}) if "indicators" in meta else meta
+    key = "label_en" if lang == "en" else "label_nl"
+    return meta.get(key) or registry.label(indicator, lang)
+
+
+# ---------------------------------------------------------------------------------------- data
+def resolve_geo_version(store, indicator: str, geo_version: str | None) -> str:
+    """``geo_version`` as given, else the only version holding facts of ``indicator``.
+
+    Raises :class:`StoreError` when there are none or several (the user must choose).
+    """
+    if geo_version is not None:
+        return geo_version
+    facts = store.facts(indicator=indicator)
+    versions = sorted(facts["geo_version"].unique())
+    if len(versions) == 1:
+        return versions[0]
+    if not versions:
+        raise StoreError(f"the store has no facts for {indicator!r}")
+    raise StoreError(f"{indicator!r} exists in several geography versions ({', '.join(versions)}); "
+                     "choose one with geo_version")
+
+
+def resolve_level(store, geo_version: str, level: str | None = None) -> str:
+    """``level`` as given, else the finest level present in ``geo_version`` (buurt before pc4 …)."""
+    if level is not None:
+        return level
+    levels = set(store.areas(geo_version=geo_version, geometry=False)["level"])
+    for lv in ("grid", "pc6", "buurt", "pc4", "wijk", "gemeente", "country"):
+        if lv in levels:
+            return lv
+    raise StoreError(f"the store has no areas in geography version {geo_version!r}")
+
+
+def region_codes(store, region, geo_version: str, level: str) -> tuple[list[str] | None, pd.DataFrame]:
+    """Area codes of the region and its area table; codes is ``None`` for the whole country.
+
+    Passing ``None`` to ``store.facts(codes=…)`` avoids a 13,594-item ``IN`` list nationally.
+    """
+    areas = select_region(store, region, geo_version, level)
+    whole = region is None or region == [] or region in ("NL01", ["NL01"])
+    return (None if whole else areas["code"].tolist()), areas
+
+
+def available_years(store, indicator: str, geo_version: str, codes=None) -> list[int]:
+    """Sorted years in which ``indicator`` has at least one non-missing value."""
+    f = store.facts(indicator=indicator, geo_version=geo_version, codes=codes)
+    return sorted(int(y) for y in f.loc[f["value"].notna(), "year"].unique())
+
+
+def value_at(long: pd.DataFrame, year: int, fallback: str | int | None = "nearest",
+             column: str = "value") -> pd.Series:
+    """Per code, ``column`` of a long frame (``code, year, column``) at ``year``.
+
+    Where a code lacks ``year``: ``fallback='nearest'`` takes its nearest available year (the earlier
+    one on a tie), an ``int`` takes that year, ``None`` leaves it missing. Returns a Series by code
+    with attribute ``n_fallback`` = how many codes used the fallback (for the notes).
+    """
+    d = long.loc[long[column].notna(), ["code", "year", column]]
+    exact = d[d["year"] == year].set_index("code")[column]
+    out = exact
+    if fallback is not None:
+        rest = d[~d["code"].isin(exact.index)]
+        if isinstance(fallback, (int, np.integer)):
+            alt = rest[rest["year"] == int(fallback)].set_index("code")[column]
+        else:
+            rest = rest.assign(_dist=(rest["year"] - year).abs(), _late=rest["year"] > year)
+            alt = rest.sort_values(["code", "_dist", "_late"]).drop_duplicates("code").set_index("code")[column]
+        out = pd.concat([exact, alt])
+        out.attrs["n_fallback"] = int(len(alt))
+    else:
+        out.attrs["n_fallback"] = 0
+    return out
+
+
+def vintage(store, facts: pd.DataFrame, geo_version: str, level: str | None = None) -> dict:
+    """What data a result used: per indicator its years, sources and labels (for captions)."""
+    out = {"geo_version": geo_version, "level": level, "indicators": {}}
+    for ind, f in facts.groupby("indicator"):
+        try:
+            meta = indicator_meta(store, ind)
+        except StoreError:
+            meta = {}
+        out["indicators"][ind] = {
+            "years": sorted(int(y) for y in f["year"].unique()),
+            "sources": sorted(str(s) for s in f["source"].unique()),
+            "label_nl": meta.get("label_nl"), "label_en": meta.get("label_en"), "unit": meta.get("unit"),
+        }
+    return out
+
+
+def bin_labels(edges: Sequence[float]) -> list[str]:
+    """Labels of the bins between ``edges``: ``[0, 10, inf] -> ['0–10', '≥10']``."""
+    def num(v):
+        return f"{v:g}"
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        out.append(f"≥{num(lo)}" if np.isinf(hi) else f"{num(lo)}–{num(hi)}")
+    return out
+
+
+def assign_bins(x, edges: Sequence[float]) -> np.ndarray:
+    """Bin id per value: bins are ``[lo, hi)``, the last bin also holds its upper edge; -1 = outside/NaN."""
+    x = np.asarray(x, dtype=float)
+    edges = np.asarray(edges, dtype=float)
+    ids = np.searchsorted(edges, x, side="right") - 1
+    ids[x == edges[-1]] = len(edges) - 2
+    ids[(ids < 0) | (ids > len(edges) - 2) | np.isnan(x)] = -1
+    return ids
+
+
+# ----------------------------------------------------------------------------------- bootstrap
+def boot_indices(n: int, n_boot: int, seed: int | None = 0, chunk: int = 100) -> Iterator[np.ndarray]:
+    """Yield arrays of shape ``(b, n)`` of area indices drawn with replacement, ``b ≤ chunk``.
+
+    Together the chunks hold ``n_boot`` replicates; the stream depends only on ``seed``, so a result
+    is reproducible. Chunking bounds memory (100 × 13,594 int64 ≈ 11 MB).
+    """
+    rng = np.random.default_rng(seed)
+    done = 0
+    while done < n_boot:
+        b = min(chunk, n_boot - done)
+        yield rng.integers(0, n, size=(b, n))
+        done += b
+
+
+def group_sums(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per-group sums over all areas (no resampling): the point estimate of :func:`boot_group_sums`.
+
+    Same ``groups`` ``(k, n)`` and ``values`` ``(k, m, n)`` conventions; returns ``(k, m, n_groups)``.
+    """
+    groups = np.atleast_2d(np.asarray(groups))
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 2:
+        values = values[None]
+    out = np.zeros(values.shape[:2] + (n_groups,))
+    for g in range(groups.shape[0]):
+        keep = groups[g] >= 0
+        for q in range(values.shape[1]):
+            out[g, q] = np.bincount(groups[g][keep], weights=values[g, q][keep], minlength=n_groups)
+    return out
+
+
+def boot_group_sums(groups: np.ndarray, values: np.ndarray, n_groups: int, n_boot: int,
+                    seed: int | None = 0, chunk: int = 100) -> np.ndarray:
+    """Bootstrap per-group sums: resample areas, then sum ``values`` within each group, per replicate.
+
+    Parameters
+    ----------
+    groups : int array ``(k, n)`` (or ``(n,)``)
+        Group id per area for each of ``k`` groupings of the *same* areas (e.g. one corp-share bin
+        per year). Ids run ``0 … n_groups-1``; ``-1`` leaves an area out of that grouping.
+    values : float array ``(k, m, n)`` (or ``(m, n)`` when ``k == 1``)
+        ``m`` quantities per area to sum per group (e.g. numerator and denominator).
+    n_groups, n_boot, seed, chunk
+        Number of groups, replicates, RNG seed, replicates per vectorised chunk.
+
+    Returns
+    -------
+    ndarray ``(n_boot, k, m, n_groups)`` of sums. One resample of areas serves all ``k`` groupings
+    and ``m`` quantities of a replicate (a paired bootstrap: an area carries all its years along).
+    No loop over areas: each chunk is one ``np.bincount`` per (grouping, quantity) on
+    ``replicate * n_groups + group``.
+    """
+    groups = np.atleast_2d(np.asarray(groups))
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 2:
+        values = values[None]
+    k, n = groups.shape
+    m = values.shape[1]
+    out = np.empty((n_boot, k, m, n_groups))
+    start = 0
+    for idx in boot_indices(n, n_boot, seed, chunk):
+        b = idx.shape[0]
+        base = (np.arange(b) * n_groups)[:, None]
+        for g in range(k):
+            gid = groups[g][idx]
+            keep = gid >= 0
+            key = (base + gid)[keep]
+            for q in range(m):
+                out[start:start + b, g, q] = np.bincount(
+                    key, weights=values[g, q][idx][keep], minlength=b * n_groups).reshape(b, n_groups)
+        start += b
+    return out
+
+
+def percentile_interval(samples: np.ndarray, level: float = 0.95, axis: int = 0):
+    """Percentile bootstrap interval ``(lo, hi)`` along ``axis``, ignoring NaN replicates."""
+    a = (1 - level) / 2 * 100
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN slices: empty bins are expected
+        lo = np.nanpercentile(samples, a, axis=axis)
+        hi = np.nanpercentile(samples, 100 - a, axis=axis)
+    return lo, hi
+
+
+def t_interval(mean, sd, n, level: float = 0.95):
+    """``mean ± t(n-1)·sd/√n`` (Student t); NaN where ``n < 2``. Accepts scalars or arrays."""
+    from scipy import stats
+    n = np.asarray(n, dtype=float)
+    with np.errstate(all="ignore"):
+        se = np.asarray(sd, dtype=float) / np.sqrt(n)
+        q = stats.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
+    return np.asarray(mean) - q * se, np.asarray(mean) + q * se
+
+
+# ------------------------------------------------------------------------------------- figures
+#: House colours (colour-blind safe, Okabe–Ito); first = earlier year / reference group.
+COLORS = ["#999999", "#D55E00", "#0072B2", "#009E73", "#E69F00", "#56B4E9", "#CC79A7", "#F0E442"]
+
+
+def new_figure(width: float = 8.0, height: float = 4.5, ncols: int = 1, nrows: int = 1):
+    """A matplotlib ``(fig, ax)`` in the house style (``ax`` an array when there are several panels).
+
+    Uses the object API only (no pyplot state), so it is safe in a web server and in tests.
+    """
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=True)
+    for ax in np.atleast_1d(axes):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+    return fig, axes
+
+
+def grouped_bars(ax, categories: Sequence[str], series: dict[str, tuple], colors: Sequence[str] = COLORS,
+                 hatch_mask: dict[str, np.ndarray] | None = None):
+    """Grouped bars: one group per category, one bar per series, with error bars.
+
+    ``series`` maps a legend label to ``(values, lo, hi)`` (arrays as long as ``categories``;
+    ``lo``/``hi`` may be ``None``). NaN values draw no bar. ``hatch_mask[label]`` marks bars to hatch
+    (e.g. suppressed). Returns the bar containers.
+    """
+    x = np.arange(len(categories))
+    width = 0.8 / max(len(series), 1)
+    bars = []
+    for i, (lab, (vals, lo, hi)) in enumerate(series.items()):
+        vals = np.asarray(vals, dtype=float)
+        pos = x - 0.4 + width * (i + 0.5)
+        yerr = None
+        if lo is not None and hi is not None:
+            yerr = np.vstack([vals - np.asarray(lo, float), np.asarray(hi, float) - vals])
+            yerr = np.where(np.isfinite(yerr), np.clip(yerr, 0, None), 0)
+        c = ax.bar(pos, np.nan_to_num(vals), width, label=lab, color=colors[i % len(colors)],
+                   yerr=yerr, capsize=2, error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
+        if hatch_mask is not None and lab in hatch_mask:
+            for patch, m in zip(c.patches, hatch_mask[lab]):
+                if m:
+                    patch.set_hatch("//")
+                    patch.set_alpha(0.5)
+        bars.append(c)
+    ax.set_xticks(x, categories)
+    return bars
+
+
+def reference_line(ax, y: float, label: str | None = None):
+    """A dashed horizontal reference line (index 100, zero change) with an optional label."""
+    ax.axhline(y, color="#333333", linestyle="--", linewidth=1, label=label, zorder=1)

@@ -1,0 +1,272 @@
+"""The one mapping from CBS Kerncijfers wijken en buurten (KWB) variables to indicator ids.
+
+Every KWB reader (the published files, the PDOK attribute schema, the long Baarn series and the
+OData API) first renames its columns to the KWB *short names* (``a_inw``, ``p_wcorpw`` …) and then
+calls :func:`facts_from_wide`, so that markers, units, numerators and denominators are treated the
+same way whatever the input.
+
+Decisions (see the readers' docstrings):
+
+- ``p_wcorpw`` is a share of *all* dwellings (CBS: "vermeld als percentage van het totaal aantal
+  woningen"), so its denominator is ``a_woning``; the numerator is derived, flag ``num_from_pct``.
+- ``p_hh_li`` is the share of households in the national *lowest 40%* of incomes. The CBS share of
+  households below the *lage-inkomensgrens* (OData ``HuishoudensMetEenLaagInkomen``, PDOK
+  ``percentage_huishoudens_met_laag_inkomen``, KWB ``p_hh_lkk``) is a different quantity (≈ 3–10%
+  against ≈ 20–50%) and is deliberately *not* mapped to ``low_income``.
+- ``a_soz_wb`` is a count of persons; ``bijstand`` = a_soz_wb / a_inw × 1000.
+- Percentages over 100 keep their value and get the flag ``pct_over_100``; negative percentages get
+  ``negative_value``. Negative counts are an :class:`InputError`.
+- ``g_wozbag`` is in × 1,000 euro. A file whose median is above 5,000 is in euros (the 2020–2025
+  gemeente file was multiplied by 1,000): it is divided by 1,000 and flagged ``woz_eur_to_k``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..store.schema import merge_flags
+from ._codes import PREFIX_LEVEL
+from ._tabular import area_frame as _tabular_area_frame
+from .base import (CBS_MARKERS, check_counts, check_duplicates, check_rates, decode_text, parse_cbs_number,
+                   read_bytes)
+
+__all__ = [
+    "KwbMeasure", "MEASURES", "BY_SHORT", "ODATA_KEY_TO_SHORT", "PDOK_TO_SHORT", "TITLE_TO_SHORT",
+    "strip_key_suffix", "canonical_text", "level_of", "area_frame", "facts_from_wide",
+    "CODE_RE", "RECS_LEVEL", "areas_and_facts", "known_code_set",
+]
+
+
+@dataclass(frozen=True)
+class KwbMeasure:
+    """One KWB variable: its short name, the indicator it feeds and how."""
+
+    short: str                      # KWB short name (column of the published files)
+    indicator: str                  # registry id
+    kind: str                       # "count" | "pct" | "per1000" | "mean"
+    den: str | None                 # short name of the denominator
+    units: tuple[str, ...]          # accepted OData/metadata units (lower case, spaces removed)
+    odata_keys: tuple[str, ...]     # OData v3 DataProperties Key without the _NN suffix
+    pdok: tuple[str, ...]           # PDOK wijken-en-buurten attribute names
+    titles: tuple[str, ...]         # OData v4 MeasureCodes titles (lower case)
+
+
+_COUNT = ("aantal", "personen")
+MEASURES: tuple[KwbMeasure, ...] = (
+    KwbMeasure("a_inw", "residents", "count", None, _COUNT, ("AantalInwoners",), ("aantal_inwoners",),
+               ("aantal inwoners",)),
+    KwbMeasure("a_hh", "households", "count", None, _COUNT, ("HuishoudensTotaal",),
+               ("aantal_huishoudens",), ("huishoudens totaal", "particuliere huishoudens")),
+    KwbMeasure("a_woning", "dwellings", "count", None, _COUNT, ("Woningvoorraad",), ("woningvoorraad",),
+               ("woningvoorraad",)),
+    KwbMeasure("p_wcorpw", "corp_share", "pct", "a_woning", ("%",), ("InBezitWoningcorporatie",),
+               ("perc_huurwoningen_in_bezit_woningcorporaties",), ("in bezit woningcorporatie",)),
+    KwbMeasure("p_koopw", "owner_occupied", "pct", "a_woning", ("%",), ("Koopwoningen",),
+               ("percentage_koopwoningen",), ("koopwoningen",)),
+    KwbMeasure("p_hh_li", "low_income", "pct", "a_hh", ("%",), ("k_40HuishoudensMetLaagsteInkomen",),
+               ("percentage_huishoudens_met_laagste_inkomen",),
+               ("40% huishoudens met laagste inkomen", "huishoudens met laagste inkomen")),
+    KwbMeasure("p_hh_osm", "social_minimum", "pct", "a_hh", ("%",), ("HuishOnderOfRondSociaalMinimum",),
+               ("percentage_huishoudens_onder_of_rond_sociaal_minimum",),
+               ("huishoudens onder of rond sociaal minimum", "huish. onder of rond sociaal minimum")),
+    KwbMeasure("a_soz_wb", "bijstand", "per1000", "a_inw", _COUNT, ("PersonenPerSoortUitkeringBijstand",),
+               ("aantal_personen_met_een_alg_bijstandsuitkering_tot",),
+               ("personen per soort uitkering; bijstand", "bijstand")),
+    KwbMeasure("g_wozbag", "woz", "mean", None, ("x1000euro", "x1.000euro"),
+               ("GemiddeldeWOZWaardeVanWoningen", "GemiddeldeWoningwaarde"), ("gemiddelde_woningwaarde",),
+               ("gemiddelde woz-waarde van woningen", "gemiddelde woningwaarde")),
+)
+BY_SHORT = {m.short: m for m in MEASURES}
+ODATA_KEY_TO_SHORT = {k: m.short for m in MEASURES for k in m.odata_keys}
+PDOK_TO_SHORT = {k: m.short for m in MEASURES for k in m.pdok}
+TITLE_TO_SHORT = {k: m.short for m in MEASURES for k in m.titles}
+
+CODE_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|NL\d{2})$")
+RECS_LEVEL = {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "land": "country"}
+_WOZ_EURO_MEDIAN = 5000.0   # no Dutch mean WOZ value is 5 million euro; every one is above 5,000 euro
+
+
+def strip_key_suffix(key: str) -> str:
+    """``InBezitWoningcorporatie_42`` → ``InBezitWoningcorporatie`` (the number differs per year)."""
+    return re.sub(r"_\d+$", "", key)
+
+
+def canonical_text(values: pd.Series) -> pd.Series:
+    """Values of any type as the text :func:`parse_cbs_number` expects.
+
+    JSON numbers become their shortest text (``-99995.0`` → ``"-99995"`` so the marker is seen),
+    ``None``/NaN become ``""``.
+    """
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, bool):
+            return str(v)
+        if isinstance(v, (int, np.integer)):
+            return str(int(v))
+        if isinstance(v, (float, np.floating)):
+            return str(int(v)) if float(v).is_integer() else repr(float(v))
+        s = str(v).strip()
+        if re.fullmatch(r"-\d+\.0+", s) and s.split(".")[0] in CBS_MARKERS:
+            return s.split(".")[0]
+        return s
+    return pd.Series([one(v) for v in values], index=values.index, dtype="object")
+
+
+def level_of(codes: pd.Series, recs: pd.Series | None, file, column: str, first_row: int,
+             recs_column: str = "recs") -> pd.Series:
+    """Level from ``recs`` (Gemeente/Wijk/Buurt/Land) where given, else from the code prefix.
+
+    A code that is no CBS area code, or a ``recs`` that contradicts the prefix, is an error.
+    """
+    bad = ~codes.str.match(CODE_RE)
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise InputError(file, f"{codes.iloc[i]!r} is not a CBS area code (GM0363, WK036300, BU03630000, NL01)",
+                         row=first_row + i, column=column)
+    by_prefix = codes.str[:2].map(PREFIX_LEVEL)
+    if recs is None:
+        return by_prefix
+    given = recs.fillna("").astype(str).str.strip().str.lower()
+    by_recs = given.map(RECS_LEVEL)
+    wrong = given.ne("") & (by_recs.isna() | by_recs.ne(by_prefix))
+    if wrong.any():
+        i = int(wrong.to_numpy().argmax())
+        raise InputError(file, f"region type {recs.iloc[i]!r} does not fit code {codes.iloc[i]!r}",
+                         row=first_row + i, column=recs_column)
+    return by_prefix
+
+
+def area_frame(geo_version: pd.Series, codes: pd.Series, levels: pd.Series, names: pd.Series) -> gpd.GeoDataFrame:
+    """Areas without geometry, one row per (geo_version, code)."""
+    parts = [_tabular_area_frame(v, codes[geo_version == v], levels[geo_version == v], names[geo_version == v])
+             for v in pd.unique(geo_version)]
+    return pd.concat(parts, ignore_index=True) if parts else _tabular_area_frame("", codes[:0], levels[:0], names[:0])
+
+
+def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """Parse and validate every mapped column: ``{short: (values, flags)}``."""
+    out = {}
+    for short, m in BY_SHORT.items():
+        if short not in wide:
+            continue
+        label = labels.get(short, short)
+        vals, flags = parse_cbs_number(wide[short], file, label, first_row)
+        if m.kind in ("count", "per1000"):
+            check_counts(vals, file, label, first_row)
+        elif m.kind == "pct":
+            flags = merge_flags(flags, check_rates(vals, file, label, first_row=first_row))
+        out[short] = (vals, flags)
+    return out
+
+
+def _woz_to_thousands(vals: pd.Series, flags: pd.Series, warnings: list[str], file) -> tuple[pd.Series, pd.Series]:
+    med = vals.median()
+    if pd.notna(med) and med > _WOZ_EURO_MEDIAN:
+        warnings.append(f"{file}: g_wozbag looks like euros (median {med:,.0f}); divided by 1,000 "
+                        "to the KWB unit x 1,000 euro and flagged woz_eur_to_k")
+        flags = merge_flags(flags, pd.Series("woz_eur_to_k", index=vals.index).where(vals.notna(), ""))
+        vals = vals / 1000.0
+    return vals, flags
+
+
+def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions: pd.Series,
+                    source: str, first_row: int = 2, labels: dict | None = None,
+                    warnings: list[str] | None = None) -> pd.DataFrame:
+    """Turn a frame with a ``code`` column and KWB short-name columns (text) into facts.
+
+    Parameters
+    ----------
+    wide : one row per area (and year); mapped columns hold text as published (markers included).
+    file : named in errors. ``first_row`` is the file row of ``wide.iloc[0]``; rows must be contiguous.
+    years, geo_versions : per row of ``wide``.
+    labels : ``{short: column name in the input}`` so that errors name the user's column.
+    warnings : list that receives notes (e.g. the WOZ unit conversion).
+    """
+    labels = labels or {}
+    warnings = warnings if warnings is not None else []
+    parsed = _parse(wide, file, labels, first_row)
+    if "g_wozbag" in parsed:
+        parsed["g_wozbag"] = _woz_to_thousands(*parsed["g_wozbag"], warnings, file)
+    nan = pd.Series(np.nan, index=wide.index)
+    empty = pd.Series("", index=wide.index)
+    frames = []
+    for short, (vals, flags) in parsed.items():
+        m = BY_SHORT[short]
+        den, den_flags = parsed.get(m.den, (nan, empty)) if m.den else (nan, empty)
+        num = nan
+        value = vals
+        extra = empty
+        if m.kind == "pct":
+            ok = vals.notna() & den.notna()
+            num = (vals / 100.0 * den).where(ok)
+            extra = pd.Series(np.where(ok, "num_from_pct", np.where(vals.notna(), "no_denominator", "")),
+                              index=wide.index)
+        elif m.kind == "per1000":
+            num = vals
+            ok = vals.notna() & den.notna() & (den > 0)
+            value = (vals / den * 1000.0).where(ok)
+            extra = pd.Series(np.where(ok | vals.isna(), "",
+                                       np.where(den.eq(0), "zero_denominator", "no_denominator")),
+                              index=wide.index)
+        else:
+            den = nan
+        frames.append(pd.DataFrame({
+            "geo_version": geo_versions.to_numpy(), "code": wide["code"].to_numpy(),
+            "year": years.to_numpy(), "indicator": m.indicator, "numerator": num.to_numpy(),
+            "denominator": den.to_numpy(), "value": value.to_numpy(), "source": source,
+            "flags": merge_flags(flags, extra).to_numpy(),
+        }))
+    if not frames:
+        return pd.DataFrame(columns=["geo_version", "code", "year", "indicator", "numerator",
+                                     "denominator", "value", "source", "flags"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def known_code_set(known_codes) -> set[str] | None:
+    """``known_codes`` as a set: any iterable of codes, a comma-separated string, or a file of codes
+    (any text in which the codes appear, e.g. a one-column csv; other tokens are ignored)."""
+    if known_codes is None:
+        return None
+    if isinstance(known_codes, (str, Path)):
+        path = Path(known_codes)
+        if path.is_file():
+            text = decode_text(read_bytes(path), path)
+            return {t for t in re.split(r"[\s,;\"']+", text.upper()) if CODE_RE.match(t)}
+        return {t.strip().upper() for t in str(known_codes).split(",") if t.strip()}
+    return {str(c).strip().upper() for c in known_codes}
+
+
+def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
+                    geo_version: str | None = None, known_codes=None, labels: dict | None = None,
+                    warnings: list[str] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Validate a wide KWB frame and split it into areas and facts.
+
+    ``wide`` has ``code``, ``year`` (int), optional ``name`` and ``recs``, and short-name columns.
+    Checks: area codes, ``recs`` against the code, duplicate codes within a year, and (when
+    ``known_codes`` is given) that every gemeente/wijk/buurt code belongs to the geography version.
+    """
+    labels = labels or {}
+    code_label = labels.get("code", "code")
+    levels = level_of(wide["code"], wide.get("recs"), file, code_label, first_row, labels.get("recs", "recs"))
+    check_duplicates(wide, ["year", "code"], file, first_row, column=code_label)
+    versions = (pd.Series(geo_version, index=wide.index) if geo_version
+                else "cbs" + wide["year"].astype(str))
+    known = known_code_set(known_codes)
+    if known is not None:
+        unknown = ~wide["code"].isin(known) & levels.ne("country")
+        if unknown.any():
+            i = int(unknown.to_numpy().argmax())
+            raise InputError(file, f"code {wide['code'].iloc[i]} not in geography version {versions.iloc[i]}",
+                             row=first_row + i, column=code_label)
+    names = wide["name"] if "name" in wide else pd.Series(None, index=wide.index, dtype="object")
+    areas = area_frame(versions, wide["code"], levels, names)
+    facts = facts_from_wide(wide, file=file, years=wide["year"], geo_versions=versions, source=source,
+                            first_row=first_row, labels=labels, warnings=warnings)
+    return areas, facts

@@ -1,0 +1,254 @@
+"""Readers of the published CBS Kerncijfers wijken en buurten (KWB) files.
+
+``cbs-kwb`` reads one KWB table as published: the xlsx/csv files with the CBS *short names*
+(``gwb_code_10``/``gwb_code``, ``regio``, ``recs``, ``a_inw``, ``p_wcorpw`` …) or the PDOK
+wijken-en-buurten attribute schema (``buurtcode``, ``aantal_inwoners``,
+``perc_huurwoningen_in_bezit_woningcorporaties`` …, as GeoJSON or as a table).
+``cbs-kwb-long`` reads a long file ``code, indicator, kwb_editie, waarde`` (the Baarn series).
+
+Both map the variables to indicator ids through the one table in ``_kwb_mapping`` (shared with the
+OData reader). Areas come without geometry (the geometry readers load that).
+
+Examples
+--------
+>>> from veerkracht.sources import read
+>>> batch = read("cbs-kwb", "kwb_2023_gemeente_utrecht.csv")          # doctest: +SKIP
+>>> batch.facts.query("code == 'GM0344' and indicator == 'corp_share'")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..store.base import Batch, Provenance
+from ._kwb_mapping import BY_SHORT, PDOK_TO_SHORT, areas_and_facts, canonical_text, known_code_set
+from .base import checksum, decode_text, parse_cbs_number, read_bytes, read_table, reader
+
+__all__ = ["read_kwb", "read_kwb_long", "LONG_INDICATORS"]
+
+_CODE_COLUMNS = ("gwb_code_10", "gwb_code")
+_PDOK_LEVELS = (("buurtcode", "buurtnaam"), ("wijkcode", "wijknaam"), ("gemeentecode", "gemeentenaam"))
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+
+
+def _pdok_frame(data: bytes, path: Path) -> pd.DataFrame:
+    """The properties of a PDOK GeoJSON as a frame of text (row = feature number)."""
+    try:
+        doc = json.loads(decode_text(data, path))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc.msg}", row=exc.lineno)
+    feats = doc.get("features") if isinstance(doc, dict) else None
+    if not feats:
+        raise InputError(path, "no GeoJSON features found")
+    df = pd.DataFrame([f.get("properties") or {} for f in feats])
+    return df.apply(canonical_text)
+
+
+def _years(raw: pd.DataFrame, path: Path, year, first_row: int) -> pd.Series:
+    """Year per row: the ``year``/``jaar`` column, else option ``year``, else a year in the file name."""
+    col = next((c for c in ("year", "jaar") if c in raw), None)
+    if col is not None:
+        vals, flags = parse_cbs_number(raw[col], path, col, first_row)
+        bad = vals.isna() | (vals % 1 != 0) | ~vals.between(1900, 2100)
+        if bad.any():
+            i = int(bad.to_numpy().argmax())
+            raise InputError(path, f"expected a year, found {raw[col].iloc[i]!r}", row=first_row + i, column=col)
+        return vals.astype(int)
+    if year is None:
+        found = set(_YEAR_IN_NAME.findall(path.name))
+        if len(found) != 1:
+            raise InputError(path, "cannot tell the KWB year: the file has no year/jaar column and its name "
+                                   f"has {'no' if not found else 'more than one'} year; pass year=")
+        year = found.pop()
+    return pd.Series(int(year), index=raw.index)
+
+
+def _wide(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame, dict]:
+    """Rename a KWB or PDOK table to ``code, name, recs`` + short names; ``labels`` maps back."""
+    code_col = next((c for c in _CODE_COLUMNS if c in raw), None)
+    if code_col is not None:
+        wide = pd.DataFrame({"code": raw[code_col]}, index=raw.index)
+        if "regio" in raw:
+            wide["name"] = raw["regio"]
+        elif "gm_naam" in raw:
+            # gemeente tables carry only the gemeente name; it names the gemeente rows alone
+            is_gm = raw[code_col].astype(str).str.strip().str.upper().str.startswith("GM")
+            wide["name"] = raw["gm_naam"].where(is_gm)
+        if "recs" in raw:
+            wide["recs"] = raw["recs"]
+        labels = {"code": code_col}
+        for short in BY_SHORT:
+            if short in raw:
+                wide[short] = raw[short]
+    else:
+        pdok = next(((c, n) for c, n in _PDOK_LEVELS if c in raw), None)
+        if pdok is None:
+            raise InputError(path, "no area code column: expected gwb_code_10 or gwb_code (KWB short names) "
+                                   "or buurtcode/wijkcode/gemeentecode (PDOK)", row=1, column="gwb_code")
+        wide = pd.DataFrame({"code": raw[pdok[0]]}, index=raw.index)
+        if pdok[1] in raw:
+            wide["name"] = raw[pdok[1]]
+        labels = {"code": pdok[0]}
+        for long, short in PDOK_TO_SHORT.items():
+            if long in raw and short not in wide:
+                wide[short] = raw[long]
+                labels[short] = long
+    missing = wide["code"].isna() | wide["code"].astype(str).str.strip().eq("")
+    if missing.any():
+        i = int(missing.to_numpy().argmax())
+        raise InputError(path, "empty area code", row=first_row + i, column=labels["code"])
+    wide["code"] = wide["code"].astype(str).str.strip().str.upper()
+    return wide, labels
+
+
+def _codes_option(known_codes) -> str | None:
+    """A short, stable description of ``known_codes`` for the provenance options."""
+    if known_codes is None:
+        return None
+    codes = sorted(known_code_set(known_codes))
+    return f"{len(codes)} codes sha256:{hashlib.sha256(','.join(codes).encode()).hexdigest()[:12]}"
+
+
+def _vintage(years: pd.Series) -> str:
+    lo, hi = int(years.min()), int(years.max())
+    return f"KWB {lo}" if lo == hi else f"KWB {lo}–{hi}"
+
+
+@reader("cbs-kwb", help="CBS Kerncijfers wijken en buurten: xlsx/csv (short names) or PDOK schema")
+def read_kwb(location, year: int | None = None, geo_version: str | None = None, known_codes=None,
+             source: str = "cbs-kwb", sheet: str | int | None = None) -> Batch:
+    """Read a published KWB file into areas (no geometry) and facts.
+
+    Parameters
+    ----------
+    location : path of a csv (any of , ; tab |, UTF-8 or cp1252), xlsx, parquet or PDOK GeoJSON.
+    year : the KWB year when the file has no ``year``/``jaar`` column (else a year in the file name
+        is used). With a year column, ``year`` keeps only that year's rows.
+    geo_version : geography version of the codes; default ``cbs{year}`` per row.
+    known_codes : optional set of the codes of the geography version; any other gemeente, wijk or buurt
+        code is an :class:`InputError` "code not in geography version".
+    source : the facts' ``source``; the OData reader uses the same default, so the same KWB year
+        loaded from a file or from the API replaces rather than duplicates.
+
+    Markers (``.``, -99995, -99997, -99991, -99999999) give facts with value NaN and a
+    ``cbs_marker:…`` flag, never a number; see ``_kwb_mapping`` for units and flags.
+    """
+    path = Path(location)
+    data = read_bytes(path)
+    is_json = any(s.lower() in (".geojson", ".json") for s in path.suffixes)
+    if is_json:
+        raw = _pdok_frame(data, path)
+        first_row = 1     # feature number
+    else:
+        raw = read_table(path, sheet=sheet, data=data)
+        first_row = raw.attrs["first_row"]
+    wide, labels = _wide(raw, path, first_row)
+    wide["year"] = _years(raw, path, year, first_row).to_numpy()
+    warnings: list[str] = []
+    areas, facts = areas_and_facts(wide, file=path, first_row=first_row, source=source,
+                                   geo_version=geo_version, known_codes=known_codes, labels=labels,
+                                   warnings=warnings)
+    if year is not None and any(c in raw for c in ("year", "jaar")):
+        facts = facts[facts["year"] == int(year)].reset_index(drop=True)
+        keep = set(facts["geo_version"]) if geo_version is None else {geo_version}
+        areas = areas[areas["geo_version"].isin(keep)].reset_index(drop=True)
+    prov = Provenance("cbs-kwb", str(location), checksum(data), _vintage(facts["year"] if len(facts) else wide["year"]),
+                      {"year": year, "geo_version": geo_version, "known_codes": _codes_option(known_codes),
+                       "source": source, "sheet": sheet})
+    return Batch(prov, areas=areas, facts=facts, warnings=warnings)
+
+
+# --------------------------------------------------------------------------- long files (Baarn)
+# indicator name → (KWB short name, units the metadata must give)
+LONG_INDICATORS = {
+    "aantal_inwoners": ("a_inw", ("personen", "aantal")),
+    "bijstandsontvangers": ("a_soz_wb", ("personen", "aantal")),
+    "huishoudens_sociaal_minimum": ("p_hh_osm", ("%",)),
+}
+# Not mapped on purpose, with the reason given to the user.
+_LONG_NOT_MAPPED = {
+    "huishoudens_laag_inkomen": "it is the share below the CBS lage-inkomensgrens (metadata: 'onder de "
+                                "lage-inkomensgrens', ≈ 3–6% in Baarn), not the national lowest 40% that "
+                                "low_income (p_hh_li) holds",
+}
+_LONG_COLUMNS = ["code", "indicator", "kwb_editie", "waarde"]
+
+
+def _long_units(path: Path, metadata) -> dict[str, str]:
+    """Units per indicator from the metadata json (option ``metadata``, else a ``*metadata*.json`` beside)."""
+    meta_path = Path(metadata) if metadata else next(iter(sorted(path.parent.glob("*metadata*.json"))), None)
+    if meta_path is None:
+        return {}
+    doc = json.loads(decode_text(read_bytes(meta_path), meta_path))
+    return {k: str(v.get("eenheid", "")).strip().lower() for k, v in (doc.get("indicatoren") or {}).items()}
+
+
+@reader("cbs-kwb-long", help="CBS KWB series in long form: code, indicator, kwb_editie, waarde")
+def read_kwb_long(location, geo_version: str | None = None, metadata=None, source: str = "cbs-kwb",
+                  known_codes=None) -> Batch:
+    """Read a long KWB series (one row per code, indicator and KWB edition).
+
+    ``kwb_editie`` is the year (KWB income figures refer to an earlier reference year; the edition is
+    what is stored, as in the other KWB readers). An indicator is mapped only when the metadata json
+    gives the unit the mapping expects (``aantal_inwoners`` and ``bijstandsontvangers`` in persons,
+    ``huishoudens_sociaal_minimum`` in %); everything else is skipped and listed in ``warnings``.
+    ``bijstand`` per 1,000 is computed with ``aantal_inwoners`` of the same code and edition.
+    """
+    path = Path(location)
+    data = read_bytes(path)
+    raw = read_table(path, required=_LONG_COLUMNS, data=data)
+    first_row = raw.attrs["first_row"]
+    units = _long_units(path, metadata)
+    warnings: list[str] = []
+    raw["code"] = raw["code"].astype(str).str.strip().str.upper()
+    # parse on the long frame so that a bad value is reported on its own file row
+    vals, _ = parse_cbs_number(raw["waarde"], path, "waarde", first_row)
+    years, _ = parse_cbs_number(raw["kwb_editie"], path, "kwb_editie", first_row)
+    raw["kwb_editie"] = years.astype("Int64")
+    shorts = {}
+    for name in sorted(raw["indicator"].dropna().unique()):
+        target = LONG_INDICATORS.get(name)
+        unit = units.get(name)
+        if target is None:
+            why = _LONG_NOT_MAPPED.get(name, "it is not a registry indicator")
+            warnings.append(f"indicator {name!r} skipped: {why}")
+        elif unit is not None and unit not in target[1]:
+            warnings.append(f"indicator {name!r} has unit {unit!r}, expected {' or '.join(target[1])}; skipped")
+        else:
+            shorts[name] = target[0]
+    for name, short in shorts.items():
+        if BY_SHORT[short].kind in ("count", "per1000"):
+            neg = (vals < 0) & raw["indicator"].eq(name)
+            if neg.any():
+                i = int(neg.to_numpy().argmax())
+                raise InputError(path, f"negative count {vals.iloc[i]:g} for {name}", row=first_row + i,
+                                 column="waarde")
+    long = raw[raw["indicator"].isin(list(shorts))].copy()
+    long["short"] = long["indicator"].map(shorts)
+    dup = long.duplicated(["code", "kwb_editie", "short"])
+    if dup.any():
+        i = int(long.index[dup.to_numpy().argmax()])
+        raise InputError(path, f"duplicate {long.loc[i, 'indicator']} for {long.loc[i, 'code']} "
+                               f"in {long.loc[i, 'kwb_editie']}", row=first_row + raw.index.get_loc(i), column="code")
+    wide = long.pivot(index=["code", "kwb_editie"], columns="short", values="waarde").reset_index()
+    wide.columns.name = None
+    names = raw.drop_duplicates("code", keep="last").set_index("code").get("naam")
+    wide["name"] = wide["code"].map(names) if names is not None else None
+    if "niveau" in raw:
+        wide["recs"] = wide["code"].map(raw.drop_duplicates("code").set_index("code")["niveau"])
+    wide = wide.rename(columns={"kwb_editie": "year"})
+    wide["year"] = wide["year"].astype(int)
+    # rows of the pivot are not file rows; errors are raised on the long frame above
+    areas, facts = areas_and_facts(wide, file=path, first_row=first_row, source=source,
+                                   geo_version=geo_version, known_codes=known_codes, warnings=warnings)
+    # a long file lists what was published: an absent (code, edition, indicator) is no fact at all
+    facts = facts[facts["flags"] != "missing"].reset_index(drop=True)
+    prov = Provenance("cbs-kwb-long", str(location), checksum(data), _vintage(wide["year"]),
+                      {"geo_version": geo_version, "metadata": str(metadata) if metadata else None,
+                       "source": source, "known_codes": _codes_option(known_codes)})
+    return Batch(prov, areas=areas, facts=facts, warnings=warnings)

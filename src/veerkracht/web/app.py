@@ -1,0 +1,100 @@
+"""The social map (*sociale kaart*): a read-only JSON API and a MapLibre front end over one store.
+
+>>> app = create_app("demo-out/demo.duckdb")      # doctest: +SKIP
+>>> serve("demo-out/demo.duckdb", port=8000)      # doctest: +SKIP
+
+Everything is served by this process from the package: the JavaScript (MapLibre GL JS, vendored
+from npm), styles and translations. The page loads nothing from outside the app.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from ..errors import VeerkrachtError
+from .catalog import ApiError, Catalog
+from .geometry import GeometryService
+from .layers import AnalysisLayers
+from .views import ROUTERS
+from .views.common import Context
+
+__all__ = ["create_app", "serve", "STATIC_DIR"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("veerkracht.web")
+
+
+def create_app(store_path: str, warm: bool = True) -> FastAPI:
+    """The FastAPI app over the store at ``store_path`` (opened read-only).
+
+    ``warm`` loads the geometry and the metadata at start-up, so the first page view is fast.
+    """
+    from ..store import open_store
+
+    store = open_store(str(store_path), read_only=True)
+    catalog = Catalog(store)
+    context = Context(catalog=catalog, geometry=GeometryService(catalog), layers=AnalysisLayers(catalog))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        store.close()
+
+    app = FastAPI(title="veerkracht — sociale kaart", version="1", lifespan=lifespan,
+                  description="Read-only API of the social map: areas, indicator values (small numbers "
+                              "suppressed), class breaks, analysis layers, profiles and exports.")
+    app.state.web = context
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    for router in ROUTERS:
+        app.include_router(router)
+    _error_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+    # StaticFiles resolves paths inside STATIC_DIR only (no traversal) and never lists directories
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if warm:
+        from .views.meta import meta
+        meta(context)
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(VeerkrachtError)
+    async def _domain_error(request: Request, exc: VeerkrachtError):
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        msgs = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
+            msgs.append(f"{where}: {e.get('msg', 'invalid')}")
+        return JSONResponse({"error": "invalid parameter — " + "; ".join(msgs)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):  # never a traceback to the client
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
+
+
+def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the social map on ``http://host:port/`` until interrupted."""
+    import uvicorn
+
+    app = create_app(store_path)
+    print(f"sociale kaart: http://{host}:{port}/  (Ctrl+C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

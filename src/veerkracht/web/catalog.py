@@ -1,0 +1,211 @@
+"""What the web app knows about the store: validated look-ups and cached, suppressed facts.
+
+Every request parameter is checked here against the values the store actually holds before it
+reaches a query, so no user string is ever put into SQL unchecked and every unknown value gets a
+clear 4xx message. Facts pass :func:`~veerkracht.indicators.reliability.apply_suppression` on the
+way in: suppressed values never leave this module.
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+import numpy as np
+import pandas as pd
+
+from ..indicators.reliability import apply_suppression
+
+__all__ = ["ApiError", "Catalog", "UNRELIABLE_FLAGS", "status_of"]
+
+#: flags that make a known value unreliable: drawn hatched, never as a plain colour
+UNRELIABLE_FLAGS = {"approx", "pct_over_100", "unreliable", "imputed"}
+#: levels a user can choose on the map, coarse to fine
+MAP_LEVELS = ("gemeente", "wijk", "buurt", "pc4")
+
+_PATTERNS = {
+    "version": re.compile(r"^[A-Za-z0-9_.#-]{1,40}$"),
+    "code": re.compile(r"^[A-Za-z0-9]{2,16}$"),
+    "indicator": re.compile(r"^[a-z0-9_]{1,40}$"),
+    "level": re.compile(r"^[a-z0-9]{1,12}$"),
+}
+
+
+class ApiError(Exception):
+    """A bad request: rendered as ``{"error": message}`` with ``status`` (never a traceback)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _shorten(values, n: int = 12) -> str:
+    values = sorted(map(str, values))
+    return ", ".join(values[:n]) + (f" … ({len(values)} in all)" if len(values) > n else "")
+
+
+def status_of(value: pd.Series, flags: pd.Series) -> pd.Series:
+    """``ok`` | ``unreliable`` | ``suppressed`` | ``missing`` per fact."""
+    tokens = flags.fillna("").astype(str).str.split(",")
+    out = pd.Series("ok", index=value.index, dtype=object)
+    out[tokens.map(lambda t: bool(UNRELIABLE_FLAGS.intersection(t)))] = "unreliable"
+    out[value.isna()] = "missing"
+    out[tokens.map(lambda t: "suppressed" in t)] = "suppressed"
+    return out
+
+
+class Catalog:
+    """Read-side facade over one store for the web app (thread-safe, cached)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.lock = threading.RLock()   # one DuckDB connection is shared by the worker threads
+        with self.lock:
+            self.registry = store.indicators().set_index("id", drop=False)
+            self.area_table = store.areas(geometry=False)
+            facts = store.facts()
+            self.provenance = store.provenance()
+        self.area_table["name"] = self.area_table["name"].fillna(self.area_table["code"])
+        self._by_key = self.area_table.set_index(["geo_version", "code"]).sort_index()
+        self.restricted = set(self.registry.index[self.registry["restricted"].fillna(False).astype(bool)])
+        lv = facts.merge(self.area_table[["geo_version", "code", "level"]], on=["geo_version", "code"],
+                         how="left")
+        lv["level"] = lv["level"].fillna("unknown")
+        self.availability = (lv.groupby(["indicator", "geo_version", "level"])["year"]
+                             .agg(lambda y: sorted({int(v) for v in y})).to_dict())
+        self.sources = (facts.groupby("indicator")["source"].agg(lambda s: sorted(set(map(str, s))))
+                        .to_dict())
+        self._facts_cache: dict = {}
+
+    # ------------------------------------------------------------------ validation
+    def _pattern(self, kind: str, value: str) -> str:
+        if value is None or not _PATTERNS[kind].match(str(value)):
+            raise ApiError(f"invalid {kind} {str(value)[:60]!r}: expected letters, digits and _ . # - only")
+        return str(value)
+
+    def versions(self) -> list[str]:
+        return sorted(set(self.area_table["geo_version"]))
+
+    def check_version(self, version: str) -> str:
+        self._pattern("version", version)
+        if version not in self.versions():
+            raise ApiError(f"unknown geography version {version!r}; known: {_shorten(self.versions())}", 404)
+        return version
+
+    def levels(self, version: str) -> list[str]:
+        return sorted(set(self.area_table.loc[self.area_table["geo_version"] == version, "level"]))
+
+    def check_level(self, version: str, level: str) -> str:
+        self._pattern("level", level)
+        known = self.levels(version)
+        if level not in known:
+            raise ApiError(f"version {version!r} has no level {level!r}; it has: {_shorten(known)}", 404)
+        return level
+
+    def check_indicator(self, indicator: str) -> dict:
+        self._pattern("indicator", indicator)
+        if indicator not in self.registry.index:
+            raise ApiError(f"unknown indicator {indicator!r}; known: {_shorten(self.registry.index)}", 404)
+        return self.registry.loc[indicator].to_dict()
+
+    def years(self, indicator: str, version: str, level: str | None = None) -> list[int]:
+        if level is not None:
+            return self.availability.get((indicator, version, level), [])
+        return sorted({y for (i, v, _), ys in self.availability.items() if i == indicator and v == version
+                       for y in ys})
+
+    def check_year(self, indicator: str, version: str, level: str, year: int) -> int:
+        known = self.years(indicator, version, level)
+        if not known:
+            raise ApiError(f"no {indicator!r} data for {level} areas in version {version!r}", 404)
+        if year not in known:
+            raise ApiError(f"no {indicator!r} data for {year} ({level}, {version}); years: "
+                           f"{_shorten(known, 30)}", 404)
+        return year
+
+    def check_code(self, version: str, code: str) -> dict:
+        self._pattern("code", code)
+        try:
+            row = self._by_key.loc[(version, code)]
+        except KeyError:
+            raise ApiError(f"no area {code!r} in version {version!r}", 404) from None
+        if isinstance(row, pd.DataFrame):
+            row = row.iloc[0]
+        return {"geo_version": version, "code": code, **{k: _clean(v) for k, v in row.items()}}
+
+    def region_areas(self, version: str, level: str, region: str | None) -> pd.DataFrame:
+        """Areas of ``level`` in ``version`` inside ``region`` (a gemeente/wijk code, or all)."""
+        t = self.area_table
+        t = t[(t["geo_version"] == version) & (t["level"] == level)]
+        if region in (None, "", "NL01"):
+            return t
+        self.check_code(version, region)
+        keep = (t["code"] == region) | (t["gm_code"] == region) | (t["wk_code"] == region)
+        if not keep.any():
+            raise ApiError(f"no {level} areas of version {version!r} lie in region {region!r}", 404)
+        return t[keep]
+
+    # ------------------------------------------------------------------ facts
+    def facts(self, indicator: str, version: str) -> pd.DataFrame:
+        """All facts of ``indicator`` in ``version``, suppressed, with ``status``; one row per code/year.
+
+        When several sources give the same code and year, a published figure wins over an
+        aggregated or harmonised one.
+        """
+        key = (indicator, version)
+        with self.lock:
+            if key not in self._facts_cache:
+                raw = self.store.facts(indicator=indicator, geo_version=version)
+                self._facts_cache[key] = _one_per_code_year(self._suppress(raw))
+            return self._facts_cache[key]
+
+    def raw_facts(self, indicator: str, version: str) -> pd.DataFrame:
+        """Unsuppressed facts, only for pooling into large reference areas (never sent out)."""
+        with self.lock:
+            return _one_per_code_year(self.store.facts(indicator=indicator, geo_version=version))
+
+    def area_facts(self, version: str, code: str) -> pd.DataFrame:
+        """Every suppressed fact of one area, all indicators and years."""
+        with self.lock:
+            raw = self.store.facts(geo_version=version, codes=[code])
+        return _one_per_code_year(self._suppress(raw), by=("indicator",))
+
+    def _suppress(self, raw: pd.DataFrame) -> pd.DataFrame:
+        out = apply_suppression(raw, restricted=self.restricted)
+        out["status"] = status_of(out["value"], out["flags"])
+        return out
+
+    def values(self, indicator: str, version: str, level: str, year: int, region: str | None) -> pd.DataFrame:
+        """One row per area of the level/region: code, name, value, status, flags, source."""
+        areas = self.region_areas(version, level, region)
+        f = self.facts(indicator, version)
+        f = f[f["year"] == year]
+        out = areas[["code", "name", "gm_code", "wk_code"]].merge(
+            f[["code", "value", "numerator", "denominator", "status", "flags", "source"]], on="code", how="left")
+        out["status"] = out["status"].fillna("missing")
+        out["flags"] = out["flags"].fillna("")
+        return out
+
+    def pooled_values(self, indicator: str, version: str, level: str) -> np.ndarray:
+        """Every shown value of the indicator at ``level`` in ``version``, all years (for breaks)."""
+        f = self.facts(indicator, version)
+        codes = set(self.area_table.loc[(self.area_table["geo_version"] == version)
+                                        & (self.area_table["level"] == level), "code"])
+        f = f[f["code"].isin(codes) & f["status"].isin(["ok", "unreliable"])]
+        return f["value"].to_numpy(float)
+
+
+def _one_per_code_year(df: pd.DataFrame, by: tuple = ()) -> pd.DataFrame:
+    """Keep one fact per (code, year): published sources before derived ones (aggregated, harmonised)."""
+    if df.empty:
+        return df.reset_index(drop=True)
+    derived = df["source"].astype(str).str.contains(r"\+") | (df["geo_version"] != df["origin_version"])
+    keys = ["code", "year", *by]
+    return (df.assign(_rank=derived.astype(int)).sort_values([*keys, "_rank"])
+            .drop_duplicates(keys).drop(columns="_rank").reset_index(drop=True))
+
+
+def _clean(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    return v

@@ -1,0 +1,102 @@
+"""Class breaks and colours: one legend for the map, the PDF page and the exports.
+
+Breaks come from mapclassify on the values of *all* years pooled, so a colour means the same
+number in every year. Colours follow the indicator's polarity: red is always the worse end.
+"""
+from __future__ import annotations
+
+import mapclassify
+import numpy as np
+import pandas as pd
+
+__all__ = ["SCHEMES", "sequential", "diverging", "pooled_breaks", "change_breaks", "classify",
+           "LBM_CLASSES", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR"]
+
+SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
+MISSING_COLOR = "#d9d9d9"
+SUPPRESSED_COLOR = "#bdbdbd"
+
+# ColorBrewer (Cynthia Brewer, Apache-2.0 style licence) ramps, 9 classes
+_YLORRD = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"]
+_BLUES = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"]
+_RDBU = ["#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b"]
+
+LBM_CLASSES = [  # Leefbaarometer 3.0 classes 1–9
+    (1, "zeer onvoldoende", "very insufficient", "#8c510a"), (2, "ruim onvoldoende", "largely insufficient", "#bf812d"),
+    (3, "onvoldoende", "insufficient", "#dfc27d"), (4, "zwak", "weak", "#f6e8c3"),
+    (5, "voldoende", "sufficient", "#c7eae5"), (6, "ruim voldoende", "amply sufficient", "#80cdc1"),
+    (7, "goed", "good", "#35978f"), (8, "zeer goed", "very good", "#01665e"), (9, "uitstekend", "excellent", "#003c30"),
+]
+
+
+def _pick(ramp: list[str], k: int) -> list[str]:
+    idx = np.round(np.linspace(1 if k < 9 else 0, len(ramp) - 1, k)).astype(int)
+    return [ramp[i] for i in idx]
+
+
+def sequential(k: int, higher_is_worse) -> list[str]:
+    """``k`` colours, light → dark; the worse end is dark red, neutral indicators are blue."""
+    if higher_is_worse is None or pd.isna(higher_is_worse):
+        return _pick(_BLUES, k)
+    cols = _pick(_YLORRD, k)
+    return cols if bool(higher_is_worse) else cols[::-1]
+
+
+def diverging(k: int, higher_is_worse) -> list[str]:
+    """``k`` colours around a neutral middle; red is the worse side (blue for neutral polarity)."""
+    idx = np.round(np.linspace(0, len(_RDBU) - 1, k)).astype(int)
+    cols = [_RDBU[i] for i in idx]
+    if higher_is_worse is not None and not pd.isna(higher_is_worse) and not bool(higher_is_worse):
+        cols = cols[::-1]
+    return cols
+
+
+def pooled_breaks(values: np.ndarray, scheme: str = "quantiles", k: int = 5) -> list[float]:
+    """Upper bounds of the classes from all years pooled (mapclassify)."""
+    y = values[np.isfinite(values)]
+    if y.size == 0:
+        return []
+    k = int(min(k, max(1, np.unique(y).size)))
+    if scheme == "fisher_jenks":
+        pct = min(1.0, 2000 / y.size)
+        cls = mapclassify.FisherJenksSampled(y, k=k, pct=pct, truncate=False)
+    elif scheme == "equal_interval":
+        cls = mapclassify.EqualInterval(y, k=k)
+    else:
+        cls = mapclassify.Quantiles(y, k=k)
+    bins = [float(b) for b in cls.bins]
+    bins[-1] = max(bins[-1], float(y.max()))
+    return sorted(set(bins))
+
+
+def change_breaks(values: np.ndarray, k: int = 5) -> list[float]:
+    """Symmetric breaks around 0 for changes and deviations (the middle class = about equal)."""
+    y = values[np.isfinite(values)]
+    if y.size == 0:
+        return []
+    m = float(np.quantile(np.abs(y), 0.95)) or float(np.abs(y).max()) or 1.0
+    inner = np.linspace(-m, m, k + 1)[1:-1]
+    return [float(b) for b in inner] + [float(max(np.abs(y).max(), m))]
+
+
+def classify(values: pd.Series, bins: list[float], symmetric: bool = False) -> pd.Series:
+    """Class index per value (0-based; ``-1`` where missing); value ≤ bins[i] → class i."""
+    v = values.to_numpy(float)
+    if not bins:
+        return pd.Series(-1, index=values.index)
+    if symmetric:
+        idx = np.searchsorted(np.asarray(bins[:-1]), v, side="left")
+    else:
+        idx = np.minimum(np.searchsorted(np.asarray(bins), v, side="left"), len(bins) - 1)
+    idx = np.where(np.isfinite(v), idx, -1)
+    return pd.Series(idx.astype(int), index=values.index)
+
+
+def class_legend(bins: list[float], colors: list[str], symmetric: bool = False, lower: float | None = None) -> list[dict]:
+    """Legend entries ``{cls, color, low, high}``; the open ends are ``None``."""
+    out = []
+    for i, (b, c) in enumerate(zip(bins, colors)):
+        low = (lower if not symmetric else None) if i == 0 else bins[i - 1]
+        high = None if (symmetric and i == len(bins) - 1) else b
+        out.append({"cls": i, "color": c, "low": low, "high": high})
+    return out

@@ -1,0 +1,147 @@
+"""One map view = (version, level, region, indicator, mode, years): its table and its legend.
+
+The values endpoint, the CSV/GeoJSON exports and the PDF page all call :func:`map_view`, so what is
+downloaded or printed is exactly what is on the screen.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from .catalog import ApiError, Catalog
+from .layers import AnalysisLayers
+from .legend import (LBM_CLASSES, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
+                     diverging, pooled_breaks, sequential)
+
+__all__ = ["ViewParams", "MODES", "map_view", "validate"]
+
+MODES = ("value", "change", "relative", "typology", "concentration", "hotspots")
+_ANALYSIS_MODES = ("typology", "concentration", "hotspots")
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    version: str
+    level: str
+    indicator: str
+    mode: str = "value"
+    year: int | None = None
+    year_from: int | None = None
+    region: str | None = None
+    ref: str = "gemeente"
+    scheme: str = "quantiles"
+    k: int = 5
+
+
+def validate(cat: Catalog, p: ViewParams) -> tuple[ViewParams, dict]:
+    """Check every parameter against the store; fill the default year. Returns (params, indicator)."""
+    cat.check_version(p.version)
+    cat.check_level(p.version, p.level)
+    ind = cat.check_indicator(p.indicator)
+    if p.region not in (None, "", "NL01"):
+        cat.region_areas(p.version, p.level, p.region)
+    years = cat.years(p.indicator, p.version, p.level)
+    if not years:
+        raise ApiError(f"no {p.indicator!r} data for {p.level} areas in version {p.version!r}", 404)
+    year = years[-1] if p.year is None else cat.check_year(p.indicator, p.version, p.level, p.year)
+    year_from = p.year_from
+    if p.mode == "change":
+        year_from = years[0] if year_from is None else cat.check_year(p.indicator, p.version, p.level, year_from)
+        if year_from >= year:
+            raise ApiError(f"year_from ({year_from}) must be before year ({year})")
+    elif year_from is not None:
+        cat.check_year(p.indicator, p.version, p.level, year_from)
+    return ViewParams(**{**asdict(p), "year": year, "year_from": year_from,
+                         "region": p.region or None}), ind
+
+
+def _title(ind: dict, p: ViewParams, lang: str) -> str:
+    label = ind["label_en" if lang == "en" else "label_nl"]
+    if p.mode == "change":
+        return f"{label}: {'change' if lang == 'en' else 'verandering'} {p.year_from}–{p.year}"
+    if p.mode == "relative":
+        ref = {"gemeente": ("t.o.v. gemeente", "vs municipality"), "country": ("t.o.v. Nederland", "vs country")}[p.ref]
+        return f"{label} {ref[lang == 'en']}, {p.year}"
+    if p.mode in _ANALYSIS_MODES:
+        names = {"typology": ("Typologie", "Typology"), "concentration": ("Concentratie", "Concentration"),
+                 "hotspots": ("Hotspots", "Hot spots")}[p.mode]
+        return f"{names[lang == 'en']} ({label}, {p.year})"
+    return f"{label}, {p.year}"
+
+
+def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lang: str = "nl") -> dict:
+    """``{params, title, unit, legend, kind, table (DataFrame), notes, available, message}``."""
+    base = cat.values(p.indicator, p.version, p.level, p.year, p.region)
+    table = base[["code", "name", "gm_code", "wk_code", "status", "flags", "source"]].copy()
+    table["value"] = base["value"]
+    out = {"params": asdict(p), "title": _title(ind, p, lang), "unit": ind.get("unit") or "",
+           "label_nl": ind["label_nl"], "label_en": ind["label_en"], "available": True, "message": "",
+           "notes": [], "sources": cat.sources.get(p.indicator, []), "kind": "numeric"}
+    if p.mode == "value" and ind.get("kind") == "class":
+        out["kind"] = "categorical"
+        out["legend"] = [{"cls": c, "label_nl": nl, "label_en": en, "color": col} for c, nl, en, col in LBM_CLASSES]
+        table["cls"] = table["value"].round().astype("Int64").astype(object)
+    elif p.mode == "value":
+        bins = pooled_breaks(cat.pooled_values(p.indicator, p.version, p.level), p.scheme, p.k)
+        colors = sequential(len(bins), ind.get("higher_is_worse"))
+        lower = float(np.nanmin(cat.pooled_values(p.indicator, p.version, p.level))) if bins else None
+        out["legend"] = class_legend(bins, colors, lower=lower)
+        out["breaks"] = bins
+        table["cls"] = classify(table["value"], bins)
+    elif p.mode == "change":
+        before = cat.values(p.indicator, p.version, p.level, p.year_from, p.region).set_index("code")
+        prev = table["code"].map(before["value"])
+        prev_status = table["code"].map(before["status"]).fillna("missing")
+        table["value_from"] = prev
+        table["value"] = table["value"] - prev
+        table["status"] = _worst(table["status"], prev_status)
+        table.loc[table["status"].isin(["suppressed", "missing"]), "value"] = np.nan
+        _numeric_legend(out, table, ind, symmetric=True)
+        out["unit"] = _change_unit(out["unit"])
+    elif p.mode == "relative":
+        lay = layers.layer("relative", p.version, p.level, p.region, p.indicator, p.year, None, p.ref)
+        _analysis_values(out, table, lay)
+        if out["available"]:
+            _numeric_legend(out, table, ind, symmetric=True)
+            out["unit"] = _change_unit(out["unit"])
+    else:
+        lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year, p.year_from, p.ref)
+        _analysis_values(out, table, lay)
+        out["kind"] = lay.get("kind", "categorical")
+        out["legend"] = lay.get("legend", [])
+        table["cls"] = table["value"]
+        table["rule"] = table["code"].map(lay.get("rules", {}))
+    table.loc[table["status"].isin(["suppressed", "missing"]), ["value", "cls"]] = [np.nan, -1]
+    out["table"] = table
+    out["missing_color"], out["suppressed_color"] = MISSING_COLOR, SUPPRESSED_COLOR
+    return out
+
+
+def _analysis_values(out: dict, table: pd.DataFrame, lay: dict) -> None:
+    """Put an analysis layer's per-area values in ``table['value']``; suppressed areas stay blank."""
+    out["available"], out["message"] = lay["available"], lay.get("message", "")
+    out["notes"] = lay.get("notes", [])
+    hidden = table["status"] == "suppressed"
+    table["value"] = table["code"].map(lay.get("values", {}))
+    table.loc[hidden, "value"] = np.nan
+    known = table["value"].notna()
+    table.loc[known & (table["status"] == "missing"), "status"] = "ok"
+    table.loc[~known & ~hidden, "status"] = "missing"
+
+
+def _numeric_legend(out: dict, table: pd.DataFrame, ind: dict, symmetric: bool) -> None:
+    bins = change_breaks(table["value"].to_numpy(float), k=5)
+    out["legend"] = class_legend(bins, diverging(len(bins), ind.get("higher_is_worse")), symmetric=True)
+    out["breaks"] = bins
+    table["cls"] = classify(table["value"], bins, symmetric=symmetric)
+
+
+def _change_unit(unit: str) -> str:
+    return "%-punt" if unit == "%" else unit
+
+
+def _worst(a: pd.Series, b: pd.Series) -> pd.Series:
+    order = {"ok": 0, "unreliable": 1, "missing": 2, "suppressed": 3}
+    return pd.Series(np.where(a.map(order) >= b.map(order), a, b), index=a.index)

@@ -1,0 +1,190 @@
+"""The area profile: key figures, trend lines against gemeente and country, typology, reliability, sources."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..indicators.reliability import suppress
+from .catalog import ApiError, Catalog
+from .layers import AnalysisLayers
+
+__all__ = ["area_profile", "compare", "search", "STATUS_TEXT"]
+
+STATUS_TEXT = {
+    "suppressed": ("Niet getoond: te kleine aantallen (privacy en betrouwbaarheid).",
+                   "Not shown: numbers too small (privacy and reliability)."),
+    "unreliable": ("Onzeker: benaderde of gecorrigeerde waarde.", "Uncertain: approximated or corrected value."),
+    "missing": ("Geen waarde bekend.", "No value known."),
+}
+_FLAG_TEXT = {
+    "harmonised": ("omgerekend naar deze gebiedsindeling", "converted to this area division"),
+    "aggregated": ("opgeteld uit kleinere gebieden", "summed from smaller areas"),
+    "approx": ("benadering", "approximation"),
+    "num_from_pct": ("teller afgeleid uit percentage", "numerator derived from a percentage"),
+    "pct_over_100": ("percentage boven 100 in de bron", "percentage above 100 in the source"),
+    "suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
+}
+#: a "country" line pooled from areas needs national coverage, not one city
+_MIN_GEMEENTEN_FOR_COUNTRY = 100
+
+
+def _num(v):
+    return None if v is None or pd.isna(v) else round(float(v), 4)
+
+
+def _flag_notes(flags: str, lang: str) -> list[str]:
+    out = []
+    for tok in filter(None, str(flags or "").split(",")):
+        key = tok.split(":")[0]
+        if key == "cbs_marker":
+            out.append("CBS: geen cijfer (" + tok.split(":", 1)[1] + ")" if lang == "nl"
+                       else "CBS: no figure (" + tok.split(":", 1)[1] + ")")
+        elif key in _FLAG_TEXT:
+            out.append(_FLAG_TEXT[key][lang == "en"])
+    return out
+
+
+def _series(f: pd.DataFrame, code: str) -> list[dict]:
+    s = f[f["code"] == code].sort_values("year")
+    return [{"year": int(r.year), "value": _num(r.value), "status": r.status} for r in s.itertuples()]
+
+
+def _pooled(cat: Catalog, indicator: str, ind: dict, version: str, codes: list[str]) -> list[dict]:
+    """Reference series pooled from areas: Σ numerators / Σ denominators (rates), else the mean."""
+    raw = cat.raw_facts(indicator, version)
+    raw = raw[raw["code"].isin(codes)]
+    if raw.empty:
+        return []
+    if ind.get("kind") == "rate" and raw["denominator"].notna().any():
+        g = raw.groupby("year")[["numerator", "denominator"]].sum(min_count=1)
+        scale = float(ind.get("scale") or 1)
+        val = g["numerator"] / g["denominator"] * scale
+        hidden = suppress(g["numerator"], g["denominator"])
+        val[hidden] = np.nan
+    elif ind.get("kind") in ("score", "rate"):
+        val = raw.groupby("year")["value"].mean()
+    else:
+        return []
+    return [{"year": int(y), "value": _num(v), "status": "ok" if pd.notna(v) else "suppressed", "pooled": True}
+            for y, v in val.items()]
+
+
+def _reference(cat: Catalog, indicator: str, ind: dict, version: str, level: str, code: str | None,
+               col: str | None) -> list[dict]:
+    if code is None:
+        return []
+    stored = _series(cat.facts(indicator, version), code)
+    if stored:
+        return stored
+    t = cat.area_table
+    t = t[(t["geo_version"] == version) & (t["level"] == level)]
+    if col is None and t["gm_code"].nunique() < _MIN_GEMEENTEN_FOR_COUNTRY:
+        return []
+    members = t["code"] if col is None else t.loc[t[col] == code, "code"]
+    return _pooled(cat, indicator, ind, version, list(members))
+
+
+def _key_figures(cat: Catalog, version: str, code: str, lang: str) -> tuple[list[dict], pd.DataFrame]:
+    facts = cat.area_facts(version, code)
+    order = {k: i for i, k in enumerate(cat.registry.index)}
+    out = []
+    for indicator, g in sorted(facts.groupby("indicator"), key=lambda kv: order.get(kv[0], 999)):
+        if indicator not in cat.registry.index:
+            continue
+        ind = cat.registry.loc[indicator]
+        g = g.sort_values("year")
+        shown = g[g["status"].isin(["ok", "unreliable"])]
+        last = (shown if len(shown) else g).iloc[-1]
+        out.append({"indicator": indicator, "label": ind["label_en" if lang == "en" else "label_nl"],
+                    "unit": ind["unit"] or "", "year": int(last["year"]), "value": _num(last["value"]),
+                    "status": last["status"], "source": str(last["source"]),
+                    "notes": _flag_notes(last["flags"], lang)
+                    + ([STATUS_TEXT[last["status"]][lang == "en"]] if last["status"] in STATUS_TEXT else []),
+                    "years": [int(y) for y in g["year"]]})
+    return out, facts
+
+
+def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, indicator: str | None = None,
+                 year: int | None = None, lang: str = "nl") -> dict:
+    area = cat.check_code(version, code)
+    level = area["level"]
+    figures, facts = _key_figures(cat, version, code, lang)
+    if indicator is None:
+        indicator = figures[0]["indicator"] if figures else None
+    elif indicator not in cat.registry.index:
+        cat.check_indicator(indicator)
+    trends = []
+    for fig in figures:
+        if fig["indicator"] != indicator and len(fig["years"]) < 2:
+            continue
+        ind = cat.registry.loc[fig["indicator"]].to_dict()
+        allf = cat.facts(fig["indicator"], version)
+        trends.append({
+            "indicator": fig["indicator"], "label": fig["label"], "unit": fig["unit"],
+            "area": _series(allf, code),
+            "gemeente": _reference(cat, fig["indicator"], ind, version, level, area.get("gm_code"), "gm_code")
+            if level != "gemeente" else [],
+            "country": _reference(cat, fig["indicator"], ind, version, level, "NL01", None),
+        })
+    trends.sort(key=lambda t: t["indicator"] != indicator)
+    typ = layers.layer("typology", version, level, area.get("gm_code"), indicator, year, None)
+    names = cat.area_table.set_index(["geo_version", "code"])["name"]
+    flags = sorted({n for f in figures for n in f["notes"]})
+    used = set(facts["source"].astype(str))
+    prov = cat.provenance
+    prov_rows = [{"kind": r.kind, "file": Path(str(r.location)).name, "vintage": r.vintage or "",
+                  "loaded_at": r.loaded_at} for r in prov.itertuples()
+                 if any(str(r.kind) in s or s.split("+")[0] in str(r.kind) for s in used)] or \
+                [{"kind": r.kind, "file": Path(str(r.location)).name, "vintage": r.vintage or "",
+                  "loaded_at": r.loaded_at} for r in prov.itertuples()]
+    return {
+        "code": code, "name": area.get("name") or code, "level": level, "geo_version": version,
+        "wk_code": area.get("wk_code"), "wk_name": names.get((version, area.get("wk_code"))),
+        "gm_code": area.get("gm_code"), "gm_name": names.get((version, area.get("gm_code"))),
+        "key_figures": figures, "trends": trends, "reliability": flags,
+        "typology": {"available": typ["available"], "message": typ.get("message", ""),
+                     "class": typ["values"].get(code), "rule": typ["rules"].get(code)},
+        "sources": sorted(used), "provenance": prov_rows,
+    }
+
+
+def compare(cat: Catalog, layers: AnalysisLayers, version: str, codes: list[str], lang: str = "nl") -> dict:
+    if not 2 <= len(codes) <= 6:
+        raise ApiError("compare takes 2 to 6 area codes")
+    profiles = [area_profile(cat, layers, version, c, lang=lang) for c in codes]
+    inds = []
+    for p in profiles:
+        for f in p["key_figures"]:
+            if f["indicator"] not in [i["indicator"] for i in inds]:
+                inds.append({"indicator": f["indicator"], "label": f["label"], "unit": f["unit"]})
+    rows = []
+    for i in inds:
+        cells = []
+        for p in profiles:
+            f = next((f for f in p["key_figures"] if f["indicator"] == i["indicator"]), None)
+            cells.append(None if f is None else {"value": f["value"], "year": f["year"], "status": f["status"]})
+        rows.append({**i, "cells": cells})
+    return {"areas": [{"code": p["code"], "name": p["name"], "level": p["level"], "gm_name": p["gm_name"]}
+                      for p in profiles], "rows": rows}
+
+
+def search(cat: Catalog, q: str, version: str | None = None, limit: int = 20) -> list[dict]:
+    q = (q or "").strip().lower()
+    if not 1 <= len(q) <= 60:
+        raise ApiError("search text must be 1 to 60 characters")
+    t = cat.area_table
+    if version is not None:
+        cat.check_version(version)
+        t = t[t["geo_version"] == version]
+    t = t[t["level"] != "country"]
+    code_hit = t["code"].str.lower().str.startswith(q)
+    name = t["name"].fillna("").str.lower()
+    name_hit = name.str.contains(q, regex=False)
+    hits = t[code_hit | name_hit].assign(_rank=np.where(code_hit[code_hit | name_hit], 0,
+                                                        np.where(name[code_hit | name_hit].str.startswith(q), 1, 2)))
+    level_rank = {"gemeente": 0, "wijk": 1, "buurt": 2, "pc4": 3}
+    hits = hits.assign(_lv=hits["level"].map(level_rank).fillna(9)).sort_values(["_rank", "_lv", "name"]).head(limit)
+    return [{"code": r.code, "name": r.name, "level": r.level, "geo_version": r.geo_version,
+             "gm_code": r.gm_code if isinstance(r.gm_code, str) else None} for r in hits.itertuples()]

@@ -1,0 +1,45 @@
+"""``/api/geometry`` (outlines per zoom, gzip) and ``/api/values`` (one map view with its legend)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from ..mapview import map_view
+from .common import CODE, LEVEL, VERSION, Context, Lang, clean, ctx, view_params
+
+__all__ = ["router", "view_payload"]
+
+router = APIRouter(prefix="/api", tags=["map"])
+
+
+@router.get("/geometry/{version}/{level}", summary="Area outlines (GeoJSON, gzip), simplified for a zoom level",
+            response_class=Response, responses={200: {"content": {"application/geo+json": {}}}})
+def geometry(request: Request,
+             version: Annotated[str, Path(pattern=VERSION)], level: Annotated[str, Path(pattern=LEVEL)],
+             region: Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")] = None,
+             zoom: Annotated[float, Query(ge=0, le=22)] = 12, c: Context = Depends(ctx)) -> Response:
+    c.catalog.check_version(version)
+    c.catalog.check_level(version, level)
+    body = c.geometry.geojson_gz(version, level, region, zoom)
+    headers = {"Cache-Control": "max-age=3600", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"})
+    import gzip
+    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+
+
+def view_payload(c: Context, vp, lang: str) -> dict:
+    p, ind = vp
+    v = map_view(c.catalog, c.layers, p, ind, lang)
+    t = v.pop("table")
+    areas = {r.code: [r.value, r.cls, r.status] for r in t.itertuples()}
+    rules = t.set_index("code")["rule"].dropna().to_dict() if "rule" in t else {}
+    counts = t["status"].value_counts().to_dict()
+    return clean({**v, "areas": areas, "rules": rules, "counts": counts})
+
+
+@router.get("/values", summary="Values, classes and status per area for one view, with its legend")
+def values(vp=Depends(view_params), lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
+    return view_payload(c, vp, lang)

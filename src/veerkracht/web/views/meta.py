@@ -1,0 +1,76 @@
+"""``/api/meta`` (what the store holds) and ``/api/search`` (areas by name or code)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from ..catalog import MAP_LEVELS
+from ..layers import ANALYSIS_LAYERS
+from ..profile import search as _search
+from .common import VERSION, Context, clean, ctx
+
+__all__ = ["router", "build_meta"]
+
+router = APIRouter(prefix="/api", tags=["meta"])
+
+
+def build_meta(c: Context) -> dict:
+    cat = c.catalog
+    versions = []
+    for v in cat.versions():
+        levels = []
+        for lv in cat.levels(v):
+            n = int(((cat.area_table["geo_version"] == v) & (cat.area_table["level"] == lv)).sum())
+            geom = lv in MAP_LEVELS and not c.geometry.frame(v, lv).empty
+            levels.append({"level": lv, "n_areas": n, "geometry": geom})
+        versions.append({"id": v, "levels": levels})
+    indicators = []
+    for iid, row in cat.registry.iterrows():
+        avail: dict = {}
+        for (i, v, lv), years in cat.availability.items():
+            if i == iid and lv in MAP_LEVELS:
+                avail.setdefault(v, {})[lv] = years
+        if not avail:
+            continue
+        indicators.append({k: row[k] for k in ("id", "label_nl", "label_en", "unit", "kind", "higher_is_worse",
+                                                "source", "description_nl", "description_en")}
+                          | {"available": avail, "sources": cat.sources.get(iid, [])})
+    return clean({"versions": versions, "indicators": indicators, "levels": list(MAP_LEVELS),
+                  "analyses": {a: c.layers.installed(a) for a in ANALYSIS_LAYERS},
+                  "default": _default_view(c, versions, indicators)})
+
+
+def _default_view(c: Context, versions: list[dict], indicators: list[dict]) -> dict:
+    """The first view: corporation share on the finest drawable level, in its largest gemeente."""
+    cat = c.catalog
+    geo = {(v["id"], lv["level"]) for v in versions for lv in v["levels"] if lv["geometry"]}
+    ranked = sorted(indicators, key=lambda i: (i["id"] != "corp_share", i["id"]))
+    for lv in ("buurt", "wijk", "gemeente", "pc4"):
+        for ind in ranked:
+            for v, levels in sorted(ind["available"].items()):
+                if lv in levels and (v, lv) in geo:
+                    areas = cat.area_table[(cat.area_table["geo_version"] == v) & (cat.area_table["level"] == lv)]
+                    gms = areas["gm_code"].dropna()
+                    region = gms.mode().iloc[0] if lv in ("buurt", "wijk") and len(gms) else None
+                    return {"version": v, "level": lv, "indicator": ind["id"], "year": levels[lv][-1],
+                            "region": region}
+    return {}
+
+
+@router.get("/meta", summary="Geography versions, levels, indicators (labels, units, years), analyses")
+def meta(c: Context = Depends(ctx)) -> dict:
+    if getattr(c, "meta_cache", None) is None:
+        c.meta_cache = build_meta(c)
+    return c.meta_cache
+
+
+@router.get("/search", summary="Areas whose name contains, or whose code starts with, the text")
+def search(q: Annotated[str, Query(min_length=1, max_length=60)],
+           version: Annotated[str | None, Query(pattern=VERSION)] = None,
+           c: Context = Depends(ctx)) -> dict:
+    hits = _search(c.catalog, q, version)
+    for h in hits:
+        if h["level"] in MAP_LEVELS:
+            h["bounds"] = c.geometry.bounds(h["geo_version"], h["level"], [h["code"]])
+    return clean({"q": q, "results": hits})

@@ -1,0 +1,154 @@
+"""Corporation-share profile: a hand-computed case and a planted gap growth on the national geometry."""
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from tests.analysis.planted import _store_from, expected_pooled, make_panel, plant_rate, planted_store
+from veerkracht.analysis import get_analysis
+from veerkracht.analysis.corp_profile import run
+
+# ------------------------------------------------------------------ hand-computed case (7 areas)
+# Areas A–F in GM0001, G in GM0002. bins [0, 50, ∞) -> "0–50", "≥50". bijstand per 1,000.
+#   share 2012/2018  bijstand 2012   bijstand 2018
+# A 10 / 10          10 / 1000       10 / 1000
+# B 20 / 20          20 / 1000       10 / 1000
+# C 40 / 40          30 / 2000       20 / 2000
+# D 60 / 60          40 / 1000       60 / 1000
+# E 80 / 80          60 / 1000       80 / 1000
+# F 90 / (missing -> 2012 share 90) 100 / 2000      120 / 2000
+# G  5 /  5         100 / 1000      100 / 1000
+# National 2012: 360/9000 = 40 per 1,000; 2018: 400/9000 = 44.444…
+# GM0001, bin 0–50: 2012 60/4000 = 15, 2018 40/4000 = 10; bin ≥50: 2012 200/4000 = 50, 2018 260/4000 = 65.
+# GM0001 reference (regional): 2012 260/8000 = 32.5, 2018 300/8000 = 37.5.
+SHARES = {"A": 10, "B": 20, "C": 40, "D": 60, "E": 80, "F": 90, "G": 5}
+B2012 = {"A": (10, 1000), "B": (20, 1000), "C": (30, 2000), "D": (40, 1000), "E": (60, 1000),
+         "F": (100, 2000), "G": (100, 1000)}
+B2018 = {"A": (10, 1000), "B": (10, 1000), "C": (20, 2000), "D": (60, 1000), "E": (80, 1000),
+         "F": (120, 2000), "G": (100, 1000)}
+
+
+def _code(k):
+    return f"BU0{'002' if k == 'G' else '001'}000{'ABCDEFG'.index(k)}"
+
+
+@pytest.fixture(scope="module")
+def hand_store():
+    areas = gpd.GeoDataFrame({
+        "geo_version": "cbs2019", "code": [_code(k) for k in SHARES], "level": "buurt",
+        "name": list(SHARES), "gm_code": ["GM0002" if k == "G" else "GM0001" for k in SHARES],
+        "wk_code": ["WK000200" if k == "G" else "WK000100" for k in SHARES],
+    }, geometry=[Point(5 + i / 100, 52) for i in range(7)], crs=4326)
+    rows = []
+    for k, s in SHARES.items():
+        for y in (2012, 2018):
+            if not (k == "F" and y == 2018):
+                rows.append(("corp_share", k, y, s, 100, s))
+        for y, tab in ((2012, B2012), (2018, B2018)):
+            num, den = tab[k]
+            rows.append(("bijstand", k, y, num, den, num / den * 1000))
+    facts = pd.DataFrame(rows, columns=["indicator", "k", "year", "numerator", "denominator", "value"])
+    facts["code"] = facts.pop("k").map(_code)
+    facts["geo_version"], facts["source"] = "cbs2019", "hand"
+    return _store_from()(areas, facts, tag="hand")
+
+
+def test_hand_regional_index(hand_store):
+    res = run(hand_store, "bijstand", region="GM0001", bins=[0, 50, math.inf], index_on="regional",
+              n_boot=200, seed=1)
+    t = res.table.set_index(["year", "bin_label"])
+    assert t.loc[(2012, "0–50"), "rate"] == pytest.approx(15)
+    assert t.loc[(2012, "≥50"), "rate"] == pytest.approx(50)
+    assert t.loc[(2018, "0–50"), "rate"] == pytest.approx(10)
+    assert t.loc[(2018, "≥50"), "rate"] == pytest.approx(65)
+    assert t.loc[(2012, "0–50"), "index"] == pytest.approx(15 / 32.5 * 100)
+    assert t.loc[(2018, "≥50"), "index"] == pytest.approx(65 / 37.5 * 100)
+    assert t.loc[(2018, "≥50"), "n_areas"] == 3          # F kept through its 2012 share
+    assert t.loc[(2012, "≥50"), "numerator"] == 200 and t.loc[(2012, "≥50"), "denominator"] == 4000
+    assert not t["suppressed"].any()
+    s = res.summary
+    assert s["gap_from"] == pytest.approx(35 / 32.5 * 100)          # 107.69
+    assert s["gap_to"] == pytest.approx(55 / 37.5 * 100)            # 146.67
+    assert s["growth"] == pytest.approx((55 / 37.5) / (35 / 32.5) - 1)   # 0.3619
+    assert (s["top_bin"], s["bottom_bin"]) == ("≥50", "0–50")
+    assert any("2012" in n and "1 " in n for n in res.notes)     # the share fallback is reported
+    # bootstrap intervals bracket the point estimates
+    assert (t["index_lo"] <= t["index"] + 1e-9).all() and (t["index"] <= t["index_hi"] + 1e-9).all()
+    assert s["growth_lo"] <= s["growth"] <= s["growth_hi"]
+
+
+def test_hand_national_index_and_sentence(hand_store):
+    res = get_analysis("corp-profile")(hand_store, "bijstand", region="GM0001", bins=[0, 50, math.inf],
+                                       n_boot=50)
+    t = res.table.set_index(["year", "bin_label"])
+    assert t.loc[(2012, "0–50"), "index"] == pytest.approx(15 / 40 * 100)       # 37.5
+    assert t.loc[(2018, "0–50"), "index"] == pytest.approx(10 / (400 / 9) * 100)   # 22.5
+    assert res.summary["gap_from"] == pytest.approx(87.5)
+    assert res.summary["gap_to"] == pytest.approx(123.75)
+    assert res.summary["growth"] == pytest.approx(123.75 / 87.5 - 1)
+    assert res.extra["reference"]["rate"].tolist() == pytest.approx([40, 400 / 9])
+    assert "+41%" in res.summary["sentence_nl"] and "88 in 2012" in res.summary["sentence_nl"]
+    assert "+41%" in res.summary["sentence_en"] and "housing-association" in res.summary["sentence_en"]
+
+
+def test_hand_suppression(hand_store):
+    res = run(hand_store, "bijstand", region="GM0001", bins=[0, 50, math.inf], n_boot=20,
+              min_den=4001)       # every bin has a pooled denominator of 4,000
+    assert res.table["suppressed"].all() and res.table["rate"].isna().all()
+    assert math.isnan(res.summary["gap_from"])
+    assert any("Fewer than two bins" in n for n in res.notes)
+
+
+def test_figure_labels(hand_store):
+    res = run(hand_store, "bijstand", bins=[0, 50, math.inf], n_boot=20)
+    ax = res.figure().axes[0]
+    assert ax.get_ylabel() == "Index (Nederland = 100)" and ax.get_title() == "Bijstandsontvangers"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0–50", "≥50"]
+    ax_en = res.figure("en").axes[0]
+    assert ax_en.get_ylabel() == "Index (the Netherlands = 100)"
+    assert ax_en.get_title() == "Social assistance recipients"
+
+
+# ------------------------------------------------------------------ planted gap growth (national)
+EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, np.inf]
+
+
+@pytest.mark.slow
+def test_planted_gap_growth_national(national_buurten):
+    pan = make_panel(national_buurten, [2012, 2018], seed=3, share_drift_sd=3)
+    s = pan["corp_share"].to_numpy() / 100
+    y18 = (pan["year"] == 2018).to_numpy()
+    # Planted rates are linear in the share: p = c + k·s. With m_bin = pooled share per bin the
+    # index gap is 100·k·(m_top − m_bot)/(c + k·m_all); choose k(2018) so that it is 1.5 × that of 2012.
+    m = expected_pooled(pan, s, EDGES).set_index(["year", "bin"])["rate"]
+    c12, k12, c18 = 0.02, 0.06, 0.025
+    g12 = 100 * k12 * (m[2012, 8] - m[2012, 0]) / (c12 + k12 * m[2012, -1])
+    g18_target = 1.5 * g12
+    k18 = g18_target * c18 / (100 * (m[2018, 8] - m[2018, 0]) - g18_target * m[2018, -1])
+    prob = np.where(y18, c18 + k18 * s, c12 + k12 * s)
+    truth = expected_pooled(pan, prob, EDGES).set_index(["year", "bin"])["rate"]
+    gap = {y: 100 * (truth[y, 8] - truth[y, 0]) / truth[y, -1] for y in (2012, 2018)}
+    assert gap[2018] / gap[2012] - 1 == pytest.approx(0.5)            # planted by construction
+
+    pan = plant_rate(pan, "bijstand", prob, seed=4)
+    store = planted_store(national_buurten, pan, ["corp_share", "bijstand"])
+    res = run(store, "bijstand", n_boot=300, seed=5)
+    assert res.summary["growth"] == pytest.approx(0.5, abs=0.05)     # within ±10% of the planted +50%
+    assert res.summary["growth_lo"] < 0.5 < res.summary["growth_hi"]
+    assert res.summary["growth_hi"] - res.summary["growth_lo"] < 0.2
+    t = res.table.set_index(["year", "bin"])
+    for y in (2012, 2018):
+        for k in range(9):
+            true_index = truth[y, k] / truth[y, -1] * 100
+            assert t.loc[(y, k), "index"] == pytest.approx(true_index, rel=0.03)
+            assert t.loc[(y, k), "rate"] == pytest.approx(truth[y, k] * 1000, rel=0.03)
+    assert t["n_areas"].groupby("year").sum().tolist() == [13594, 13594]
+    # intervals cover the planted index in (nearly) every bin-year
+    cover = [(t.loc[(y, k), "index_lo"] <= truth[y, k] / truth[y, -1] * 100 <= t.loc[(y, k), "index_hi"])
+             for y in (2012, 2018) for k in range(9)]
+    assert sum(cover) >= 16

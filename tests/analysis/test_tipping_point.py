@@ -1,0 +1,144 @@
+"""Tipping point: planted breaks on the national geometry, honest alternatives, a hand case, weights."""
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from tests.analysis.planted import _store_from, make_panel, planted_store, segmented
+from veerkracht.analysis import get_analysis
+from veerkracht.analysis.tipping_point import fit_segmented, run
+
+
+def _sse_at(x, y, k):
+    """Brute-force least squares of y on [1, x, (x−k)+] (independent of the analysis code)."""
+    X = np.column_stack([np.ones_like(x), x, np.clip(x - k, 0, None)])
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return float(((y - X @ beta) ** 2).sum())
+
+
+# ------------------------------------------------------------------ planted on the national geometry
+@pytest.fixture(scope="module")
+def planted(national_buurten):
+    """lbm: break at 45%, zero crossing at 55% (0.01 at 45, slope −0.001/pt after);
+    lbm_onv: flat +0.004 up to 60%, then −0.003/pt → zero at 61.33%."""
+    pan = make_panel(national_buurten, [2012, 2018], seed=11)
+    rng = np.random.default_rng(12)
+    s = pan.loc[pan["year"] == 2012, "corp_share"].to_numpy()
+    base = rng.normal(0, 0.1, len(s))
+    lbm18 = base + segmented(s, 45, -0.0002, -0.001, 0.01) + rng.normal(0, 0.03, len(s))
+    onv18 = base + segmented(s, 60, 0.0, -0.003, 0.004) + rng.normal(0, 0.03, len(s))
+    pan["lbm"] = np.concatenate([base, lbm18])
+    pan["lbm_onv"] = np.concatenate([base, onv18])
+    store = planted_store(national_buurten, pan, ["corp_share", "lbm", "lbm_onv", "dwellings"])
+    return store, s, lbm18 - base
+
+
+@pytest.mark.slow
+def test_planted_break_and_zero_crossing(planted):
+    store, s, change = planted
+    res = run(store, n_boot=1000, seed=3)
+    r = res.table.iloc[0]
+    assert r["outcome"] == "lbm" and r["n"] == 13594 and r["pattern"] == "turns_negative"
+    assert r["breakpoint"] == pytest.approx(45, abs=3)
+    assert r["break_lo"] <= 45 <= r["break_hi"] and r["break_hi"] - r["break_lo"] < 8
+    assert r["zero_crossing"] == pytest.approx(55, abs=3)
+    assert r["zero_lo"] <= 55 <= r["zero_hi"] and r["zero_share"] > 0.95
+    assert r["slope_right"] == pytest.approx(-0.01, abs=0.002)       # per 10 %-points
+    assert r["kink_hi"] < 0                                           # the bend is real
+    # the estimate is a least-squares minimum: brute force at ±0.05 is not better
+    k = r["breakpoint"]
+    assert _sse_at(s, change, k) <= min(_sse_at(s, change, k - 0.05), _sse_at(s, change, k + 0.05)) + 1e-9
+    assert r["sse"] == pytest.approx(_sse_at(s, change, k), rel=1e-9)
+    z = round(r["zero_crossing"])
+    assert f"boven ~{z}% corporatiewoningen" in res.summary["sentence_nl"]
+    assert f"turns negative above ~{z}% housing-association dwellings (95% interval" in res.summary["sentence_en"]
+
+
+@pytest.mark.slow
+def test_planted_all_dimensions_and_figure(planted):
+    store, _, _ = planted
+    res = get_analysis("tipping-point")(store, outcome="all", n_boot=200, seed=4)
+    t = res.table.set_index("outcome")
+    assert list(t.index) == ["lbm", "lbm_onv"]          # only the dimensions present
+    assert t.loc["lbm_onv", "breakpoint"] == pytest.approx(60, abs=3)
+    assert t.loc["lbm_onv", "zero_crossing"] == pytest.approx(61.33, abs=3)
+    assert t.loc["lbm_onv", "slope_left"] == pytest.approx(0, abs=0.002)
+    fig = res.figure()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["Leefbaarometer: totaalscore", "Leefbaarometer: overlast en onveiligheid"]
+    assert fig.axes[0].get_xlabel() == "Aandeel corporatiewoningen (%)"
+    assert res.figure("en").axes[0].get_xlabel() == "Housing-association dwellings (%)"
+
+
+@pytest.mark.slow
+def test_honest_alternatives(national_buurten):
+    pan = make_panel(national_buurten, [2014, 2020], seed=21)
+    rng = np.random.default_rng(22)
+    s = pan.loc[pan["year"] == 2014, "corp_share"].to_numpy()
+    noise = rng.normal(0, 0.02, (2, len(s)))
+    pan["lbm"] = np.concatenate([np.zeros(len(s)), 0.05 - 0.0003 * s + noise[0]])       # ≥ 0.02 > 0
+    pan["lbm_fys"] = np.concatenate([np.zeros(len(s)), -0.02 + 0.0005 * s + noise[1]])  # up at 40%
+    store = planted_store(national_buurten, pan, ["corp_share", "lbm", "lbm_fys"])
+    res = run(store, outcome="all", n_boot=100)
+    t = res.table.set_index("outcome")
+    assert t.loc["lbm", "pattern"] == "always_positive" and math.isnan(t.loc["lbm", "zero_crossing"])
+    assert "er is geen omslagpunt" in t.loc["lbm", "sentence_nl"]
+    assert "there is no turning point" in t.loc["lbm", "sentence_en"]
+    assert t.loc["lbm", "zero_share"] < 0.05
+    assert t.loc["lbm_fys", "pattern"] == "turns_positive"
+    assert t.loc["lbm_fys", "up_crossing"] == pytest.approx(40, abs=3)
+    assert "from negative to positive at ~" in t.loc["lbm_fys", "sentence_en"]
+
+
+# ------------------------------------------------------------------ hand-computed case
+# Six areas on an exact segmented line: 0.5 up to 50%, then −0.02 per point.
+#   x:  0    20   40   60   80    100
+#   y: .5    .5   .5   .3  −.1   −.5
+# Only k = 50 fits exactly (left line through the first three, right line through the last three,
+# they meet at 50). Zero crossing: 0.5 − 0.02·(x − 50) = 0 → x = 75.
+X6 = np.array([0, 20, 40, 60, 80, 100.0])
+Y6 = np.array([.5, .5, .5, .3, -.1, -.5])
+
+
+def test_hand_exact_segmented_line():
+    fit = fit_segmented(X6, Y6, min_side=2, trim=0)
+    assert fit["breakpoint"] == pytest.approx(50, abs=0.01)
+    assert (fit["a"], fit["b"], fit["c"]) == pytest.approx((0.5, 0, -0.02), abs=1e-6)
+    assert fit["sse"] == pytest.approx(0, abs=1e-9)
+
+
+def test_hand_run_through_store():
+    codes = [f"BU0001000{i}" for i in range(6)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[Point(5, 52 + i / 100) for i in range(6)], crs=4326)
+    rows = [("corp_share", cd, 2012, x) for cd, x in zip(codes, X6)]
+    rows += [("lbm", cd, 2012, 1.0) for cd in codes] + [("lbm", cd, 2018, 1 + y) for cd, y in zip(codes, Y6)]
+    facts = pd.DataFrame(rows, columns=["indicator", "code", "year", "value"])
+    facts["geo_version"], facts["source"] = "cbs2019", "hand"
+    store = _store_from()(areas, facts, tag="hand-tp")
+    res = run(store, n_boot=50, min_side=2, trim=0)
+    r = res.table.iloc[0]
+    assert r["breakpoint"] == pytest.approx(50, abs=0.01)
+    assert r["zero_crossing"] == pytest.approx(75, abs=0.01)
+    assert r["slope_left"] == pytest.approx(0, abs=1e-6) and r["slope_right"] == pytest.approx(-0.2)
+    assert res.params["year_from"] == 2012 and res.params["year_to"] == 2018
+    assert res.extra["areas"]["change_lbm"].tolist() == pytest.approx(Y6.tolist())
+
+
+def test_weights_equal_duplicated_rows():
+    """Weight 2 on an area is the same least-squares problem as that area twice."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 100, 300)
+    y = segmented(x, 40, 0.001, -0.002, 0.02) + rng.normal(0, 0.01, 300)
+    w = np.where(np.arange(300) % 3 == 0, 2.0, 1.0)
+    dup = np.arange(300)[w == 2]
+    a = fit_segmented(x, y, w)
+    b = fit_segmented(np.concatenate([x, x[dup]]), np.concatenate([y, y[dup]]))
+    assert a["breakpoint"] == pytest.approx(b["breakpoint"], abs=0.011)
+    assert (a["a"], a["b"], a["c"]) == pytest.approx((b["a"], b["b"], b["c"]), rel=1e-3, abs=1e-6)
