@@ -34,6 +34,11 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "names: github `Marlinehuman/ProgrammingForEconG5`, `data/clean/kwb2020_clean.csv`", PDOK,
         "Dissolve of the 13,594 buurten by gemeente code (355 gemeenten, the 2020 indeling), simplified with "
         "0.0005° (topology preserved per gemeente: small gaps/overlaps between neighbours remain), valid."),
+    "gemeenten_cbs2021.geojson.gz": (
+        "CBS / PDOK, gemeentegrenzen 2021 (topojson simplified for Power BI)", "github `emielsanders/PowerBI`, "
+        "`Gemeente 2021 CRM4326 TOPOJSON.json`", CBS,
+        "From `geo_gemeente_2021/gemeenten_2021_nl_wgs84_topo_simplified.geojson.gz`: invalid rings repaired "
+        "(make_valid), names from the KWB 2021 gemeente rows, 5 decimals."),
     "gemeenten_cbs2022.geojson.gz": (
         "PDOK/CBS `gemeente_gegeneraliseerd` 2022", "github `RishikeshGovind/nlstat`, `data/gemeenten.geojson`",
         PDOK, "345 gemeenten; properties `gm_code`, `gm_naam`; snapped to a 1e-5° grid and made valid."),

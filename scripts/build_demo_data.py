@@ -149,10 +149,14 @@ def gemeente_outputs(shared: Path, nl: gpd.GeoDataFrame, b23: gpd.GeoDataFrame) 
     g23 = dissolve([to23[c] for c in g22.gm_code], g22.geometry, simplify=None)
     assert set(g23) == set(names["2023"]) and len(g23) == 342, "2023 dissolve != KWB 2023 gemeenten"
 
+    g21 = _geojson(shared, "geo_gemeente_2021/gemeenten_2021_nl_wgs84_topo_simplified.geojson.gz")
+    assert len(g21) == 352 and set(g21.gm_code) == set(names["2021"]), "2021 geometry != KWB 2021 gemeenten"
+
     def layer(geoms: dict, nm: dict) -> bytes:
         return _geojson_bytes([({"gm_code": c, "gm_naam": nm[c]}, geoms[c]) for c in sorted(geoms)])
     return {
         "gemeenten_cbs2020.geojson.gz": layer(g20, names["2020"]),
+        "gemeenten_cbs2021.geojson.gz": layer(dict(zip(g21.gm_code, g21.geometry.make_valid())), names["2021"]),
         "gemeenten_cbs2022.geojson.gz": layer(dict(zip(g22.gm_code, g22.geometry)), dict(zip(g22.gm_code, g22.gm_naam))),
         "gemeenten_cbs2023.geojson.gz": layer(g23, names["2023"]),
         "crosswalk_gemeente_cbs2022_cbs2023.csv": _csv_bytes(cw),

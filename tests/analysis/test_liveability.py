@@ -150,3 +150,25 @@ def test_hand_lbm_class_missing_is_an_error(national_buurten):
     store = planted_store(national_buurten.iloc[:50], pan, ["lbm"])
     with pytest.raises(Exception, match="lbm_class"):
         run(store, classes="lbm_class")
+
+
+# ------------------------------------------------------------------ the real Leefbaarometer PC4 file
+@pytest.mark.slow
+def test_real_pc4_regression_to_the_mean(shared_data):
+    """METHOD.md: in the real PC4 data the bottom decile of 2018 rose +0.017 over 2012–2018 and the top
+    decile +0.048; grouped by 2018, 2018–2022 shows the reverse."""
+    raw = pd.read_csv(shared_data / "leefbaarometer_pc4" / "leefbaarometer3_scores_pc4_2002_2022.csv.gz")
+    raw = raw[raw["jaar"].isin([2012, 2018, 2022])]
+    codes = "PC" + raw["PC4"].astype(str).str.zfill(4)
+    areas = pd.DataFrame({"geo_version": "lbm3-2022", "code": sorted(set(codes)), "level": "pc4"})
+    facts = pd.DataFrame({"geo_version": "lbm3-2022", "code": codes, "year": raw["jaar"],
+                          "indicator": "lbm", "value": raw["afw"], "source": "leefbaarometer"})
+    store = _store_from()(areas, facts, tag="lbm-pc4")
+    res = run(store, group_year=2018, periods=[(2012, 2018), (2018, 2022)])
+    t = res.table.set_index(["period", "group"])["mean_change"]
+    assert round(t[("2012–2018", 1)], 3) == pytest.approx(0.017, abs=0.001)
+    assert round(t[("2012–2018", 10)], 3) == pytest.approx(0.048, abs=0.001)
+    assert t[("2018–2022", 1)] > 0.02 > -0.02 > t[("2018–2022", 10)]          # the reverse
+    assert any("Caution" in n for n in res.notes)
+    start = run(store, periods=[(2012, 2018)]).table.set_index("group")["mean_change"]
+    assert start[1] > start[10] + 0.05     # grouped by the start year, the bottom decile rises most

@@ -1,5 +1,7 @@
 """Shared plumbing of the spatial and change analyses: weights, map layers, two-year frames.
 
+Complements ``_common`` (data access, bootstrap, labels, figures); the lead may merge the two.
+
 Spatial weights are built from the areas' own geometry (Queen contiguity, or k nearest
 neighbours on RD centroids) and cached per geography version and geometry, so several analyses
 in one session share one build (~0.6 s for the 13,594 national buurten). Areas without a
@@ -11,7 +13,6 @@ the table keeps them, flagged, for the analyst.
 """
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 
 import geopandas as gpd
@@ -20,12 +21,9 @@ import pandas as pd
 import shapely
 
 from ..errors import StoreError
-from .base import panel, select_region, suppress
+from .base import panel, suppress
 
-__all__ = [
-    "weights", "to_w", "area_layer", "two_years", "resolve_years", "default_geo_version",
-    "pooled", "wilson", "indicator_meta", "percentile_of",
-]
+__all__ = ["weights", "to_w", "area_layer", "two_years", "pooled", "wilson", "percentile_of"]
 
 RD = 28992   # Dutch national grid: metres, for nearest-neighbour distances
 
@@ -42,7 +40,7 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _graph_cached(key: str, codes: tuple, wkb: tuple, kind: str, k: int):
+def _graph_cached(geo_version: str, codes: tuple, wkb: tuple, kind: str, k: int):
     from libpysal import graph as lg
     geoms = _polygonal(shapely.from_wkb(list(wkb)))
     gs = gpd.GeoSeries(geoms, index=pd.Index(codes, name="code"), crs=4326)
@@ -67,6 +65,8 @@ def _attach_isolates(g, gs: gpd.GeoSeries):
     adj.columns = ["focal", "neighbor", "weight"]
     adj = adj[adj["weight"] > 0]
     adj = pd.concat([adj, both]).drop_duplicates(["focal", "neighbor"])
+    order = pd.Categorical(adj["focal"], categories=gs.index)      # keep the areas' order
+    adj = adj.iloc[np.lexsort((adj["neighbor"].to_numpy(), order.codes))]
     return lg.Graph.from_arrays(adj["focal"].to_numpy(), adj["neighbor"].to_numpy(),
                                 np.ones(len(adj)))
 
@@ -84,11 +84,10 @@ def weights(store, geo_version: str, codes, kind: str = "queen", k: int = 6):
     codes = pd.Index(codes).astype(str)
     areas = store.areas(geo_version=geo_version, codes=list(codes), geometry=True)
     areas = areas.set_index("code").loc[codes]
-    wkb = tuple(shapely.to_wkb(areas.geometry.values))
-    key = hashlib.sha1(b"".join(w for w in wkb if w is not None)).hexdigest()
-    g = _graph_cached(f"{geo_version}:{key}", tuple(codes), wkb, kind, k)
-    if kind == "queen":
-        g = _attach_isolates(g, gpd.GeoSeries(_polygonal(areas.geometry.values), index=codes, crs=4326))
+    if areas.geometry.isna().any():
+        raise StoreError(f"{int(areas.geometry.isna().sum())} areas of {geo_version!r} have no geometry")
+    # the key holds the geometry itself, so two stores with the same codes never share a graph
+    g = _graph_cached(geo_version, tuple(codes), tuple(shapely.to_wkb(areas.geometry.values)), kind, k)
     return g.transform("r")
 
 
@@ -118,37 +117,6 @@ def area_layer(table: pd.DataFrame, store, geo_version: str, blank: dict | None 
 
 
 # ---------------------------------------------------------------------------- data
-def default_geo_version(store, level: str = "buurt") -> str:
-    """The geography version with the most areas of ``level``."""
-    areas = store.areas(level=level, geometry=False)
-    if areas.empty:
-        raise StoreError(f"the store has no {level} areas")
-    return areas["geo_version"].value_counts().idxmax()
-
-
-def indicator_meta(store, indicator: str) -> dict:
-    """Registry row of ``indicator`` (kind, scale, polarity, labels)."""
-    meta = store.indicator(indicator)
-    meta["scale"] = float(meta.get("scale") or 1)
-    worse = meta.get("higher_is_worse")
-    meta["higher_is_worse"] = None if worse is None or pd.isna(worse) else bool(worse)
-    return meta
-
-
-def resolve_years(store, indicator: str, geo_version: str, codes, year_from=None, year_to=None):
-    """Default to the first and last year the store holds for ``indicator`` in these areas."""
-    facts = store.facts(indicator=indicator, geo_version=geo_version, codes=list(codes))
-    years = sorted(facts.loc[facts["value"].notna(), "year"].unique())
-    if not years:
-        raise StoreError(f"no values of {indicator!r} in {geo_version!r} for the selected areas")
-    y0 = int(years[0]) if year_from is None else int(year_from)
-    y1 = int(years[-1]) if year_to is None else int(year_to)
-    for y in (y0, y1):
-        if y not in years:
-            raise StoreError(f"{indicator!r} has no values for {y}; it has {', '.join(map(str, years))}")
-    return y0, y1
-
-
 def two_years(store, indicators: list[str], geo_version: str, codes, year_from: int, year_to: int) -> pd.DataFrame:
     """One row per area: ``<ind>_from``, ``<ind>_to``, ``<ind>_change``, ``<ind>_suppressed`` …
 
@@ -205,8 +173,3 @@ def percentile_of(values: pd.Series, reference: pd.Series) -> pd.Series:
         return pd.Series(np.nan, index=values.index)
     pos = np.searchsorted(ref, values.to_numpy(), side="right")
     return pd.Series(np.where(values.notna(), 100.0 * pos / len(ref), np.nan), index=values.index)
-
-
-def region_codes(store, region, geo_version: str, level: str = "buurt") -> pd.DataFrame:
-    """Areas of the region (``select_region``) as a frame indexed by code."""
-    return select_region(store, region, geo_version, level).set_index("code")

@@ -139,12 +139,16 @@ def _level(wide, indicator, classes, group_by, group_year, periods) -> pd.DataFr
         gcol = ("lbm_class", gy) if classes == "lbm_class" else (indicator, gy)
         if any(col not in wide.columns for col in cols + [gcol]):
             raise StoreError(f"{gcol[0]!r} or {indicator!r} lacks year {gy}, {f} or {t}")
-        d = wide[cols + ([gcol] if gcol not in cols else [])].dropna()
-        change = d[(indicator, t)] - d[(indicator, f)]
-        if classes == "decile":   # rank first: ties cannot collapse a decile
-            group = pd.qcut(d[gcol].rank(method="first"), 10, labels=False) + 1
+        # deciles over every area with a value in the grouping year (an area's level does not depend
+        # on whether it has data in another year); ranks first, so ties cannot collapse a decile
+        level = wide[gcol].dropna()
+        if classes == "decile":
+            group = pd.qcut(level.rank(method="first"), 10, labels=False) + 1
         else:
-            group = d[gcol].round().astype(int)
+            group = level.round().astype(int)
+        change = (wide[(indicator, t)] - wide[(indicator, f)]).dropna()
+        change = change[change.index.isin(group.index)]
+        group = group.reindex(change.index)
         s = _group_stats(change, group).reset_index(names="group")
         s["group_label_nl"], s["group_label_en"] = zip(*(_label(classes, int(g)) for g in s["group"]))
         out.append(s.assign(period=f"{f}–{t}", year_from=f, year_to=t, group_year=gy))

@@ -92,9 +92,8 @@ def _encode(column) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _relabel(idx: np.ndarray, labels) -> pa.Array:
-    """A string column whose row ``i`` is ``labels[idx[i]]``."""
-    return pa.DictionaryArray.from_arrays(pa.array(idx, type=pa.int32()),
-                                          pa.array(list(labels), type=pa.string())).cast(pa.string())
+    """A string column whose row ``i`` is ``labels[idx[i]]`` (a take from the small label list)."""
+    return pc.take(pa.array(list(labels), type=pa.large_string()), pa.array(idx, type=pa.int32()))
 
 
 def _merge_tokens(flags: str, *extra: str) -> str:
@@ -123,12 +122,11 @@ def harmonise(facts: pd.DataFrame, crosswalk: pd.DataFrame, kinds: dict[str, str
     if any(c not in facts.columns for c in FACT_COLUMNS) or facts["numerator"].dtype == object:
         facts = normalise_facts(facts)
     tbl = pa.Table.from_pandas(facts[FACT_COLUMNS], preserve_index=False)
-    gv_idx, gv = _encode(tbl["geo_version"])
-    ind_idx, ind = _encode(tbl["indicator"])
-    code_idx, codes = _encode(tbl["code"])
-    flag_idx, flag_labels = _encode(tbl["flags"])
+    enc = {c: _encode(tbl[c]) for c in ("geo_version", "indicator", "code", "flags", "source")}
+    gv_idx, gv = enc["geo_version"]
+    ind_idx, ind = enc["indicator"]
+    code_idx, codes = enc["code"]
     here = gv[gv_idx] == to_version if len(gv) else np.zeros(0, dtype=bool)
-
     kind = pd.Series(ind, dtype=object).map(kinds)
     kind_ok = kind.isin(["rate", "count", "score"]).to_numpy()
     scale = np.array([float(scales.get(i, 1.0)) for i in ind])
@@ -141,8 +139,11 @@ def harmonise(facts: pd.DataFrame, crosswalk: pd.DataFrame, kinds: dict[str, str
             warnings.append(f"{label}: {', '.join(sorted(ind[mask & used]))}")
 
     cols = list(FACT_COLUMNS)
-    parts = [tbl.filter(pa.array(here)).append_column("coverage", pa.array(np.ones(int(here.sum()))))]
-    harmonised_flags = [_merge_tokens(f, "harmonised") for f in flag_labels]
+    # filtering a big table copies every string; build renamed rows from the encoded columns instead
+    parts = [tbl.take(np.flatnonzero(here)).append_column("coverage", pa.array(np.ones(int(here.sum()))))]
+    labels = dict(enc)
+    labels["flags"] = (enc["flags"][0], [_merge_tokens(f, "harmonised") for f in enc["flags"][1]])
+    numbers = {c: facts[c].to_numpy() for c in ("year", "numerator", "denominator", "value")}
     unmapped: dict[str, list[str]] = {}
     cw_all = crosswalk[crosswalk["to_version"] == to_version]
     for vi, v in enumerate(gv):
@@ -156,13 +157,14 @@ def harmonise(facts: pd.DataFrame, crosswalk: pd.DataFrame, kinds: dict[str, str
 
         ren = rows & pd.notna(target)[code_idx]
         n = int(ren.sum())
-        sub = tbl.filter(pa.array(ren))
         renamed = pa.table({
-            "geo_version": pa.repeat(pa.scalar(to_version), n).cast(pa.string()),
+            "geo_version": _relabel(np.zeros(n, dtype=np.int32), [to_version]),
             "code": _relabel(code_idx[ren], np.where(pd.notna(target), target, "")),
-            **{c: sub[c] for c in ("year", "indicator", "numerator", "denominator", "value", "source")},
-            "flags": _relabel(flag_idx[ren], harmonised_flags),
-            "origin_version": pa.repeat(pa.scalar(v), n).cast(pa.string()),
+            "year": pa.array(numbers["year"][ren]),
+            "indicator": _relabel(ind_idx[ren], ind),
+            **{c: pa.array(numbers[c][ren]) for c in ("numerator", "denominator", "value")},
+            **{c: _relabel(labels[c][0][ren], labels[c][1]) for c in ("source", "flags")},
+            "origin_version": _relabel(np.zeros(n, dtype=np.int32), [v]),
             "coverage": pa.array(np.ones(n)),
         })
         parts.append(renamed)

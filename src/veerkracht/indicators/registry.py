@@ -31,9 +31,12 @@ CORE_INDICATORS: list[dict] = [
          "Huishoudens in de laagste 40% (KWB) of 20% van de landelijke inkomensverdeling.",
          "Households in the national lowest 40% (KWB) or 20% of incomes."),
     _ind("social_minimum", "Huishoudens rond sociaal minimum", "Households at the social minimum", "%",
-         "rate", 100, True, "huishoudens tot 110% sociaal minimum", "particuliere huishoudens",
-         "CBS KWB p_hh_osm", "Huishoudens met een inkomen tot 110% van het sociaal minimum.",
-         "Households with an income up to 110% of the social minimum."),
+         "rate", 100, True, "huishoudens onder of rond het sociaal minimum", "particuliere huishoudens",
+         "CBS KWB p_hh_osm",
+         "Huishoudens met een inkomen onder of rond het sociaal minimum (CBS: tot 101%; METHOD.md noemt ~110%, "
+         "KWB p_hh_110).",
+         "Households with an income below or around the social minimum (CBS: up to 101%; METHOD.md's ~110% is "
+         "KWB p_hh_110)."),
     _ind("bijstand", "Bijstandsontvangers", "Social assistance recipients", "per 1.000 inwoners", "rate",
          1000, True, "personen met bijstand", "inwoners", "CBS KWB a_soz_wb; gemeentelijke registratie",
          "Personen met een bijstandsuitkering per 1.000 inwoners.",

@@ -13,7 +13,7 @@ import shapely
 
 from ..errors import StoreError
 from .base import Provenance, Store
-from .schema import AREA_COLUMNS, CROSSWALK_KEY, FACT_KEY, INDICATOR_COLUMNS
+from .schema import AREA_COLUMNS, FACT_KEY, INDICATOR_COLUMNS
 
 __all__ = ["DuckDBStore", "spatial_extension_path"]
 
@@ -143,12 +143,12 @@ class DuckDBStore(Store):
 
     def _upsert_crosswalk(self, cw: pd.DataFrame) -> None:
         self._register("_in_cw", cw)
-        cond = " AND ".join(f"crosswalks.{k} = i.{k}" for k in CROSSWALK_KEY)
-        # a new crosswalk between two versions on one basis replaces the old one whole
-        self.con.execute("DELETE FROM crosswalks USING (SELECT DISTINCT from_version, to_version, basis "
-                         "FROM _in_cw) i WHERE crosswalks.from_version = i.from_version AND "
-                         "crosswalks.to_version = i.to_version AND crosswalks.basis = i.basis")
-        self.con.execute(f"DELETE FROM crosswalks USING _in_cw i WHERE {cond}")
+        # the new rows of a source area replace all its old rows (on that basis and target version),
+        # so a rebuilt crosswalk never leaves stale pieces whose weights would add up past 1
+        self.con.execute("DELETE FROM crosswalks USING (SELECT DISTINCT from_version, from_code, to_version, "
+                         "basis FROM _in_cw) i WHERE crosswalks.from_version = i.from_version AND "
+                         "crosswalks.from_code = i.from_code AND crosswalks.to_version = i.to_version "
+                         "AND crosswalks.basis = i.basis")
         self.con.execute("INSERT INTO crosswalks SELECT * FROM _in_cw")
         self.con.unregister("_in_cw")
         self._versions(list(cw["from_version"].unique()) + list(cw["to_version"].unique()))

@@ -25,6 +25,7 @@ _FLAG_TEXT = {
     "num_from_pct": ("teller afgeleid uit percentage", "numerator derived from a percentage"),
     "pct_over_100": ("percentage boven 100 in de bron", "percentage above 100 in the source"),
     "suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
+    "partial_coverage": ("niet alle deelgebieden bekend", "not all sub-areas known"),
 }
 #: a "country" line pooled from areas needs national coverage, not one city
 _MIN_GEMEENTEN_FOR_COUNTRY = 100
