@@ -137,7 +137,7 @@ def to_facts(panel: pd.DataFrame, indicators, geo_version: str = GEO_VERSION,
 
 def planted_store(areas, panel: pd.DataFrame, indicators, geo_version: str = GEO_VERSION):
     """An in-memory store with ``areas`` and the planted ``indicators`` (via conftest's ``store_from``)."""
-    return _store_from()(areas, to_facts(panel, indicators, geo_version))
+    return _conftest().store_from(areas, to_facts(panel, indicators, geo_version))
 
 
 def national_areas(shared_data: Path) -> pd.DataFrame:
@@ -147,10 +147,12 @@ def national_areas(shared_data: Path) -> pd.DataFrame:
 
 
 def _conftest():
-    """The sibling conftest module (pytest imports it as ``tests.analysis.conftest`` too)."""
+    """The sibling conftest module (``tests`` is a package: pytest imports it under this name too)."""
     from tests.analysis import conftest
     return conftest
 
 
 def _store_from():
+    """conftest's ``store_from`` (kept: test_change_model imports it; new code can import
+    ``tests.analysis.conftest.store_from`` directly)."""
     return _conftest().store_from

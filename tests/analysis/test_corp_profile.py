@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from tests.analysis.planted import _store_from, expected_pooled, make_panel, plant_rate, planted_store
+from tests.analysis.conftest import store_from
+from tests.analysis.planted import expected_pooled, make_panel, plant_rate, planted_store
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.corp_profile import run
 
@@ -55,7 +56,7 @@ def hand_store():
     facts = pd.DataFrame(rows, columns=["indicator", "k", "year", "numerator", "denominator", "value"])
     facts["code"] = facts.pop("k").map(_code)
     facts["geo_version"], facts["source"] = "cbs2019", "hand"
-    return _store_from()(areas, facts, tag="hand")
+    return store_from(areas, facts, tag="hand")
 
 
 def test_hand_regional_index(hand_store):

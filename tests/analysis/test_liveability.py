@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from tests.analysis.planted import _store_from, make_panel, planted_store
+from tests.analysis.conftest import store_from
+from tests.analysis.planted import make_panel, planted_store
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.liveability import run
 
@@ -116,7 +117,7 @@ def hand_store():
                  ("lbm_won", cd, 2014, 0.0), ("lbm_won", cd, 2016, 0.1)]
     facts = pd.DataFrame(rows, columns=["indicator", "code", "year", "value"])
     facts["geo_version"], facts["source"] = "cbs2019", "hand"
-    return _store_from()(areas, facts, tag="hand-lv")
+    return store_from(areas, facts, tag="hand-lv")
 
 
 def test_hand_lbm_classes(hand_store):
@@ -163,7 +164,7 @@ def test_real_pc4_regression_to_the_mean(shared_data):
     areas = pd.DataFrame({"geo_version": "lbm3-2022", "code": sorted(set(codes)), "level": "pc4"})
     facts = pd.DataFrame({"geo_version": "lbm3-2022", "code": codes, "year": raw["jaar"],
                           "indicator": "lbm", "value": raw["afw"], "source": "leefbaarometer"})
-    store = _store_from()(areas, facts, tag="lbm-pc4")
+    store = store_from(areas, facts, tag="lbm-pc4")
     res = run(store, group_year=2018, periods=[(2012, 2018), (2018, 2022)])
     t = res.table.set_index(["period", "group"])["mean_change"]
     assert round(t[("2012–2018", 1)], 3) == pytest.approx(0.017, abs=0.001)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from tests.analysis.planted import _store_from, make_panel, planted_store, segmented
+from tests.analysis.conftest import store_from
+from tests.analysis.planted import make_panel, planted_store, segmented
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.tipping_point import fit_segmented, run
 
@@ -121,7 +122,7 @@ def test_hand_run_through_store():
     rows += [("lbm", cd, 2012, 1.0) for cd in codes] + [("lbm", cd, 2018, 1 + y) for cd, y in zip(codes, Y6)]
     facts = pd.DataFrame(rows, columns=["indicator", "code", "year", "value"])
     facts["geo_version"], facts["source"] = "cbs2019", "hand"
-    store = _store_from()(areas, facts, tag="hand-tp")
+    store = store_from(areas, facts, tag="hand-tp")
     res = run(store, n_boot=50, min_side=2, trim=0)
     r = res.table.iloc[0]
     assert r["breakpoint"] == pytest.approx(50, abs=0.01)
@@ -142,3 +143,11 @@ def test_weights_equal_duplicated_rows():
     b = fit_segmented(np.concatenate([x, x[dup]]), np.concatenate([y, y[dup]]))
     assert a["breakpoint"] == pytest.approx(b["breakpoint"], abs=0.011)
     assert (a["a"], a["b"], a["c"]) == pytest.approx((b["a"], b["b"], b["c"]), rel=1e-3, abs=1e-6)
+
+
+def test_figure_grid_for_six_outcomes():
+    """outcome='all' with the five dimensions draws a 2 × 3 grid (the house-style helper handles 2-D)."""
+    from veerkracht.analysis._common import new_figure
+    fig, axes = new_figure(13, 7, ncols=3, nrows=2)
+    assert axes.shape == (2, 3) and len(fig.axes) == 6
+    assert not any(ax.spines["top"].get_visible() for ax in fig.axes)

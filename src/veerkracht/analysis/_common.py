@@ -331,7 +331,7 @@ def new_figure(width: float = 8.0, height: float = 4.5, ncols: int = 1, nrows: i
     from matplotlib.figure import Figure
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=True)
-    for ax in np.atleast_1d(axes):
+    for ax in np.asarray(axes, dtype=object).ravel():
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)

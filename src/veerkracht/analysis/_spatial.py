@@ -118,24 +118,33 @@ def area_layer(table: pd.DataFrame, store, geo_version: str, blank: dict | None 
 
 # ---------------------------------------------------------------------------- data
 def two_years(store, indicators: list[str], geo_version: str, codes, year_from: int, year_to: int) -> pd.DataFrame:
-    """One row per area: ``<ind>_from``, ``<ind>_to``, ``<ind>_change``, ``<ind>_suppressed`` …
+    """One row per area of ``codes``: ``<ind>_from``, ``<ind>_to``, ``<ind>_change``, ``<ind>_suppressed``.
 
-    ``_suppressed`` is True when the value of either year rests on small numbers; ``_num``/``_den``
-    of both years are kept (suffix ``_from``/``_to``) for pooling.
+    ``_suppressed`` is True when the value of either year rests on small numbers (``base.suppress``);
+    ``<ind>_num_from`` … ``<ind>_den_to`` are kept for pooling. Indicators the store lacks are NaN.
     """
+    codes = pd.Index(list(codes), name="code").astype(str)
     years = sorted({int(year_from), int(year_to)})
-    wide = panel(store, indicators, geo_version, codes=list(codes), years=years)
-    out = pd.DataFrame(index=pd.Index(list(codes), name="code"))
+    # a national IN-list of 13,594 codes is slower than reading all and reindexing
+    query = None if len(codes) > 2000 else list(codes)
+    try:
+        wide = panel(store, indicators, geo_version, codes=query, years=years)
+    except StoreError:          # none of the indicators has facts: all NaN
+        wide = None
+    cols = {}
     for ind in indicators:
         for tag, y in (("from", year_from), ("to", year_to)):
-            part = wide[wide["year"] == y].set_index("code").reindex(out.index)
-            out[f"{ind}_{tag}"] = part[ind].astype(float)
-            out[f"{ind}_num_{tag}"] = part[f"{ind}_num"].astype(float)
-            out[f"{ind}_den_{tag}"] = part[f"{ind}_den"].astype(float)
-            out[f"{ind}_sup_{tag}"] = suppress(out[f"{ind}_num_{tag}"], out[f"{ind}_den_{tag}"]).to_numpy()
-        out[f"{ind}_change"] = out[f"{ind}_to"] - out[f"{ind}_from"]
-        out[f"{ind}_suppressed"] = out[f"{ind}_sup_from"] | out[f"{ind}_sup_to"]
-    return out
+            if wide is None:
+                part = pd.DataFrame(np.nan, index=codes, columns=[ind, ind + "_num", ind + "_den"])
+            else:
+                part = wide[wide["year"] == y].set_index("code").reindex(codes)
+            cols[f"{ind}_{tag}"] = part[ind].astype(float)
+            cols[f"{ind}_num_{tag}"] = part[f"{ind}_num"].astype(float)
+            cols[f"{ind}_den_{tag}"] = part[f"{ind}_den"].astype(float)
+            cols[f"{ind}_sup_{tag}"] = suppress(cols[f"{ind}_num_{tag}"], cols[f"{ind}_den_{tag}"])
+        cols[f"{ind}_change"] = cols[f"{ind}_to"] - cols[f"{ind}_from"]
+        cols[f"{ind}_suppressed"] = cols[f"{ind}_sup_from"] | cols[f"{ind}_sup_to"]
+    return pd.DataFrame(cols, index=codes)
 
 
 def pooled(values: pd.Series, num: pd.Series, den: pd.Series, groups: pd.Series, scale: float) -> pd.DataFrame:

@@ -31,9 +31,10 @@ def _path(rel: str) -> Path:
 def build_demo_store(store, on_step=None) -> list[dict]:
     """Load the demo data into ``store`` and derive what the manifest asks. Returns a step log."""
     from ..geo.aggregate import aggregate_store
-    from ..geo.crosswalk import compose, overlay_crosswalk
+    from ..geo.crosswalk import compose, identity_crosswalk, overlay_crosswalk
     from ..geo.harmonise import harmonise_store
     from ..indicators import registry_frame
+    from ..indicators.derive import derive_rate
     from ..sources import read
 
     man = load_manifest()
@@ -66,6 +67,13 @@ def build_demo_store(store, on_step=None) -> list[dict]:
             return {"rows": len(cw)}
         step(item.get("label", f"crosswalk {item['from']} → {item['to']}"), _cw)
 
+    for item in man.get("identity", []):
+        def _identity(item=item):
+            cw = identity_crosswalk(store, item["from"], item["to"], item.get("level"))
+            store.write_crosswalk(cw)
+            return {"rows": len(cw)}
+        step(item.get("label", f"identity {item['from']} = {item['to']}"), _identity)
+
     for item in man.get("compose", []):
         def _compose(item=item):
             a = store.crosswalk(from_version=item["from"], to_version=item["via"])
@@ -77,12 +85,19 @@ def build_demo_store(store, on_step=None) -> list[dict]:
 
     for item in man.get("harmonise", []):
         step(item.get("label", f"harmonise onto {item['to']}"),
-             lambda item=item: _jsonable(harmonise_store(store, item["to"], basis=item.get("basis"))))
+             lambda item=item: _jsonable(harmonise_store(store, item["to"], basis=item.get("basis"),
+                                                         from_versions=item.get("from"))))
 
     for item in man.get("aggregate", []):
         step(item.get("label", f"aggregate {item['from_level']} → {item['to_level']}"),
              lambda item=item: _jsonable(aggregate_store(store, item["version"], item["from_level"],
-                                                         item["to_level"], weight=item.get("weight"))))
+                                                         item["to_level"], weight=item.get("weight"),
+                                                         indicators=item.get("indicators"))))
+
+    for item in man.get("derive", []):
+        step(item.get("label", f"derive {item['indicator']}"),
+             lambda item=item: derive_rate(store, item["indicator"], item["numerator"], item["denominator"],
+                                           item["version"]))
     return log
 
 
@@ -140,8 +155,8 @@ def run_demo(store_path: str, out: Path, lang: str = "nl", console=None, progres
         if p.exists():
             p.unlink()
     man = load_manifest()
-    n_steps = sum(len(man.get(k, [])) for k in ("load", "crosswalk", "compose", "harmonise", "aggregate",
-                                                "analysis", "export"))
+    n_steps = sum(len(man.get(k, [])) for k in ("load", "crosswalk", "identity", "compose", "harmonise",
+                                                "aggregate", "derive", "analysis", "export"))
     t0 = time.perf_counter()
     store = open_store(store_path)
     try:

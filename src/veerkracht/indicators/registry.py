@@ -51,6 +51,13 @@ CORE_INDICATORS: list[dict] = [
          True, source="Gemeente Amsterdam, OIS (DWI)",
          desc_nl="Aantal lopende bijstandsuitkeringen (WWB/Participatiewet) op de peildatum.",
          desc_en="Number of running social assistance benefits on the reference date."),
+    _ind("bijstand_per_100_dwellings", "Bijstandsuitkeringen per 100 woningen", "Social assistance benefits per 100 dwellings",
+         "per 100 woningen", "rate", 100, True, "bijstandsuitkeringen (huishoudens)", "woningen",
+         "afgeleid: gemeentelijke registratie / woningvoorraad",
+         "Afgeleid waar geen inwoners- of huishoudenstal per jaar bekend is (Amsterdam OIS 2005–2017). Een "
+         "uitkering geldt per huishouden; de definitie van de telling verschilt per jaar (zie flags).",
+         "Derived where no residents or households per year are known (Amsterdam OIS 2005–2017). One benefit "
+         "per household; the count's definition differs between years (see flags)."),
     _ind("psych", "Zelfstandig wonend met psychische problematiek",
          "Living independently with psychiatric problems", "%", "rate", 100, True, "personen", "inwoners",
          "WoonZorgwijzer", restricted=True),

@@ -170,32 +170,33 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
     warnings: list[str] = []
 
     geoms = gdf.geometry.values.to_numpy() if hasattr(gdf.geometry.values, "to_numpy") else np.asarray(gdf.geometry.values)
+    fno = np.arange(1, len(gdf) + 1)             # feature numbers in the file, kept across drops
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any() and on_empty == "drop":
         dropped = [f"{i + 1} ({gdf[code_col].iloc[i]})" for i in np.flatnonzero(missing)]
         warnings.append(f"{len(dropped)} feature(s) without geometry left out: {', '.join(dropped)}")
-        gdf, geoms = gdf[~missing].reset_index(drop=True), geoms[~missing]
+        gdf, geoms, fno = gdf[~missing].reset_index(drop=True), geoms[~missing], fno[~missing]
     elif missing.any():
         i = int(np.argmax(missing))
-        raise InputError(path, "feature has no geometry (null or empty)", row=i + 1, column="geometry")
+        raise InputError(path, "feature has no geometry (null or empty)", row=int(fno[i]), column="geometry")
     type_ok = np.isin(shapely.get_type_id(geoms), _POLYGONAL)
     if not type_ok.all():
         i = int(np.argmax(~type_ok))
         raise InputError(path, f"geometry is a {geoms[i].geom_type}, expected Polygon or MultiPolygon",
-                         row=i + 1, column="geometry")
+                         row=int(fno[i]), column="geometry")
 
     raw_codes = gdf[code_col]
     nullcode = raw_codes.isna() | (raw_codes.astype("string").str.strip() == "")
     if nullcode.any():
         i = int(np.argmax(nullcode.to_numpy()))
-        raise InputError(path, "feature has no area code", row=i + 1, column=code_col)
+        raise InputError(path, "feature has no area code", row=int(fno[i]), column=code_col)
     codes = normalise_codes(raw_codes, level)
     levels = pd.Series(level, index=gdf.index, dtype=object) if level else infer_level(codes)
     unknown = levels.isna().to_numpy()
     if unknown.any():
         i = int(np.argmax(unknown))
         raise InputError(path, f"cannot tell the level of code {codes.iloc[i]!r}; pass level=",
-                         row=i + 1, column=code_col)
+                         row=int(fno[i]), column=code_col)
 
     geoms, repaired = repair_polygons(geoms)
     if repaired.any():
@@ -205,7 +206,7 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
     vanished = shapely.is_empty(geoms)
     if vanished.any():
         i = int(np.argmax(vanished))
-        raise InputError(path, "polygon has no area left after repair", row=i + 1, column="geometry")
+        raise InputError(path, "polygon has no area left after repair", row=int(fno[i]), column="geometry")
 
     gm, wk = parent_codes(codes)
     out = pd.DataFrame({"geo_version": geo_version, "code": codes, "level": levels,
@@ -225,8 +226,8 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
             second = int(np.flatnonzero(areas["code"].duplicated(keep="first").to_numpy())[0])
             first = int(np.flatnonzero((areas["code"] == areas["code"].iloc[second]).to_numpy())[0])
             raise InputError(path, f"duplicate code {areas['code'].iloc[second]} (first seen in feature "
-                                   f"{first + 1}); pass on_duplicate='dissolve' to merge them",
-                             row=second + 1, column=code_col)
+                                   f"{fno[first]}); pass on_duplicate='dissolve' to merge them",
+                             row=int(fno[second]), column=code_col)
         dup_codes = sorted(areas.loc[dup, "code"].unique())
         merged = areas[dup].groupby("code", sort=False).geometry.agg(lambda g: shapely.union_all(g.values))
         areas = areas.drop_duplicates("code", keep="first").copy()

@@ -77,7 +77,7 @@ def _reference(cat: Catalog, indicator: str, ind: dict, version: str, level: str
     if code is None:
         return []
     stored = _series(cat.facts(indicator, version), code)
-    if stored:
+    if any(s["value"] is not None or s["status"] == "suppressed" for s in stored):
         return stored
     t = cat.area_table
     t = t[(t["geo_version"] == version) & (t["level"] == level)]

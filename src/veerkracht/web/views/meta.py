@@ -53,8 +53,9 @@ def _default_view(c: Context, versions: list[dict], indicators: list[dict]) -> d
                     areas = cat.area_table[(cat.area_table["geo_version"] == v) & (cat.area_table["level"] == lv)]
                     gms = areas["gm_code"].dropna()
                     region = gms.mode().iloc[0] if lv in ("buurt", "wijk") and len(gms) else None
+                    names = cat.area_table[cat.area_table["geo_version"] == v].set_index("code")["name"]
                     return {"version": v, "level": lv, "indicator": ind["id"], "year": levels[lv][-1],
-                            "region": region}
+                            "region": region, "region_name": names.get(region) if region else None}
     return {}
 
 

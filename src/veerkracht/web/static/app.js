@@ -1,0 +1,328 @@
+/* The social map: state ↔ URL, controls, MapLibre layers, legend, search and exports.
+   Everything is fetched from this app's own /api; the style has no glyphs, sprites or tiles. */
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const KEYS = { v: "version", l: "level", i: "indicator", m: "mode", y: "year", y0: "year_from",
+                 ref: "ref", r: "region", sel: "sel", p: "profile", lang: "lang" };
+  const state = { version: null, level: null, indicator: null, mode: "value", year: null, year_from: null,
+                  ref: "gemeente", region: null, sel: [], profile: null, lang: "nl" };
+  const app = { state, meta: null, map: null, view: null, geomKey: null, zoomBucket: null, codes: [],
+                renderCount: 0, timings: {} };
+  const mark = (k) => { if (!(k in app.timings)) app.timings[k] = Math.round(performance.now()); };
+  window.APP = app;
+
+  // ------------------------------------------------------------------ URL state
+  function readUrl() {
+    const q = new URLSearchParams(location.search);
+    for (const [k, name] of Object.entries(KEYS)) {
+      if (!q.has(k)) continue;
+      const v = q.get(k);
+      if (name === "sel") state.sel = v ? v.split(",").filter(Boolean) : [];
+      else if (name === "year" || name === "year_from") state[name] = parseInt(v, 10) || null;
+      else state[name] = v || null;
+    }
+    if (state.lang !== "en") state.lang = "nl";
+  }
+  function writeUrl() {
+    const q = new URLSearchParams();
+    for (const [k, name] of Object.entries(KEYS)) {
+      const v = name === "sel" ? state.sel.join(",") : state[name];
+      if (v !== null && v !== undefined && v !== "" && !(name === "lang" && v === "nl")
+          && !(name === "mode" && v === "value") && !(name === "ref" && v === "gemeente")) q.set(k, v);
+    }
+    history.replaceState(null, "", "?" + q.toString());
+  }
+  app.writeUrl = writeUrl;
+
+  // ------------------------------------------------------------------ helpers
+  app.fmt = function (x, digits) {
+    if (x === null || x === undefined || Number.isNaN(x)) return "—";
+    const d = digits !== undefined ? digits : (Math.abs(x) >= 100 ? 0 : 1);
+    return new Intl.NumberFormat(state.lang === "en" ? "en-GB" : "nl-NL",
+                                 { maximumFractionDigits: d, minimumFractionDigits: 0 }).format(x);
+  };
+  // requests started before the map is ready are kept here and used once
+  const early = new Map();
+  function get(url) {
+    if (early.has(url)) { const p = early.get(url); early.delete(url); return p; }
+    return fetch(url);
+  }
+  function prefetch(url) { if (!early.has(url)) early.set(url, fetch(url).then((r) => r, (e) => { throw e; })); }
+  const query = (params) => params ? "?" + new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== "")) : "";
+  app.api = async function (path, params) {
+    const r = (await get(path + query(params))).clone();
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(body.error || r.statusText);
+    return body;
+  };
+  const indMeta = () => app.meta.indicators.find((i) => i.id === state.indicator);
+  const label = (o) => (state.lang === "en" ? o.label_en : o.label_nl);
+  function setStatus(msg, isError) {
+    $("status").textContent = msg || "";
+    $("status").className = "status" + (isError ? " error" : "") + (msg ? " shown" : "");
+  }
+  app.setStatus = setStatus;
+  function viewParams() {
+    return { version: state.version, level: state.level, indicator: state.indicator, mode: state.mode,
+             year: state.year, year_from: state.mode === "change" ? state.year_from : null,
+             region: state.region, ref: state.ref, lang: state.lang };
+  }
+  app.viewParams = viewParams;
+
+  // ------------------------------------------------------------------ controls
+  function option(sel, value, text) {
+    const o = document.createElement("option"); o.value = value; o.textContent = text; sel.appendChild(o);
+  }
+  function fillControls() {
+    const ind = indMeta();
+    const ids = { indicator: $("indicator"), version: $("version"), level: $("level"), year: $("year"), year_from: $("year-from") };
+    Object.values(ids).forEach((s) => (s.innerHTML = ""));
+    app.meta.indicators.forEach((i) => option(ids.indicator, i.id, label(i) + (i.unit ? ` (${i.unit})` : "")));
+    Object.keys(ind.available).sort().forEach((v) => option(ids.version, v, v));
+    const geomLevels = new Set(app.meta.versions.find((v) => v.id === state.version).levels
+                                 .filter((l) => l.geometry).map((l) => l.level));
+    app.meta.levels.filter((l) => (ind.available[state.version] || {})[l] && geomLevels.has(l))
+      .forEach((l) => option(ids.level, l, t("level_" + l)));
+    const years = ((ind.available[state.version] || {})[state.level]) || [];
+    years.slice().reverse().forEach((y) => option(ids.year, y, y));
+    years.forEach((y) => option(ids.year_from, y, y));
+    ids.indicator.value = state.indicator; ids.version.value = state.version; ids.level.value = state.level;
+    ids.year.value = state.year; ids.year_from.value = state.year_from;
+    $("mode").value = state.mode; $("ref").value = state.ref;
+    $("from-row").hidden = state.mode !== "change";
+    $("ref-row").hidden = state.mode !== "relative";
+    $("year").previousElementSibling.textContent = state.mode === "change" ? t("year") + " (→)" : t("year");
+    for (const o of $("mode").options) {
+      const a = app.meta.analyses[o.value];
+      o.disabled = false;
+      o.textContent = t("mode_" + o.value) + (a === false ? ` — ${t("not_available").toLowerCase()}` : "");
+    }
+  }
+  // make the state consistent with what the store holds (after URL input or a change)
+  function normalise() {
+    const inds = app.meta.indicators;
+    if (!inds.some((i) => i.id === state.indicator)) state.indicator = app.meta.default.indicator || inds[0].id;
+    const ind = indMeta();
+    const versions = Object.keys(ind.available).sort();
+    if (!versions.includes(state.version)) state.version = versions.includes(app.meta.default.version) ? app.meta.default.version : versions[0];
+    const vmeta = app.meta.versions.find((v) => v.id === state.version);
+    const drawable = app.meta.levels.filter((l) => (ind.available[state.version] || {})[l]
+      && vmeta.levels.some((x) => x.level === l && x.geometry));
+    if (!drawable.includes(state.level)) state.level = drawable.includes(app.meta.default.level) ? app.meta.default.level : (drawable[drawable.length - 1] || null);
+    const years = (ind.available[state.version] || {})[state.level] || [];
+    if (!years.includes(state.year)) state.year = years[years.length - 1] || null;
+    if (!years.includes(state.year_from) || state.year_from >= state.year) state.year_from = years[0] || null;
+    if (!["value", "change", "relative", "typology", "concentration", "hotspots"].includes(state.mode)) state.mode = "value";
+    if (state.ref !== "country") state.ref = "gemeente";
+  }
+
+  function bindControls() {
+    const on = (id, fn) => $(id).addEventListener("change", (e) => { fn(e.target.value); update(); });
+    on("indicator", (v) => (state.indicator = v));
+    on("mode", (v) => (state.mode = v));
+    on("year", (v) => (state.year = parseInt(v, 10)));
+    on("year-from", (v) => (state.year_from = parseInt(v, 10)));
+    on("ref", (v) => (state.ref = v));
+    on("level", (v) => (state.level = v));
+    on("version", (v) => { state.version = v; state.region = null; state.sel = []; });
+    $("region-clear").addEventListener("click", () => { state.region = null; update(); });
+    $("lang-toggle").addEventListener("click", () => { state.lang = state.lang === "nl" ? "en" : "nl"; update(); });
+    $("export-png").addEventListener("click", () => window.Exports.png(app));
+    $("export-pdf").addEventListener("click", () => window.Exports.pdf(app));
+    $("panel-close").addEventListener("click", () => { state.profile = null; $("panel").hidden = true; writeUrl(); });
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("panel").hidden) $("panel-close").click(); });
+    window.Search.bind(app);
+  }
+
+  function translate() {
+    document.documentElement.lang = state.lang;
+    document.title = t("title") + " — veerkracht";
+    document.querySelectorAll("[data-i18n]").forEach((el) => (el.textContent = t(el.dataset.i18n)));
+    document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => (el.placeholder = t(el.dataset.i18nPlaceholder)));
+    document.querySelectorAll("[data-i18n-aria]").forEach((el) => el.setAttribute("aria-label", t(el.dataset.i18nAria)));
+    $("lang-toggle").textContent = t("lang_toggle");
+    $("lang-toggle").setAttribute("aria-label", t("lang_toggle_aria"));
+  }
+
+  // ------------------------------------------------------------------ map
+  function hatch(stripe, bg) {
+    const n = 8, data = new Uint8Array(n * n * 4);
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      const on = (x + y) % n < 2, c = on ? stripe : bg, o = (y * n + x) * 4;
+      data.set(c, o);
+    }
+    return { width: n, height: n, data };
+  }
+  function createMap() {
+    const map = new maplibregl.Map({
+      container: "map", attributionControl: false, center: [5.3, 52.2], zoom: 6.5, maxZoom: 16,
+      canvasContextAttributes: { preserveDrawingBuffer: true },
+      style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
+    });
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
+    map.on("load", () => {
+      map.addImage("hatch-suppressed", hatch([150, 150, 150, 255], [238, 238, 238, 255]));
+      map.addImage("hatch-unreliable", hatch([40, 40, 40, 200], [0, 0, 0, 0]));
+      const empty = { type: "FeatureCollection", features: [] };
+      for (const s of ["areas", "wijk", "gemeente"]) map.addSource(s, { type: "geojson", data: empty, promoteId: "code" });
+      const st = (k, d) => ["coalesce", ["feature-state", k], d];
+      map.addLayer({ id: "areas-fill", type: "fill", source: "areas",
+        paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": 0.92 } });
+      map.addLayer({ id: "areas-suppressed", type: "fill", source: "areas",
+        paint: { "fill-pattern": "hatch-suppressed", "fill-opacity": ["case", ["==", st("status", ""), "suppressed"], 1, 0] } });
+      map.addLayer({ id: "areas-unreliable", type: "fill", source: "areas",
+        paint: { "fill-pattern": "hatch-unreliable", "fill-opacity": ["case", ["==", st("status", ""), "unreliable"], 1, 0] } });
+      map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.5, "line-opacity": 0.8 } });
+      map.addLayer({ id: "wijk-line", type: "line", source: "wijk", paint: { "line-color": "#555", "line-width": 1 } });
+      map.addLayer({ id: "gemeente-line", type: "line", source: "gemeente", paint: { "line-color": "#111", "line-width": 2 } });
+      map.addLayer({ id: "areas-selected", type: "line", source: "areas",
+        paint: { "line-color": "#000", "line-width": ["case", ["boolean", st("selected", false), false], 3, 0] } });
+      app.loaded = true; mark("map_load");
+      start();
+    });
+    map.on("click", "areas-fill", (e) => {
+      const f = e.features && e.features[0];
+      if (!f) return;
+      const code = f.properties.code;
+      if (e.originalEvent.ctrlKey || e.originalEvent.metaKey) window.Panels.toggleSelect(app, code);
+      else window.Panels.openProfile(app, code);
+    });
+    map.on("mousemove", "areas-fill", (e) => {
+      map.getCanvas().style.cursor = "pointer";
+      const f = e.features[0], v = app.view && app.view.areas[f.properties.code];
+      map.getCanvas().title = f.properties.name + (v ? ": " + window.Legend.valueText(app, v) : "");
+    });
+    map.on("mouseleave", "areas-fill", () => (map.getCanvas().style.cursor = ""));
+    map.on("moveend", () => {
+      const b = bucket(map.getZoom());
+      if (app.zoomBucket !== null && b > app.zoomBucket) loadGeometry(false);
+    });
+    map.on("idle", () => {
+      if (!app.pendingRender) return;
+      app.pendingRender = false; app.renderCount += 1; mark("first_idle");
+      window.renderCount = app.renderCount; window.mapReady = true;
+      document.body.dataset.mapReady = "true"; document.body.dataset.renderCount = String(app.renderCount);
+    });
+    app.map = map;
+  }
+  const BUCKETS = [6, 8, 10, 12, 14];
+  const EMPTY = { type: "FeatureCollection", features: [] };
+  const bucket = (z) => BUCKETS.find((b) => z <= b) || 14;
+
+  function bbox(fc) {
+    let b = [180, 90, -180, -90];
+    const walk = (c) => { if (typeof c[0] === "number") { b = [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])]; } else c.forEach(walk); };
+    fc.features.forEach((f) => f.geometry && walk(f.geometry.coordinates));
+    return b;
+  }
+  const geoUrl = (level, zoom) => {
+    const q = new URLSearchParams({ zoom: String(zoom) });
+    if (state.region) q.set("region", state.region);
+    return `/api/geometry/${encodeURIComponent(state.version)}/${encodeURIComponent(level)}?${q}`;
+  };
+  const fitZoom = () => (state.region ? 12 : (state.level === "buurt" ? 10 : 8));
+  async function fetchGeo(level, zoom) {
+    const r = (await get(geoUrl(level, zoom))).clone();
+    if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error || t("no_geometry"));
+    return r.json();
+  }
+  async function loadGeometry(fit) {
+    const key = [state.version, state.level, state.region || ""].join("|");
+    const z = fit ? fitZoom() : bucket(app.map.getZoom());
+    if (key === app.geomKey && z <= app.zoomBucket) return false;
+    const vm = app.meta.versions.find((v) => v.id === state.version).levels;
+    const outline = async (lv) => {
+      const ok = vm.some((l) => l.level === lv && l.geometry) && state.level !== lv
+        && (lv === "gemeente" || state.level === "buurt");
+      return ok ? fetchGeo(lv, z).catch(() => EMPTY) : EMPTY;
+    };
+    const [fc, wk, gm] = await Promise.all([fetchGeo(state.level, z), outline("wijk"), outline("gemeente")]);
+    app.map.getSource("areas").setData(fc);
+    app.map.getSource("wijk").setData(wk);
+    app.map.getSource("gemeente").setData(gm);
+    app.codes = fc.features.map((f) => f.properties.code);
+    app.geomKey = key; app.zoomBucket = bucket(z);
+    if (fit && fc.features.length) {
+      const b = bbox(fc);
+      app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 24, animate: false });
+    }
+    return true;
+  }
+
+  function applyView(view) {
+    app.view = view;
+    const map = app.map;
+    for (const code of app.codes) {
+      const a = view.areas[code];
+      const status = a ? a[2] : "missing";
+      map.setFeatureState({ source: "areas", id: code },
+        { color: window.Legend.colorOf(view, a), status, selected: state.sel.includes(code) || state.profile === code });
+    }
+    window.Legend.render(app, view);
+  }
+
+  // ------------------------------------------------------------------ update cycle
+  let seq = 0;
+  async function update(opts) {
+    const my = ++seq;
+    normalise(); translate(); fillControls(); writeUrl();
+    window.Panels.renderSelection(app);
+    $("region-name").textContent = state.region ? (app.regionName || state.region) : t("whole");
+    setStatus(t("loading"));
+    try {
+      const geomKey = [state.version, state.level, state.region || ""].join("|");
+      const [, view] = await Promise.all([loadGeometry(geomKey !== app.geomKey || (opts && opts.fit)),
+                                          app.api("/api/values", viewParams())]);
+      if (my !== seq) return;
+      app.pendingRender = true; mark("data");
+      applyView(view); mark("applied");
+      app.map.triggerRepaint();
+      setStatus(view.available ? "" : `${t("not_available")}: ${view.message}`, !view.available);
+      window.Exports.links(app);
+      if (state.profile) window.Panels.openProfile(app, state.profile, true);
+      else if (state.sel.length >= 2 && opts && opts.compare) window.Panels.openCompare(app);
+    } catch (err) {
+      if (my !== seq) return;
+      app.pendingRender = true; app.map.triggerRepaint();
+      setStatus(`${t("error")}: ${err.message}`, true);
+    }
+  }
+  app.update = update;
+  app.setRegion = async function (code, name) { state.region = code; app.regionName = name; await update({ fit: true }); };
+
+  // meta, outlines and values are fetched while MapLibre starts WebGL
+  async function boot() {
+    app.meta = await app.api("/api/meta"); mark("meta");
+    if (!app.meta.indicators.length) return;
+    const d = app.meta.default;
+    if (location.search.length <= 1) Object.assign(state, { version: d.version, level: d.level, indicator: d.indicator, year: d.year, region: d.region || null });
+    normalise();
+    for (const lv of [state.level, "wijk", "gemeente"]) prefetch(geoUrl(lv, fitZoom()));
+    prefetch("/api/values" + query(viewParams()));
+  }
+  const booted = boot();
+
+  async function start() {
+    try {
+      await booted;
+    } catch (err) { setStatus(`${t("error")}: ${err.message}`, true); return; }
+    if (!app.meta.indicators.length) { setStatus(t("no_results"), true); window.mapReady = true; return; }
+    const d = app.meta.default;
+    if (state.region) {
+      if (state.region === d.region) app.regionName = d.region_name;
+      else {
+        const hit = await app.api("/api/search", { q: state.region, version: state.version }).catch(() => null);
+        const r = hit && hit.results.find((x) => x.code === state.region);
+        app.regionName = r ? r.name : state.region;
+      }
+    }
+    await update({ fit: true, compare: true });
+  }
+
+  readUrl();
+  translate();
+  bindControls();
+  createMap();
+})();

@@ -1,0 +1,140 @@
+"""Change model: planted coefficients on the national geometry, a spatial lag, and a hand case."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.linalg import spsolve
+from shapely.geometry import box
+
+from tests.analysis.conftest import store_from
+from tests.analysis.planted import make_panel, plant_rate, planted_store
+from veerkracht.analysis import get_analysis
+from veerkracht.analysis._spatial import weights
+from veerkracht.analysis.change_model import run
+
+# planted truth: Δonv = −0.004·Δbijstand(‰) − 0.01·Δpsych(%) + 0·Δdementia + 0.0005·corp_share + ε
+B_BIJ, B_PSY, B_SHARE = -0.004, -0.01, 0.0005
+
+
+def _observed(pan, ind, scale):
+    return (pan[ind + "_num"] / pan[ind + "_den"] * scale).to_numpy()
+
+
+@pytest.fixture(scope="module")
+def planted(national_buurten):
+    pan = make_panel(national_buurten, [2012, 2018], seed=21)
+    rng = np.random.default_rng(22)
+    n = len(national_buurten)
+    share = pan.loc[pan["year"] == 2012, "corp_share"].to_numpy()
+    for i, (ind, p0, dp) in enumerate((("bijstand", 0.03, 0.02), ("psych", 0.04, 0.02), ("dementia", 0.02, 0.01))):
+        start = rng.uniform(0.2, 1.8, n) * p0
+        change = rng.normal(0, dp, n)
+        pan = plant_rate(pan, ind, np.concatenate([start, np.clip(start + change, 0.001, 0.5)]), seed=30 + i)
+    half = len(pan) // 2
+    d = {ind: _observed(pan, ind, s)[half:] - _observed(pan, ind, s)[:half]
+         for ind, s in (("bijstand", 1000), ("psych", 100), ("dementia", 100))}
+    onv0 = rng.normal(0, 0.08, n)
+    donv = B_BIJ * d["bijstand"] + B_PSY * d["psych"] + B_SHARE * share + rng.normal(0, 0.02, n)
+    pan["lbm_onv"] = np.concatenate([onv0, onv0 + donv])
+    store = planted_store(national_buurten, pan, ["corp_share", "bijstand", "psych", "dementia", "lbm_onv",
+                                                  "residents"])
+    return store
+
+
+@pytest.mark.slow
+def test_planted_coefficients_inside_intervals(planted):
+    res = run(planted, drop_suppressed=False)
+    t = res.table.set_index("term")
+    assert res.params["predictors"] == ["bijstand", "psych", "dementia"]
+    assert t.loc["d_bijstand", "lower"] <= B_BIJ <= t.loc["d_bijstand", "upper"]
+    assert t.loc["d_psych", "lower"] <= B_PSY <= t.loc["d_psych", "upper"]
+    # any true value falls outside its 95% interval one time in twenty (here corp_share, z = 2.06):
+    # the other planted terms are held to the 0.1% level (|z| < 3.29)
+    assert abs(t.loc["d_dementia", "coef"]) < 3.29 * t.loc["d_dementia", "se"]
+    assert abs(t.loc["corp_share", "coef"] - B_SHARE) < 3.29 * t.loc["corp_share", "se"]
+    # intervals are tight enough for the test to mean something
+    assert t.loc["d_bijstand", "upper"] - t.loc["d_bijstand", "lower"] < 0.2 * abs(B_BIJ)
+    assert t.loc["d_bijstand", "p"] < 1e-6 and t.loc["d_psych", "p"] < 1e-6
+    assert (t["n"] == 13594).all()
+    # residents are constant in the planted panel: population change has no variation and is left out
+    assert "pop_change" not in t.index and any("pop_change" in n for n in res.notes)
+    assert set(t.loc[t["role"] == "control"].index) == {
+        "start_lbm_onv", "start_bijstand", "start_psych", "start_dementia", "corp_share"}
+    assert res.summary["sentence_en"].startswith(
+        "rises in social assistance recipients, living independently with psychiatric problems")
+    assert "gaat samen met een slechtere leefbaarometer: overlast en onveiligheid" in res.summary["sentence_nl"]
+    assert res.figure().axes and res.figure("en").axes[0].get_xlabel().startswith("Standardised")
+
+
+@pytest.mark.slow
+def test_suppression_and_cluster_errors(planted):
+    res = run(planted, errors="cluster")
+    dropped = res.extra["dropped"].set_index("reason")["n"]
+    assert dropped["suppressed"] > 0                       # small buurten lose their rates
+    assert res.table["n"].iloc[0] == 13594 - dropped.sum()
+    assert res.extra["fit"]["n_clusters"].iloc[0] > 300
+    t = res.table.set_index("term")
+    assert t.loc["d_bijstand", "lower"] <= B_BIJ <= t.loc["d_bijstand", "upper"]
+    assert any("vallen af" in n for n in res.notes)
+
+
+@pytest.mark.slow
+def test_spatial_lag_recovers_rho(planted, national_buurten):
+    """y = (I − ρW)⁻¹(Xβ + ε) with ρ = 0.4 on Queen weights: GM_Lag finds ρ and β."""
+    store = planted
+    codes = national_buurten["code"]
+    W = weights(store, "cbs2019", codes).sparse
+    rng = np.random.default_rng(5)
+    n = len(codes)
+    x = rng.normal(0, 1, n)
+    y = spsolve((sp.identity(n) - 0.4 * W).tocsc(), 1.0 + 0.5 * x + rng.normal(0, 0.5, n))
+    facts = pd.concat([
+        pd.DataFrame({"geo_version": "cbs2019", "code": codes, "year": yr, "indicator": ind, "value": v,
+                      "source": "planted"})
+        for ind, yr, v in (("lbm_onv", 2012, 0.0), ("lbm_onv", 2018, y), ("students", 2012, 0.0),
+                           ("students", 2018, x))])
+    st = store_from(national_buurten, facts)
+    res = run(st, predictors=["students"], controls=[], spatial="lag")
+    t = res.table.set_index("term")
+    assert t.loc["rho", "lower"] <= 0.4 <= t.loc["rho", "upper"] and t.loc["rho", "se"] < 0.05
+    assert t.loc["d_students", "lower"] <= 0.5 <= t.loc["d_students", "upper"]
+    err = run(st, predictors=["students"], controls=[], spatial="error")
+    assert "lambda" in set(err.table["term"]) and err.extra["fit"]["model"].iloc[0] == "GM_error"
+    with pytest.raises(Exception, match="too slow"):
+        run(st, predictors=["students"], controls=[], spatial="lag", spatial_method="ml")
+
+
+def test_hand_case_ols_and_hc3():
+    """Six squares; Δonv on Δbijstand only: slope = cov/var and HC3 by the textbook formula."""
+    codes = [f"BU000100{i:02d}" for i in range(6)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(6)], crs=4326)
+    dx = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
+    dy = np.array([0.1, -0.2, -0.1, -0.5, -0.4, -0.9])
+    rows = []
+    for i, code in enumerate(codes):
+        rows += [("bijstand", 2012, 20.0), ("bijstand", 2018, 20.0 + dx[i]), ("lbm_onv", 2012, 0.0),
+                 ("lbm_onv", 2018, dy[i])]
+        rows[-4:] = [dict(geo_version="cbs2019", code=code, year=y, indicator=ind, value=v, source="hand")
+                     for ind, y, v in rows[-4:]]
+    store = store_from(areas, pd.DataFrame(rows))
+    res = get_analysis("change-model")(store, predictors=["bijstand"], controls=[])
+    t = res.table.set_index("term")
+    slope = np.cov(dx, dy, bias=True)[0, 1] / np.var(dx)
+    assert t.loc["d_bijstand", "coef"] == pytest.approx(slope, rel=1e-10)
+    assert t.loc["intercept", "coef"] == pytest.approx(dy.mean() - slope * dx.mean(), rel=1e-10)
+    X = np.column_stack([np.ones(6), dx])
+    e = dy - X @ np.array([t.loc["intercept", "coef"], slope])
+    bread = np.linalg.inv(X.T @ X)
+    h = np.einsum("ij,jk,ik->i", X, bread, X)
+    cov = bread @ (X.T * (e / (1 - h)) ** 2) @ X @ bread
+    assert t.loc["d_bijstand", "se"] == pytest.approx(np.sqrt(cov[1, 1]), rel=1e-10)
+    assert t.loc["d_bijstand", "n"] == 6
+    # 95% interval = coef ± t(4)·se
+    from scipy import stats
+    q = stats.t.ppf(0.975, 4)
+    assert t.loc["d_bijstand", "upper"] == pytest.approx(slope + q * np.sqrt(cov[1, 1]), rel=1e-9)
