@@ -30,8 +30,8 @@ def _path(rel: str) -> Path:
 
 def build_demo_store(store, on_step=None) -> list[dict]:
     """Load the demo data into ``store`` and derive what the manifest asks. Returns a step log."""
-    from ..geo.aggregate import aggregate_store
-    from ..geo.crosswalk import compose, identity_crosswalk, overlay_crosswalk
+    from ..geo.aggregate import aggregate_store, identity_crosswalk
+    from ..geo.crosswalk import compose, overlay_crosswalk
     from ..geo.harmonise import harmonise_store
     from ..indicators import registry_frame
     from ..indicators.derive import derive_rate

@@ -13,7 +13,7 @@ import pandas as pd
 from ..errors import StoreError
 from .harmonise import harmonise
 
-__all__ = ["parent_crosswalk", "aggregate_store", "PARENT_COLUMN"]
+__all__ = ["parent_crosswalk", "identity_crosswalk", "aggregate_store", "PARENT_COLUMN"]
 
 PARENT_COLUMN = {"wijk": "wk_code", "gemeente": "gm_code", "country": None}
 
@@ -38,6 +38,24 @@ def parent_crosswalk(areas: pd.DataFrame, version: str, to_level: str,
     amt = np.ones(len(cw)) if amounts is None else cw["from_code"].map(amounts).fillna(0).to_numpy(float)
     cw["amount"] = amt
     return cw
+
+
+def identity_crosswalk(store, from_version: str, to_version: str, level: str | None = None) -> pd.DataFrame:
+    """Crosswalk between two versions whose codes are the same (e.g. gemeenten 2024 = 2023).
+
+    Refuses when the code sets differ: then boundaries changed and an overlay or file is needed.
+    """
+    a = set(store.areas(geo_version=from_version, level=level, geometry=False)["code"])
+    b = set(store.areas(geo_version=to_version, level=level, geometry=False)["code"])
+    if not a:
+        raise StoreError(f"no {level or ''} areas in version {from_version!r}")
+    if a != b:
+        only_a, only_b = sorted(a - b)[:5], sorted(b - a)[:5]
+        raise StoreError(f"{from_version} and {to_version} differ in codes ({len(a - b)} only in {from_version}, "
+                         f"e.g. {only_a}; {len(b - a)} only in {to_version}, e.g. {only_b}): not an identity")
+    codes = sorted(a)
+    return pd.DataFrame({"from_version": from_version, "from_code": codes, "to_version": to_version,
+                         "to_code": codes, "weight": 1.0, "amount": np.nan, "basis": "identity"})
 
 
 def aggregate_store(store, version: str, from_level: str, to_level: str, weight: str | None = None,

@@ -63,9 +63,27 @@ def create_app(store_path: str, warm: bool = True) -> FastAPI:
     # StaticFiles resolves paths inside STATIC_DIR only (no traversal) and never lists directories
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if warm:
-        from .views.meta import meta
-        meta(context)
+        _warm(context)
     return app
+
+
+def _warm(c: Context) -> None:
+    """Compute what the first page view asks for: metadata, the default view and its outlines."""
+    from .mapview import ViewParams, map_view, validate
+    from .views.meta import meta_dict
+
+    d = meta_dict(c)["default"]
+    if not d:
+        return
+    try:
+        p, ind = validate(c.catalog, ViewParams(version=d["version"], level=d["level"], indicator=d["indicator"],
+                                                region=d["region"]))
+        map_view(c.catalog, c.layers, p, ind)
+        zoom = 12 if d["region"] else (10 if d["level"] == "buurt" else 8)
+        for level in {d["level"], "wijk", "gemeente"} & set(c.catalog.levels(d["version"])):
+            c.geometry.geojson_gz(d["version"], level, d["region"], zoom)
+    except (ApiError, VeerkrachtError) as exc:  # a store without drawable data still serves the page
+        log.warning("warm-up skipped: %s", exc)
 
 
 def _error_handlers(app: FastAPI) -> None:

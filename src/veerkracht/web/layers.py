@@ -83,10 +83,19 @@ class AnalysisLayers:
         return res
 
     def layer(self, name: str, version: str, level: str, region: str | None, indicator: str | None,
-              year: int | None, year_from: int | None, ref: str = "gemeente") -> dict:
-        """``{available, message, kind, legend, values: {code: cls}, rules: {code: text}}``."""
-        result, why = self._run(name, geo_version=version, level=level, region=region,
-                                indicator=indicator, year=year, year_to=year, year_from=year_from)
+              year: int | None, year_from: int | None, ref: str = "gemeente", lang: str = "nl") -> dict:
+        """``{available, message, kind, legend, values: {code: cls}, rules: {code: text}}``.
+
+        The view's years are tried first; when the analysis cannot use them (its own indicators
+        have other years), it runs on its defaults and a note says so.
+        """
+        base = dict(geo_version=version, level=level, region=region, indicator=indicator)
+        result, why = self._run(name, **base, year=year, year_to=year, year_from=year_from)
+        moved = False
+        if result is None and (year is not None or year_from is not None):
+            result, why2 = self._run(name, **base)
+            moved = result is not None
+            why = why if result is None else why2
         empty = {"analysis": name, "available": False, "message": why, "legend": [], "values": {}, "rules": {}}
         if result is None:
             return empty
@@ -96,6 +105,11 @@ class AnalysisLayers:
             return {**empty, "message": f"analysis '{name}' returned no per-area table"}
         table = table.drop_duplicates(code_col).set_index(code_col)
         notes = [str(n) for n in getattr(result, "notes", [])][:5]
+        if moved:
+            notes.insert(0, "Berekend op de standaardjaren van de analyse (het gekozen jaar kan niet)."
+                         if lang == "nl" else "Computed on the analysis' default years (the chosen year cannot be used).")
+        if "suppressed" in table.columns:   # the analysis' own small-number rule: never show a class
+            table = table[~table["suppressed"].fillna(False).astype(bool)]
         if name == "relative":
             return self._relative(table, ref, notes)
         lvl, trd = _first(table.columns, _LEVEL_COLS), _first(table.columns, _TREND_COLS)
@@ -104,12 +118,31 @@ class AnalysisLayers:
         cls_col = _first(table.columns, _CLASS_COLS)
         if cls_col is None:
             return {**empty, "message": f"analysis '{name}' has no class column"}
-        rule_col = _first(table.columns, _RULE_COLS)
-        classes = [c for c in pd.unique(table[cls_col].dropna().astype(str))]
-        legend = [{"cls": c, "label_nl": c, "label_en": c, "color": self._color(c, i)} for i, c in enumerate(sorted(classes))]
+        rule_col = _first(table.columns, (f"rule_{lang}", *_RULE_COLS))
+        t = table[table[cls_col].notna()]
+        key = t[cls_col].astype(str)
+        label_en = t[f"{cls_col}_en"].astype(str) if f"{cls_col}_en" in t else key
+        shade = t["shade"].fillna(0).astype(int) if "shade" in t else pd.Series(0, index=t.index)
+        key = key.where(shade == 0, key + ":" + shade.astype(str))
+        colour = t["colour"] if "colour" in t else None
+        legend = []
+        for k in sorted(pd.unique(key), key=lambda k: (self._order(k), k)):
+            first = key[key == k].index[0]
+            sh = int(shade.loc[first])
+            suffix = ("", " (stijging laag)", " (stijging midden)", " (stijging hoog)")[min(sh, 3)]
+            suffix_en = ("", " (low rise)", " (medium rise)", " (high rise)")[min(sh, 3)]
+            legend.append({"cls": k, "label_nl": str(t.loc[first, cls_col]) + suffix,
+                           "label_en": str(label_en.loc[first]) + suffix_en,
+                           "color": str(colour.loc[first]) if colour is not None else self._color(k, len(legend))})
         return {"analysis": name, "available": True, "message": "", "kind": "categorical", "notes": notes,
-                "legend": legend, "values": table[cls_col].dropna().astype(str).to_dict(),
-                "rules": table[rule_col].dropna().astype(str).to_dict() if rule_col else {}}
+                "legend": legend, "values": key.to_dict(),
+                "rules": t[rule_col].dropna().astype(str).to_dict() if rule_col else {}}
+
+    @staticmethod
+    def _order(key: str) -> int:
+        order = ("probleemgebied", "kwetsbaar", "signaal", "geen", "onbekend")
+        base = key.split(":")[0].lower()
+        return order.index(base) if base in order else len(order)
 
     @staticmethod
     def _color(cls: str, i: int) -> str:

@@ -99,15 +99,15 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         table["status"] = _worst(table["status"], prev_status)
         table.loc[table["status"].isin(["suppressed", "missing"]), "value"] = np.nan
         _numeric_legend(out, table, ind, symmetric=True)
-        out["unit"] = _change_unit(out["unit"])
+        out["unit"] = _change_unit(out["unit"], lang)
     elif p.mode == "relative":
-        lay = layers.layer("relative", p.version, p.level, p.region, p.indicator, p.year, None, p.ref)
+        lay = layers.layer("relative", p.version, p.level, p.region, p.indicator, p.year, None, p.ref, lang)
         _analysis_values(out, table, lay)
         if out["available"]:
             _numeric_legend(out, table, ind, symmetric=True)
-            out["unit"] = _change_unit(out["unit"])
+            out["unit"] = _change_unit(out["unit"], lang)
     else:
-        lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year, p.year_from, p.ref)
+        lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year, p.year_from, p.ref, lang)
         _analysis_values(out, table, lay)
         out["kind"] = lay.get("kind", "categorical")
         out["legend"] = lay.get("legend", [])
@@ -138,8 +138,8 @@ def _numeric_legend(out: dict, table: pd.DataFrame, ind: dict, symmetric: bool) 
     table["cls"] = classify(table["value"], bins, symmetric=symmetric)
 
 
-def _change_unit(unit: str) -> str:
-    return "%-punt" if unit == "%" else unit
+def _change_unit(unit: str, lang: str) -> str:
+    return ("%-points" if lang == "en" else "%-punt") if unit == "%" else unit
 
 
 def _worst(a: pd.Series, b: pd.Series) -> pd.Series:

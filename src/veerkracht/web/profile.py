@@ -87,7 +87,9 @@ def _reference(cat: Catalog, indicator: str, ind: dict, version: str, level: str
     return _pooled(cat, indicator, ind, version, list(members))
 
 
-def _key_figures(cat: Catalog, version: str, code: str, lang: str) -> tuple[list[dict], pd.DataFrame]:
+def _key_figures(cat: Catalog, version: str, code: str, lang: str, year: int | None = None
+                 ) -> tuple[list[dict], pd.DataFrame]:
+    """Per indicator the fact of ``year`` (when the indicator has it), else of its latest year."""
     facts = cat.area_facts(version, code)
     order = {k: i for i, k in enumerate(cat.registry.index)}
     out = []
@@ -96,8 +98,7 @@ def _key_figures(cat: Catalog, version: str, code: str, lang: str) -> tuple[list
             continue
         ind = cat.registry.loc[indicator]
         g = g.sort_values("year")
-        shown = g[g["status"].isin(["ok", "unreliable"])]
-        last = (shown if len(shown) else g).iloc[-1]
+        last = g[g["year"] == year].iloc[-1] if year in set(g["year"]) else g.iloc[-1]
         out.append({"indicator": indicator, "label": ind["label_en" if lang == "en" else "label_nl"],
                     "unit": ind["unit"] or "", "year": int(last["year"]), "value": _num(last["value"]),
                     "status": last["status"], "source": str(last["source"]),
@@ -111,7 +112,7 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
                  year: int | None = None, lang: str = "nl") -> dict:
     area = cat.check_code(version, code)
     level = area["level"]
-    figures, facts = _key_figures(cat, version, code, lang)
+    figures, facts = _key_figures(cat, version, code, lang, year)
     if indicator is None:
         indicator = figures[0]["indicator"] if figures else None
     elif indicator not in cat.registry.index:
@@ -122,15 +123,16 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
             continue
         ind = cat.registry.loc[fig["indicator"]].to_dict()
         allf = cat.facts(fig["indicator"], version)
+        comparable = ind.get("kind") in ("rate", "score")   # a count is not comparable with a total
         trends.append({
             "indicator": fig["indicator"], "label": fig["label"], "unit": fig["unit"],
             "area": _series(allf, code),
             "gemeente": _reference(cat, fig["indicator"], ind, version, level, area.get("gm_code"), "gm_code")
-            if level != "gemeente" else [],
-            "country": _reference(cat, fig["indicator"], ind, version, level, "NL01", None),
+            if level != "gemeente" and comparable else [],
+            "country": _reference(cat, fig["indicator"], ind, version, level, "NL01", None) if comparable else [],
         })
     trends.sort(key=lambda t: t["indicator"] != indicator)
-    typ = layers.layer("typology", version, level, area.get("gm_code"), indicator, year, None)
+    typ = layers.layer("typology", version, level, area.get("gm_code"), indicator, year, None, lang=lang)
     names = cat.area_table.set_index(["geo_version", "code"])["name"]
     flags = sorted({n for f in figures for n in f["notes"]})
     used = set(facts["source"].astype(str))
@@ -146,9 +148,15 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
         "gm_code": area.get("gm_code"), "gm_name": names.get((version, area.get("gm_code"))),
         "key_figures": figures, "trends": trends, "reliability": flags,
         "typology": {"available": typ["available"], "message": typ.get("message", ""),
-                     "class": typ["values"].get(code), "rule": typ["rules"].get(code)},
+                     "class": _class_label(typ, code, lang), "rule": typ["rules"].get(code)},
         "sources": sorted(used), "provenance": prov_rows,
     }
+
+
+def _class_label(layer: dict, code: str, lang: str) -> str | None:
+    key = layer["values"].get(code)
+    entry = next((e for e in layer["legend"] if e["cls"] == key), None)
+    return None if key is None else (entry["label_en" if lang == "en" else "label_nl"] if entry else key)
 
 
 def compare(cat: Catalog, layers: AnalysisLayers, version: str, codes: list[str], lang: str = "nl") -> dict:

@@ -130,7 +130,7 @@
     $("lang-toggle").addEventListener("click", () => { state.lang = state.lang === "nl" ? "en" : "nl"; update(); });
     $("export-png").addEventListener("click", () => window.Exports.png(app));
     $("export-pdf").addEventListener("click", () => window.Exports.pdf(app));
-    $("panel-close").addEventListener("click", () => { state.profile = null; $("panel").hidden = true; writeUrl(); });
+    $("panel-close").addEventListener("click", () => { state.profile = null; $("panel").hidden = true; app.map.resize(); writeUrl(); });
     document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("panel").hidden) $("panel-close").click(); });
     window.Search.bind(app);
   }
@@ -169,7 +169,7 @@
       for (const s of ["areas", "wijk", "gemeente"]) map.addSource(s, { type: "geojson", data: empty, promoteId: "code" });
       const st = (k, d) => ["coalesce", ["feature-state", k], d];
       map.addLayer({ id: "areas-fill", type: "fill", source: "areas",
-        paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": 0.92 } });
+        paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": 1 } });
       map.addLayer({ id: "areas-suppressed", type: "fill", source: "areas",
         paint: { "fill-pattern": "hatch-suppressed", "fill-opacity": ["case", ["==", st("status", ""), "suppressed"], 1, 0] } });
       map.addLayer({ id: "areas-unreliable", type: "fill", source: "areas",
@@ -302,7 +302,7 @@
     for (const lv of [state.level, "wijk", "gemeente"]) prefetch(geoUrl(lv, fitZoom()));
     prefetch("/api/values" + query(viewParams()));
   }
-  const booted = boot();
+  let booted = null;
 
   async function start() {
     try {
@@ -322,6 +322,7 @@
   }
 
   readUrl();
+  booted = boot();
   translate();
   bindControls();
   createMap();

@@ -43,7 +43,7 @@
       for (const e of view.legend || []) {
         html += `<li><span class="sw" style="background:${esc(e.color)}"></span>${esc(Legend.entryText(app, view, e))}</li>`;
       }
-      html += "</ul><ul class='classes status'>";
+      html += "</ul><ul class='classes statuses'>";
       for (const k of ["unreliable", "suppressed", "missing"]) {
         if (!counts[k]) continue;
         html += `<li><span class="sw ${k}"></span>${esc(t(k))} (${counts[k]})</li>`;
@@ -58,7 +58,7 @@
 
   // ------------------------------------------------------------------ trend chart (inline SVG)
   function chart(app, tr) {
-    const W = 300, H = 150, L = 42, R = 8, T = 10, B = 24;
+    const W = 300, H = 150, L = 44, R = 16, T = 10, B = 24;
     const series = [["area", tr.area, "#c0392b", ""], ["gemeente", tr.gemeente, "#2c3e50", "5 3"], ["country", tr.country, "#7f8c8d", "2 3"]]
       .filter(([, s]) => s && s.some((p) => p.value !== null));
     const pts = series.flatMap(([, s]) => s.filter((p) => p.value !== null));
@@ -92,7 +92,7 @@
       s.profile = code; app.writeUrl();
       Panels.highlight(app);
       const body = $("panel-body");
-      $("panel").hidden = false;
+      if ($("panel").hidden) { $("panel").hidden = false; app.map.resize(); }
       if (!quiet) body.innerHTML = `<p>${esc(t("loading"))}</p>`;
       let p;
       try {
@@ -141,7 +141,8 @@
     },
     async openCompare(app) {
       const s = app.state, body = $("panel-body");
-      $("panel").hidden = false; s.profile = null; app.writeUrl();
+      if ($("panel").hidden) { $("panel").hidden = false; app.map.resize(); }
+      s.profile = null; app.writeUrl();
       let c;
       try { c = await app.api("/api/compare", { version: s.version, codes: s.sel.join(","), lang: s.lang }); }
       catch (err) { body.innerHTML = `<p class="error">${esc(err.message)}</p>`; return; }
@@ -222,8 +223,13 @@
         g.fillStyle = e.color; g.fillRect(x, y - 11, 18, 13); g.strokeStyle = "#777"; g.strokeRect(x, y - 11, 18, 13);
         g.fillStyle = "#111"; g.fillText(Legend.entryText(app, view, e), x + 26, y); y += 20;
       }
+      const stripes = document.createElement("canvas"); stripes.width = stripes.height = 6;
+      const sg = stripes.getContext("2d"); sg.fillStyle = "#eeeeee"; sg.fillRect(0, 0, 6, 6);
+      sg.strokeStyle = "#969696"; sg.lineWidth = 1.5; sg.beginPath(); sg.moveTo(0, 6); sg.lineTo(6, 0); sg.stroke();
+      const counts = view.counts || {};
       for (const k of ["suppressed", "missing"]) {
-        g.fillStyle = k === "missing" ? view.missing_color : "#bdbdbd"; g.fillRect(x, y - 11, 18, 13);
+        if (!counts[k]) continue;
+        g.fillStyle = k === "missing" ? view.missing_color : g.createPattern(stripes, "repeat"); g.fillRect(x, y - 11, 18, 13);
         g.fillStyle = "#111"; g.fillText(t(k), x + 26, y); y += 20;
       }
       g.font = "11px sans-serif"; g.fillStyle = "#444";

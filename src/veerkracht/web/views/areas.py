@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ..catalog import ApiError
 from ..profile import area_profile, compare as _compare
-from .common import CODE, INDICATOR, VERSION, Context, Lang, clean, ctx
+from .common import CODE, INDICATOR, VERSION, Context, Lang, cached_json, clean, ctx
 
 __all__ = ["router"]
 
@@ -15,12 +15,13 @@ router = APIRouter(prefix="/api", tags=["areas"])
 
 
 @router.get("/profile/{version}/{code}", summary="Profile of one area: key figures, trends, typology, sources")
-def profile(version: Annotated[str, Path(pattern=VERSION)], code: Annotated[str, Path(pattern=CODE)],
+def profile(request: Request, version: Annotated[str, Path(pattern=VERSION)], code: Annotated[str, Path(pattern=CODE)],
             indicator: Annotated[str | None, Query(pattern=INDICATOR)] = None,
             year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
             lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
     c.catalog.check_version(version)
-    return clean(area_profile(c.catalog, c.layers, version, code, indicator, year, lang))
+    return cached_json(c, ("profile", version, code, indicator, year, lang),
+                       lambda: area_profile(c.catalog, c.layers, version, code, indicator, year, lang), request)
 
 
 @router.get("/compare", summary="Key figures of 2–6 areas side by side")

@@ -1,20 +1,25 @@
 """What every view needs: the app context, shared query parameters and JSON cleaning."""
 from __future__ import annotations
 
+import gzip
+import json
 import math
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
 from fastapi import Query, Request
+from fastapi.responses import Response
 
 from ..catalog import Catalog
 from ..geometry import GeometryService
 from ..layers import AnalysisLayers
 from ..mapview import ViewParams, validate
 
-__all__ = ["Context", "ctx", "view_params", "clean", "Lang", "VERSION", "LEVEL", "INDICATOR", "CODE"]
+__all__ = ["Context", "ctx", "view_params", "view_params_lazy", "clean", "cached_json", "Lang", "VERSION", "LEVEL", "INDICATOR", "CODE"]
 
 VERSION = r"^[A-Za-z0-9_.#-]{1,40}$"
 LEVEL = r"^[a-z0-9]{1,12}$"
@@ -29,6 +34,29 @@ class Context:
     geometry: GeometryService
     layers: AnalysisLayers
     meta_cache: dict | None = None
+    responses: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    max_responses: int = 1024
+
+
+def cached_json(c: Context, key: tuple, build, request: Request | None = None) -> Response:
+    """The JSON body of ``build()``, computed (and gzipped) once per key; the store is read-only."""
+    with c.lock:
+        hit = c.responses.get(key)
+        if hit is not None:
+            c.responses.move_to_end(key)
+    if hit is None:
+        body = json.dumps(clean(build()), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        hit = (body, gzip.compress(body, 6) if len(body) > 1000 else None)
+        with c.lock:
+            c.responses[key] = hit
+            while len(c.responses) > c.max_responses:
+                c.responses.popitem(last=False)
+    body, packed = hit
+    if packed is not None and request is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(packed, media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(body, media_type="application/json")
 
 
 def ctx(request: Request) -> Context:
@@ -52,6 +80,25 @@ def view_params(
     p = ViewParams(version=version, level=level, indicator=indicator, mode=mode, year=year,
                    year_from=year_from, region=region, ref=ref, scheme=scheme, k=k)
     return validate(ctx(request).catalog, p)
+
+
+def view_params_lazy(
+    request: Request,
+    version: Annotated[str, Query(pattern=VERSION, description="Geography version, e.g. cbs2019")],
+    level: Annotated[str, Query(pattern=LEVEL, description="gemeente, wijk, buurt or pc4")],
+    indicator: Annotated[str, Query(pattern=INDICATOR, description="Indicator id, e.g. corp_share")],
+    mode: Annotated[Literal["value", "change", "relative", "typology", "concentration", "hotspots"],
+                    Query(description="What to colour")] = "value",
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    year_from: Annotated[int | None, Query(ge=1900, le=2100, description="Start year of a change")] = None,
+    region: Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")] = None,
+    ref: Annotated[Literal["gemeente", "country"], Query(description="Reference of the relative view")] = "gemeente",
+    scheme: Annotated[Literal["quantiles", "fisher_jenks", "equal_interval"], Query()] = "quantiles",
+    k: Annotated[int, Query(ge=3, le=9, description="Number of classes")] = 5,
+):
+    """Like :func:`view_params` (same checks and schema) but validated against the store only when
+    called, so a cached answer skips the look-ups."""
+    return lambda: view_params(request, version, level, indicator, mode, year, year_from, region, ref, scheme, k)
 
 
 def clean(obj):

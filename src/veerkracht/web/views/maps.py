@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from ..mapview import map_view
-from .common import CODE, LEVEL, VERSION, Context, Lang, clean, ctx, view_params
+from .common import CODE, LEVEL, VERSION, Context, Lang, cached_json, clean, ctx, view_params_lazy
 
 __all__ = ["router", "view_payload"]
 
@@ -41,5 +41,6 @@ def view_payload(c: Context, vp, lang: str) -> dict:
 
 
 @router.get("/values", summary="Values, classes and status per area for one view, with its legend")
-def values(vp=Depends(view_params), lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
-    return view_payload(c, vp, lang)
+def values(request: Request, vp=Depends(view_params_lazy), lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
+    return cached_json(c, ("values", tuple(sorted(request.query_params.multi_items()))),
+                       lambda: view_payload(c, vp(), lang), request)

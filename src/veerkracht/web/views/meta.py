@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from ..catalog import MAP_LEVELS
 from ..layers import ANALYSIS_LAYERS
 from ..profile import search as _search
-from .common import VERSION, Context, clean, ctx
+from .common import VERSION, Context, cached_json, clean, ctx
 
 __all__ = ["router", "build_meta"]
 
@@ -60,18 +60,24 @@ def _default_view(c: Context, versions: list[dict], indicators: list[dict]) -> d
 
 
 @router.get("/meta", summary="Geography versions, levels, indicators (labels, units, years), analyses")
-def meta(c: Context = Depends(ctx)) -> dict:
-    if getattr(c, "meta_cache", None) is None:
+def meta(request: Request, c: Context = Depends(ctx)) -> dict:
+    return cached_json(c, ("meta",), lambda: meta_dict(c), request)
+
+
+def meta_dict(c: Context) -> dict:
+    if c.meta_cache is None:
         c.meta_cache = build_meta(c)
     return c.meta_cache
 
 
 @router.get("/search", summary="Areas whose name contains, or whose code starts with, the text")
-def search(q: Annotated[str, Query(min_length=1, max_length=60)],
+def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=60)],
            version: Annotated[str | None, Query(pattern=VERSION)] = None,
            c: Context = Depends(ctx)) -> dict:
-    hits = _search(c.catalog, q, version)
-    for h in hits:
-        if h["level"] in MAP_LEVELS:
-            h["bounds"] = c.geometry.bounds(h["geo_version"], h["level"], [h["code"]])
-    return clean({"q": q, "results": hits})
+    def build():
+        hits = _search(c.catalog, q, version)
+        for h in hits:
+            if h["level"] in MAP_LEVELS:
+                h["bounds"] = c.geometry.bounds(h["geo_version"], h["level"], [h["code"]])
+        return {"q": q, "results": hits}
+    return cached_json(c, ("search", q.strip().lower(), version), build, request)

@@ -1,0 +1,89 @@
+"""Benchmark: planted gap growth in some gemeenten on the national geometry, and a hand case."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from tests.analysis.conftest import store_from
+from tests.analysis.planted import make_panel, plant_rate, planted_store
+from veerkracht.analysis import corp_profile, get_analysis
+from veerkracht.analysis.benchmark import run
+
+
+@pytest.fixture(scope="module")
+def planted(national_buurten):
+    """bijstand = 2% + slope·share; the slope doubles 2012→2018 in the 40 gemeenten with most buurten."""
+    pan = make_panel(national_buurten, [2012, 2018], seed=81)
+    big = national_buurten["gm_code"].value_counts().index[:40]
+    up = pan["gm_code"].isin(big) & (pan["year"] == 2018)
+    slope = np.where(up, 0.16, 0.08)
+    pan = plant_rate(pan, "bijstand", 0.02 + slope * pan["corp_share"] / 100, seed=82)
+    store = planted_store(national_buurten, pan, ["corp_share", "bijstand", "residents"])
+    return store, set(big)
+
+
+@pytest.mark.slow
+def test_planted_growth_and_peer_ranks(planted):
+    store, up = planted
+    res = run(store, n_boot=50)
+    t = res.table.set_index("group")
+    assert len(t) == 355 and t["n_areas"].sum() == 13594
+    # the gap is corp_profile's own: the same call gives the same numbers
+    g = "GM0344"
+    cp = corp_profile.run(store, indicator="bijstand", region=[g], geo_version="cbs2019", level="buurt",
+                          n_boot=50, seed=0)
+    assert t.loc[g, "gap_to"] == cp.extra["gap"]["gap"].iloc[1] and t.loc[g, "growth"] == cp.summary["growth"]
+    assert t.loc[g, "gap_lo"] <= t.loc[g, "gap_to"] <= t.loc[g, "gap_hi"]
+    # planted: the gap doubles (+100%) in the 40, stays (0%) elsewhere
+    grow_up = t.loc[t.index.isin(up), "growth"]
+    grow_rest = t.loc[~t.index.isin(up), "growth"].dropna()
+    assert grow_up.median() == pytest.approx(1.0, abs=0.25) and abs(grow_rest.median()) < 0.15
+    assert (t.loc[t.index.isin(up), "growth_lo"] > 0).mean() > 0.9
+    # trend = pooled 2018 − pooled 2012, by hand for one gemeente
+    f = store.facts(indicator="bijstand", geo_version="cbs2019")
+    f = f[f["code"].str.startswith("BU0344")]
+    pooled = f.groupby("year")[["numerator", "denominator"]].sum()
+    v = pooled["numerator"] / pooled["denominator"] * 1000
+    assert t.loc[g, "trend"] == pytest.approx(v[2018] - v[2012])
+    # peers: k-means groups; within a peer group the planted gemeenten rank last on growth
+    assert t["peer_group"].nunique() == 5 and t["peer_group"].notna().all()
+    for pg, d in t.groupby("peer_group"):
+        if d.index.isin(up).any() and (~d.index.isin(up)).any():
+            assert d.loc[d.index.isin(up), "rank_growth"].mean() > d.loc[~d.index.isin(up), "rank_growth"].mean()
+    assert (t["rank_growth"] <= t["peer_size"]).all()
+    assert any("Geen typologie" in n for n in res.notes)           # no lvb, no stand-in nuisance
+    assert res.figure().axes[0].get_ylabel() == "Groei van het verschil (%)"
+
+
+def test_hand_case_regions_and_quantile_peers():
+    """Three regions of two buurten each; pooled trend, size and corp share by hand."""
+    codes = [f"BU000{g}000{i}" for g in (1, 2, 3) for i in (1, 2)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": [f"GM000{k[5]}" for k in codes], "wk_code": [f"WK000{k[5]}00" for k in codes]},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(6)], crs=4326)
+    rows = []
+    res_ = [100, 300, 200, 200, 1000, 1000]
+    corp = [(10, 50), (90, 150), (0, 100), (50, 100), (300, 500), (200, 500)]
+    bij = {2012: [2, 6, 4, 4, 10, 20], 2018: [4, 6, 4, 8, 10, 10]}
+    for i, k in enumerate(codes):
+        for y in (2012, 2018):
+            rows.append(dict(code=k, year=y, indicator="residents", value=res_[i]))
+            rows.append(dict(code=k, year=y, indicator="corp_share", numerator=corp[i][0], denominator=corp[i][1],
+                             value=corp[i][0] / corp[i][1] * 100))
+            rows.append(dict(code=k, year=y, indicator="bijstand", numerator=bij[y][i], denominator=res_[i],
+                             value=bij[y][i] / res_[i] * 1000))
+    store = store_from(areas, pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand"))
+    res = get_analysis("benchmark")(store, groups={"Noord": ["GM0001"], "Midden": ["GM0002"], "Zuid": ["BU00030001", "BU00030002"]},
+                                    peer_method="quantile", n_boot=20, with_typology=False)
+    t = res.table.set_index("group")
+    assert t.loc["Noord", "size"] == 400 and t.loc["Zuid", "size"] == 2000
+    assert t.loc["Noord", "corp_share"] == pytest.approx(100 / 200 * 100)        # (10+90)/(50+150)
+    assert t.loc["Midden", "corp_share"] == pytest.approx(50 / 200 * 100)
+    # bijstand per 1,000: Noord 8/400 → 10/400 = 20 → 25; Zuid 30/2000 → 20/2000 = 15 → 10
+    assert t.loc["Noord", ["value_from", "value_to", "trend"]].tolist() == pytest.approx([20, 25, 5])
+    assert t.loc["Zuid", "trend"] == pytest.approx(-5)
+    # quantile peers: sizes 400, 400, 2000 and shares 50, 25, 40 → three different cells
+    assert t["peer_group"].nunique() == 3 and (t["peer_size"] == 1).all() and (t["rank_trend"] == 1).all()

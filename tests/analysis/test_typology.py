@@ -1,0 +1,161 @@
+"""Typology: planted members on the national geometry (LVB and the stand-in), and a hand case."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from tests.analysis.conftest import store_from
+from tests.analysis.planted import make_panel, planted_store
+from veerkracht.analysis import get_analysis
+from veerkracht.analysis.typology import run, typology_map
+
+
+def _exact_rate(pan, ind, p_from, p_to):
+    """num = round(p·residents): no sampling noise, so membership is exact."""
+    half = len(pan) // 2
+    den = pan["residents"].to_numpy()
+    p = np.concatenate([p_from, p_to])
+    pan[ind + "_num"] = np.round(p * den)
+    pan[ind + "_den"] = den.astype(float)
+    return pan
+
+
+@pytest.fixture(scope="module")
+def planted(national_buurten):
+    pan = make_panel(national_buurten, [2012, 2018], seed=41)
+    n = len(national_buurten)
+    rng = np.random.default_rng(42)
+    groups = rng.choice(n, size=900, replace=False)
+    A, B, C = groups[:300], groups[300:600], groups[600:]          # problem, vulnerable, watch-list
+    lvb0, lvb1 = np.full(n, 0.15), np.full(n, 0.15)
+    lvb0[A], lvb1[A] = 0.40, 0.45
+    lvb0[B], lvb1[B] = 0.45, 0.45
+    lvb0[C], lvb1[C] = 0.10, 0.25
+    onv = np.full(n, 0.05)
+    onv[A] = -0.20
+    pan = _exact_rate(pan, "lvb", lvb0, lvb1)
+    pan["lbm_onv"] = np.concatenate([onv, onv])
+    store = planted_store(national_buurten, pan, ["lvb", "lbm_onv", "residents"])
+    codes = national_buurten["code"].to_numpy()
+    res2018 = pan[pan["year"] == 2018].set_index("code")["residents"]
+    return store, codes[A], codes[B], codes[C], res2018
+
+
+@pytest.mark.slow
+def test_planted_members_exact(planted):
+    store, A, B, C, residents = planted
+    res = run(store)
+    t = res.table.set_index("code")
+    assert set(t.index[t["class"] == "probleemgebied"]) == set(A)
+    assert set(t.index[t["class"] == "kwetsbaar"]) == set(B)
+    assert set(t.index[t["class"] == "signaal"]) == set(C)
+    assert (t["class"] == "geen").sum() == 13594 - 900
+    assert not res.params["vulnerable_standin"] and res.params["vulnerable_threshold"] == 35
+    # rise: A +5 points (darkest shade), B 0 (lightest: most areas have 0 rise)
+    assert (t.loc[A, "shade"] == 3).all() and (t.loc[B, "shade"] == 1).all()
+    assert t.loc[C, "watch"].all() and not t.loc[A, "watch"].any()
+    r = t.loc[A[0]]
+    v = f"{r['vulnerable']:.1f}".replace(".", ",")
+    assert r["rule_nl"] == f"lbm_onv -0,20 ≤ -0,10 (zwak of slechter) en LVB {v}% > 35,0%"
+    assert t.loc[B[0], "rule_en"].startswith("LVB 45.") and "no nuisance problem (yet)" in t.loc[B[0], "rule_en"]
+    rc = t.loc[C[0]]
+    assert 14 < rc["rise"] < 16                                   # 10% → 25% of a rounded count
+    assert rc["rule_nl"].startswith("stijging +" + f"{rc['rise']:.1f}".replace(".", ",") + " procentpunt > +2,0")
+    # reliability: areas under 50 residents are flagged and blanked on the map
+    small = residents.index[residents < 50]
+    assert len(small) > 0 and t.loc[small, "suppressed"].all() and not t.loc[residents.index[residents >= 100], "suppressed"].any()
+    lay = res.layer()
+    assert len(lay) == 13594 and lay.set_index("code").loc[small, "vulnerable"].isna().all()
+    assert lay.set_index("code").loc[A[0], "colour"] == "#a50f15"
+    # sensitivity: at +10 points (45%) only the areas whose rounded count lies above 45% stay
+    s = res.extra["sensitivity"].set_index(["threshold", "shift"])
+    assert s.loc[("vulnerable", 0), "probleemgebied"] == 300
+    assert s.loc[("vulnerable", 10), "probleemgebied"] == (t.loc[A, "vulnerable"] > 45).sum() < 300
+    assert s.loc[("vulnerable", 10), "kwetsbaar"] == (t.loc[B, "vulnerable"] > 45).sum() < 300
+    above = int((t.loc[C, "vulnerable"] > 25).sum())                         # C ends at ~25%
+    assert s.loc[("vulnerable", -10), "kwetsbaar"] == 300 + above and s.loc[("vulnerable", -10), "signaal"] == 300 - above
+    assert s.loc[("nuisance", -5), "probleemgebied"] == 300 and s.loc[("nuisance", 10), "probleemgebied"] == 300
+    assert s.loc[("rise", 10), "signaal"] == 300                             # C rose 15 > 12
+    assert s.loc[("rise", -5), "signaal"] == 13594 - 600                     # a rise of 0 > −3 counts
+
+
+@pytest.mark.slow
+def test_standin_when_lvb_missing(national_buurten):
+    pan = make_panel(national_buurten, [2012, 2018], seed=43)
+    n = len(national_buurten)
+    rng = np.random.default_rng(44)
+    top = rng.choice(n, size=400, replace=False)                 # < 10% of areas: all above P90
+    base = rng.uniform(0.05, 0.15, n)
+    for ind, k in (("bijstand", 0.5), ("low_income", 1.0), ("social_minimum", 0.8)):
+        p = base * k
+        p[top] = 0.5 * k
+        pan = _exact_rate(pan, ind, p, p)
+    crime = rng.uniform(0.02, 0.05, n)
+    crime[top[:200]] = 0.2                                       # half of them also high crime (> P80)
+    pan = _exact_rate(pan, "crime_rate", crime, crime)
+    store = planted_store(national_buurten, pan, ["bijstand", "low_income", "social_minimum", "crime_rate"])
+    default = run(store)
+    assert default.params["vulnerable_threshold"] == 90 and default.params["nuisance_threshold"] == 80
+    assert default.params["rise_threshold"] == 10
+    # the planted 400 hold the top composite ranks and the planted 200 the top crime ranks: thresholds
+    # between rank n−400 and n−399 (n−200 and n−199) separate them exactly
+    res = run(store, vulnerable_threshold=100 * (n - 399.5) / n, nuisance_threshold=100 * (n - 199.5) / n)
+    t = res.table.set_index("code")
+    codes = national_buurten["code"].to_numpy()
+    assert res.params["vulnerable_standin"] and res.params["nuisance_standin"]
+    assert res.params["standin_components"] == ["bijstand", "low_income", "social_minimum"]
+    assert res.params["vulnerable_used"] == "standin" and res.params["nuisance_used"] == "crime_rate"
+    assert (t["rise"] == 0).all() and (t["class"] != "signaal").all()     # the same values both years
+    assert set(t.index[t["class"] == "probleemgebied"]) == set(codes[top[:200]])
+    assert set(t.index[t["class"] == "kwetsbaar"]) == set(codes[top[200:]])
+    assert "stand-in vulnerability index" in t.loc[codes[top[0]], "rule_en"]
+    assert "crime_rate (vervanging)" in t.loc[codes[top[0]], "rule_nl"]
+    assert any("LVB ontbreekt" in n for n in res.notes) and any("stands in" in n for n in res.notes)
+
+
+def test_hand_case_rules_and_sensitivity():
+    codes = [f"BU000100{i:02d}" for i in range(5)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(5)], crs=4326)
+    #            lvb 2012  lvb 2018  onv 2018
+    data = [(38.0, 40.0, -0.15),     # problem: onv ≤ −0.10, lvb 40 > 35
+            (36.0, 36.0, 0.02),      # vulnerable, no problem
+            (20.0, 24.0, 0.00),      # rise 4 > 2: watch-list
+            (30.0, 31.0, -0.12),     # nuisance problem, lvb below threshold → geen
+            (30.0, 30.0, np.nan)]    # no nuisance value → onbekend
+    rows = []
+    for code, (a, b, o) in zip(codes, data):
+        rows += [dict(code=code, year=2012, indicator="lvb", value=a), dict(code=code, year=2018, indicator="lvb", value=b)]
+        if not np.isnan(o):
+            rows.append(dict(code=code, year=2018, indicator="lbm_onv", value=o))
+    facts = pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand")
+    res = get_analysis("typology")(store_from(areas, facts))
+    t = res.table.set_index("code")
+    assert t["class"].tolist() == ["probleemgebied", "kwetsbaar", "signaal", "geen", "onbekend"]
+    assert t["rule_nl"].tolist()[:4] == [
+        "lbm_onv -0,15 ≤ -0,10 (zwak of slechter) en LVB 40,0% > 35,0%",
+        "LVB 36,0% > 35,0% en lbm_onv 0,02 > -0,10 ((nog) geen overlastprobleem)",
+        "stijging +4,0 procentpunt > +2,0 procentpunt en lbm_onv 0,00 > -0,10; LVB 24,0% ≤ 35,0%",
+        "LVB 31,0% ≤ 35,0%, stijging +1,0 procentpunt ≤ +2,0 procentpunt; lbm_onv -0,12 ≤ -0,10 (zwak of slechter)"]
+    assert t.loc[codes[0], "rule_en"] == "lbm_onv -0.15 ≤ -0.10 (weak or worse) and LVB 40.0% > 35.0%"
+    # rises 2, 0, 4, 1, 0 → terciles at 0.33 and 1.33: area 0 (rise 2) shade 3, area 1 (rise 0) shade 1
+    assert t["shade"].tolist() == [3, 1, 0, 0, 0]
+    assert t["watch"].tolist() == [False, False, True, False, False]
+    s = res.extra["sensitivity"].set_index(["threshold", "shift"])
+    # vulnerable threshold 30: areas 0,1 above; area 3 (31) too, with a problem → 2 problem areas
+    assert s.loc[("vulnerable", -5), ["probleemgebied", "kwetsbaar", "signaal", "geen", "onbekend"]].tolist() == [2, 1, 1, 0, 1]
+    # nuisance threshold −0.15: only area 0 has a problem; −0.05: also area 3
+    assert s.loc[("nuisance", -5), "probleemgebied"] == 1 and s.loc[("nuisance", 5), "geen"] == 1
+    # rise threshold −3 (shift −5): every known area without a problem rises "fast"
+    assert s.loc[("rise", -5), "watch"] == 2 and s.loc[("rise", 5), "signaal"] == 0
+    assert res.figure().axes[0].get_ylabel() == "gebieden"
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    ax = Figure().subplots()
+    typology_map(res, ax)
+    assert len(ax.collections) == 1

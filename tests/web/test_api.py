@@ -1,0 +1,212 @@
+"""The JSON API on a store built from the real files: values equal the store, suppression holds,
+every bad parameter gets a 4xx with a message, no traversal, no injection."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from veerkracht.indicators import apply_suppression
+
+
+@pytest.fixture(scope="module")
+def default(client):
+    return client.get("/api/meta").json()["default"]
+
+
+@pytest.fixture(scope="module")
+def facts(read_store, default):
+    """Raw (unsuppressed) facts of the default indicator at the default level and year."""
+    areas = read_store.areas(geo_version=default["version"], level=default["level"], geometry=False)
+    f = read_store.facts(indicator=default["indicator"], geo_version=default["version"],
+                         codes=list(areas["code"]), years=[default["year"]])
+    return f[~f["source"].str.contains(r"\+")].set_index("code")
+
+
+def _params(d, **kw):
+    return {"version": d["version"], "level": d["level"], "indicator": d["indicator"],
+            "region": d["region"], **kw}
+
+
+def test_meta_lists_store_contents(client, read_store, default):
+    meta = client.get("/api/meta").json()
+    assert [v["id"] for v in meta["versions"]] == sorted(read_store.geo_versions()["id"])
+    ind = next(i for i in meta["indicators"] if i["id"] == default["indicator"])
+    years = sorted(read_store.facts(indicator=default["indicator"], geo_version=default["version"])["year"].unique())
+    assert ind["available"][default["version"]][default["level"]] == [int(y) for y in years]
+    assert ind["label_nl"] and ind["label_en"] and ind["label_nl"] != ind["label_en"]
+    assert set(meta["analyses"]) == {"typology", "concentration", "relative", "hotspots"}
+    assert "openapi" in client.get("/openapi.json").json()
+
+
+def test_values_equal_the_store_and_suppressed_never_leave(client, facts, default):
+    body = client.get("/api/values", params=_params(default)).json()
+    shown = apply_suppression(facts.reset_index())
+    hidden = shown[shown["flags"].str.contains("suppressed")]
+    visible = shown[~shown["flags"].str.contains("suppressed") & shown["value"].notna()]
+    assert len(hidden) > 10 and len(visible) > 100          # the real data has both
+    for code, value in visible.set_index("code")["value"].items():
+        assert body["areas"][code][0] == pytest.approx(value, rel=1e-6)
+        assert body["areas"][code][2] in ("ok", "unreliable")
+    for code in hidden["code"]:
+        assert body["areas"][code] == [None, -1, "suppressed"]
+    assert body["counts"]["suppressed"] == len(hidden)
+    # the raw values of suppressed areas appear nowhere: values, CSV, GeoJSON, profile
+    csv_text = client.get("/api/export.csv", params=_params(default)).text
+    gj = client.get("/api/export.geojson", params=_params(default)).text
+    raw_v = facts.loc[hidden["code"], "value"]
+    telling = hidden["code"][(raw_v.notna() & (raw_v % 1 != 0)).to_numpy()]   # a number that would be recognised
+    assert len(telling) >= 5
+    for code in telling[:20]:
+        raw = facts.loc[code]
+        prof = client.get(f"/api/profile/{default['version']}/{code}").json()
+        fig = next(f for f in prof["key_figures"] if f["indicator"] == default["indicator"])
+        assert fig["value"] is None and fig["status"] == "suppressed"
+        for text in (csv_text, gj, json.dumps(prof)):
+            row = [ln for ln in text.splitlines() if code in ln] if text is csv_text else [text]
+            for r in row:
+                assert f"{raw['value']:.6g}" not in r and f"{round(raw['value'], 4)}" not in r
+
+
+def test_class_breaks_are_pooled_over_years(client, read_store, default):
+    years = client.get("/api/meta").json()["indicators"]
+    years = next(i for i in years if i["id"] == default["indicator"])["available"][default["version"]][default["level"]]
+    legends = [client.get("/api/values", params=_params(default, year=y)).json()["breaks"] for y in years]
+    assert all(b == legends[0] for b in legends) and len(legends) >= 2
+    body = client.get("/api/values", params=_params(default, year=years[0])).json()
+    for code, (value, cls, status) in body["areas"].items():
+        if value is not None:
+            lo = -np.inf if cls == 0 else legends[0][cls - 1]
+            assert lo < value <= legends[0][cls] + 1e-9
+
+
+def test_change_is_difference_of_the_two_years(client, read_store, default):
+    meta = client.get("/api/meta").json()
+    years = next(i for i in meta["indicators"] if i["id"] == default["indicator"])["available"][default["version"]][default["level"]]
+    y0, y1 = years[0], years[-1]
+    body = client.get("/api/values", params=_params(default, mode="change", year=y1, year_from=y0)).json()
+    f = read_store.facts(indicator=default["indicator"], geo_version=default["version"], years=[y0, y1])
+    f = apply_suppression(f[~f["source"].str.contains(r"\+")])
+    wide = f.pivot_table(index="code", columns="year", values="value")
+    both = wide.dropna()
+    assert len(both) > 50
+    for code, row in both.head(40).iterrows():
+        assert body["areas"][code][0] == pytest.approx(row[y1] - row[y0], abs=1e-5)
+
+
+def test_profile_numbers_trend_and_sources(client, read_store, facts, default):
+    shown = apply_suppression(facts.reset_index())
+    code = shown[shown["value"].notna() & ~shown["flags"].str.contains("suppressed")]["code"].iloc[0]
+    prof = client.get(f"/api/profile/{default['version']}/{code}", params={"indicator": default["indicator"]}).json()
+    area = read_store.areas(geo_version=default["version"], codes=[code], geometry=False).iloc[0]
+    assert prof["name"] == area["name"] and prof["gm_code"] == area["gm_code"]
+    fig = next(f for f in prof["key_figures"] if f["indicator"] == default["indicator"])
+    assert fig["value"] == pytest.approx(facts.loc[code, "value"], abs=1e-4) and fig["year"] == default["year"]
+    trend = prof["trends"][0]
+    assert trend["indicator"] == default["indicator"] and len(trend["area"]) >= 2
+    assert trend["gemeente"], "a buurt's trend is drawn against its gemeente"
+    assert prof["provenance"] and all(p["file"] and "/" not in p["file"] for p in prof["provenance"])
+
+
+def test_compare_and_search(client, facts, read_store, default):
+    codes = list(facts.index[:3])
+    body = client.get("/api/compare", params={"version": default["version"], "codes": ",".join(codes)}).json()
+    assert [a["code"] for a in body["areas"]] == codes
+    name = read_store.areas(geo_version=default["version"], codes=[codes[0]], geometry=False)["name"].iloc[0]
+    hits = client.get("/api/search", params={"q": name[:6]}).json()["results"]
+    assert codes[0] in [h["code"] for h in hits] or len(hits) == 20
+    hit = client.get("/api/search", params={"q": codes[0]}).json()["results"][0]
+    assert hit["code"] == codes[0] and len(hit["bounds"]) == 4
+
+
+def test_geometry_is_gzipped_geojson_of_the_region(client, read_store, default):
+    r = client.get(f"/api/geometry/{default['version']}/{default['level']}",
+                   params={"region": default["region"], "zoom": 12}, headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200
+    fc = r.json()
+    n = len(read_store.areas(geo_version=default["version"], level=default["level"], geometry=False)
+            .query("gm_code == @default['region']"))
+    assert len(fc["features"]) == n
+    low = client.get(f"/api/geometry/{default['version']}/{default['level']}",
+                     params={"region": default["region"], "zoom": 6}).content
+    assert len(low) < len(r.content)          # coarser zoom, fewer bytes
+
+
+def test_exports_parse(client, facts, default):
+    r = client.get("/api/export.csv", params=_params(default))
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    df = pd.read_csv(io.StringIO(r.text), dtype={"code": str})
+    code = df.dropna(subset=["value"])["code"].iloc[0]
+    assert df.set_index("code").loc[code, "value"] == pytest.approx(facts.loc[code, "value"], rel=1e-5)
+    gj = client.get("/api/export.geojson", params=_params(default)).json()
+    assert gj["type"] == "FeatureCollection" and len(gj["features"]) == len(df)
+
+
+BAD = [
+    ("/api/values", {"version": "nope", "level": "buurt", "indicator": "corp_share"}, 404, "unknown geography version"),
+    ("/api/values", {"version": "{v}", "level": "buurt", "indicator": "nope"}, 404, "unknown indicator"),
+    ("/api/values", {"version": "{v}", "level": "grid", "indicator": "{i}"}, 404, "has no level"),
+    ("/api/values", {"version": "{v}", "level": "{l}", "indicator": "{i}", "year": 1901}, 404, "no 'corp_share' data for 1901"),
+    ("/api/values", {"version": "{v}", "level": "{l}", "indicator": "{i}", "region": "GM9999"}, 404, "no area 'GM9999'"),
+    ("/api/values", {"version": "{v}", "level": "{l}", "indicator": "corp_share' OR 1=1 --"}, 422, "indicator"),
+    ("/api/values", {"version": "x'; DROP TABLE facts; --", "level": "{l}", "indicator": "{i}"}, 422, "version"),
+    ("/api/values", {"version": "{v}", "level": "{l}", "indicator": "{i}", "year": "abc"}, 422, "year"),
+    ("/api/values", {"version": "{v}", "level": "{l}", "indicator": "{i}", "mode": "evil"}, 422, "mode"),
+    ("/api/values", {"version": "{v}", "level": "{l}", "indicator": "{i}", "mode": "change", "year": "{y}",
+                     "year_from": "{y}"}, 400, "must be before"),
+    ("/api/values", {"level": "{l}", "indicator": "{i}"}, 422, "version"),
+    ("/api/profile/{v}/BU99999999", {}, 404, "no area 'BU99999999'"),
+    ("/api/profile/{v}/BU0363' OR '1'='1", {}, 422, "code"),
+    ("/api/compare", {"version": "{v}", "codes": "BU03630000"}, 400, "2 to 6"),
+    ("/api/search", {"q": "x" * 61}, 422, "q"),
+    ("/api/geometry/{v}/nolevel", {}, 404, "has no level"),
+    ("/api/export.csv", {"version": "{v}", "level": "{l}", "indicator": "{i}", "k": 50}, 422, "k"),
+]
+
+
+@pytest.mark.parametrize("path,params,status,message", BAD)
+def test_bad_parameters_get_a_clear_4xx(client, default, path, params, status, message):
+    fill = {"{v}": default["version"], "{l}": default["level"], "{i}": default["indicator"], "{y}": default["year"]}
+    sub = lambda s: fill.get(s, s) if isinstance(s, str) else s
+    path = path.replace("{v}", default["version"])
+    r = client.get(path, params={k: sub(v) for k, v in params.items()})
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert message in body["error"], body
+    assert "Traceback" not in r.text and "File \"" not in r.text
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py", "/static/%2e%2e%2f%2e%2e%2fcli.py",
+    "/static/vendor/../../catalog.py", "/static/..%5capp.py", "/static//etc/passwd", "/static/%2fetc%2fpasswd",
+])
+def test_no_path_traversal(client, path):
+    r = client.get(path)
+    assert r.status_code in (400, 404), (path, r.status_code)
+    assert "import" not in r.text and "root:" not in r.text
+
+
+def test_static_files_and_index(client):
+    assert "maplibre-gl.js" in client.get("/").text
+    js = client.get("/static/vendor/maplibre-gl/maplibre-gl.js")
+    assert js.status_code == 200 and len(js.content) > 500_000
+    assert client.get("/static/vendor/maplibre-gl/LICENSE.txt").status_code == 200
+
+
+def test_print_validates_the_image(client, default):
+    base = {"version": default["version"], "level": default["level"], "indicator": default["indicator"],
+            "region": default["region"]}
+    assert client.post("/api/print", json={**base, "image": "data:image/png;base64,AAAA"}).status_code == 400
+    assert client.post("/api/print", json={**base, "image": "http://example.org/x.png"}).status_code == 400
+    r = client.post("/api/print", json={**base, "indicator": "nope", "image": "data:image/png;base64,AAAA"})
+    assert r.status_code in (400, 404)
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, "PNG")
+    import base64
+    r = client.post("/api/print", json={**base, "image": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")

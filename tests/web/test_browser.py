@@ -1,0 +1,210 @@
+"""The social map in real Chromium: it loads cleanly, draws areas (pixels), clicks open the profile
+with the store's numbers, switches change colours, exports open, URL state and English work."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from veerkracht.indicators import apply_suppression
+
+pytestmark = pytest.mark.browser
+
+
+def _open(page, url: str, query: str = ""):
+    page.goto(url + "/" + query)
+    page.wait_for_function("window.mapReady === true", timeout=60_000)
+    return page
+
+
+def _render_count(page) -> int:
+    return page.evaluate("window.renderCount || 0")
+
+
+def _wait_render(page, before: int):
+    page.wait_for_function(f"(window.renderCount || 0) > {before}", timeout=60_000)
+
+
+def _map_pixels(page, artifacts, name: str) -> np.ndarray:
+    png = page.locator("#map").screenshot(path=str(artifacts / f"web_{name}.png"))
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _hex(c: str) -> tuple[int, int, int]:
+    return tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _share_near(pixels: np.ndarray, colour, tol: int = 6) -> float:
+    return float((np.abs(pixels - np.array(colour)).max(axis=2) <= tol).mean())
+
+
+@pytest.fixture(scope="module")
+def view(client):
+    meta = client.get("/api/meta").json()
+    d = meta["default"]
+    params = {"version": d["version"], "level": d["level"], "indicator": d["indicator"], "region": d["region"]}
+    return {"default": d, "meta": meta, "values": client.get("/api/values", params=params).json()}
+
+
+@pytest.fixture(scope="module")
+def known_area(read_store, view):
+    """The largest area with a shown value in the default view: its code, name, value and a point."""
+    d = view["default"]
+    areas = read_store.areas(geo_version=d["version"], level=d["level"])
+    areas = areas[areas["gm_code"] == d["region"]] if d["region"] else areas
+    ok = [c for c, (v, _, s) in view["values"]["areas"].items() if v is not None and s == "ok" and v % 1 > 0.05]
+    areas = areas[areas["code"].isin(ok)].to_crs(28992)
+    big = areas.loc[areas.area.idxmax()]
+    pt = areas.to_crs(4326).loc[big.name].geometry.representative_point()
+    f = read_store.facts(indicator=d["indicator"], geo_version=d["version"], codes=[big["code"]], years=[d["year"]])
+    value = float(f[~f["source"].str.contains(r"\+")]["value"].iloc[0])
+    return {"code": big["code"], "name": big["name"], "value": value, "lon": pt.x, "lat": pt.y}
+
+
+def _screen_point(page, lon: float, lat: float) -> tuple[float, float]:
+    box = page.locator("#map").bounding_box()
+    x, y = page.evaluate(f"(() => {{ const p = APP.map.project([{lon}, {lat}]); return [p.x, p.y]; }})()")
+    return box["x"] + x, box["y"] + y
+
+
+def test_page_loads_cleanly_and_draws_areas(page, server, view, artifacts):
+    _open(page, server)
+    page.screenshot(path=str(artifacts / "web_page.png"))
+    page.watch.assert_clean()
+    px = _map_pixels(page, artifacts, "map_default")
+    legend = [e["color"] for e in view["values"]["legend"]]
+    coloured = sum(_share_near(px, _hex(c)) for c in legend)
+    assert coloured > 0.15, f"only {coloured:.1%} of the map has legend colours"
+    assert sum(_share_near(px, _hex(c)) > 0.003 for c in legend) >= 3, "at least three classes are visible"
+    # suppressed areas are striped (light grey + mid grey), never a legend colour
+    stripes = _share_near(px, (238, 238, 238), 4) + _share_near(px, (150, 150, 150), 6)
+    assert view["values"]["counts"].get("suppressed", 0) > 0 and stripes > 0.01
+    assert page.locator("#legend").inner_text().count("Onderdrukt") == 1
+
+
+def test_suppressed_area_is_striped_not_coloured(page, server, view, read_store):
+    _open(page, server)
+    d = view["default"]
+    code = next(c for c, (v, _, s) in view["values"]["areas"].items() if s == "suppressed")
+    state = page.evaluate(f"APP.map.getFeatureState({{source: 'areas', id: '{code}'}})")
+    assert state["status"] == "suppressed" and state["color"] == "#eeeeee"
+    assert state["color"] not in [e["color"] for e in view["values"]["legend"]]
+
+
+def test_click_opens_profile_with_store_numbers(page, server, known_area, view):
+    _open(page, server)
+    x, y = _screen_point(page, known_area["lon"], known_area["lat"])
+    page.mouse.click(x, y)
+    page.wait_for_selector("#profile-name", timeout=30_000)
+    assert page.locator("#profile-name").inner_text() == known_area["name"]
+    row = page.locator(f"#profile-figures tr[data-indicator='{view['default']['indicator']}'] td.num").inner_text()
+    shown = float(row.replace(".", "").replace(",", "."))          # Dutch: 1.234,5
+    assert shown == pytest.approx(round(known_area["value"], 1 if known_area["value"] < 100 else 0)), (row, known_area)
+    assert page.locator(".panel svg.chart polyline").count() >= 2     # area and gemeente lines
+    assert f"p={known_area['code']}" in page.url
+    page.watch.assert_clean()
+
+
+def test_switching_year_and_indicator_changes_colours(page, server, view, artifacts):
+    _open(page, server)
+    before = _map_pixels(page, artifacts, "map_year_last")
+    years = view["meta"]["indicators"]
+    d = view["default"]
+    years = next(i for i in years if i["id"] == d["indicator"])["available"][d["version"]][d["level"]]
+    n = _render_count(page)
+    page.select_option("#year", str(years[0]))
+    _wait_render(page, n)
+    after = _map_pixels(page, artifacts, "map_year_first")
+    changed = float((np.abs(before - after).max(axis=2) > 30).mean())
+    assert changed > 0.02, f"year switch changed only {changed:.1%} of the pixels"
+    other = next(i["id"] for i in view["meta"]["indicators"] if i["id"] != d["indicator"]
+                 and d["level"] in i["available"].get(d["version"], {}))
+    n = _render_count(page)
+    page.select_option("#indicator", other)
+    _wait_render(page, n)
+    third = _map_pixels(page, artifacts, "map_other_indicator")
+    assert float((np.abs(after - third).max(axis=2) > 30).mean()) > 0.02
+    assert f"i={other}" in page.url
+    page.watch.assert_clean()
+
+
+def test_exports_open(page, server, view, read_store, artifacts, tmp_path):
+    _open(page, server)
+    files = {}
+    for button in ("export-csv", "export-geojson", "export-png", "export-pdf"):
+        with page.expect_download(timeout=60_000) as dl:
+            page.click(f"#{button}")
+        path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(path)
+        shutil.copy(path, artifacts / f"web_export_{path.name}")
+        files[button] = path
+    df = pd.read_csv(files["export-csv"], dtype={"code": str})
+    assert len(df) == len(view["values"]["areas"]) and {"code", "value", "status"} <= set(df.columns)
+    assert df["value"].notna().sum() == sum(v is not None for v, _, _ in view["values"]["areas"].values())
+    gj = json.loads(files["export-geojson"].read_text())
+    assert gj["type"] == "FeatureCollection" and len(gj["features"]) == len(df)
+    with Image.open(files["export-png"]) as im:
+        im.load()
+        assert im.width > 600 and im.height > 400
+    pdf = files["export-pdf"].read_bytes()
+    assert pdf.startswith(b"%PDF")
+    out = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(files["export-pdf"]), str(out)], check=True)
+    rendered = next(tmp_path.glob("page*.png"))
+    shutil.copy(rendered, artifacts / "web_export_pdf_page1.png")
+    with Image.open(rendered) as im:
+        arr = np.asarray(im.convert("RGB")).astype(int)
+    assert im.width > im.height and (arr.std(axis=2) > 20).mean() > 0.02   # landscape page with a coloured map
+    page.watch.assert_clean()
+
+
+def test_url_state_round_trips(page, server, view, known_area):
+    d = view["default"]
+    other = next(i for i in view["meta"]["indicators"] if i["id"] != d["indicator"]
+                 and d["level"] in i["available"].get(d["version"], {}))
+    year = other["available"][d["version"]][d["level"]][0]
+    query = (f"?v={d['version']}&l={d['level']}&i={other['id']}&y={year}&r={d['region']}"
+             f"&p={known_area['code']}&sel={known_area['code']}&lang=en")
+    _open(page, server, query)
+    page.wait_for_selector("#profile-name")
+    assert page.locator("#indicator").input_value() == other["id"]
+    assert page.locator("#year").input_value() == str(year)
+    assert page.locator("#level").input_value() == d["level"]
+    assert page.locator("#profile-name").inner_text() == known_area["name"]
+    assert page.locator("h1").inner_text() == "Social map"
+    for part in (f"i={other['id']}", f"y={year}", f"p={known_area['code']}", "lang=en", f"r={d['region']}"):
+        assert part in page.url
+    page.watch.assert_clean()
+
+
+def test_english_toggle_changes_labels(page, server, view, artifacts):
+    _open(page, server)
+    assert page.locator("label[for=indicator]").inner_text() == "Indicator"
+    assert page.locator("label[for=year]").inner_text() == "Jaar"
+    n = _render_count(page)
+    page.keyboard.press("Tab")
+    page.focus("#lang-toggle")
+    page.keyboard.press("Enter")            # keyboard-accessible
+    _wait_render(page, n)
+    assert page.locator("label[for=year]").inner_text() == "Year"
+    assert page.locator("h1").inner_text() == "Social map"
+    ind = next(i for i in view["meta"]["indicators"] if i["id"] == view["default"]["indicator"])
+    assert ind["label_en"] in page.locator("#legend-title").inner_text()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.screenshot(path=str(artifacts / "web_page_en.png"))
+
+
+def test_search_zooms_and_opens_profile(page, server, known_area):
+    _open(page, server)
+    page.fill("#search", known_area["name"])
+    page.wait_for_selector("#search-results li[data-i]")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.getElementById('profile-name') && "
+                           f"document.getElementById('profile-name').textContent === {json.dumps(known_area['name'])}")
+    assert f"p={known_area['code']}" in page.url
