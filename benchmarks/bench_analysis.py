@@ -79,6 +79,28 @@ BENCHMARKS: list[tuple[str, callable]] = [
      lambda su: get_analysis("tipping-point")(su.store, outcome="all", year_from=2012, year_to=2018)),
 ]
 
+# ---- spatial / change analyses (helper-5): the same national store; bijstand stands in for the
+# vulnerable groups (no lvb / low_income / residents in this panel) and lbm_onv is the nuisance measure.
+BENCHMARKS += [
+    ("change-model lbm_onv ~ Δbijstand + controls, HC3",
+     lambda su: get_analysis("change-model")(su.store, year_from=2012, year_to=2018)),
+    ("change-model, cluster errors by gemeente",
+     lambda su: get_analysis("change-model")(su.store, year_from=2012, year_to=2018, errors="cluster")),
+    ("change-model, spatial lag (GM) on Queen weights",
+     lambda su: get_analysis("change-model")(su.store, year_from=2012, year_to=2018, spatial="lag")),
+    ("typology (stand-in vulnerability index from bijstand)",
+     lambda su: get_analysis("typology")(su.store, year_from=2012, year_to=2018)),
+    ("concentration bijstand 2012–2018 (3×3)",
+     lambda su: get_analysis("concentration")(su.store, "bijstand", year_from=2012, year_to=2018)),
+    ("relative bijstand 2018 (gemeente + country)",
+     lambda su: get_analysis("relative")(su.store, "bijstand", year=2018)),
+    ("hotspots lbm_onv change 2012–2018, 999 permutations",
+     lambda su: get_analysis("hotspots")(su.store, "lbm_onv", measure="change", year_from=2012, year_to=2018)),
+    ("benchmark 355 gemeenten (corp-profile each, n_boot=200)",
+     lambda su: get_analysis("benchmark")(su.store, "bijstand", year_from=2012, year_to=2018,
+                                          size_indicator="dwellings")),
+]
+
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -222,24 +222,26 @@ def crosswalk(from_version: str = typer.Option(..., "--from"), to_version: str =
 def harmonise(to: str = typer.Option(..., "--to", help="Target geography version."),
               basis: Optional[str] = typer.Option(None, "--basis", help="Weight basis: area, addresses or dwellings "
                                                                          "(default: the best available)."),
-              indicator: list[str] = typer.Option([], "--indicator", "-i")):
+              indicator: list[str] = typer.Option([], "--indicator", "-i"),
+              from_version: list[str] = typer.Option([], "--from", help="Only these source versions.")):
     """Put every fact that has a crosswalk path onto one geography version."""
     from .geo.harmonise import harmonise_store
 
     store = open_current()
-    with progress() as prog:
-        task = prog.add_task(f"harmonising onto {to}", total=None)
+    with err_console.status(f"harmonising onto {to}") as status:
         summary = harmonise_store(store, to, basis=basis, indicators=indicator or None,
-                                  progress=lambda done, total: prog.update(task, completed=done, total=total))
-    _print_summary(summary)
-
-
-def _print_summary(summary) -> None:
+                                  from_versions=from_version or None,
+                                  progress=lambda msg: status.update(f"harmonising {msg}"))
+    if not summary:
+        raise VeerkrachtError(f"nothing to harmonise onto {to!r}: no facts with a crosswalk path to it")
     import pandas as pd
-    if isinstance(summary, pd.DataFrame):
-        print_frame(summary, title="Harmonisation")
-    else:
-        console.print_json(json.dumps(summary, default=str))
+    rows = [{"from": v, "path": " → ".join(s["path"]), "facts in": s["facts_in"], "facts out": s["facts_out"],
+             "unmapped codes": len(s["unmapped"]),
+             "e.g.": ", ".join(s["unmapped"][:5])} for v, s in summary.items()]
+    print_frame(pd.DataFrame(rows), title=f"Harmonised onto {to}")
+    for v, s in summary.items():
+        for w in s["warnings"]:
+            err_console.print(f"[yellow]warning ({v}):[/] {w}")
 
 
 @app.command()

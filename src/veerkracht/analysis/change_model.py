@@ -14,6 +14,9 @@ Coefficients are in the indicators' own units; ``std_coef`` (× sd(x) / sd(y)) m
 """
 from __future__ import annotations
 
+import contextlib
+import io
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -205,7 +208,8 @@ def _spatial_model(store, geo_version, y, X, spatial, method, ml_max_n, errors, 
         fn = spreg.ML_Error if method == "ml" else spreg.GM_Error_Het
         kw = {"method": "lu"} if method == "ml" else {}
         last = "lambda"
-    res = fn(yy, xx, w=w, name_x=names, **kw)
+    with contextlib.redirect_stdout(io.StringIO()):      # spreg prints the model name
+        res = fn(yy, xx, w=w, name_x=names, **kw)
     coef = np.asarray(res.betas).ravel()
     se = np.asarray(res.std_err).ravel()
     terms = ["intercept"] + names + [last]

@@ -45,6 +45,9 @@ WITH agg AS (
            any_value(scale) AS scale, count(*) AS n, count(numerator) AS n_num,
            count(denominator) AS n_den, count(value) AS n_val,
            sum(numerator * weight) AS num, sum(denominator * weight) AS den,
+           count(*) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL) AS n_pair,
+           sum(numerator * weight) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL) AS num_pair,
+           sum(denominator * weight) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL) AS den_pair,
            sum(value * weight) AS vsum, sum(value * amt) / nullif(sum(amt), 0) AS vmean,
            sum(amt) / nullif(any_value(tgt_total), 0) AS coverage,
            string_agg(DISTINCT flags, ',') FILTER (WHERE flags <> '') AS src_flags
@@ -52,18 +55,21 @@ WITH agg AS (
 ),
 calc AS (
     SELECT *, (kind = 'rate' AND n_num = n AND n_den = n) AS exact_rate,
-           (kind = 'score' OR (kind = 'rate' AND NOT (n_num = n AND n_den = n))) AS is_approx
+           -- a rate whose pieces are not all known: pooled over the known pieces, flagged incomplete
+           (kind = 'rate' AND n_pair > 0 AND n_pair < n) AS pooled_part,
+           (kind = 'score' OR (kind = 'rate' AND n_pair = 0 AND NOT (n_num = n AND n_den = n))) AS is_approx
     FROM agg
 )
 SELECT $to AS geo_version, to_code AS code, year, indicator,
        CASE WHEN n_num = n THEN num END AS numerator,
        CASE WHEN n_den = n THEN den END AS denominator,
-       CASE WHEN n_val < n THEN NULL
-            WHEN exact_rate THEN CASE WHEN den > 0 THEN num / den * scale END
+       CASE WHEN exact_rate THEN CASE WHEN den > 0 THEN num / den * scale END
+            WHEN pooled_part THEN CASE WHEN den_pair > 0 THEN num_pair / den_pair * scale END
+            WHEN n_val < n THEN NULL
             WHEN is_approx THEN vmean ELSE vsum END AS value,
        source,
        {_flag_sql("concat_ws(',', src_flags, 'harmonised', CASE WHEN is_approx THEN 'approx' END, "
-                  "CASE WHEN coverage < 1 - " + str(_COVERAGE_TOL) + " THEN 'partial_coverage' END)")} AS flags,
+                  "CASE WHEN pooled_part THEN 'incomplete' END, CASE WHEN coverage < 1 - " + str(_COVERAGE_TOL) + " THEN 'partial_coverage' END)")} AS flags,
        from_version AS origin_version, coverage
 FROM calc
 """
@@ -222,17 +228,19 @@ def find_path(store, from_version: str, to_version: str, basis: str | None = Non
 
 
 def harmonise_store(store, to_version: str, basis: str | None = None, indicators: list[str] | None = None,
-                    progress=None) -> dict:
+                    progress=None, from_versions: list[str] | None = None) -> dict:
     """Harmonise every native fact in ``store`` that has a crosswalk path onto ``to_version``.
 
     Writes the result with ``store.write_facts`` and returns, per from_version, ``facts_in``,
     ``facts_out``, ``unmapped`` (source codes outside the crosswalk), ``path`` and ``warnings``.
-    ``progress`` is called with a short message before each version.
+    ``progress`` is called with a short message before each version. ``from_versions`` limits
+    the source versions (default: every version with a crosswalk path).
     """
     reg = store.indicators()
     kinds = dict(zip(reg["id"], reg["kind"]))
     scales = dict(zip(reg["id"], reg["scale"].astype(float)))
-    versions = [v for v in store.geo_versions()["id"] if v != to_version]
+    versions = [v for v in store.geo_versions()["id"] if v != to_version
+                and (from_versions is None or v in from_versions)]
     summary = {}
     for i, v in enumerate(versions, start=1):
         cw, path = find_path(store, v, to_version, basis)

@@ -24,12 +24,16 @@ def infer_level(codes: pd.Series) -> pd.Series:
 
 
 def normalise_codes(codes: pd.Series, level: str | None = None) -> pd.Series:
-    """Strip and upper-case codes; give bare numbers the prefix of ``level``.
+    """Strip codes, upper-case CBS/postcode codes; give bare numbers the prefix of ``level``.
 
     ``1011`` with level pc4 (or any 4-digit code without a level) becomes ``PC1011``;
     ``363`` with level gemeente becomes ``GM0363``; ``1011AB`` becomes ``PC1011AB``.
     """
-    s = codes.astype("string").str.strip().str.upper()
+    s = codes.astype("string").str.strip()
+    # CBS and postcode codes are case-insensitive; municipal codes (OIS "A00a") are not
+    up = s.str.upper()
+    cbs = up.str.match(r"^(BU|WK|GM|PC|NL)\d").fillna(False) | up.str.fullmatch(r"\d{4}[A-Z]{2}").fillna(False)
+    s = s.where(~cbs, up)
     s = s.str.replace(r"\.0$", "", regex=True)  # codes that went through a float column
     bare = s.str.fullmatch(r"\d+").fillna(False)
     if level in _DIGITS:

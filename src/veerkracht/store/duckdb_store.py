@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from ..errors import StoreError
@@ -134,7 +135,8 @@ class DuckDBStore(Store):
         self._versions(df["geo_version"].unique())
 
     def _upsert_facts(self, facts: pd.DataFrame, provenance_id: int | None = None) -> None:
-        self._register("_in_facts", facts)
+        # an Arrow table crosses into DuckDB without turning 5 M strings into Python objects
+        self._register("_in_facts", pa.Table.from_pandas(facts, preserve_index=False))
         cond = " AND ".join(f"facts.{k} = i.{k}" for k in FACT_KEY)
         self.con.execute(f"DELETE FROM facts USING _in_facts i WHERE {cond}")
         self.con.execute("INSERT INTO facts SELECT *, ? FROM _in_facts", [provenance_id])

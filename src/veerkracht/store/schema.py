@@ -42,10 +42,11 @@ INDICATOR_COLUMNS = [
     "numerator_nl", "denominator_nl", "source", "description_nl", "description_en", "restricted",
 ]
 
+# "str" is pandas 3's Arrow-backed string dtype: it crosses into DuckDB and Arrow without copies
 _FACT_DTYPES = {
-    "geo_version": "string", "code": "string", "year": "int32", "indicator": "string",
+    "geo_version": "str", "code": "str", "year": "int32", "indicator": "str",
     "numerator": "float64", "denominator": "float64", "value": "float64",
-    "source": "string", "flags": "string", "origin_version": "string",
+    "source": "str", "flags": "str", "origin_version": "str",
 }
 
 
@@ -60,6 +61,7 @@ def normalise_facts(df: pd.DataFrame) -> pd.DataFrame:
     ``flags`` to the empty string.
     """
     out = df.copy()
+    out.attrs = {}
     for c in ("numerator", "denominator", "value"):
         if c not in out:
             out[c] = np.nan
@@ -78,6 +80,7 @@ def normalise_facts(df: pd.DataFrame) -> pd.DataFrame:
 
 def normalise_crosswalk(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
+    out.attrs = {}  # reports attached by crosswalk builders are not part of the table
     if "amount" not in out:
         out["amount"] = np.nan
     out = out[CROSSWALK_COLUMNS].astype({
