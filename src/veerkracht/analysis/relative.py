@@ -83,7 +83,7 @@ def run(store, indicator: str = "low_income", year: int | None = None, region=No
         notes += c.bilingual("Gemeente- en landelijke waarden gebruiken alle gebieden in de database, niet "
                              "alleen die van de regio.", "Gemeente and national values use all areas in the "
                              "store, not only those of the region.")
-    methods = table["gm_method"].value_counts().to_dict()
+    methods = table.drop_duplicates("gm_code")["gm_method"].value_counts().to_dict()   # per gemeente
     notes += c.bilingual(f"Gemeentewaarden: {methods}; Nederland: {nl_ref[1]}.",
                          f"Gemeente values: {methods}; country: {nl_ref[1]}.")
     worst = table[(table["rank_gm"] == 1) & (table["diff_nl"].abs() <= 0.1 * abs(nl_ref[0]))]
