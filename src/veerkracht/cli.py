@@ -61,13 +61,30 @@ def progress():
                     TimeElapsedColumn(), console=err_console, transient=False)
 
 
+def _cell(v) -> str:
+    return "" if _isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v))
+
+
 def print_frame(df, title: str | None = None, max_rows: int = 60) -> None:
+    """A rich table that fits the terminal: columns that don't fit are named, not squeezed."""
+    head = df.head(max_rows)
+    cells = {c: [_cell(v) for v in head[c]] for c in head.columns}
+    shown, width = [], 4
+    for c in head.columns:
+        w = min(max([len(str(c))] + [len(x) for x in cells[c]]), 40) + 3
+        if shown and width + w > max(console.width, 80):
+            break
+        shown.append(c)
+        width += w
     table = Table(title=title, show_lines=False)
-    for c in df.columns:
-        table.add_column(str(c), overflow="fold")
-    for _, row in df.head(max_rows).iterrows():
-        table.add_row(*["" if _isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row])
+    for c in shown:
+        table.add_column(str(c), overflow="fold", max_width=40)
+    for i in range(len(head)):
+        table.add_row(*[cells[c][i] for c in shown])
     console.print(table)
+    hidden = [str(c) for c in head.columns if c not in shown]
+    if hidden:
+        console.print(f"{len(hidden)} more column(s) not shown: {', '.join(hidden)} (use --format csv or json)")
     if len(df) > max_rows:
         console.print(f"… {len(df) - max_rows} more rows (use --format csv for all)")
 
@@ -178,7 +195,16 @@ def facts(indicator: str = typer.Option(..., "--indicator", "-i"),
         if known.empty:
             raise VeerkrachtError(f"no area {', '.join(area)} in the store")
         raise VeerkrachtError(f"no facts for {indicator} in {', '.join(area)}")
-    _emit(df, fmt, title=f"{indicator} — {', '.join(area)}")
+    if fmt == "table":
+        spec = store.indicator(indicator)
+        label = spec["label_en"] if state.lang == "en" else spec["label_nl"]
+        cols = (["code"] if len(area) > 1 else []) + ["year", "value", "numerator", "denominator", "geo_version",
+                                                       "origin_version", "source", "flags"]
+        df = df[cols]
+        title = f"{label} ({spec['unit']}) — {', '.join(area)}"
+    else:
+        title = None
+    _emit(df, fmt, title=title)
 
 
 @app.command()
@@ -302,13 +328,29 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     _serve(state.store_path, host, port)
 
 
+_registered: set[str] = set()
+
+
 def _register_analyse() -> None:
-    from .cli_analyse import register
-    register(app, open_current, state, console, _emit)
+    if "analyse" not in _registered:
+        from .cli_analyse import register
+        register(app, open_current, state, console, _emit)
+        _registered.add("analyse")
+
+
+def _register_report() -> None:
+    if "report" not in _registered:
+        try:
+            from .cli_report import register
+        except ModuleNotFoundError:  # the report module is being built (issue 5)
+            return
+        register(app, open_current, state, console)
+        _registered.add("report")
 
 
 def main() -> None:
     _register_analyse()
+    _register_report()
     try:
         app(standalone_mode=False)
     except VeerkrachtError as exc:

@@ -7,6 +7,7 @@ way in: suppressed values never leave this module.
 """
 from __future__ import annotations
 
+import copy
 import re
 import threading
 
@@ -59,14 +60,18 @@ class Catalog:
 
     def __init__(self, store):
         self.store = store
-        self.lock = threading.RLock()   # one DuckDB connection is shared by the worker threads
-        with self.lock:
-            self.registry = store.indicators().set_index("id", drop=False)
-            self.area_table = store.areas(geometry=False)
-            facts = store.facts()
-            self.provenance = store.provenance()
+        self.lock = threading.RLock()   # guards the caches (and the store when it has no cursors)
+        self._local = threading.local()
+        self.registry = store.indicators().set_index("id", drop=False)
+        self.area_table = store.areas(geometry=False)
+        facts = store.facts()
+        self.provenance = store.provenance()
         self.area_table["name"] = self.area_table["name"].fillna(self.area_table["code"])
         self._by_key = self.area_table.set_index(["geo_version", "code"]).sort_index()
+        # looked up on every request: computed once (scanning the Arrow-backed column each time
+        # was the largest single cost under load)
+        self._versions = sorted(set(self.area_table["geo_version"]))
+        self._levels = {v: sorted(set(g["level"])) for v, g in self.area_table.groupby("geo_version")}
         self.restricted = set(self.registry.index[self.registry["restricted"].fillna(False).astype(bool)])
         lv = facts.merge(self.area_table[["geo_version", "code", "level"]], on=["geo_version", "code"],
                          how="left")
@@ -77,6 +82,23 @@ class Catalog:
                         .to_dict())
         self._facts_cache: dict = {}
 
+    def db(self):
+        """The store for the calling thread.
+
+        DuckDB connections are not shared between threads: each worker thread reads through its
+        own cursor of the one read-only connection, so slow queries (an analysis) never block the
+        others. A store without cursors is shared under :attr:`lock`.
+        """
+        local = getattr(self._local, "store", None)
+        if local is None:
+            con = getattr(self.store, "con", None)
+            if con is None or not hasattr(con, "cursor"):
+                return _Locked(self.store, self.lock)
+            local = copy.copy(self.store)
+            local.con = con.cursor()
+            self._local.store = local
+        return local
+
     # ------------------------------------------------------------------ validation
     def _pattern(self, kind: str, value: str) -> str:
         if value is None or not _PATTERNS[kind].match(str(value)):
@@ -84,16 +106,16 @@ class Catalog:
         return str(value)
 
     def versions(self) -> list[str]:
-        return sorted(set(self.area_table["geo_version"]))
+        return self._versions
 
     def check_version(self, version: str) -> str:
         self._pattern("version", version)
-        if version not in self.versions():
+        if version not in self._levels:
             raise ApiError(f"unknown geography version {version!r}; known: {_shorten(self.versions())}", 404)
         return version
 
     def levels(self, version: str) -> list[str]:
-        return sorted(set(self.area_table.loc[self.area_table["geo_version"] == version, "level"]))
+        return self._levels.get(version, [])
 
     def check_level(self, version: str, level: str) -> str:
         self._pattern("level", level)
@@ -153,21 +175,20 @@ class Catalog:
         aggregated or harmonised one.
         """
         key = (indicator, version)
-        with self.lock:
-            if key not in self._facts_cache:
-                raw = self.store.facts(indicator=indicator, geo_version=version)
-                self._facts_cache[key] = _one_per_code_year(self._suppress(raw))
-            return self._facts_cache[key]
+        hit = self._facts_cache.get(key)
+        if hit is None:     # two threads may both compute it once; the answers are equal
+            hit = _one_per_code_year(self._suppress(self.db().facts(indicator=indicator, geo_version=version)))
+            with self.lock:
+                hit = self._facts_cache.setdefault(key, hit)
+        return hit
 
     def raw_facts(self, indicator: str, version: str) -> pd.DataFrame:
         """Unsuppressed facts, only for pooling into large reference areas (never sent out)."""
-        with self.lock:
-            return _one_per_code_year(self.store.facts(indicator=indicator, geo_version=version))
+        return _one_per_code_year(self.db().facts(indicator=indicator, geo_version=version))
 
     def area_facts(self, version: str, code: str) -> pd.DataFrame:
         """Every suppressed fact of one area, all indicators and years."""
-        with self.lock:
-            raw = self.store.facts(geo_version=version, codes=[code])
+        raw = self.db().facts(geo_version=version, codes=[code])
         return _one_per_code_year(self._suppress(raw), by=("indicator",))
 
     def _suppress(self, raw: pd.DataFrame) -> pd.DataFrame:
@@ -193,6 +214,23 @@ class Catalog:
                                         & (self.area_table["level"] == level), "code"])
         f = f[f["code"].isin(codes) & f["status"].isin(["ok", "unreliable"])]
         return f["value"].to_numpy(float)
+
+
+class _Locked:
+    """A store whose every method call holds ``lock`` (for backends without cursors)."""
+
+    def __init__(self, store, lock):
+        self._store, self._lock = store, lock
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if not callable(attr):
+            return attr
+
+        def call(*a, **kw):
+            with self._lock:
+                return attr(*a, **kw)
+        return call
 
 
 def _one_per_code_year(df: pd.DataFrame, by: tuple = ()) -> pd.DataFrame:

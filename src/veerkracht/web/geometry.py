@@ -58,8 +58,7 @@ class GeometryService:
             return self._frames[key]
 
     def _load(self, version: str, level: str) -> gpd.GeoDataFrame:
-        with self.catalog.lock:
-            gdf = self.catalog.store.areas(geo_version=version, level=level, geometry=True)
+        gdf = self.catalog.db().areas(geo_version=version, level=level, geometry=True)
         have = gdf.geometry.notna() & ~gdf.geometry.is_empty
         if have.all() and len(gdf):
             return _valid(gdf)
@@ -84,6 +83,10 @@ class GeometryService:
         if g.empty:
             return None
         return [round(float(v), 5) for v in g.total_bounds]
+
+    def peek(self, version: str, level: str, region: str | None, zoom: float) -> bytes | None:
+        """The cached bytes of :meth:`geojson_gz`, or None; never waits (safe on the event loop)."""
+        return self._bytes.get((version, level, region or "", zoom_bucket(zoom)))
 
     def geojson_gz(self, version: str, level: str, region: str | None, zoom: float) -> bytes:
         """The gzipped FeatureCollection (``code``, ``name`` per feature) of a region at a zoom."""

@@ -48,6 +48,7 @@ class AnalysisLayers:
     def __init__(self, catalog):
         self.catalog = catalog
         self._cache: dict = {}
+        self._running: dict = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -65,6 +66,18 @@ class AnalysisLayers:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
+            once = self._running.setdefault(key, threading.Lock())
+        with once:   # the same analysis asked twice at once runs once
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            res = self._compute(name, params)
+            with self._lock:
+                self._cache[key] = res
+                self._running.pop(key, None)
+        return res
+
+    def _compute(self, name: str, params: dict):
         try:
             from ..analysis import get_analysis
             fn = get_analysis(name)
@@ -74,12 +87,9 @@ class AnalysisLayers:
             accepted = inspect.signature(fn).parameters
             call = {k: v for k, v in params.items() if k in accepted and v is not None}
             try:
-                with self.catalog.lock:
-                    res = (fn(self.catalog.store, **call), "")
+                res = (fn(self.catalog.db(), **call), "")
             except Exception as exc:  # an analysis that cannot run here: say why, never a 500
                 res = (None, f"analysis '{name}' cannot run on this selection: {exc}")
-        with self._lock:
-            self._cache[key] = res
         return res
 
     def layer(self, name: str, version: str, level: str, region: str | None, indicator: str | None,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ..catalog import ApiError
 from ..profile import area_profile, compare as _compare
-from .common import CODE, INDICATOR, VERSION, Context, Lang, cached_json, clean, ctx
+from .common import CODE, INDICATOR, VERSION, Context, Lang, cached, clean, ctx
 
 __all__ = ["router"]
 
@@ -15,12 +15,12 @@ router = APIRouter(prefix="/api", tags=["areas"])
 
 
 @router.get("/profile/{version}/{code}", summary="Profile of one area: key figures, trends, typology, sources")
-def profile(request: Request, version: Annotated[str, Path(pattern=VERSION)], code: Annotated[str, Path(pattern=CODE)],
-            indicator: Annotated[str | None, Query(pattern=INDICATOR)] = None,
-            year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-            lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
+async def profile(request: Request, version: Annotated[str, Path(pattern=VERSION)], code: Annotated[str, Path(pattern=CODE)],
+                  indicator: Annotated[str | None, Query(pattern=INDICATOR)] = None,
+                  year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                  lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
     c.catalog.check_version(version)
-    return cached_json(c, ("profile", version, code, indicator, year, lang),
+    return await cached(c, ("profile", version, code, indicator, year, lang),
                        lambda: area_profile(c.catalog, c.layers, version, code, indicator, year, lang), request)
 
 

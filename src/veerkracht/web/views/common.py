@@ -13,13 +13,15 @@ import numpy as np
 import pandas as pd
 from fastapi import Query, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from ..catalog import Catalog
 from ..geometry import GeometryService
 from ..layers import AnalysisLayers
 from ..mapview import ViewParams, validate
 
-__all__ = ["Context", "ctx", "view_params", "view_params_lazy", "clean", "cached_json", "Lang", "VERSION", "LEVEL", "INDICATOR", "CODE"]
+__all__ = ["Context", "ctx", "view_params", "view_params_lazy", "clean", "cached_json", "cached", "Lang",
+           "VERSION", "LEVEL", "INDICATOR", "CODE"]
 
 VERSION = r"^[A-Za-z0-9_.#-]{1,40}$"
 LEVEL = r"^[a-z0-9]{1,12}$"
@@ -39,19 +41,25 @@ class Context:
     max_responses: int = 1024
 
 
-def cached_json(c: Context, key: tuple, build, request: Request | None = None) -> Response:
-    """The JSON body of ``build()``, computed (and gzipped) once per key; the store is read-only."""
-    with c.lock:
+def _lookup(c: Context, key: tuple):
+    with c.lock:    # held for a dict operation only, so it may be taken on the event loop
         hit = c.responses.get(key)
         if hit is not None:
             c.responses.move_to_end(key)
-    if hit is None:
-        body = json.dumps(clean(build()), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        hit = (body, gzip.compress(body, 6) if len(body) > 1000 else None)
-        with c.lock:
-            c.responses[key] = hit
-            while len(c.responses) > c.max_responses:
-                c.responses.popitem(last=False)
+    return hit
+
+
+def _encode(c: Context, key: tuple, build) -> tuple[bytes, bytes | None]:
+    body = json.dumps(clean(build()), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    hit = (body, gzip.compress(body, 6) if len(body) > 1000 else None)
+    with c.lock:
+        c.responses[key] = hit
+        while len(c.responses) > c.max_responses:
+            c.responses.popitem(last=False)
+    return hit
+
+
+def _respond(hit, request: Request | None) -> Response:
     body, packed = hit
     if packed is not None and request is not None and "gzip" in request.headers.get("accept-encoding", ""):
         return Response(packed, media_type="application/json",
@@ -59,7 +67,21 @@ def cached_json(c: Context, key: tuple, build, request: Request | None = None) -
     return Response(body, media_type="application/json")
 
 
-def ctx(request: Request) -> Context:
+def cached_json(c: Context, key: tuple, build, request: Request | None = None) -> Response:
+    """The JSON body of ``build()``, computed (and gzipped) once per key; the store is read-only."""
+    return _respond(_lookup(c, key) or _encode(c, key, build), request)
+
+
+async def cached(c: Context, key: tuple, build, request: Request | None = None) -> Response:
+    """:func:`cached_json` for ``async`` endpoints: a hit is answered on the event loop (no thread
+    hand-off, which under load cost more than the answer itself); a miss is built in the threadpool."""
+    hit = _lookup(c, key)
+    if hit is None:
+        hit = await run_in_threadpool(_encode, c, key, build)
+    return _respond(hit, request)
+
+
+async def ctx(request: Request) -> Context:   # async: FastAPI would run a plain def in a thread
     return request.app.state.web
 
 
@@ -79,10 +101,10 @@ def view_params(
 ) -> tuple[ViewParams, dict]:
     p = ViewParams(version=version, level=level, indicator=indicator, mode=mode, year=year,
                    year_from=year_from, region=region, ref=ref, scheme=scheme, k=k)
-    return validate(ctx(request).catalog, p)
+    return validate(request.app.state.web.catalog, p)
 
 
-def view_params_lazy(
+async def view_params_lazy(
     request: Request,
     version: Annotated[str, Query(pattern=VERSION, description="Geography version, e.g. cbs2019")],
     level: Annotated[str, Query(pattern=LEVEL, description="gemeente, wijk, buurt or pc4")],

@@ -1,13 +1,16 @@
 """``/api/geometry`` (outlines per zoom, gzip) and ``/api/values`` (one map view with its legend)."""
 from __future__ import annotations
 
+import gzip
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from ..mapview import map_view
-from .common import CODE, LEVEL, VERSION, Context, Lang, cached_json, clean, ctx, view_params_lazy
+from starlette.concurrency import run_in_threadpool
+
+from .common import CODE, LEVEL, VERSION, Context, Lang, cached, clean, ctx, view_params_lazy
 
 __all__ = ["router", "view_payload"]
 
@@ -16,17 +19,18 @@ router = APIRouter(prefix="/api", tags=["map"])
 
 @router.get("/geometry/{version}/{level}", summary="Area outlines (GeoJSON, gzip), simplified for a zoom level",
             response_class=Response, responses={200: {"content": {"application/geo+json": {}}}})
-def geometry(request: Request,
-             version: Annotated[str, Path(pattern=VERSION)], level: Annotated[str, Path(pattern=LEVEL)],
-             region: Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")] = None,
-             zoom: Annotated[float, Query(ge=0, le=22)] = 12, c: Context = Depends(ctx)) -> Response:
+async def geometry(request: Request,
+                   version: Annotated[str, Path(pattern=VERSION)], level: Annotated[str, Path(pattern=LEVEL)],
+                   region: Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")] = None,
+                   zoom: Annotated[float, Query(ge=0, le=22)] = 12, c: Context = Depends(ctx)) -> Response:
     c.catalog.check_version(version)
     c.catalog.check_level(version, level)
-    body = c.geometry.geojson_gz(version, level, region, zoom)
+    body = c.geometry.peek(version, level, region, zoom)
+    if body is None:        # simplify + encode in the threadpool, not on the event loop
+        body = await run_in_threadpool(c.geometry.geojson_gz, version, level, region, zoom)
     headers = {"Cache-Control": "max-age=3600", "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         return Response(body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"})
-    import gzip
     return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
 
 
@@ -41,6 +45,7 @@ def view_payload(c: Context, vp, lang: str) -> dict:
 
 
 @router.get("/values", summary="Values, classes and status per area for one view, with its legend")
-def values(request: Request, vp=Depends(view_params_lazy), lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
-    return cached_json(c, ("values", tuple(sorted(request.query_params.multi_items()))),
+async def values(request: Request, vp=Depends(view_params_lazy), lang: Lang = "nl",
+                 c: Context = Depends(ctx)) -> dict:
+    return await cached(c, ("values", tuple(sorted(request.query_params.multi_items()))),
                        lambda: view_payload(c, vp(), lang), request)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from ..catalog import MAP_LEVELS
 from ..layers import ANALYSIS_LAYERS
 from ..profile import search as _search
-from .common import VERSION, Context, cached_json, clean, ctx
+from .common import VERSION, Context, cached, clean, ctx
 
 __all__ = ["router", "build_meta"]
 
@@ -60,8 +60,8 @@ def _default_view(c: Context, versions: list[dict], indicators: list[dict]) -> d
 
 
 @router.get("/meta", summary="Geography versions, levels, indicators (labels, units, years), analyses")
-def meta(request: Request, c: Context = Depends(ctx)) -> dict:
-    return cached_json(c, ("meta",), lambda: meta_dict(c), request)
+async def meta(request: Request, c: Context = Depends(ctx)) -> dict:
+    return await cached(c, ("meta",), lambda: meta_dict(c), request)
 
 
 def meta_dict(c: Context) -> dict:
@@ -71,7 +71,7 @@ def meta_dict(c: Context) -> dict:
 
 
 @router.get("/search", summary="Areas whose name contains, or whose code starts with, the text")
-def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=60)],
+async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=60)],
            version: Annotated[str | None, Query(pattern=VERSION)] = None,
            c: Context = Depends(ctx)) -> dict:
     def build():
@@ -80,4 +80,4 @@ def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=60
             if h["level"] in MAP_LEVELS:
                 h["bounds"] = c.geometry.bounds(h["geo_version"], h["level"], [h["code"]])
         return {"q": q, "results": hits}
-    return cached_json(c, ("search", q.strip().lower(), version), build, request)
+    return await cached(c, ("search", q.strip().lower(), version), build, request)

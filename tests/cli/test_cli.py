@@ -1,0 +1,146 @@
+"""The command line as a user meets it: the demo, looking at facts, errors, exports, analyses."""
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from veerkracht.store import open_store
+
+from .conftest import run_cli
+
+
+def test_demo_writes_outputs(demo_out):
+    log = json.loads((demo_out / "demo-log.json").read_text())
+    assert log["seconds"] < 60
+    for name in ("corp-profile-bijstand-2005-2017", "tipping-point-lbm-2012-2018", "liveability-start"):
+        assert (demo_out / "analyses" / f"{name}.json").exists()
+        assert (demo_out / "analyses" / f"{name}.png").stat().st_size > 10_000
+    assert (demo_out / "data" / "amsterdam_wijken_cbs2019.gpkg").exists()
+
+
+def test_facts_show_real_corp_share_for_several_years(demo_out, shared_data):
+    res = run_cli("facts", "--indicator", "corp_share", "--area", "BU03630000", "--format", "csv",
+                  store=demo_out / "demo.duckdb")
+    assert res.returncode == 0, res.stderr
+    from io import StringIO
+    df = pd.read_csv(StringIO(res.stdout))
+    # the OIS yearbook: Kop Zeedijk (A00a) 21 of 644 dwellings in 2005, 83 of 740 in 2017
+    raw = pd.read_csv(shared_data / "amsterdam_ois" / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
+    kop = raw[raw["cbs_bu_code_afgeleid"] == "BU03630000"].set_index("jaar")
+    by_year = df.set_index("year")
+    for year in (2005, 2009, 2013, 2017):
+        assert by_year.loc[year, "numerator"] == kop.loc[year, "huur_corporatie"]
+        assert by_year.loc[year, "denominator"] == kop.loc[year, "woningen_totaal"]
+        assert by_year.loc[year, "value"] == pytest.approx(100 * kop.loc[year, "huur_corporatie"]
+                                                           / kop.loc[year, "woningen_totaal"])
+    assert {2005, 2009, 2013, 2017, 2018} <= set(df["year"])
+
+
+def test_harmonising_conserves_amsterdam_dwelling_total(demo_out, shared_data):
+    raw = pd.read_csv(shared_data / "amsterdam_ois" / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
+    store = open_store(demo_out / "demo.duckdb", read_only=True)
+    try:
+        buurten = store.areas(geo_version="cbs2019", level="buurt", geometry=False)["code"]
+        f = store.facts(indicator="dwellings", geo_version="cbs2019", codes=list(buurten))
+        for year in (2005, 2009, 2013):
+            harmonised = f[(f["year"] == year) & (f["origin_version"] == "ois2005")]["value"].sum()
+            assert harmonised == pytest.approx(raw[raw["jaar"] == year]["woningen_totaal"].sum(), rel=1e-9)
+        # and onwards to the gemeente: the city total of 2005 through buurt → wijk → gemeente
+        gm = store.facts(indicator="dwellings", geo_version="cbs2019", codes=["GM0363"], years=[2005])
+        assert gm["value"].iloc[0] == pytest.approx(raw[raw["jaar"] == 2005]["woningen_totaal"].sum(), rel=1e-9)
+    finally:
+        store.close()
+
+
+def test_lineage_names_the_source_buurten(demo_out):
+    res = run_cli("lineage", "--to", "cbs2019", "--area", "BU03630000", "--from", "ois2005",
+                  store=demo_out / "demo.duckdb")
+    assert res.returncode == 0, res.stderr
+    assert "A00a" in res.stdout
+
+
+def test_bad_input_names_file_row_and_column(tmp_path, shared_data):
+    df = pd.read_csv(shared_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv", dtype=str,
+                     keep_default_na=False)
+    df.loc[2, "p_wcorpw"] = "veel"           # data row 3 = file row 4
+    bad = tmp_path / "kwb-2023.csv"
+    df.to_csv(bad, index=False)
+    res = run_cli("ingest", "cbs-kwb", str(bad), store=tmp_path / "s.duckdb")
+    assert res.returncode == 1
+    msg = " ".join(res.stderr.split())
+    assert str(bad) in msg.replace("\n", "") or "kwb-2023.csv" in msg
+    assert "row 4" in msg and "p_wcorpw" in msg
+    assert "Traceback" not in res.stderr
+
+
+def test_ingest_twice_changes_nothing_from_the_cli(tmp_path, shared_data):
+    f = shared_data / "kwb_gemeente_2020_2025" / "kwb_gemeente_woningvoorraad_2020_2025.csv"
+    store = tmp_path / "s.duckdb"
+    first = run_cli("ingest", "cbs-kwb", str(f), store=store)
+    second = run_cli("ingest", "cbs-kwb", str(f), store=store)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "already loaded" in second.stdout
+    s = open_store(store, read_only=True)
+    assert len(s.facts(indicator="corp_share")) == 2078
+    assert len(s.provenance()) == 1
+    s.close()
+
+
+def test_exports_open_and_suppress(demo_out, tmp_path):
+    st = demo_out / "demo.duckdb"
+    for fmt in ("csv", "parquet", "gpkg"):
+        out = tmp_path / f"corp.{fmt}"
+        res = run_cli("export", "-i", "corp_share", "--to", "cbs2019", "--level", "buurt", "--format", fmt,
+                      "--out", str(out), store=st)
+        assert res.returncode == 0, res.stderr
+    csv = pd.read_csv(tmp_path / "corp.csv")
+    small = csv["denominator"] < 50
+    assert not small.any()                      # small denominators never leave the store
+    assert (csv["flags"].fillna("").str.contains("suppressed")).any()
+    assert csv["value"].isna().sum() >= csv["flags"].fillna("").str.contains("suppressed").sum()
+    gpkg = gpd.read_file(tmp_path / "corp.gpkg")
+    assert len(gpkg) > 400 and gpkg.crs.to_epsg() == 4326
+    pq = pd.read_parquet(tmp_path / "corp.parquet")
+    assert len(pq) == len(csv)
+    assert (tmp_path / "corp.provenance.csv").exists()
+
+
+def test_analyse_list_and_json(demo_out):
+    res = run_cli("analyse", "--list")
+    for name in ("corp-profile", "liveability", "tipping-point", "change-model", "typology", "concentration",
+                 "relative", "hotspots", "benchmark"):
+        assert name in res.stdout
+    res = run_cli("analyse", "corp-profile", "--region", "GM0363", "--from", "2005", "--to", "2017",
+                  "-i", "corp_share", "--geo-version", "cbs2019", "-o", "level=buurt", "-o", "n_boot=50",
+                  "--format", "json", store=demo_out / "demo.duckdb")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["analysis"] == "corp-profile" and out["params"]["year_from"] == 2005
+    assert len(out["table"]) > 0
+
+
+def test_unknown_things_get_clear_errors(demo_out):
+    st = demo_out / "demo.duckdb"
+    res = run_cli("facts", "-i", "no_such_indicator", "-a", "BU03630000", store=st)
+    assert res.returncode == 1 and "unknown indicator" in res.stderr and "Traceback" not in res.stderr
+    res = run_cli("analyse", "no-such-analysis", store=st)
+    assert res.returncode == 1 and "unknown analysis" in res.stderr
+    res = run_cli("ingest", "no-such-reader", "x.csv", store=st)
+    assert res.returncode == 1 and "unknown reader kind" in res.stderr
+
+
+def test_every_command_is_documented_in_the_readme():
+    from pathlib import Path
+
+    from veerkracht.cli import _register_analyse, _register_report, app
+
+    _register_analyse()
+    _register_report()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    import typer.main
+    names = {c.name or c.callback.__name__ for c in typer.main.get_command(app).commands.values()}
+    missing = [n for n in names if f"veerkracht {n}" not in readme and f"--store" not in n]
+    assert not missing, f"commands missing from README: {missing}"
