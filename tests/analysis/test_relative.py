@@ -64,7 +64,11 @@ def test_hand_case():
     facts = pd.concat([rate.assign(indicator="low_income"), score]).assign(
         geo_version="cbs2019", year=2018, source="hand")
     store = store_from(areas, facts)
-    t = get_analysis("relative")(store, indicator="low_income").table.set_index("code")
+    # a store of two gemeenten is not the country: no national value unless told to pool them
+    alone = get_analysis("relative")(store, indicator="low_income")
+    assert alone.table["nl_value"].isna().all() and alone.summary["nl_method"] == "unavailable"
+    assert alone.table["gm_value"].tolist() == pytest.approx([12.5, 12.5, 25.0, 25.0])
+    t = get_analysis("relative")(store, indicator="low_income", national_min_gemeenten=2).table.set_index("code")
     # GM0001: 50/400 = 12.5%; GM0002: 50/200 = 25%; NL: 100/600 = 16.67%
     assert t["gm_value"].tolist() == pytest.approx([12.5, 12.5, 25.0, 25.0])
     assert t["nl_value"].iloc[0] == pytest.approx(100 / 6)
@@ -75,7 +79,7 @@ def test_hand_case():
     assert t.loc["BU00020001", "suppressed"]                      # numerator 5 < 10
     # Wilson interval of 20/100: centre 0.2111, half-width 0.0777 → 13.34% – 28.88%
     assert t.loc["BU00010001", ["value_lower", "value_upper"]].tolist() == pytest.approx([13.34, 28.88], abs=0.005)
-    s = get_analysis("relative")(store, indicator="lbm_onv")
+    s = get_analysis("relative")(store, indicator="lbm_onv", national_min_gemeenten=2)
     st = s.table.set_index("code")
     # a score without counts: the mean; no index around zero; higher is better → rank 1 = lowest
     assert st["gm_value"].tolist() == pytest.approx([-0.05, -0.05, 0.0, 0.0])

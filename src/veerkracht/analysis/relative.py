@@ -32,8 +32,14 @@ __all__ = ["run", "references"]
           "Indicator als afwijking van de eigen gemeente en van Nederland",
           "Indicator as a deviation from the area's gemeente and from the country")
 def run(store, indicator: str = "low_income", year: int | None = None, region=None,
-        geo_version: str | None = None, level: str | None = None) -> Result:
-    """Deviation of every area of the region from its gemeente and from the country in ``year``."""
+        geo_version: str | None = None, level: str | None = None,
+        national_min_gemeenten: int = 300) -> Result:
+    """Deviation of every area of the region from its gemeente and from the country in ``year``.
+
+    The country value is the store's ``NL01`` fact for the year, else the pooled value of all areas
+    when they span at least ``national_min_gemeenten`` gemeenten; otherwise it is unavailable (a
+    store holding one city must not call that city "the country").
+    """
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
     level = c.resolve_level(store, geo_version, level)
     _, areas = c.region_codes(store, region, geo_version, level)
@@ -47,7 +53,7 @@ def run(store, indicator: str = "low_income", year: int | None = None, region=No
     every = store.areas(geo_version=geo_version, level=level, geometry=False).set_index("code")
     facts = store.facts(indicator=indicator, geo_version=geo_version, years=[year])
     facts = facts[facts["code"].isin(every.index)].set_index("code").reindex(every.index)
-    gm_ref, nl_ref = references(store, indicator, year, facts, every["gm_code"], scale)
+    gm_ref, nl_ref = references(store, indicator, year, facts, every["gm_code"], scale, national_min_gemeenten)
 
     t = every.loc[areas["code"], ["name", "gm_code"]].copy()
     f = facts.loc[t.index]
@@ -92,6 +98,14 @@ def run(store, indicator: str = "low_income", year: int | None = None, region=No
                               "gemiddeld scoren (binnen 10%).",
                "sentence_en": f"{len(worst)} areas are the worst of their gemeente while they are near the "
                               "national average (within 10%)."}
+    if nl_ref[1] == "unavailable":
+        notes += c.bilingual(
+            f"Geen landelijke waarde voor {indicator} in {year}: de database heeft geen NL01-cijfer en dekt "
+            f"minder dan {national_min_gemeenten} gemeenten; alleen de vergelijking met de gemeente is gemaakt.",
+            f"No national value for {indicator} in {year}: the store has no NL01 figure and covers fewer than "
+            f"{national_min_gemeenten} gemeenten; only the comparison with the gemeente is made.")
+        summary["sentence_nl"] = "Geen landelijke vergelijking mogelijk; zie de opmerkingen."
+        summary["sentence_en"] = "No national comparison possible; see the notes."
     params = {"indicator": indicator, "year": int(year), "region": region, "geo_version": geo_version,
               "level": level}
     vint = c.vintage(store, store.facts(indicator=indicator, geo_version=geo_version, years=[year]),
@@ -103,7 +117,12 @@ def run(store, indicator: str = "low_income", year: int | None = None, region=No
                                             "index_gm", "index_nl"]}))
 
 
-def references(store, indicator: str, year: int, facts: pd.DataFrame, gm_code: pd.Series, scale: float):
+# fewer gemeenten than this in the store: their pooled value is not "the country"
+NATIONAL_MIN_GEMEENTEN = 300
+
+
+def references(store, indicator: str, year: int, facts: pd.DataFrame, gm_code: pd.Series, scale: float,
+               national_min_gemeenten: int = NATIONAL_MIN_GEMEENTEN):
     """Gemeente references (frame: value, method, n per gm_code) and the national (value, method).
 
     ``facts``: the indicator's facts for ``year`` indexed by area code (all areas of the level).
@@ -115,12 +134,19 @@ def references(store, indicator: str, year: int, facts: pd.DataFrame, gm_code: p
         own = own["value"].dropna()
         gm.loc[own.index, "value"] = own
         gm.loc[own.index, "method"] = "fact"
+    # The country: a published NL01 fact (NL01 is the same area in every geography version) wins;
+    # pooling the store's areas is only national when they cover the country, not one city.
+    own = store.facts(indicator=indicator, codes=["NL01"], years=[year])["value"].dropna()
     ok = facts["numerator"].notna() & facts["denominator"].notna() & (facts["denominator"] > 0)
-    if ok.any():
+    national = gm_code.nunique() >= national_min_gemeenten
+    if len(own):
+        nl = (float(own.iloc[0]), "fact")
+    elif national and ok.any():
         nl = (facts.loc[ok, "numerator"].sum() / facts.loc[ok, "denominator"].sum() * scale, "pooled")
+    elif national:
+        nl = (float(facts["value"].mean()), "mean")
     else:
-        own = store.facts(indicator=indicator, codes=["NL01"], years=[year])["value"].dropna()
-        nl = (float(own.iloc[0]), "fact") if len(own) else (float(facts["value"].mean()), "mean")
+        nl = (float("nan"), "unavailable")
     return gm, nl
 
 

@@ -1,0 +1,161 @@
+"""Static maps with the social map's cartography: its classes, colours, statuses and legend text.
+
+The view (classes, colours, which areas are suppressed) comes from the web app's own
+:func:`veerkracht.web.mapview.map_view` over its :class:`~veerkracht.web.catalog.Catalog`: pooled
+mapclassify breaks over all years, the polarity colours of ``web.legend``, suppression applied
+before anything is drawn. Analysis maps (typology, concentration, relative) use the report's own
+result, handed to the web layer code through :class:`_Given`, so map and table agree.
+Only the drawing is done here, with geopandas/matplotlib: suppressed areas hatched grey, missing
+areas plain grey, unreliable values hatched over their colour.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..web.layers import AnalysisLayers
+from ..web.legend import MISSING_COLOR, SUPPRESSED_COLOR
+from ..web.mapview import ViewParams, map_view, validate
+from ..web.printing import legend_rows
+
+__all__ = ["area_map"]
+
+RD = 28992
+_STATUS = {"suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
+           "missing": ("geen gegevens", "no data"), "unreliable": ("onzeker (gearceerd)", "uncertain (hatched)")}
+
+
+class _Given(AnalysisLayers):
+    """The web's analysis layers, fed with results the report already computed."""
+
+    def __init__(self, catalog, results: dict):
+        super().__init__(catalog)
+        self.results = results
+
+    def _run(self, name, **params):
+        if name in self.results:
+            return self.results[name], ""
+        return None, f"analysis '{name}' was not computed for this report"
+
+
+def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str = "value",
+             year: int | None = None, year_from: int | None = None, result=None, title: str = "",
+             suppressed_codes=(), source: str = "") -> dict:
+    """Draw one map of the region's areas; returns a figure block (see ``Ctx.figure``).
+
+    ``result``: the analysis result for ``mode`` in typology / concentration / relative.
+    ``suppressed_codes``: areas the analysis flagged as resting on small numbers (drawn hatched).
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    cat = ctx.catalog
+    given = {}
+    if result is not None:
+        given[{"relative": "relative"}.get(mode, mode)] = _web_ready(mode, result)
+    p, ind = validate(cat, ViewParams(version=version, level=level, indicator=indicator, mode=mode,
+                                      year=year, year_from=year_from, region=None))
+    view = map_view(cat, _Given(cat, given), p, ind, ctx.lang)
+    if not view.get("available", True):
+        from .plan import Unavailable
+        raise Unavailable(f"kaart niet beschikbaar: {view.get('message')}", f"map not available: {view.get('message')}")
+    table = view["table"]
+    codes = set(ctx.cov.areas.loc[(ctx.cov.areas["geo_version"] == version)
+                                  & (ctx.cov.areas["level"] == level), "code"])
+    table = table[table["code"].isin(codes)].copy()
+    table.loc[table["code"].isin(set(suppressed_codes)), ["status", "cls"]] = ["suppressed", -1]
+    geo = ctx.store.areas(geo_version=version, level=level, codes=sorted(codes), geometry=True)
+    gdf = geo[["code", "geometry"]].merge(table, on="code", how="left").to_crs(RD)
+    gdf["status"] = gdf["status"].fillna("missing")
+
+    legend = view.get("legend", [])
+    colour_of = {str(e["cls"]): e["color"] for e in legend}
+    colours = gdf["cls"].map(lambda c: colour_of.get(str(c)) if pd.notna(c) else None)
+    hidden = gdf["status"].isin(["suppressed", "missing"]) | colours.isna()
+    colours = colours.where(~hidden, MISSING_COLOR)
+    colours[gdf["status"] == "suppressed"] = SUPPRESSED_COLOR
+
+    fig = Figure(figsize=(9.2, 6.4))
+    ax = fig.add_axes([0.0, 0.06, 0.66, 0.9])
+    gdf.plot(ax=ax, color=colours.tolist(), edgecolor="#ffffff", linewidth=0.25)
+    sup = gdf[gdf["status"] == "suppressed"]
+    if len(sup):
+        sup.plot(ax=ax, facecolor="none", edgecolor="#7a7a7a", hatch="////", linewidth=0)
+    unr = gdf[gdf["status"] == "unreliable"]
+    if len(unr):
+        unr.plot(ax=ax, facecolor="none", edgecolor="#333333", hatch="\\\\\\", linewidth=0)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+
+    handles = []
+    if view.get("kind") == "bivariate":
+        _bivariate_legend(fig, legend, result, ctx)
+    else:
+        for r in legend_rows(view, ctx.lang):
+            handles.append(Patch(facecolor=r["color"], edgecolor="#777777", linewidth=0.4, label=r["text"]))
+    counts = gdf["status"].value_counts()
+    for key, (nl, en) in _STATUS.items():
+        n = int(counts.get(key, 0))
+        if n:
+            face = SUPPRESSED_COLOR if key == "suppressed" else (MISSING_COLOR if key == "missing" else "white")
+            hatch = "////" if key == "suppressed" else ("\\\\\\" if key == "unreliable" else None)
+            handles.append(Patch(facecolor=face, edgecolor="#555555", hatch=hatch, linewidth=0.4,
+                                 label=f"{en if ctx.en else nl} ({n})"))
+    unit = view.get("unit") or ""
+    head = ctx.t("Legenda", "Legend") + (f" ({unit})" if unit and view.get("kind") == "numeric" else "")
+    if handles:
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.95), frameon=False, fontsize=8.5,
+                   title=head, title_fontsize=9.5, alignment="left")
+    fig.suptitle(title or view["title"], x=0.02, y=0.995, ha="left", fontsize=12, fontweight="bold")
+    src = "; ".join(view.get("sources") or [])
+    classes = ""
+    if mode in ("value", "change", "relative") and view.get("kind") == "numeric":
+        classes = ctx.t(" · klassen over alle jaren samen (zoals de sociale kaart)",
+                        " · classes pooled over all years (as on the social map)")
+    line = f"{ctx.t('Bron', 'Source')}: {source or src or 'veerkracht'} · {ctx.t('geografie', 'geography')} " \
+           f"{version}, {level}{classes}"
+    fig.text(0.02, 0.015, line, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
+    caption = title or view["title"]
+    return ctx.figure(name, fig, caption, source=line)
+
+
+def _web_ready(mode: str, result):
+    """A copy of ``result`` whose table the web layer code reads as intended.
+
+    * concentration: areas without a class are dropped (the web would read class 0 as a level);
+    * relative: the web looks for ``diff_gemeente``/``diff_country``; relative names them
+      ``diff_gm``/``diff_nl``.
+    """
+    import copy
+    r = copy.copy(result)
+    t = result.table.copy()
+    if mode == "concentration":
+        t = t[t["level_class"] > 0]
+    if mode == "relative":
+        t["diff_gemeente"], t["diff_country"] = t["diff_gm"], t["diff_nl"]
+    r.table = t
+    return r
+
+
+def _bivariate_legend(fig, legend: list[dict], result, ctx) -> None:
+    """The 3×3 key in the web's colours, labelled with level and change words."""
+    from ..analysis.concentration import CHANGE, LEVEL
+    ax = fig.add_axes([0.72, 0.52, 0.2, 0.3])
+    i = 1 if ctx.en else 0
+    for e in legend:
+        a, b = (int(x) for x in str(e["cls"]).split("|"))
+        ax.add_patch(_rect(b - 1, a - 1, e["color"]))
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 3)
+    ax.set_xticks([0.5, 1.5, 2.5], [CHANGE[b][i] for b in (1, 2, 3)], fontsize=8)
+    ax.set_yticks([0.5, 1.5, 2.5], [LEVEL[a][i] for a in (1, 2, 3)], fontsize=8)
+    ax.tick_params(length=0)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    ax.set_xlabel(ctx.t("ontwikkeling →", "change →"), fontsize=8.5)
+    ax.set_ylabel(ctx.t("niveau →", "level →"), fontsize=8.5)
+
+
+def _rect(x, y, colour):
+    from matplotlib.patches import Rectangle
+    return Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white")
+
