@@ -11,7 +11,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import shapely
 
 __all__ = ["synthetic_panel", "NATIONAL_GEOMETRY"]
@@ -27,11 +26,12 @@ _REAL = [("corp_share", "rate", 100), ("low_income", "rate", 100), ("social_mini
          ("households", "count", 1), ("lbm", "score", 1)]
 
 
-def _strings(labels, codes) -> pd.arrays.ArrowStringArray:
-    """A pandas ``string`` column from ``labels[codes]`` without building millions of Python str."""
-    arr = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
-                                         pa.array([str(x) for x in labels])).cast(pa.string())
-    return pd.array(arr, dtype="string")
+def _strings(labels, codes) -> pd.Categorical:
+    """A categorical ``labels[codes]``: a few bytes a row, however many rows (no string per row)."""
+    labels = [str(x) for x in labels]
+    dtype = np.int8 if len(labels) < 128 else np.int16 if len(labels) < 32768 else np.int32
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=dtype),
+                                     dtype=pd.CategoricalDtype(pd.Index(labels, dtype="str")))
 
 
 def _indicators(n: int) -> list[tuple[str, str, float]]:
@@ -126,17 +126,19 @@ def synthetic_panel(n_years: int = 10, n_indicators: int = 40, seed: int = 0, fi
             val[k] = rng.poisson(size[:, None] * rng.uniform(0.1, 0.5) * (1 + trend[k] * t))
         else:
             val[k] = 0.5 * effect[:, None] + trend[k] * t + rng.normal(0, 0.2, (n_area, n_years))
-    ii, aa, yy = (x.ravel() for x in np.indices(shape))
+    ii, aa, yy = (x.ravel() for x in np.indices(shape, dtype=np.int32))
+    zero = np.zeros(ii.size, dtype=np.int8)
     facts = pd.DataFrame({
-        "geo_version": _strings([version], np.zeros(ii.size, dtype=np.int32)),
+        "geo_version": _strings([version], zero),
         "code": _strings(areas["code"].to_numpy(), aa),
-        "year": years[yy].astype(np.int32),
+        "year": years.astype(np.int32)[yy],
         "indicator": _strings([i[0] for i in inds], ii),
         "numerator": num.ravel(), "denominator": den.ravel(), "value": val.ravel(),
-        "source": _strings(["synthetic"], np.zeros(ii.size, dtype=np.int32)),
-        "flags": _strings([""], np.zeros(ii.size, dtype=np.int32)),
-        "origin_version": _strings([version], np.zeros(ii.size, dtype=np.int32)),
-    })
+        "source": _strings(["synthetic"], zero),
+        "flags": _strings([""], zero),
+        "origin_version": _strings([version], zero),
+    }, copy=False)
+    del num, den, val, ii, aa, yy, zero
     facts.attrs["kinds"] = {i[0]: i[1] for i in inds}
     facts.attrs["scales"] = {i[0]: float(i[2]) for i in inds}
     facts.attrs["area_effect"] = pd.Series(effect, index=areas["code"].to_numpy())

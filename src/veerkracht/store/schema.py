@@ -54,13 +54,22 @@ def empty_facts() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _FACT_DTYPES.items()})
 
 
+_STRING_COLUMNS = [c for c, t in _FACT_DTYPES.items() if t == "str"]
+
+
+def _is_categorical_str(col: pd.Series) -> bool:
+    return isinstance(col.dtype, pd.CategoricalDtype) and col.dtype.categories.dtype in ("str", object)
+
+
 def normalise_facts(df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with exactly the fact columns and dtypes; fill defaults.
 
     ``origin_version`` defaults to ``geo_version`` (a native, not harmonised fact) and
-    ``flags`` to the empty string.
+    ``flags`` to the empty string. A string column that is a categorical of strings stays
+    categorical (5 M rows of a few labels cost bytes, not strings). Columns that already have
+    their dtype are not copied (pandas copy-on-write).
     """
-    out = df.copy()
+    out = df.copy(deep=False)
     out.attrs = {}
     for c in ("numerator", "denominator", "value"):
         if c not in out:
@@ -69,12 +78,17 @@ def normalise_facts(df: pd.DataFrame) -> pd.DataFrame:
         out["flags"] = ""
     if "origin_version" not in out:
         out["origin_version"] = out["geo_version"]
-    out["flags"] = out["flags"].fillna("")
-    out["origin_version"] = out["origin_version"].fillna(out["geo_version"])
     missing = [c for c in FACT_COLUMNS if c not in out]
     if missing:
         raise ValueError(f"facts frame lacks columns {missing}")
-    out = out[FACT_COLUMNS].astype(_FACT_DTYPES)
+    dtypes = {c: out[c].dtype if c in _STRING_COLUMNS and _is_categorical_str(out[c]) else t
+              for c, t in _FACT_DTYPES.items()}
+    out = out[FACT_COLUMNS].astype(dtypes)
+    for col, default in (("flags", ""), ("origin_version", out["geo_version"])):
+        if out[col].isna().any():
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = out[col].astype("str")
+            out[col] = out[col].fillna(default)
     return out.reset_index(drop=True)
 
 
