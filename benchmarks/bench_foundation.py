@@ -33,6 +33,7 @@ def peak_mb() -> float:
 def timed(fn, reps: int):
     times, out = [], None
     for _ in range(reps):
+        out = None                      # the previous repetition's result is not part of the peak
         t = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t)

@@ -128,8 +128,15 @@ def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, 
     if year is not None:
         opts["year"] = year
     read = get_reader(kind)
-    with err_console.status(f"reading {location} ({kind})"):
-        batch = read(location, **opts)
+    import inspect
+    if "progress" in inspect.signature(read).parameters:   # paged API answers: a real progress bar
+        with progress() as prog:
+            task = prog.add_task(f"fetching {location}", total=None)
+            batch = read(location, progress=lambda done, total: prog.update(task, completed=done, total=total),
+                         **opts)
+    else:
+        with err_console.status(f"reading {location} ({kind})"):
+            batch = read(location, **opts)
     for w in batch.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
     store = open_current()

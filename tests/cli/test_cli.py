@@ -144,3 +144,30 @@ def test_every_command_is_documented_in_the_readme():
     names = {c.name or c.callback.__name__ for c in typer.main.get_command(app).commands.values()}
     missing = [n for n in names if f"veerkracht {n}" not in readme and f"--store" not in n]
     assert not missing, f"commands missing from README: {missing}"
+
+
+def test_ingest_from_the_cbs_api_on_loopback(tmp_path):
+    """`veerkracht ingest cbs-odata` against a CBS-format server in its own process, stopped by PID."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    srv = subprocess.Popen([sys.executable, "-m", "tests.servers.cbs_odata"], cwd=root,
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        base = srv.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:")
+        res = run_cli("ingest", "cbs-odata", "cbs:85618NED", "-o", f"base_url={base}/ODataFeed/odata",
+                      store=tmp_path / "s.duckdb")
+        assert res.returncode == 0, res.stderr
+        s = open_store(tmp_path / "s.duckdb", read_only=True)
+        f = s.facts(indicator="corp_share", codes=["GM0344"])
+        s.close()
+        # KWB 2023, Utrecht: 31 % of 165,400 dwellings (the same figure as the published file)
+        assert f["value"].tolist() == [31.0] and f["denominator"].tolist() == [165400.0]
+    finally:
+        os.kill(srv.pid, signal.SIGTERM)
+        srv.wait(timeout=10)

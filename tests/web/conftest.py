@@ -1,12 +1,10 @@
-"""Fixtures for the web tests: a store from the real files, the app in a subprocess, Chromium.
+"""Fixtures for the web tests: the demo store, the app in a subprocess, Chromium.
 
-The store is the demo store when ``VEERKRACHT_WEB_TEST_STORE=demo`` (``build_demo_store``), else
-Amsterdam's buurten with the OIS housing stock built from the shared data (see ``stores.py``).
-Every expected number is read from that store, so the tests hold for either.
+The store is the bundled demo store (``veerkracht.demo.build_demo_store``: the real files shipped
+with the package). Every expected number is read from that store, never typed in.
 """
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -16,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .stores import build_dev_store
+from .stores import build_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,18 +22,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def web_store(tmp_path_factory, shared_data) -> Path:
-    path = tmp_path_factory.mktemp("webstore") / "web.duckdb"
-    if os.environ.get("VEERKRACHT_WEB_TEST_STORE") == "demo":
-        from veerkracht.demo import build_demo_store
-        from veerkracht.store import open_store
-        store = open_store(str(path))
-        try:
-            build_demo_store(store)
-        finally:
-            store.close()
-        return path
-    return build_dev_store(path, shared_data)
+def web_store(tmp_path_factory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("webstore") / "web.duckdb")
 
 
 @pytest.fixture(scope="session")

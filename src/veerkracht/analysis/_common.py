@@ -4,9 +4,11 @@ Everything here is private to ``veerkracht.analysis`` (the leading underscore ke
 from treating it as an analysis) but meant to be reused by every analysis module:
 
 * **data access** — :func:`resolve_geo_version`, :func:`resolve_level`, :func:`region_codes`,
-  :func:`available_years`, :func:`value_at`, :func:`indicator_meta`, :func:`vintage`;
+  :func:`group_members`, :func:`cached_reads`, :func:`available_years`, :func:`value_at`,
+  :func:`indicator_meta`, :func:`vintage`;
 * **classes** — :func:`bin_labels` and :func:`assign_bins` (corp-share bins and the like);
-* **bootstrap** — :func:`boot_indices` (resampled area indices, in chunks) and
+* **bootstrap** (defined in :mod:`._bootstrap`, re-exported here) — :func:`boot_indices`
+  (resampled area indices, in chunks; ``blocks`` = many regions in one pass) and
   :func:`boot_group_sums` (per replicate, per group sums of any area values, vectorised with
   ``np.bincount``; :func:`group_sums` is its point estimate); :func:`percentile_interval` and
   :func:`t_interval`;
@@ -18,19 +20,22 @@ from treating it as an analysis) but meant to be reused by every analysis module
 from __future__ import annotations
 
 import math
-import warnings
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
 from ..indicators import registry
+from ..store.base import Store
+from ._bootstrap import (  # noqa: F401  (re-exported: analyses use c.boot_group_sums …)
+    boot_group_sums, boot_indices, group_sums, percentile_interval, t_interval)
 from .base import select_region
 
 __all__ = [
     "TEXT", "tr", "fmt", "bilingual", "ind_label", "indicator_meta", "resolve_geo_version",
-    "resolve_level", "region_codes", "available_years", "value_at", "vintage", "bin_labels",
+    "resolve_level", "region_codes", "group_members", "cached_reads", "available_years", "value_at",
+    "vintage", "bin_labels",
     "assign_bins", "group_sums", "boot_indices",
     "boot_group_sums", "percentile_interval", "t_interval", "new_figure", "grouped_bars",
     "reference_line", "COLORS",
@@ -156,6 +161,78 @@ def region_codes(store, region, geo_version: str, level: str) -> tuple[list[str]
     return (None if whole else areas["code"].tolist()), areas
 
 
+def group_members(areas: pd.DataFrame, groups: dict) -> dict[str, np.ndarray]:
+    """Per group name, the sorted row positions in ``areas`` of the areas the group holds.
+
+    A group is a code or a list of codes: area, wijk or gemeente codes, as in ``select_region``.
+    One join of all groups' codes on the three code columns, not a scan of the areas per group.
+    """
+    names = list(groups)
+    want = pd.DataFrame([(i, k) for i, g in enumerate(names)
+                         for k in ([groups[g]] if isinstance(groups[g], str) else groups[g])],
+                        columns=["g", "key"], dtype=object)
+    pos = np.arange(len(areas))
+    hit = pd.concat([want.merge(pd.DataFrame({"key": areas[col].to_numpy(dtype=object), "pos": pos}), on="key")
+                     for col in ("code", "wk_code", "gm_code") if col in areas])
+    hit = hit[["g", "pos"]].astype(np.int64).drop_duplicates().sort_values(["g", "pos"])
+    cuts = np.cumsum(np.bincount(hit["g"], minlength=len(names)))[:-1]
+    return dict(zip(names, np.split(hit["pos"].to_numpy(), cuts)))
+
+
+def cached_reads(store):
+    """``store`` with its reads served from memory: one query per (indicators, version, source).
+
+    For an analysis that reads the same facts many times (the benchmark runs the typology and the
+    profiles over one store). Filters by codes and years in pandas; geometry is never cached.
+    """
+    return store if isinstance(store, _CachedReads) else _CachedReads(store)
+
+
+class _CachedReads:
+    def __init__(self, store):
+        self._store, self._facts, self._areas, self._ind = store, {}, {}, None
+
+    def __getattr__(self, name):                       # everything else: the store itself
+        return getattr(self._store, name)
+
+    def facts(self, indicator=None, geo_version=None, codes=None, years=None, source=None):
+        key = (tuple(indicator) if isinstance(indicator, list) else indicator, geo_version, source)
+        if key not in self._facts:
+            self._facts[key] = _plain(self._store.facts(indicator=indicator, geo_version=geo_version,
+                                                        source=source))
+        df = self._facts[key]
+        if codes is not None:
+            df = df[df["code"].isin(list(codes))]
+        if years is not None:
+            df = df[df["year"].isin(list(years))]
+        return df.reset_index(drop=True)
+
+    def areas(self, geo_version=None, level=None, codes=None, geometry=True):
+        if geometry:
+            return self._store.areas(geo_version=geo_version, level=level, codes=codes, geometry=True)
+        if (geo_version, level) not in self._areas:
+            self._areas[geo_version, level] = _plain(self._store.areas(geo_version=geo_version, level=level,
+                                                                       geometry=False))
+        df = self._areas[geo_version, level]
+        return (df if codes is None else df[df["code"].isin(list(codes))]).reset_index(drop=True)
+
+    def indicators(self):
+        if self._ind is None:
+            self._ind = self._store.indicators()
+        return self._ind
+
+    def indicator(self, indicator_id):
+        return Store.indicator(self, indicator_id)                 # over the cached registry
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Codes as Python strings: ``isin`` with Arrow strings loops in Python (~5 µs per value)."""
+    for col in ("code", "gm_code", "wk_code"):
+        if col in df:
+            df[col] = df[col].astype(object)
+    return df
+
+
 def available_years(store, indicator: str, geo_version: str, codes=None) -> list[int]:
     """Sorted years in which ``indicator`` has at least one non-missing value."""
     f = store.facts(indicator=indicator, geo_version=geo_version, codes=codes)
@@ -221,101 +298,6 @@ def assign_bins(x, edges: Sequence[float]) -> np.ndarray:
     ids[x == edges[-1]] = len(edges) - 2
     ids[(ids < 0) | (ids > len(edges) - 2) | np.isnan(x)] = -1
     return ids
-
-
-# ----------------------------------------------------------------------------------- bootstrap
-def boot_indices(n: int, n_boot: int, seed: int | None = 0, chunk: int = 100) -> Iterator[np.ndarray]:
-    """Yield arrays of shape ``(b, n)`` of area indices drawn with replacement, ``b ≤ chunk``.
-
-    Together the chunks hold ``n_boot`` replicates; the stream depends only on ``seed``, so a result
-    is reproducible. Chunking bounds memory (100 × 13,594 int64 ≈ 11 MB).
-    """
-    rng = np.random.default_rng(seed)
-    done = 0
-    while done < n_boot:
-        b = min(chunk, n_boot - done)
-        yield rng.integers(0, n, size=(b, n))
-        done += b
-
-
-def group_sums(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per-group sums over all areas (no resampling): the point estimate of :func:`boot_group_sums`.
-
-    Same ``groups`` ``(k, n)`` and ``values`` ``(k, m, n)`` conventions; returns ``(k, m, n_groups)``.
-    """
-    groups = np.atleast_2d(np.asarray(groups))
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 2:
-        values = values[None]
-    out = np.zeros(values.shape[:2] + (n_groups,))
-    for g in range(groups.shape[0]):
-        keep = groups[g] >= 0
-        for q in range(values.shape[1]):
-            out[g, q] = np.bincount(groups[g][keep], weights=values[g, q][keep], minlength=n_groups)
-    return out
-
-
-def boot_group_sums(groups: np.ndarray, values: np.ndarray, n_groups: int, n_boot: int,
-                    seed: int | None = 0, chunk: int = 100) -> np.ndarray:
-    """Bootstrap per-group sums: resample areas, then sum ``values`` within each group, per replicate.
-
-    Parameters
-    ----------
-    groups : int array ``(k, n)`` (or ``(n,)``)
-        Group id per area for each of ``k`` groupings of the *same* areas (e.g. one corp-share bin
-        per year). Ids run ``0 … n_groups-1``; ``-1`` leaves an area out of that grouping.
-    values : float array ``(k, m, n)`` (or ``(m, n)`` when ``k == 1``)
-        ``m`` quantities per area to sum per group (e.g. numerator and denominator).
-    n_groups, n_boot, seed, chunk
-        Number of groups, replicates, RNG seed, replicates per vectorised chunk.
-
-    Returns
-    -------
-    ndarray ``(n_boot, k, m, n_groups)`` of sums. One resample of areas serves all ``k`` groupings
-    and ``m`` quantities of a replicate (a paired bootstrap: an area carries all its years along).
-    No loop over areas: each chunk is one ``np.bincount`` per (grouping, quantity) on
-    ``replicate * n_groups + group``.
-    """
-    groups = np.atleast_2d(np.asarray(groups))
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 2:
-        values = values[None]
-    k, n = groups.shape
-    m = values.shape[1]
-    out = np.empty((n_boot, k, m, n_groups))
-    start = 0
-    for idx in boot_indices(n, n_boot, seed, chunk):
-        b = idx.shape[0]
-        base = (np.arange(b) * n_groups)[:, None]
-        for g in range(k):
-            gid = groups[g][idx]
-            keep = gid >= 0
-            key = (base + gid)[keep]
-            for q in range(m):
-                out[start:start + b, g, q] = np.bincount(
-                    key, weights=values[g, q][idx][keep], minlength=b * n_groups).reshape(b, n_groups)
-        start += b
-    return out
-
-
-def percentile_interval(samples: np.ndarray, level: float = 0.95, axis: int = 0):
-    """Percentile bootstrap interval ``(lo, hi)`` along ``axis``, ignoring NaN replicates."""
-    a = (1 - level) / 2 * 100
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN slices: empty bins are expected
-        lo = np.nanpercentile(samples, a, axis=axis)
-        hi = np.nanpercentile(samples, 100 - a, axis=axis)
-    return lo, hi
-
-
-def t_interval(mean, sd, n, level: float = 0.95):
-    """``mean ± t(n-1)·sd/√n`` (Student t); NaN where ``n < 2``. Accepts scalars or arrays."""
-    from scipy import stats
-    n = np.asarray(n, dtype=float)
-    with np.errstate(all="ignore"):
-        se = np.asarray(sd, dtype=float) / np.sqrt(n)
-        q = stats.t.ppf(0.5 + level / 2, np.where(n >= 2, n - 1, np.nan))
-    return np.asarray(mean) - q * se, np.asarray(mean) + q * se
 
 
 # ------------------------------------------------------------------------------------- figures

@@ -3,7 +3,8 @@
 Per group (each gemeente of the region, or ``groups`` = a mapping name → area/gemeente/wijk codes):
 
 * the corporation-share gap of :mod:`corp_profile` in both years and its growth, with that
-  analysis' bootstrap intervals — computed by calling ``corp_profile.run`` for the group;
+  analysis' bootstrap intervals — all groups in one pass (``corp_profile.profile_many``), equal to
+  ``corp_profile.run`` for each group on its own;
 * the trend of an indicator: its pooled value (Σnum/Σden, else the mean) in both years and the change
   (a total over all areas, so no sampling interval);
 * typology counts (probleemgebied / kwetsbaar / signaal) from one :mod:`typology` run over all groups,
@@ -16,9 +17,8 @@ terciles × share terciles. Each group is ranked within its peer group: ``rank_g
 in ``year_to``), ``rank_growth`` (1 = least growth), ``rank_trend`` (1 = most favourable change by the
 indicator's polarity).
 
-``corp_profile.run`` reads the store several times per call (~0.25 s per gemeente against DuckDB);
-the benchmark serves those reads from an in-memory copy (:class:`_ReadCache`), so 355 gemeenten
-take seconds, not minutes.
+The store is read once per indicator (:func:`_common.cached_reads`): the typology and the
+profiles read the same facts.
 """
 from __future__ import annotations
 
@@ -26,59 +26,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
-from ..store.base import Store
 from . import _common as c
 from . import corp_profile, typology
 from ._spatial import pooled, two_years
 from .base import Result, analysis
 
 __all__ = ["run"]
-
-
-class _ReadCache:
-    """Read-through cache of a store: facts per (indicator, version, source), areas without geometry."""
-
-    def __init__(self, store):
-        self._store, self._facts, self._areas, self._ind = store, {}, {}, None
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
-
-    def facts(self, indicator=None, geo_version=None, codes=None, years=None, source=None):
-        key = (tuple(indicator) if isinstance(indicator, list) else indicator, geo_version, source)
-        if key not in self._facts:
-            self._facts[key] = _plain(self._store.facts(indicator=indicator, geo_version=geo_version, source=source))
-        df = self._facts[key]
-        if codes is not None:
-            df = df[df["code"].isin(list(codes))]
-        if years is not None:
-            df = df[df["year"].isin(list(years))]
-        return df.reset_index(drop=True)
-
-    def areas(self, geo_version=None, level=None, codes=None, geometry=True):
-        if geometry:
-            return self._store.areas(geo_version=geo_version, level=level, codes=codes, geometry=True)
-        key = (geo_version, level)
-        if key not in self._areas:
-            self._areas[key] = _plain(self._store.areas(geo_version=geo_version, level=level, geometry=False))
-        df = self._areas[key]
-        return (df if codes is None else df[df["code"].isin(list(codes))]).reset_index(drop=True)
-
-    def indicators(self):
-        if self._ind is None:
-            self._ind = self._store.indicators()
-        return self._ind
-
-    def indicator(self, indicator_id):
-        return Store.indicator(self, indicator_id)
-
-
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Codes as Python strings: ``isin`` on Arrow strings loops in Python (6 ms per 27k rows)."""
-    for col in ("code", "gm_code", "wk_code"):
-        if col in df:
-            df[col] = df[col].astype(object)
-    return df
 
 
 @analysis("benchmark",
@@ -92,17 +45,14 @@ def run(store, indicator: str = "bijstand", groups: dict | None = None, region=N
     """One row per group with gap, growth, trend, typology counts, peer group and ranks."""
     if peer_method not in ("kmeans", "quantile"):
         raise StoreError(f"peer_method must be 'kmeans' or 'quantile', not {peer_method!r}")
-    cached = _ReadCache(store)
+    cached = c.cached_reads(store)
     geo_version = c.resolve_geo_version(cached, indicator, geo_version)
     level = c.resolve_level(cached, geo_version, level)
     _, areas = c.region_codes(cached, region, geo_version, level)
     if groups is None:
         groups = {g: [g] for g in sorted(areas["gm_code"].dropna().unique())}
-    member = {}
-    for name, codes in groups.items():
-        codes = [codes] if isinstance(codes, str) else list(codes)
-        keep = areas["code"].isin(codes) | areas["gm_code"].isin(codes) | areas["wk_code"].isin(codes)
-        member[name] = areas.loc[keep, "code"].tolist()
+    codes = areas["code"].to_numpy(dtype=object)
+    member = {name: codes[pos].tolist() for name, pos in c.group_members(areas, groups).items()}
     years = c.available_years(cached, indicator, geo_version)
     y0 = years[0] if year_from is None and years else year_from
     y1 = years[-1] if year_to is None and years else year_to
@@ -125,24 +75,21 @@ def run(store, indicator: str = "bijstand", groups: dict | None = None, region=N
                       **rows}).reindex(list(member))
     t["trend"] = t["value_to"] - t["value_from"]
 
-    notes, gap_rows = [], []
-    for name, codes in member.items():
-        try:
-            cp = corp_profile.run(cached, indicator=indicator, region=codes, geo_version=geo_version, level=level,
-                                  year_from=y0, year_to=y1, n_boot=n_boot, seed=seed, index_on=index_on)
-            g = cp.extra["gap"].set_index("year")
-            gap_rows.append({"group": name, "gap_from": g.loc[y0, "gap"], "gap_to": g.loc[y1, "gap"],
-                             "gap_lo": g.loc[y1, "gap_lo"], "gap_hi": g.loc[y1, "gap_hi"],
-                             **{k: cp.summary[k] for k in ("growth", "growth_lo", "growth_hi", "top_bin",
-                                                           "bottom_bin")}})
-        except StoreError as e:
-            gap_rows.append({"group": name})
-            notes += c.bilingual(f"{name}: geen verschil te berekenen ({e}).", f"{name}: no gap ({e}).")
-    t = t.join(pd.DataFrame(gap_rows).set_index("group"))
+    notes = []
+    gaps = corp_profile.profile_many(cached, indicator, member, geo_version=geo_version, level=level,
+                                     year_from=y0, year_to=y1, n_boot=n_boot, seed=seed,
+                                     index_on=index_on).gaps()
+    for name, err in gaps["error"].dropna().items():
+        notes += c.bilingual(f"{name}: geen verschil te berekenen ({err}).", f"{name}: no gap ({err}).")
+    gaps = gaps.rename(columns={"gap_to_lo": "gap_lo", "gap_to_hi": "gap_hi"})
+    t = t.join(gaps[["gap_from", "gap_to", "gap_lo", "gap_hi", "growth", "growth_lo", "growth_hi",
+                     "top_bin", "bottom_bin"]])
 
     if with_typology:
         try:
-            ty = typology.run(cached, region=all_codes, geo_version=geo_version, level=level)
+            # the whole region when the groups cover it: no 13,594-code IN list
+            ty = typology.run(cached, region=region if len(all_codes) == len(areas) else all_codes,
+                              geo_version=geo_version, level=level)
             cls = ty.table.set_index("code")["class"].reindex(long["code"]).to_numpy()
             for k in ("probleemgebied", "kwetsbaar", "signaal"):
                 t[f"n_{k}"] = pd.Series(cls == k).groupby(long["group"].to_numpy()).sum().reindex(t.index)

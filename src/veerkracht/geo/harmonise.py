@@ -12,9 +12,10 @@ Every harmonised row is flagged ``harmonised`` and keeps its ``source`` and the 
 covered by source facts is flagged ``partial_coverage``; the covered share is the extra column
 ``coverage``.
 
-Speed: most targets are one whole unchanged source. Their facts are copied with a new code, built
-from Arrow dictionary indices (no join, no group-by, no per-row Python). Only the facts of changed
-areas are joined to their crosswalk pieces and aggregated, in DuckDB over Arrow tables.
+Speed: most targets are one whole unchanged source. Their facts are copied with a new code: an
+integer remap of the code dictionary (no join, no group-by, no per-row string). Only the facts of
+changed areas are joined to their crosswalk pieces and aggregated, in DuckDB over Arrow tables.
+String columns stay dictionary-encoded (categoricals) from input to output.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..store.schema import FACT_COLUMNS, normalise_facts
+from ..store.schema import FACT_COLUMNS, encode_strings, normalise_facts
 
 __all__ = ["harmonise", "harmonise_store", "find_path"]
 
@@ -75,11 +76,12 @@ FROM calc
 """
 
 
-def _plan(cw: pd.DataFrame, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """For the source ``codes``: the target of a plain rename (or None), and the pieces of the rest.
+def _plan(cw: pd.DataFrame, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """For the source ``codes``: the target of a plain rename (or none), and the pieces of the rest.
 
     A rename is a source with one crosswalk row of weight 1 into a target that no other source
-    feeds; its facts are copied with the new code. Returns ``(rename_target, is_piece, pieces)``.
+    feeds; its facts are copied with the new code. Returns ``(rename, targets, is_piece, pieces)``:
+    ``targets[rename[i]]`` is the new code of source ``codes[i]`` (``rename[i] = -1``: none).
     """
     cw = cw[cw["weight"] > 0].copy()
     cw["amt"] = cw["amount"].fillna(cw["weight"])
@@ -88,21 +90,64 @@ def _plan(cw: pd.DataFrame, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     cw["tgt_total"] = cw.groupby("to_code")["amt"].transform("sum")
     simple = (n_src == 1) & (n_tgt == 1) & (cw["weight"] == 1)
     rename = pd.Series(cw.loc[simple, "to_code"].to_numpy(), index=cw.loc[simple, "from_code"].to_numpy())
-    target = rename.reindex(codes).to_numpy(dtype=object)
+    remap, targets = pd.factorize(rename.reindex(codes))
     pieces = cw[~simple]
     is_piece = pd.Index(codes).isin(pieces["from_code"].unique())
-    return target, is_piece, pieces[["from_code", "to_code", "weight", "amt", "tgt_total"]]
+    return remap, np.asarray(targets, dtype=object), is_piece, \
+        pieces[["from_code", "to_code", "weight", "amt", "tgt_total"]]
 
 
-def _encode(column) -> tuple[np.ndarray, np.ndarray]:
-    """(per-row index, unique labels) of a string column, via Arrow dictionary encoding."""
+def _arrow_encode(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     d = pc.dictionary_encode(column).combine_chunks()
     return d.indices.to_numpy(zero_copy_only=False), np.asarray(d.dictionary.to_pylist(), dtype=object)
 
 
-def _relabel(idx: np.ndarray, labels) -> pa.Array:
-    """A string column whose row ``i`` is ``labels[idx[i]]`` (a take from the small label list)."""
-    return pc.take(pa.array(list(labels), type=pa.large_string()), pa.array(idx, type=pa.int32()))
+def _dict_array(idx: np.ndarray, labels) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(idx, type=pa.int32()), pa.array(list(labels), pa.string()))
+
+
+def _small_int(n: int):
+    return np.int8 if n < 128 else np.int16 if n < 32768 else np.int32
+
+
+def _concat(parts: list[tuple[np.ndarray | None, dict]]) -> pd.DataFrame:
+    """One facts frame from ``(rows, columns)`` parts, written once into preallocated columns.
+
+    ``rows`` is a boolean mask over the input (its columns are full input columns, selected
+    here) or None (columns already hold the part's rows). A column is a number array, an
+    ``(index, labels)`` pair (labels may hold None where the index never points), a string or a
+    float constant. String columns become categoricals over the union of the labels: integer work only.
+    """
+    sizes = [int(rows.sum()) if rows is not None else len(cols["year"]) for rows, cols in parts]
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    # row numbers rather than masks: a take is several times faster than a masked copy
+    takes = [None if rows is None else np.flatnonzero(rows) for rows, _ in parts]
+    data = {}
+    for col, first in parts[0][1].items():
+        if isinstance(first, float):
+            first = np.float64(first)
+        if isinstance(first, (tuple, str)):
+            label_sets = [[c] if isinstance(c, str) else c[1] for c in (p[1][col] for p in parts)]
+            cats = pd.Index(pd.unique(np.concatenate([np.asarray(x, dtype=object) for x in label_sets])))
+            cats = pd.Index(cats[pd.notna(cats)], dtype="str")
+            dtype = _small_int(len(cats))
+        else:
+            dtype = first.dtype
+        out = np.empty(starts[-1], dtype=dtype)
+        for (_, cols), rows, lo, hi in zip(parts, takes, starts[:-1], starts[1:]):
+            value = cols[col]
+            if isinstance(value, str):
+                out[lo:hi] = cats.get_loc(value)
+            elif isinstance(value, tuple):
+                lookup = cats.get_indexer(pd.Index(np.asarray(value[1], dtype=object))).astype(dtype)
+                np.take(lookup, value[0] if rows is None else value[0][rows], out=out[lo:hi])
+            elif rows is None or isinstance(value, float):
+                out[lo:hi] = value
+            else:
+                np.take(value, rows, out=out[lo:hi])
+        data[col] = (pd.Categorical.from_codes(out, dtype=pd.CategoricalDtype(cats))
+                     if isinstance(first, (tuple, str)) else out)
+    return pd.DataFrame(data, copy=False)
 
 
 def _merge_tokens(flags: str, *extra: str) -> str:
@@ -123,22 +168,23 @@ def harmonise(facts: pd.DataFrame, crosswalk: pd.DataFrame, kinds: dict[str, str
     Returns
     -------
     Facts frame on ``to_version`` plus a ``coverage`` column (share of the target's basis
-    covered by source facts; 1 for passed-through rows). ``attrs['warnings']`` lists skipped
-    indicators; ``attrs['unmapped']`` maps each from_version to its source codes that are not in
-    the crosswalk.
+    covered by source facts; 1 for passed-through rows); its string columns are categoricals.
+    ``attrs['warnings']`` lists skipped indicators; ``attrs['unmapped']`` maps each from_version
+    to its source codes that are not in the crosswalk.
     """
     scales = scales or {}
-    if any(c not in facts.columns for c in FACT_COLUMNS) or facts["numerator"].dtype == object:
-        facts = normalise_facts(facts)
-    tbl = pa.Table.from_pandas(facts[FACT_COLUMNS], preserve_index=False)
-    enc = {c: _encode(tbl[c]) for c in ("geo_version", "indicator", "code", "flags", "source")}
+    facts = normalise_facts(facts)           # no copy when the dtypes are right already
+    enc = {c: encode_strings(facts[c]) for c in ("geo_version", "indicator", "code", "flags", "source",
+                                           "origin_version")}
     gv_idx, gv = enc["geo_version"]
     ind_idx, ind = enc["indicator"]
     code_idx, codes = enc["code"]
-    here = gv[gv_idx] == to_version if len(gv) else np.zeros(0, dtype=bool)
+    numbers = {c: facts[c].to_numpy() for c in ("year", "numerator", "denominator", "value")}
     kind = pd.Series(ind, dtype=object).map(kinds)
     kind_ok = kind.isin(["rate", "count", "score"]).to_numpy()
     scale = np.array([float(scales.get(i, 1.0)) for i in ind])
+    here_v = np.flatnonzero(gv == to_version)
+    here = gv_idx == (here_v[0] if len(here_v) else -2)
     warnings: list[str] = []
     used = np.zeros(len(ind), dtype=bool)
     used[np.unique(ind_idx[~here])] = True
@@ -147,57 +193,55 @@ def harmonise(facts: pd.DataFrame, crosswalk: pd.DataFrame, kinds: dict[str, str
         if (mask & used).any():
             warnings.append(f"{label}: {', '.join(sorted(ind[mask & used]))}")
 
-    cols = list(FACT_COLUMNS)
-    # filtering a big table copies every string; build renamed rows from the encoded columns instead
-    parts = [tbl.take(np.flatnonzero(here)).append_column("coverage", pa.array(np.ones(int(here.sum()))))]
-    labels = dict(enc)
-    labels["flags"] = (enc["flags"][0], [_merge_tokens(f, "harmonised") for f in enc["flags"][1]])
-    numbers = {c: facts[c].to_numpy() for c in ("year", "numerator", "denominator", "value")}
+    strings = ("geo_version", "code", "indicator", "source", "flags", "origin_version")
+
+    def part(rows, **override):
+        """The input ``rows`` (a mask), some columns replaced; selected only when concatenating."""
+        cols = {c: enc[c] if c in enc else numbers[c] for c in FACT_COLUMNS}
+        cols.update(override, coverage=1.0)
+        return rows, cols
+
+    parts = [part(here)]
+    flag_labels = [_merge_tokens(f, "harmonised") for f in enc["flags"][1]]
     unmapped: dict[str, list[str]] = {}
     cw_all = crosswalk[crosswalk["to_version"] == to_version]
     for vi, v in enumerate(gv):
         if v == to_version:
             continue
         rows = (gv_idx == vi) & kind_ok[ind_idx]
-        present = np.unique(code_idx[rows])
-        target, is_piece, pieces = _plan(cw_all[cw_all["from_version"] == v], codes)
-        mapped = pd.notna(target) | is_piece
+        present = np.flatnonzero(np.bincount(code_idx[rows], minlength=len(codes)))
+        remap, targets, is_piece, pieces = _plan(cw_all[cw_all["from_version"] == v], codes)
+        mapped = (remap >= 0) | is_piece
         unmapped[v] = sorted(codes[present[~mapped[present]]])
 
-        ren = rows & pd.notna(target)[code_idx]
-        n = int(ren.sum())
-        renamed = pa.table({
-            "geo_version": _relabel(np.zeros(n, dtype=np.int32), [to_version]),
-            "code": _relabel(code_idx[ren], np.where(pd.notna(target), target, "")),
-            "year": pa.array(numbers["year"][ren]),
-            "indicator": _relabel(ind_idx[ren], ind),
-            **{c: pa.array(numbers[c][ren]) for c in ("numerator", "denominator", "value")},
-            **{c: _relabel(labels[c][0][ren], labels[c][1]) for c in ("source", "flags")},
-            "origin_version": _relabel(np.zeros(n, dtype=np.int32), [v]),
-            "coverage": pa.array(np.ones(n)),
-        })
-        parts.append(renamed)
+        # unchanged areas: the code dictionary is relabelled, every row copied once (no strings)
+        ren = rows & (remap >= 0)[code_idx]
+        new_code = np.where(remap >= 0, targets[np.maximum(remap, 0)] if len(targets) else None, None)
+        parts.append(part(ren, geo_version=to_version, code=(code_idx, new_code),
+                          flags=(enc["flags"][0], flag_labels), origin_version=v))
 
         pie = rows & is_piece[code_idx]
         if pie.any():
-            sub = tbl.filter(pa.array(pie)).append_column(
-                "kind", _relabel(ind_idx[pie], kind.fillna("").to_numpy())).append_column(
-                "scale", pa.array(scale[ind_idx[pie]]))
+            sub = pa.table({
+                **{c: _dict_array(enc[c][0][pie], enc[c][1]) for c in strings[:-1]},
+                # NaN → NULL, as the SQL counts missing numerators and values
+                **{c: pa.array(numbers[c][pie], from_pandas=True)
+                   for c in ("year", "numerator", "denominator", "value")},
+                "kind": _dict_array(ind_idx[pie], kind.fillna("").to_numpy()),
+                "scale": scale[ind_idx[pie]],
+            })
             con = duckdb.connect()
             try:
                 con.register("facts_in", sub)
                 con.register("cw_in", pieces.rename(columns={"from_code": "code"}))
                 con.execute("CREATE TEMP VIEW pieces AS SELECT * FROM facts_in JOIN cw_in USING (code)")
-                parts.append(con.execute(_PIECES_SQL, {"to": to_version}).to_arrow_table())
+                agg = con.execute(_PIECES_SQL, {"to": to_version}).to_arrow_table()
             finally:
                 con.close()
-    schema = parts[0].schema
-    schema = pa.schema([f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in schema])
-    out = pa.concat_tables([p.select(cols + ["coverage"]).cast(schema) for p in parts])
-    # straight to the schema's dtypes (Arrow-backed strings), without normalise_facts' copies
-    string = pd.StringDtype("pyarrow")
-    result = out.to_pandas(types_mapper={pa.large_string(): string, pa.string(): string}.get)
-    result["year"] = result["year"].astype("int32")
+            parts.append((None, {c: _arrow_encode(agg[c]) if c in strings else
+                                 agg[c].to_numpy().astype(numbers[c].dtype if c in numbers else float)
+                                 for c in FACT_COLUMNS + ["coverage"]}))
+    result = _concat(parts)
     result.attrs["warnings"] = warnings
     result.attrs["unmapped"] = unmapped
     return result

@@ -20,7 +20,21 @@ import pandas as pd
 
 from ..analysis._common import fmt as _fmt
 
-__all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug"]
+__all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug", "clean_sources"]
+
+
+def clean_sources(sources) -> str:
+    """``['bbga', 'bbga+aggregated', 'cbs-kwb+aggregated']`` → ``'bbga, cbs-kwb (deels afgeleid)'``.
+
+    A ``+step`` suffix marks a figure derived from the source (aggregated, harmonised).
+    """
+    base, derived = [], False
+    for s in sources:
+        head, _, rest = str(s).partition("+")
+        derived |= bool(rest)
+        if head not in base:
+            base.append(head)
+    return ", ".join(base) + (" (+)" if derived else "")
 
 
 def slug(text: str) -> str:
@@ -77,6 +91,7 @@ class Ctx:
     findings: list = field(default_factory=list)
     used: list = field(default_factory=list)          # (indicator, version, level, years) per section
     files: list = field(default_factory=list)
+    counters: dict = field(default_factory=lambda: {"figure": 0, "map": 0})
     _catalog: object = None
 
     # ------------------------------------------------------------------ words
@@ -130,8 +145,12 @@ class Ctx:
         (folder / f"{name}.png").write_bytes(png)
         fig.savefig(folder / f"{name}.svg", format="svg", bbox_inches="tight", facecolor="white")
         self.files += [folder / f"{name}.png", folder / f"{name}.svg"]
+        kind = "map" if name.startswith("map") else "figure"
+        self.counters[kind] += 1
+        word = {"map": ("Kaart", "Map"), "figure": ("Figuur", "Figure")}[kind][1 if self.en else 0]
         return {"type": "figure", "src": "data:image/png;base64," + base64.b64encode(png).decode(),
-                "caption": caption, "source": source, "file": f"figures/{name}.png"}
+                "caption": f"{word} {self.counters[kind]} — {caption}", "source": "" if kind == "map" else source,
+                "file": f"figures/{name}.png"}
 
     def table(self, name: str, shown: pd.DataFrame, caption: str, csv: pd.DataFrame | None = None,
               note: str = "") -> dict:

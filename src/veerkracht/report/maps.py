@@ -10,12 +10,16 @@ areas plain grey, unreliable values hatched over their colour.
 """
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from ..web.layers import AnalysisLayers
-from ..web.legend import MISSING_COLOR, SUPPRESSED_COLOR
+from ..web.legend import MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify, diverging
 from ..web.mapview import ViewParams, map_view, validate
 from ..web.printing import legend_rows
+from .context import clean_sources
 
 __all__ = ["area_map"]
 
@@ -48,28 +52,21 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    cat = ctx.catalog
-    given = {}
-    if result is not None:
-        given[{"relative": "relative"}.get(mode, mode)] = _web_ready(mode, result)
-    p, ind = validate(cat, ViewParams(version=version, level=level, indicator=indicator, mode=mode,
-                                      year=year, year_from=year_from, region=None))
-    view = map_view(cat, _Given(cat, given), p, ind, ctx.lang)
-    if not view.get("available", True):
-        from .plan import Unavailable
-        raise Unavailable(f"kaart niet beschikbaar: {view.get('message')}", f"map not available: {view.get('message')}")
+    view = _view(ctx, version, level, indicator, mode, year, year_from, result)
     table = view["table"]
     codes = set(ctx.cov.areas.loc[(ctx.cov.areas["geo_version"] == version)
                                   & (ctx.cov.areas["level"] == level), "code"])
     table = table[table["code"].isin(codes)].copy()
-    table.loc[table["code"].isin(set(suppressed_codes)), ["status", "cls"]] = ["suppressed", -1]
+    hide = table["code"].isin(set(suppressed_codes))
+    table.loc[hide, "status"] = "suppressed"
+    table.loc[hide, "cls"] = None
     geo = ctx.store.areas(geo_version=version, level=level, codes=sorted(codes), geometry=True)
     gdf = geo[["code", "geometry"]].merge(table, on="code", how="left").to_crs(RD)
     gdf["status"] = gdf["status"].fillna("missing")
 
     legend = view.get("legend", [])
-    colour_of = {str(e["cls"]): e["color"] for e in legend}
-    colours = gdf["cls"].map(lambda c: colour_of.get(str(c)) if pd.notna(c) else None)
+    colour_of = {_key(e["cls"]): e["color"] for e in legend}
+    colours = gdf["cls"].map(lambda c: colour_of.get(_key(c)) if pd.notna(c) else None)
     hidden = gdf["status"].isin(["suppressed", "missing"]) | colours.isna()
     colours = colours.where(~hidden, MISSING_COLOR)
     colours[gdf["status"] == "suppressed"] = SUPPRESSED_COLOR
@@ -103,27 +100,73 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
     unit = view.get("unit") or ""
     head = ctx.t("Legenda", "Legend") + (f" ({unit})" if unit and view.get("kind") == "numeric" else "")
     if handles:
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.95), frameon=False, fontsize=8.5,
-                   title=head, title_fontsize=9.5, alignment="left")
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.95), frameon=False, fontsize=9.5,
+                   title=head, title_fontsize=10.5, alignment="left")
     fig.suptitle(title or view["title"], x=0.02, y=0.995, ha="left", fontsize=12, fontweight="bold")
-    src = "; ".join(view.get("sources") or [])
+    src = clean_sources(view.get("sources") or [])
     classes = ""
     if mode in ("value", "change", "relative") and view.get("kind") == "numeric":
         classes = ctx.t(" · klassen over alle jaren samen (zoals de sociale kaart)",
                         " · classes pooled over all years (as on the social map)")
     line = f"{ctx.t('Bron', 'Source')}: {source or src or 'veerkracht'} · {ctx.t('geografie', 'geography')} " \
            f"{version}, {level}{classes}"
-    fig.text(0.02, 0.015, line, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
+    fig.text(0.02, 0.015, line, fontsize=9, color="#444444", ha="left", va="bottom", wrap=True)
     caption = title or view["title"]
     return ctx.figure(name, fig, caption, source=line)
+
+
+def _view(ctx, version, level, indicator, mode, year, year_from, result) -> dict:
+    """The social map's view: ``map_view`` for indicator values; for analysis modes the web's
+    layer (legend, colours, values) joined to the catalogue's statuses, as ``map_view`` does.
+
+    (``map_view`` itself cannot be used for analysis modes under pandas 3: it writes ``-1`` into
+    a string column of classes when an area is suppressed or missing.)
+    """
+    cat = ctx.catalog
+    p, ind = validate(cat, ViewParams(version=version, level=level, indicator=indicator, mode=mode,
+                                      year=year, year_from=year_from, region=None))
+    if mode == "value":
+        return map_view(cat, AnalysisLayers(cat), p, ind, ctx.lang)
+    layers = _Given(cat, {mode: _web_ready(mode, result)})
+    lay = layers.layer(mode, version, level, None, indicator, p.year, p.year_from, "gemeente", ctx.lang)
+    if not lay["available"]:
+        from .plan import Unavailable
+        raise Unavailable(f"kaart niet beschikbaar: {lay.get('message')}", f"map not available: {lay.get('message')}")
+    base = cat.values(indicator, version, level, p.year, None)
+    table = base[["code", "status"]].copy()
+    values = pd.Series(lay.get("values", {}), dtype=object)
+    table["value"] = table["code"].map(values)
+    hidden = table["status"] == "suppressed"
+    known = table["value"].notna() & ~hidden
+    table.loc[known, "status"] = table.loc[known, "status"].replace("missing", "ok")
+    table.loc[~known & ~hidden, "status"] = "missing"
+    view = {"table": table, "kind": lay.get("kind", "categorical"), "legend": lay.get("legend", []),
+            "unit": "", "title": "", "sources": cat.sources.get(indicator, []), "available": True}
+    if mode == "relative":
+        v = pd.to_numeric(table["value"], errors="coerce").where(~hidden)
+        bins = change_breaks(v.to_numpy(float), k=5)
+        view["legend"] = class_legend(bins, diverging(len(bins), ind.get("higher_is_worse")), symmetric=True)
+        table["cls"] = classify(v, bins, symmetric=True).where(v.notna())
+        unit = ind.get("unit") or ""
+        view["kind"], view["unit"] = "numeric", ctx.t("%-punt", "%-points") if unit == "%" else unit
+    else:
+        table["cls"] = table["value"].where(known)
+    return view
+
+
+def _key(c) -> str:
+    """Class key as text: numeric classes compare as integers (``2.0`` is class ``2``)."""
+    if isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool):
+        return str(int(c))
+    return str(c)
 
 
 def _web_ready(mode: str, result):
     """A copy of ``result`` whose table the web layer code reads as intended.
 
-    * concentration: areas without a class are dropped (the web would read class 0 as a level);
-    * relative: the web looks for ``diff_gemeente``/``diff_country``; relative names them
-      ``diff_gm``/``diff_nl``.
+    * concentration: areas without a class are dropped;
+    * relative: ``diff_gemeente``/``diff_country`` aliases of ``diff_gm``/``diff_nl`` (earlier web
+      versions read those names; harmless now).
     """
     import copy
     r = copy.copy(result)
@@ -142,7 +185,7 @@ def _bivariate_legend(fig, legend: list[dict], result, ctx) -> None:
     ax = fig.add_axes([0.72, 0.52, 0.2, 0.3])
     i = 1 if ctx.en else 0
     for e in legend:
-        a, b = (int(x) for x in str(e["cls"]).split("|"))
+        a, b = (int(x) for x in re.split(r"[|\-]", str(e["cls"])))   # "<level>-<change>" (or "a|b")
         ax.add_patch(_rect(b - 1, a - 1, e["color"]))
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..analysis import get_analysis
 from ..analysis.base import suppress
-from .context import Finding, direction, interval_verdict
+from .context import Finding, clean_sources, direction, interval_verdict
 from .maps import area_map
 from .plan import SUB_LEVELS, VULNERABLE, Unavailable
 
@@ -53,7 +53,7 @@ def pooled_share(ctx, version: str, level: str, years) -> pd.DataFrame:
 def corp_and_vulnerable(ctx) -> list[dict]:
     """Corporation share in the region, its map, and the profile of every vulnerable indicator."""
     blocks = []
-    v, lv, ys = ctx.cov.choose("corp_share", levels=SUB_LEVELS + ["gemeente"], min_years=1)
+    v, lv, ys = ctx.cov.choose("corp_share", levels=SUB_LEVELS + ["gemeente"], min_years=1, min_areas=1)
     ctx.use("corp_share", v, lv, ys)
     share = pooled_share(ctx, v, lv, ys).dropna(subset=["share"])
     blocks.append(_h(ctx.t("Aandeel corporatiewoningen", "Share of housing-association dwellings")))
@@ -65,10 +65,10 @@ def corp_and_vulnerable(ctx) -> list[dict]:
             text = ctx.t(
                 f"Het aandeel corporatiewoningen in {ctx.region.name} is {word}: van {ctx.fmt(a['share'], 1)}% in "
                 f"{int(a['year'])} naar {ctx.fmt(b['share'], 1)}% in {int(b['year'])} "
-                f"({ctx.fmt(d, 1, sign=True)} procentpunt; {int(b['n'])} gebieden, niveau {lv}).",
+                f"({ctx.fmt(d, 1, sign=True)} procentpunt" + (f"; {int(b['n'])} gebieden, niveau {lv})." if lv != "gemeente" else ")."),
                 f"The share of housing-association dwellings in {ctx.region.name} has {word}: from "
                 f"{ctx.fmt(a['share'], 1)}% in {int(a['year'])} to {ctx.fmt(b['share'], 1)}% in {int(b['year'])} "
-                f"({ctx.fmt(d, 1, sign=True)} percentage points; {int(b['n'])} areas, level {lv}).")
+                f"({ctx.fmt(d, 1, sign=True)} percentage points" + (f"; {int(b['n'])} areas, level {lv})." if lv != "gemeente" else ")."))
             ctx.findings.append(Finding(0, 1 if abs(d) >= 1 else 0, text, "corp"))
         else:
             text = ctx.t(f"Het aandeel corporatiewoningen in {ctx.region.name} was {ctx.fmt(b['share'], 1)}% in "
@@ -109,8 +109,6 @@ def corp_and_vulnerable(ctx) -> list[dict]:
             "Per class of housing-association share the indicator is pooled (Σ numerators / Σ denominators) "
             "and indexed; the gap is the index of the top class minus that of the bottom class. Intervals: "
             "bootstrap over areas (95%).")))
-    for k, (ind, iv, ilv, iys) in enumerate(found):
-        blocks += _profile(ctx, ind, iv, ilv, iys, main=k == 0)
     if missing:
         names = ", ".join(ctx.label(i) for i in missing)
         blocks.append(_na(ctx, Unavailable(
@@ -118,6 +116,8 @@ def corp_and_vulnerable(ctx) -> list[dict]:
             "(psychische problematiek, LVB, dementie en vluchtelingen zijn geen open data: lever een eigen bestand)",
             f"profiles for {names}: no data for this region in two years within {ctx.period()} (psychiatric "
             "problems, LVB, dementia and refugees are not open data: bring your own file)")))
+    for k, (ind, iv, ilv, iys) in enumerate(found):
+        blocks += _profile(ctx, ind, iv, ilv, iys, main=k == 0)
     return blocks
 
 
@@ -174,21 +174,25 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
                                                        f"{label} by housing-association share, {y0} and {y1}"),
                           source=_src(ctx, r, v, lv)))
     tab = r.table
-    shown = pd.DataFrame({
-        ctx.t("Jaar", "Year"): tab["year"], ctx.t("Klasse (%)", "Class (%)"): tab["bin_label"],
-        ctx.t("Gebieden", "Areas"): tab["n_areas"],
-        ctx.t("Index", "Index"): [ctx.t("onderdrukt", "suppressed") if sp else ctx.fmt(x)
-                                  for x, sp in zip(tab["index"], tab["suppressed"])],
-        ctx.t("95%-interval", "95% interval"): ["" if sp else f"{ctx.fmt(a)} – {ctx.fmt(b)}"
-                                                for a, b, sp in zip(tab["index_lo"], tab["index_hi"], tab["suppressed"])]})
-    out.append(ctx.table(f"profile_{ind}", shown, ctx.t(f"Index per klasse ({ref} = 100)", f"Index per class ({ref} = 100)"),
+    cells = {}
+    for y in (y0, y1):
+        d = tab[tab["year"] == y].set_index("bin_label")
+        sp = d["suppressed"]
+        cells[f"{ctx.t('Gebieden', 'Areas')} {y}"] = d["n_areas"]
+        cells[f"Index {y}"] = [ctx.t("onderdrukt", "suppressed") if h else ctx.fmt(x) for x, h in zip(d["index"], sp)]
+        cells[f"{ctx.t('95%-interval', '95% interval')} {y}"] = ["" if h else f"{ctx.fmt(a)} – {ctx.fmt(b)}"
+                                                                for a, b, h in zip(d["index_lo"], d["index_hi"], sp)]
+    shown = pd.DataFrame({ctx.t("Klasse (%)", "Class (%)"): tab.loc[tab["year"] == y0, "bin_label"].to_numpy(),
+                          **{k: np.asarray(v) for k, v in cells.items()}})
+    out.append(ctx.table(f"profile_{ind}", shown, ctx.t(f"Index per klasse van het aandeel corporatiewoningen ({ref} = 100)",
+                                                        f"Index per class of housing-association share ({ref} = 100)"),
                          csv=tab.drop(columns=["numerator", "denominator"])))
     return out
 
 
 def _src(ctx, r, v, lv) -> str:
     srcs = sorted({s for m in r.vintage.get("indicators", {}).values() for s in m.get("sources", [])})
-    return f"{ctx.t('Bron', 'Source')}: {'; '.join(srcs)} · {v}, {lv}"
+    return f"{ctx.t('Bron', 'Source')}: {clean_sources(srcs)} · {ctx.t('geografie', 'geography')} {v}, {lv}"
 
 
 # --------------------------------------------------------------------------- §2

@@ -1,4 +1,11 @@
-"""The default backend: one embedded DuckDB file with the spatial extension loaded offline."""
+"""The default backend: one embedded DuckDB file with the spatial extension loaded offline.
+
+Facts are stored normalised: the few distinct (geo_version, indicator, source, origin_version)
+combinations in ``fact_series``, the area codes in ``fact_codes``, and the values with two
+integer keys in ``fact_values`` (flags NULL when empty). Storing millions of rows of repeated
+VARCHARs is what made a national ingest slow. The view ``facts`` gives the long frame of
+:data:`FACT_COLUMNS` (plus ``provenance_id``), so reads and SQL look the same as before.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -8,13 +15,14 @@ from pathlib import Path
 
 import duckdb
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
 
 from ..errors import StoreError
 from .base import Provenance, Store
-from .schema import AREA_COLUMNS, FACT_KEY, INDICATOR_COLUMNS
+from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
 
 __all__ = ["DuckDBStore", "spatial_extension_path"]
 
@@ -24,12 +32,23 @@ CREATE TABLE IF NOT EXISTS areas (
     geo_version VARCHAR NOT NULL, code VARCHAR NOT NULL, level VARCHAR NOT NULL,
     name VARCHAR, gm_code VARCHAR, wk_code VARCHAR, geom GEOMETRY
 );
-CREATE TABLE IF NOT EXISTS facts (
-    geo_version VARCHAR NOT NULL, code VARCHAR NOT NULL, year INTEGER NOT NULL,
-    indicator VARCHAR NOT NULL, numerator DOUBLE, denominator DOUBLE, value DOUBLE,
-    source VARCHAR NOT NULL, flags VARCHAR NOT NULL DEFAULT '', origin_version VARCHAR NOT NULL,
-    provenance_id INTEGER
+CREATE SEQUENCE IF NOT EXISTS fact_series_seq START 1;
+CREATE TABLE IF NOT EXISTS fact_series (
+    series_id INTEGER PRIMARY KEY DEFAULT nextval('fact_series_seq'), geo_version VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL, source VARCHAR NOT NULL, origin_version VARCHAR NOT NULL
 );
+CREATE SEQUENCE IF NOT EXISTS fact_codes_seq START 1;
+CREATE TABLE IF NOT EXISTS fact_codes (
+    code_id INTEGER PRIMARY KEY DEFAULT nextval('fact_codes_seq'), code VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fact_values (
+    series_id INTEGER NOT NULL, code_id INTEGER NOT NULL, year INTEGER NOT NULL,
+    numerator DOUBLE, denominator DOUBLE, value DOUBLE, flags VARCHAR, provenance_id INTEGER
+);
+CREATE VIEW IF NOT EXISTS facts AS
+    SELECT s.geo_version, c.code, v.year, s.indicator, v.numerator, v.denominator, v.value, s.source,
+           COALESCE(v.flags, '') AS flags, s.origin_version, v.provenance_id
+    FROM fact_values v JOIN fact_series s USING (series_id) JOIN fact_codes c USING (code_id);
 CREATE TABLE IF NOT EXISTS crosswalks (
     from_version VARCHAR NOT NULL, from_code VARCHAR NOT NULL, to_version VARCHAR NOT NULL,
     to_code VARCHAR NOT NULL, weight DOUBLE NOT NULL, amount DOUBLE, basis VARCHAR NOT NULL
@@ -61,6 +80,28 @@ def spatial_extension_path() -> str:
     return hits[0]
 
 
+def _combinations(encoded: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct label combinations of several encoded columns and each row's combination."""
+    key = np.zeros(len(encoded[0][0]), dtype=np.int64)
+    for idx, labels in encoded:
+        key = key * len(labels) + idx
+    space = int(np.prod([len(labels) for _, labels in encoded], dtype=float))
+    if space <= 4 * len(key) + 1000:      # dense key space: a lookup table instead of a sort
+        present = np.flatnonzero(np.bincount(key, minlength=space))
+        lookup = np.zeros(space, dtype=np.int32)
+        lookup[present] = np.arange(len(present))
+        uniq, row = present, lookup[key]
+    else:
+        uniq, row = np.unique(key, return_inverse=True)
+    combos = np.empty((len(uniq), len(encoded)), dtype=object)
+    rest = uniq
+    for j in range(len(encoded) - 1, -1, -1):
+        idx, labels = encoded[j]
+        combos[:, j] = labels[rest % len(labels)]
+        rest = rest // len(labels)
+    return combos, row
+
+
 def _in_list(values) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
@@ -79,7 +120,27 @@ class DuckDBStore(Store):
         self.con.load_extension(spatial_extension_path())
         self._depth = 0
         if not read_only:
+            self._migrate_facts()
             self.con.execute(_DDL)
+
+    def _migrate_facts(self) -> None:
+        """A store written before facts were normalised holds a ``facts`` table: move it over once."""
+        kind = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'facts' "
+                                "AND table_schema = 'main'").fetchone()
+        if kind is None or kind[0] != "BASE TABLE":
+            return
+        with self.transaction():
+            self.con.execute("ALTER TABLE facts RENAME TO _facts_v1")
+            self.con.execute(_DDL)
+            self.con.execute("INSERT INTO fact_series (geo_version, indicator, source, origin_version) "
+                             "SELECT DISTINCT geo_version, indicator, source, origin_version FROM _facts_v1")
+            self.con.execute("INSERT INTO fact_codes (code) SELECT DISTINCT code FROM _facts_v1")
+            self.con.execute(
+                "INSERT INTO fact_values SELECT s.series_id, c.code_id, f.year, f.numerator, f.denominator, "
+                "f.value, NULLIF(f.flags, ''), f.provenance_id FROM _facts_v1 f "
+                "JOIN fact_series s USING (geo_version, indicator, source, origin_version) "
+                "JOIN fact_codes c USING (code)")
+            self.con.execute("DROP TABLE _facts_v1")
 
     # ------------------------------------------------------------------ transactions
     @contextlib.contextmanager
@@ -135,13 +196,50 @@ class DuckDBStore(Store):
         self._versions(df["geo_version"].unique())
 
     def _upsert_facts(self, facts: pd.DataFrame, provenance_id: int | None = None) -> None:
-        # an Arrow table crosses into DuckDB without turning 5 M strings into Python objects
-        self._register("_in_facts", pa.Table.from_pandas(facts, preserve_index=False))
-        cond = " AND ".join(f"facts.{k} = i.{k}" for k in FACT_KEY)
-        self.con.execute(f"DELETE FROM facts USING _in_facts i WHERE {cond}")
-        self.con.execute("INSERT INTO facts SELECT *, ? FROM _in_facts", [provenance_id])
+        series_cols = ["geo_version", "indicator", "source", "origin_version"]
+        encoded = {c: encode_strings(facts[c]) for c in series_cols + ["code", "flags"]}
+        for c in series_cols + ["code"]:
+            if (encoded[c][0] < 0).any():
+                raise StoreError(f"facts column {c!r} has missing values")
+        series, series_idx = _combinations([encoded[c] for c in series_cols])
+        series_ids, old = self._dimension_ids("fact_series", "series_id", pd.DataFrame(series, columns=series_cols))
+        code_idx, code_labels = encoded["code"]
+        code_ids, _ = self._dimension_ids("fact_codes", "code_id", pd.DataFrame({"code": code_labels}))
+        flag_idx, flag_labels = encoded["flags"]
+        flags = pa.DictionaryArray.from_arrays(      # '' (no flags) is stored as NULL
+            pa.array(flag_idx.astype(np.int32), mask=(flag_idx < 0) | (flag_labels == "")[flag_idx]),
+            pa.array(list(flag_labels), pa.string()))
+        self._register("_in_facts", pa.table({
+            "series_id": series_ids[series_idx], "code_id": code_ids[code_idx],
+            **{c: pa.array(facts[c].to_numpy(), from_pandas=True)
+               for c in ("year", "numerator", "denominator", "value")},
+            "flags": flags,
+        }))
+        if old.any():   # only series that existed before can hold rows to replace
+            self.con.execute("DELETE FROM fact_values v USING _in_facts i WHERE v.series_id = i.series_id "
+                             "AND v.code_id = i.code_id AND v.year = i.year")
+        self.con.execute("INSERT INTO fact_values SELECT series_id, code_id, year, numerator, denominator, "
+                         "value, flags, ? FROM _in_facts", [provenance_id])
         self.con.unregister("_in_facts")
-        self._versions(facts["geo_version"].unique())
+        self._versions(pd.unique(series[:, 0]))
+
+    def _dimension_ids(self, table: str, id_col: str, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of ``rows`` in dimension ``table``, adding the new ones; and which existed before."""
+        cols = list(rows.columns)
+        rows = rows.astype("str").assign(_row=np.arange(len(rows)))
+        self._register("_in_dim", rows)
+        on = " AND ".join(f"d.{c} = i.{c}" for c in cols)
+        found = self.con.execute(f"SELECT i._row, d.{id_col} FROM _in_dim i JOIN {table} d ON {on}").fetchnumpy()
+        ids = np.full(len(rows), -1, dtype=np.int64)
+        ids[found["_row"]] = found[id_col]
+        existed = ids >= 0
+        if not existed.all():
+            self.con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _in_dim i "
+                             f"WHERE NOT EXISTS (SELECT 1 FROM {table} d WHERE {on})")
+            found = self.con.execute(f"SELECT i._row, d.{id_col} FROM _in_dim i JOIN {table} d ON {on}").fetchnumpy()
+            ids[found["_row"]] = found[id_col]
+        self.con.unregister("_in_dim")
+        return ids.astype(np.int32), existed
 
     def _upsert_crosswalk(self, cw: pd.DataFrame) -> None:
         self._register("_in_cw", cw)
@@ -189,9 +287,11 @@ class DuckDBStore(Store):
     def facts(self, indicator=None, geo_version=None, codes=None, years=None, source=None):
         where = self._where(indicator=indicator, geo_version=geo_version, code=codes, year=years,
                             source=source)
+        # ties (one area and year from several sources) come in the order they were written
         return self.con.execute(
-            "SELECT geo_version, code, year, indicator, numerator, denominator, value, source, flags, "
-            f"origin_version FROM facts {where} ORDER BY geo_version, indicator, code, year").df()
+            "SELECT geo_version, code, year, indicator, numerator, denominator, value, source, "
+            "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
+            f"JOIN fact_codes USING (code_id) {where} ORDER BY geo_version, indicator, code, year, v.rowid").df()
 
     def crosswalk(self, from_version=None, to_version=None, basis=None):
         where = self._where(from_version=from_version, to_version=to_version, basis=basis)
@@ -207,8 +307,9 @@ class DuckDBStore(Store):
         return self.con.execute(
             "SELECT v.id, v.description, "
             "(SELECT count(*) FROM areas a WHERE a.geo_version = v.id) AS n_areas, "
-            "(SELECT count(*) FROM facts f WHERE f.geo_version = v.id) AS n_facts "
-            "FROM geo_versions v ORDER BY v.id").df()
+            "COALESCE(n.n_facts, 0) AS n_facts FROM geo_versions v LEFT JOIN "
+            "(SELECT s.geo_version, count(*) AS n_facts FROM fact_values JOIN fact_series s USING (series_id) "
+            "GROUP BY ALL) n ON n.geo_version = v.id ORDER BY v.id").df()
 
     def sql(self, query: str, params=None) -> pd.DataFrame:
         """Read-only SQL for power users and benchmarks (DuckDB dialect)."""

@@ -12,7 +12,7 @@ import pandas as pd
 __all__ = [
     "AREA_COLUMNS", "FACT_COLUMNS", "CROSSWALK_COLUMNS", "INDICATOR_COLUMNS",
     "LEVELS", "KINDS", "empty_facts", "normalise_facts", "normalise_crosswalk",
-    "merge_flags",
+    "merge_flags", "encode_strings",
 ]
 
 LEVELS = ("country", "gemeente", "wijk", "buurt", "pc4", "pc6", "grid")
@@ -102,6 +102,24 @@ def normalise_crosswalk(df: pd.DataFrame) -> pd.DataFrame:
         "to_code": "string", "weight": "float64", "amount": "float64", "basis": "string",
     })
     return out.reset_index(drop=True)
+
+
+def encode_strings(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(per-row index, labels) of a string column, without building a string per row.
+
+    A categorical gives its codes and the labels it uses; any other column is factorised.
+    Missing values get index -1.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        labels = column.cat.categories.to_numpy(dtype=object)
+        used = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
+        if used.all():
+            return codes, labels
+        remap = np.cumsum(used) - 1
+        return np.where(codes >= 0, remap[codes], -1), labels[used]
+    codes, labels = pd.factorize(column)
+    return codes, np.asarray(labels, dtype=object)
 
 
 def merge_flags(*flag_series: pd.Series) -> pd.Series:

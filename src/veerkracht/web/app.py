@@ -82,6 +82,11 @@ def _warm(c: Context) -> None:
         zoom = 12 if d["region"] else (10 if d["level"] == "buurt" else 8)
         for level in {d["level"], "wijk", "gemeente"} & set(c.catalog.levels(d["version"])):
             c.geometry.geojson_gz(d["version"], level, d["region"], zoom)
+        # one profile builds the per-area indexes and reference series every later click reuses
+        from .profile import area_profile
+        first = c.catalog.region_areas(d["version"], d["level"], d["region"])["code"]
+        if len(first):
+            area_profile(c.catalog, c.layers, d["version"], first.iloc[0], d["indicator"], None)
     except (ApiError, VeerkrachtError) as exc:  # a store without drawable data still serves the page
         log.warning("warm-up skipped: %s", exc)
 

@@ -19,7 +19,7 @@ from ..indicators.reliability import apply_suppression
 __all__ = ["ApiError", "Catalog", "UNRELIABLE_FLAGS", "status_of"]
 
 #: flags that make a known value unreliable: drawn hatched, never as a plain colour
-UNRELIABLE_FLAGS = {"approx", "pct_over_100", "unreliable", "imputed", "partial_coverage"}
+UNRELIABLE_FLAGS = {"approx", "pct_over_100", "unreliable", "imputed", "partial_coverage", "incomplete"}
 #: levels a user can choose on the map, coarse to fine
 MAP_LEVELS = ("gemeente", "wijk", "buurt", "pc4")
 
@@ -66,7 +66,7 @@ class Catalog:
         self.area_table = store.areas(geometry=False)
         facts = store.facts()
         self.provenance = store.provenance()
-        self.area_table["name"] = self.area_table["name"].fillna(self.area_table["code"])
+        self.area_table["name"] = _names(self.area_table)
         self._by_key = self.area_table.set_index(["geo_version", "code"]).sort_index()
         # looked up on every request: computed once (scanning the Arrow-backed column each time
         # was the largest single cost under load)
@@ -81,6 +81,7 @@ class Catalog:
         self.sources = (facts.groupby("indicator")["source"].agg(lambda s: sorted(set(map(str, s))))
                         .to_dict())
         self._facts_cache: dict = {}
+        self._memo: dict = {}
 
     def db(self):
         """The store for the calling thread.
@@ -184,12 +185,43 @@ class Catalog:
 
     def raw_facts(self, indicator: str, version: str) -> pd.DataFrame:
         """Unsuppressed facts, only for pooling into large reference areas (never sent out)."""
-        return _one_per_code_year(self.db().facts(indicator=indicator, geo_version=version))
+        return self.memo(("raw", indicator, version), lambda: _one_per_code_year(
+            self.db().facts(indicator=indicator, geo_version=version)))
+
+    def series(self, indicator: str, version: str, code: str) -> list[dict]:
+        """``[{year, value, status}]`` of one area (suppressed values already blank), by year."""
+        def build():
+            f = self.facts(indicator, version).sort_values("year")
+            return {c: [{"year": int(y), "value": None if pd.isna(v) else round(float(v), 4), "status": st}
+                        for y, v, st in zip(g["year"], g["value"], g["status"])]
+                    for c, g in f.groupby("code", sort=False)}
+        return self.memo(("series", indicator, version), build).get(code, [])
+
+    def memo(self, key: tuple, build):
+        """``build()`` computed once per key (the store is read-only while serving)."""
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = build()
+            with self.lock:
+                hit = self._memo.setdefault(key, hit)
+        return hit
+
+    def name_of(self, version: str, code: str | None) -> str | None:
+        if code is None:
+            return None
+        try:
+            row = self._by_key.loc[(version, code)]
+        except KeyError:
+            return None
+        return str(row["name"].iloc[0] if isinstance(row, pd.DataFrame) else row["name"])
 
     def area_facts(self, version: str, code: str) -> pd.DataFrame:
         """Every suppressed fact of one area, all indicators and years."""
-        raw = self.db().facts(geo_version=version, codes=[code])
-        return _one_per_code_year(self._suppress(raw), by=("indicator",))
+        def build():
+            f = _one_per_code_year(self._suppress(self.db().facts(geo_version=version)), by=("indicator",))
+            return {c: g.reset_index(drop=True) for c, g in f.groupby("code", sort=False)}
+        hit = self.memo(("by_code", version), build).get(code)
+        return hit if hit is not None else self._suppress(self.db().facts(geo_version=version, codes=[code]))
 
     def _suppress(self, raw: pd.DataFrame) -> pd.DataFrame:
         out = apply_suppression(raw, restricted=self.restricted)
@@ -214,6 +246,14 @@ class Catalog:
                                         & (self.area_table["level"] == level), "code"])
         f = f[f["code"].isin(codes) & f["status"].isin(["ok", "unreliable"])]
         return f["value"].to_numpy(float)
+
+
+def _names(t: pd.DataFrame) -> pd.Series:
+    """Names, borrowed from another version for areas stored without one (an aggregated
+    ``GM0363`` is *Amsterdam* in every indeling that names it); else the code."""
+    named = t["name"].notna() & (t["name"].astype(str) != t["code"].astype(str))
+    known = t[named].sort_values("geo_version").drop_duplicates("code", keep="last").set_index("code")["name"]
+    return t["name"].where(named, t["code"].map(known)).fillna(t["code"])
 
 
 class _Locked:

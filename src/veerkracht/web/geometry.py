@@ -74,6 +74,7 @@ class GeometryService:
             missing = gdf.loc[~have, ["geo_version", "code", "level", "name", "gm_code", "wk_code"]]
             derived = gpd.GeoDataFrame(missing.merge(merged, on="code", how="inner"), geometry="geometry",
                                        crs=4326)
+            derived["name"] = [self.catalog.name_of(version, c) or c for c in derived["code"]]
             return _valid(pd.concat([gdf[have], derived], ignore_index=True))
         return _valid(gdf[have])
 
@@ -118,10 +119,25 @@ def _valid(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.reset_index(drop=True)
 
 
+def _drop_specks(geom, px: float):
+    """``geom`` without holes under 3 pixels across or under 2 pixels wide (2·area/perimeter): the
+    hair-line gaps between neighbouring areas that a parent drawn as the union of its children
+    keeps, which would show as stray strokes."""
+    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = []
+    for poly in getattr(geom, "geoms", [geom]):
+        holes = [r for r in poly.interiors
+                 if (a := shapely.Polygon(r).area) >= (3 * px) ** 2 and 2 * a / r.length >= 2 * px]
+        parts.append(shapely.Polygon(poly.exterior, holes))
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
 def _feature_collection(g: gpd.GeoDataFrame, zoom: int) -> str:
     px = _pixel_degrees(zoom)
     decimals = int(min(6, max(3, math.ceil(-math.log10(px / 4)))))
     geoms = shapely.simplify(g.geometry.values, px / 2, preserve_topology=True)
+    geoms = [_drop_specks(x, px) for x in geoms]
     geoms = shapely.transform(geoms, lambda c: np.round(c, decimals))
     texts = shapely.to_geojson(geoms)
     parts = []

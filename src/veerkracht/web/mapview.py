@@ -15,7 +15,7 @@ from .layers import AnalysisLayers
 from .legend import (LBM_CLASSES, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
                      diverging, pooled_breaks, sequential)
 
-__all__ = ["ViewParams", "MODES", "map_view", "validate"]
+__all__ = ["ViewParams", "MODES", "map_view", "validate", "view_sources"]
 
 MODES = ("value", "change", "relative", "typology", "concentration", "hotspots")
 _ANALYSIS_MODES = ("typology", "concentration", "hotspots")
@@ -65,10 +65,17 @@ def _title(ind: dict, p: ViewParams, lang: str) -> str:
         ref = {"gemeente": ("t.o.v. gemeente", "vs municipality"), "country": ("t.o.v. Nederland", "vs country")}[p.ref]
         return f"{label} {ref[lang == 'en']}, {p.year}"
     if p.mode in _ANALYSIS_MODES:
-        names = {"typology": ("Typologie", "Typology"), "concentration": ("Concentratie", "Concentration"),
-                 "hotspots": ("Hotspots", "Hot spots")}[p.mode]
-        return f"{names[lang == 'en']} ({label}, {p.year})"
+        return _analysis_title(ind, p, str(p.year), lang)
     return f"{label}, {p.year}"
+
+
+def _analysis_title(ind: dict, p: ViewParams, period: str, lang: str) -> str:
+    """Title with the years the analysis used; the typology does not rest on the view's indicator."""
+    en = lang == "en"
+    if p.mode == "typology":
+        return f"{'Typology' if en else 'Typologie'} {period}"
+    name = {"concentration": ("Concentratie", "Concentration"), "hotspots": ("Hotspots", "Hot spots")}[p.mode][en]
+    return f"{name}: {ind['label_en' if en else 'label_nl']}, {period}"
 
 
 def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lang: str = "nl") -> dict:
@@ -78,7 +85,8 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
     table["value"] = base["value"]
     out = {"params": asdict(p), "title": _title(ind, p, lang), "unit": ind.get("unit") or "",
            "label_nl": ind["label_nl"], "label_en": ind["label_en"], "available": True, "message": "",
-           "notes": [], "sources": cat.sources.get(p.indicator, []), "kind": "numeric"}
+           "notes": [], "sources": view_sources(base["source"], lang) or cat.sources.get(p.indicator, []),
+           "kind": "numeric"}
     if p.mode == "value" and ind.get("kind") == "class":
         out["kind"] = "categorical"
         out["legend"] = [{"cls": c, "label_nl": nl, "label_en": en, "color": col} for c, nl, en, col in LBM_CLASSES]
@@ -102,13 +110,17 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         out["unit"] = _change_unit(out["unit"], lang)
     elif p.mode == "relative":
         lay = layers.layer("relative", p.version, p.level, p.region, p.indicator, p.year, None, p.ref, lang)
-        _analysis_values(out, table, lay)
+        _analysis_values(out, table, lay, own_indicator=True)
         if out["available"]:
             _numeric_legend(out, table, ind, symmetric=True)
             out["unit"] = _change_unit(out["unit"], lang)
     else:
         lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year, p.year_from, p.ref, lang)
-        _analysis_values(out, table, lay)
+        _analysis_values(out, table, lay, own_indicator=p.mode != "typology")
+        out["title"] = _analysis_title(ind, p, lay.get("period") or str(p.year), lang)
+        out["unit"] = ""    # classes, not the indicator's unit
+        if p.mode == "typology":
+            out["sources"] = []     # its own indicators: named in the notes
         out["kind"] = lay.get("kind", "categorical")
         out["legend"] = lay.get("legend", [])
         table["cls"] = table["value"]
@@ -119,14 +131,35 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
     return out
 
 
-def _analysis_values(out: dict, table: pd.DataFrame, lay: dict) -> None:
-    """Put an analysis layer's per-area values in ``table['value']``; suppressed areas stay blank."""
+def view_sources(sources: pd.Series, lang: str = "nl") -> list[str]:
+    """The sources of the values on the map, once each: ``bbga+aggregated`` is ``bbga`` (summed
+    from smaller areas), which the legend says in words instead of listing every derivation."""
+    out = {}
+    for s in sources.dropna().astype(str):
+        base, _, how = s.partition("+")
+        out[base] = out.get(base, False) or bool(how)
+    derived = (" (deels afgeleid)", " (partly derived)")[lang == "en"]
+    return [b + (derived if d else "") for b, d in sorted(out.items())]
+
+
+def _analysis_values(out: dict, table: pd.DataFrame, lay: dict, own_indicator: bool) -> None:
+    """Put an analysis layer's per-area values in ``table['value']`` and set each area's status.
+
+    ``own_indicator``: the analysis is computed on the view's indicator (relative, concentration,
+    hot spots), so that indicator's suppressed and unreliable values stay marked. The typology
+    uses its own indicators: its status comes from the layer alone.
+    """
     out["available"], out["message"] = lay["available"], lay.get("message", "")
     out["notes"] = lay.get("notes", [])
-    hidden = table["status"] == "suppressed"
-    table["value"] = table["code"].map(lay.get("values", {}))
+    vals = table["code"].map(lay.get("values", {}))
+    # classes are labels (object, not pandas' str dtype, so a missing class can become -1)
+    table["value"] = pd.to_numeric(vals, errors="coerce") if lay.get("kind") == "numeric" else vals.astype(object)
+    if not own_indicator:
+        table["status"], table["flags"] = "ok", ""
+    hidden = (table["status"] == "suppressed") | table["code"].isin(lay.get("suppressed", []))
     table.loc[hidden, "value"] = np.nan
     known = table["value"].notna()
+    table.loc[hidden, "status"] = "suppressed"
     table.loc[known & (table["status"] == "missing"), "status"] = "ok"
     table.loc[~known & ~hidden, "status"] = "missing"
 

@@ -26,6 +26,7 @@ _FLAG_TEXT = {
     "pct_over_100": ("percentage boven 100 in de bron", "percentage above 100 in the source"),
     "suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
     "partial_coverage": ("niet alle deelgebieden bekend", "not all sub-areas known"),
+    "incomplete": ("berekend over de bekende deelgebieden", "computed over the known sub-areas only"),
 }
 #: a "country" line pooled from areas needs national coverage, not one city
 _MIN_GEMEENTEN_FOR_COUNTRY = 100
@@ -45,11 +46,6 @@ def _flag_notes(flags: str, lang: str) -> list[str]:
         elif key in _FLAG_TEXT:
             out.append(_FLAG_TEXT[key][lang == "en"])
     return out
-
-
-def _series(f: pd.DataFrame, code: str) -> list[dict]:
-    s = f[f["code"] == code].sort_values("year")
-    return [{"year": int(r.year), "value": _num(r.value), "status": r.status} for r in s.itertuples()]
 
 
 def _pooled(cat: Catalog, indicator: str, ind: dict, version: str, codes: list[str]) -> list[dict]:
@@ -74,9 +70,17 @@ def _pooled(cat: Catalog, indicator: str, ind: dict, version: str, codes: list[s
 
 def _reference(cat: Catalog, indicator: str, ind: dict, version: str, level: str, code: str | None,
                col: str | None) -> list[dict]:
+    """The stored series of a gemeente or the country, else one pooled from its areas (memoised:
+    every buurt of a gemeente shares it)."""
     if code is None:
         return []
-    stored = _series(cat.facts(indicator, version), code)
+    return cat.memo(("reference", indicator, version, level, code, col),
+                    lambda: _build_reference(cat, indicator, ind, version, level, code, col))
+
+
+def _build_reference(cat: Catalog, indicator: str, ind: dict, version: str, level: str, code: str,
+                     col: str | None) -> list[dict]:
+    stored = cat.series(indicator, version, code)
     if any(s["value"] is not None or s["status"] == "suppressed" for s in stored):
         return stored
     t = cat.area_table
@@ -122,18 +126,16 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
         if fig["indicator"] != indicator and len(fig["years"]) < 2:
             continue
         ind = cat.registry.loc[fig["indicator"]].to_dict()
-        allf = cat.facts(fig["indicator"], version)
         comparable = ind.get("kind") in ("rate", "score")   # a count is not comparable with a total
         trends.append({
             "indicator": fig["indicator"], "label": fig["label"], "unit": fig["unit"],
-            "area": _series(allf, code),
+            "area": cat.series(fig["indicator"], version, code),
             "gemeente": _reference(cat, fig["indicator"], ind, version, level, area.get("gm_code"), "gm_code")
             if level != "gemeente" and comparable else [],
             "country": _reference(cat, fig["indicator"], ind, version, level, "NL01", None) if comparable else [],
         })
     trends.sort(key=lambda t: t["indicator"] != indicator)
     typ = layers.layer("typology", version, level, area.get("gm_code"), indicator, year, None, lang=lang)
-    names = cat.area_table.set_index(["geo_version", "code"])["name"]
     flags = sorted({n for f in figures for n in f["notes"]})
     used = set(facts["source"].astype(str))
     prov = cat.provenance
@@ -144,8 +146,8 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
                   "loaded_at": r.loaded_at} for r in prov.itertuples()]
     return {
         "code": code, "name": area.get("name") or code, "level": level, "geo_version": version,
-        "wk_code": area.get("wk_code"), "wk_name": names.get((version, area.get("wk_code"))),
-        "gm_code": area.get("gm_code"), "gm_name": names.get((version, area.get("gm_code"))),
+        "wk_code": area.get("wk_code"), "wk_name": cat.name_of(version, area.get("wk_code")),
+        "gm_code": area.get("gm_code"), "gm_name": cat.name_of(version, area.get("gm_code")),
         "key_figures": figures, "trends": trends, "reliability": flags,
         "typology": {"available": typ["available"], "message": typ.get("message", ""),
                      "class": _class_label(typ, code, lang), "rule": typ["rules"].get(code)},

@@ -79,7 +79,14 @@
     const ids = { indicator: $("indicator"), version: $("version"), level: $("level"), year: $("year"), year_from: $("year-from") };
     Object.values(ids).forEach((s) => (s.innerHTML = ""));
     app.meta.indicators.forEach((i) => option(ids.indicator, i.id, label(i) + (i.unit ? ` (${i.unit})` : "")));
-    Object.keys(ind.available).sort().forEach((v) => option(ids.version, v, v));
+    // "cbs2023 — 342 gemeenten": says which version is the map of the Netherlands
+    Object.keys(ind.available).sort().forEach((v) => {
+      const vm = app.meta.versions.find((x) => x.id === v);
+      const order = app.meta.levels;   // coarse → fine: name the finest drawable level
+      const parts = vm ? vm.levels.filter((l) => l.geometry && (ind.available[v] || {})[l.level])
+        .sort((a, b) => order.indexOf(b.level) - order.indexOf(a.level)) : [];
+      option(ids.version, v, parts.length ? `${v} — ${parts[0].n_areas} ${t("levels_" + parts[0].level)}` : v);
+    });
     const geomLevels = new Set(app.meta.versions.find((v) => v.id === state.version).levels
                                  .filter((l) => l.geometry).map((l) => l.level));
     app.meta.levels.filter((l) => (ind.available[state.version] || {})[l] && geomLevels.has(l))
@@ -228,16 +235,17 @@
     if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error || t("no_geometry"));
     return r.json();
   }
+  // the coarser levels drawn as outlines for orientation (only those the version can draw)
+  function outlineLevels() {
+    const vm = app.meta.versions.find((v) => v.id === state.version).levels;
+    return ["wijk", "gemeente"].filter((lv) => vm.some((l) => l.level === lv && l.geometry) && state.level !== lv
+      && (lv === "gemeente" || state.level === "buurt"));
+  }
   async function loadGeometry(fit) {
     const key = [state.version, state.level, state.region || ""].join("|");
     const z = fit ? fitZoom() : bucket(app.map.getZoom());
     if (key === app.geomKey && z <= app.zoomBucket) return false;
-    const vm = app.meta.versions.find((v) => v.id === state.version).levels;
-    const outline = async (lv) => {
-      const ok = vm.some((l) => l.level === lv && l.geometry) && state.level !== lv
-        && (lv === "gemeente" || state.level === "buurt");
-      return ok ? fetchGeo(lv, z).catch(() => EMPTY) : EMPTY;
-    };
+    const outline = async (lv) => (outlineLevels().includes(lv) ? fetchGeo(lv, z).catch(() => EMPTY) : EMPTY);
     const [fc, wk, gm] = await Promise.all([fetchGeo(state.level, z), outline("wijk"), outline("gemeente")]);
     app.map.getSource("areas").setData(fc);
     app.map.getSource("wijk").setData(wk);
@@ -299,7 +307,7 @@
     const d = app.meta.default;
     if (location.search.length <= 1) Object.assign(state, { version: d.version, level: d.level, indicator: d.indicator, year: d.year, region: d.region || null });
     normalise();
-    for (const lv of [state.level, "wijk", "gemeente"]) prefetch(geoUrl(lv, fitZoom()));
+    for (const lv of [state.level, ...outlineLevels()]) prefetch(geoUrl(lv, fitZoom()));
     prefetch("/api/values" + query(viewParams()));
   }
   let booted = null;

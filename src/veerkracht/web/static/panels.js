@@ -50,8 +50,14 @@
       }
       html += "</ul>";
       if (view.kind === "numeric" && app.state.mode === "value") html += `<p class="note">${esc(t("pooled_note"))}</p>`;
-      for (const n of view.notes || []) html += `<p class="note">${esc(n)}</p>`;
-      html += `<p class="src">${esc(t("source"))}: ${esc((view.sources || []).join("; "))}</p>`;
+      // the analyses' caveats fold away so the legend does not cover the map; the first is shown
+      const notes = view.notes || [];
+      if (notes.length) {
+        html += `<p class="note">${esc(notes[0])}</p>`;
+        if (notes.length > 1) html += `<details class="notes"><summary>${esc(t("more_notes"))} (${notes.length - 1})</summary>`
+          + notes.slice(1).map((n) => `<p class="note">${esc(n)}</p>`).join("") + "</details>";
+      }
+      if ((view.sources || []).length) html += `<p class="src">${esc(t("source"))}: ${esc(view.sources.join("; "))}</p>`;
       el.innerHTML = html;
     },
   };

@@ -1,0 +1,199 @@
+"""Assemble the report: run every section (each wrapped), pick the summary, render HTML and PDF.
+
+Summary rule (documented in the report itself): every section proposes findings with a storyline
+order (corporation share → gap of vulnerable groups → liveability → tipping point → typology →
+concentration → benchmark) and a weight: 2 = a statistically clear signal (a 95% interval that
+excludes no-change, intervals that do not overlap, or a turning point found in ≥ 95% of bootstrap
+samples); 1 = a substantive count or change (problem or watch-list areas present, a corporation
+share change of at least one point, a gemeente in the outer quarter of its peer group); 0 = other.
+The five highest weights are kept (ties: storyline order) and shown in storyline order.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import time
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .context import Ctx, slug
+from .plan import Coverage, Unavailable, resolve_region
+
+__all__ = ["build_report", "SECTIONS", "pick_findings"]
+
+log = logging.getLogger("veerkracht.report")
+_TEMPLATES = Path(__file__).parent / "templates"
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True)
+_CSS_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=False)
+
+
+def _sections():
+    from . import sections_areas as a
+    from . import sections_data as d
+    from . import sections_trends as t
+    return [
+        ("corp", ("Corporatiebezit en kwetsbare groepen", "Housing-association stock and vulnerable groups"),
+         t.corp_and_vulnerable),
+        ("liveability", ("Ontwikkeling van de leefbaarheid", "Development of liveability"), t.liveability),
+        ("tipping", ("Omslagpunten", "Tipping points"), t.tipping_points),
+        ("typology", ("Probleemgebieden en signaallijst", "Problem areas and watch-list"), a.typology),
+        ("concentration", ("Concentratie", "Concentration"), a.concentration),
+        ("relative", ("Relatieve positie", "Relative position"), a.relative),
+        ("benchmark", ("Vergelijking met andere gemeenten", "Comparison with other gemeenten"), a.benchmark),
+        ("data", ("Gegevens en verantwoording", "Data and methods"), d.data_section),
+    ]
+
+
+SECTIONS = ["summary", "about", "corp", "liveability", "tipping", "typology", "concentration", "relative",
+            "benchmark", "data"]
+
+
+def pick_findings(findings: list, n: int = 5) -> list:
+    """The ``n`` heaviest findings (ties: storyline order), returned in storyline order."""
+    best = sorted(findings, key=lambda f: (-f.weight, f.order))[:n]
+    return sorted(best, key=lambda f: f.order)
+
+
+def build_report(store, region, corporation: str | None = None, year_from: int | None = None,
+                 year_to: int | None = None, lang: str = "nl", out_dir="report", on_section=None) -> dict:
+    """Write ``out_dir/report.html`` (self-contained), ``report.pdf`` (A4), ``figures/`` and ``tables/``.
+
+    Parameters
+    ----------
+    store : Store
+    region : str | list[str]
+        Area codes (``GM0363``, ``WK036300`` …) or a gemeente name (``"Amsterdam"``).
+    corporation : str, optional
+        Named on the title page; the portfolio overlay (METHOD analysis 11) is not in this version and
+        the report says so.
+    year_from, year_to : int
+        The period; every section uses the years of its data that fall within it.
+    lang : 'nl' | 'en'
+    on_section : callable(key, title), optional
+        Called after each section (progress bars).
+
+    Returns
+    -------
+    dict with ``html``, ``pdf``, ``figures``, ``tables``, ``sections`` (key → 'ok' | 'partial' |
+    'unavailable'), ``pages``, ``findings`` and ``seconds``.
+    """
+    if lang not in ("nl", "en"):
+        raise ValueError(f"lang must be 'nl' or 'en', not {lang!r}")
+    if year_from is None or year_to is None or int(year_from) >= int(year_to):
+        raise ValueError(f"need year_from < year_to, got {year_from}–{year_to}")
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    reg = resolve_region(store, region)
+    ctx = Ctx(store, reg, Coverage(store, reg, year_from, year_to), lang, out_dir, corporation)
+
+    built, status = [], {}
+    for key, (nl, en), fn in _sections():
+        title = en if lang == "en" else nl
+        try:
+            blocks = fn(ctx)
+            status[key] = "partial" if any(b["type"] == "unavailable" for b in blocks) else "ok"
+        except Unavailable as e:
+            blocks = [{"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ") + e.text(lang)}]
+            status[key] = "unavailable"
+        except Exception as e:  # a section must never take the report down: say what went wrong
+            log.exception("report section %s failed", key)
+            blocks = [{"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ")
+                       + ctx.t("de berekening gaf een fout: ", "the computation failed: ") + f"{type(e).__name__}: {e}"}]
+            status[key] = "unavailable"
+        built.append({"key": key, "title": title, "blocks": blocks})
+        if on_section:
+            on_section(key, title)
+
+    sections = [{"key": "summary", "title": ctx.t("Samenvatting", "Summary"), "blocks": _summary(ctx)},
+                {"key": "about", "title": ctx.t("Over dit rapport", "About this report"), "blocks": _about(ctx)}]
+    sections += built
+    for i, s in enumerate(sections):
+        s["number"] = "" if s["key"] in ("summary", "about") else f"{i - 1}"
+        s["id"] = f"sec-{s['key']}"
+        s["subs"] = []
+        for j, b in enumerate(s["blocks"]):
+            if b["type"] == "h3":
+                b["id"] = f"{s['id']}-{j}-{slug(b['text'])}"
+                s["subs"].append({"id": b["id"], "text": b["text"]})
+    status = {"summary": "ok", "about": "ok", **status}
+    html, pages = _render(ctx, sections)
+    res = {"html": str(out_dir / "report.html"), "pdf": str(out_dir / "report.pdf"), "pages": pages,
+           "figures": sorted(str(p) for p in ctx.files if p.parent.name == "figures"),
+           "tables": sorted(str(p) for p in ctx.files if p.parent.name == "tables"),
+           "sections": status, "findings": [f.text for f in pick_findings(ctx.findings)],
+           "seconds": round(time.perf_counter() - t0, 2)}
+    return res
+
+
+def _summary(ctx) -> list[dict]:
+    picked = pick_findings(ctx.findings)
+    blocks = [{"type": "p", "text": ctx.t(
+        f"De belangrijkste uitkomsten voor {ctx.region.name}, {ctx.period()}:",
+        f"The main findings for {ctx.region.name}, {ctx.period()}:")}]
+    if picked:
+        blocks.append({"type": "findings", "items": [f.text for f in picked]})
+    if len(picked) < 3:
+        blocks.append({"type": "unavailable", "text": ctx.t(
+            f"Voor deze regio en periode zijn er te weinig gegevens voor meer dan {len(picked)} bevinding(en); "
+            "de hoofdstukken hieronder zeggen per onderdeel wat ontbreekt.",
+            f"For this region and period there are too few data for more than {len(picked)} finding(s); the "
+            "chapters below say per part what is missing.")})
+    blocks.append({"type": "rule", "text": ctx.t(
+        "Hoe gekozen: elk hoofdstuk levert bevindingen met een gewicht: 2 = statistisch duidelijk (95%-interval "
+        "zonder ‘geen verandering’, niet-overlappende intervallen of een omslagpunt in ≥ 95% van de "
+        "bootstrap-steekproeven); 1 = een inhoudelijk aantal of verandering (probleem- of signaalgebieden, een "
+        "verandering van het corporatieaandeel van minstens 1 procentpunt, een gemeente in het buitenste kwart van "
+        "haar vergelijkingsgroep); 0 = overig. De vijf zwaarste blijven over (bij gelijk gewicht in de volgorde "
+        "van het verhaal) en staan in de volgorde van de hoofdstukken.",
+        "How chosen: every chapter proposes findings with a weight: 2 = statistically clear (a 95% interval "
+        "excluding ‘no change’, non-overlapping intervals or a turning point in ≥ 95% of bootstrap samples); "
+        "1 = a substantive count or change (problem or watch-list areas, a change of the association share of at "
+        "least one point, a gemeente in the outer quarter of its peer group); 0 = other. The five heaviest are "
+        "kept (ties in storyline order) and listed in the order of the chapters.")})
+    return blocks
+
+
+def _about(ctx) -> list[dict]:
+    blocks = [{"type": "p", "text": ctx.t(
+        f"Dit rapport volgt hoofdstuk 2 van ‘Veerkracht in het corporatiebezit — de update’ (2020) voor "
+        f"{ctx.region.name} ({', '.join(ctx.region.codes)}), {ctx.period()}: hoe kwetsbare groepen zich concentreren "
+        "in gebieden met veel corporatiewoningen, hoe de leefbaarheid zich daar ontwikkelt, waar het omslaat en "
+        "welke gebieden nu al problemen hebben of op weg daarheen zijn. Elk hoofdstuk gebruikt de jaren van zijn "
+        "gegevens die binnen de periode vallen en noemt ze.",
+        f"This report follows chapter 2 of ‘Veerkracht in het corporatiebezit — de update’ (2020) for "
+        f"{ctx.region.name} ({', '.join(ctx.region.codes)}), {ctx.period()}: how vulnerable groups concentrate in "
+        "areas with many housing-association dwellings, how liveability develops there, where it turns, and which "
+        "areas already have problems or are heading there. Every chapter uses the years of its data that fall "
+        "within the period, and names them.")},
+        {"type": "p", "text": ctx.t(
+            "Samenhang is geen oorzaak: de analyses beschrijven patronen tussen gebieden, geen effecten van beleid.",
+            "Association is not causation: the analyses describe patterns across areas, not effects of policy.")}]
+    if ctx.corporation:
+        blocks.append({"type": "unavailable", "text": ctx.t(
+            f"Niet beschikbaar: de portefeuille-overlay voor {ctx.corporation} (eigen bezit per gebied naast de "
+            "typologie, METHOD analyse 11) zit niet in deze versie. De cijfers in dit rapport gaan over alle "
+            "corporatiewoningen in de regio, niet over het bezit van deze corporatie.",
+            f"Not available: the portfolio overlay for {ctx.corporation} (own stock per area against the typology, "
+            "METHOD analysis 11) is not in this version. The figures in this report concern all "
+            "housing-association dwellings in the region, not this association's stock.")})
+    return blocks
+
+
+def _render(ctx, sections) -> tuple[str, int]:
+    from weasyprint import HTML
+
+    from .. import __version__ as version
+    t = ctx.t
+    css = Markup(_CSS_ENV.get_template("report.css").render(t=t))   # CSS is ours: not escaped
+    html = _ENV.get_template("report.html").render(
+        lang=ctx.lang, t=t, css=css, sections=sections, region_name=ctx.region.name,
+        region_codes=", ".join(ctx.region.codes), period=ctx.period(), corporation=ctx.corporation,
+        date=_dt.date.today().isoformat(), version=version,
+        title=f"{t('Veerkracht', 'Resilience')} — {ctx.region.name}, {ctx.period()}")
+    (ctx.out_dir / "report.html").write_text(html, encoding="utf-8")
+    doc = HTML(string=html, base_url=None).render()
+    doc.write_pdf(ctx.out_dir / "report.pdf")
+    return html, len(doc.pages)

@@ -1,0 +1,344 @@
+"""Sections on areas (report appendix and §5.6): typology and watch-list, concentration, relative
+view, benchmark against peer gemeenten."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..analysis import get_analysis
+from ..analysis.typology import CLASS_EN, NUISANCE_STANDINS, STANDIN_COMPONENTS
+from .context import Finding, direction
+from .maps import area_map
+from .plan import VULNERABLE, Unavailable
+from .sections_trends import _h, _na, _p, _src, national_reference
+
+__all__ = ["typology", "concentration", "relative", "benchmark"]
+
+STANDINS = STANDIN_COMPONENTS + ["bijstand_15_64", "bijstand_per_100_dwellings"]
+CONCENTRATION = ["low_income", "social_minimum", "bijstand", "bijstand_15_64", "bijstand_per_100_dwellings"]
+
+
+def _names(ctx, version: str) -> pd.Series:
+    a = ctx.cov.areas[ctx.cov.areas["geo_version"] == version]
+    return a.set_index("code")["name"].fillna(pd.Series(a["code"].values, index=a["code"]))
+
+
+# --------------------------------------------------------------------------- §4
+def typology(ctx) -> list[dict]:
+    try:
+        v, lv, ys = ctx.cov.choose("lvb")
+        comps = ["lvb"]
+    except Unavailable:
+        found = ctx.cov.available(STANDINS)
+        if not found:
+            raise ctx.cov.missing("lvb") from None
+        _, v, lv, ys = found[0]
+        comps = [i for i, iv, ilv, iys in found if (iv, ilv) == (v, lv) and ys[0] in iys and ys[-1] in iys]
+    y0, y1 = ys[0], ys[-1]
+    nuis = None
+    for cand in sorted(["lbm_onv"] + NUISANCE_STANDINS, key=lambda k: y1 not in ctx.cov.years(k, v, lv)):
+        have = ctx.cov.years(cand, v, lv, in_period=False)
+        if y1 in have or (have and y0 <= max(have) <= y1):
+            nuis = cand
+            break
+    if nuis is None:
+        raise Unavailable(f"geen maat voor overlast of onveiligheid (lbm_onv, {', '.join(NUISANCE_STANDINS)}) op "
+                          f"niveau {lv} binnen {ctx.period()}",
+                          f"no measure of nuisance or unsafety (lbm_onv, {', '.join(NUISANCE_STANDINS)}) at level "
+                          f"{lv} within {ctx.period()}")
+    r = get_analysis("typology")(ctx.store, vulnerable="lvb", nuisance=nuis, standin_components=comps,
+                                 year_from=y0, year_to=y1, region=ctx.region.codes, geo_version=v, level=lv)
+    ctx.results["typology"] = r
+    for i in comps:
+        ctx.use(i, v, lv, [y0, y1])
+    ctx.use(nuis, v, lv, [r.params["nuisance_year"]])
+    s, p, t = r.summary, r.params, r.table
+    n = len(t)
+    blocks = [_p(ctx.t(
+        f"Van de {n} gebieden ({lv}) zijn er {s['n_probleemgebied']} probleemgebied (overlast én een hoog aandeel "
+        f"kwetsbare bewoners), {s['n_kwetsbaar']} kwetsbaar zonder (zichtbare) overlastproblemen en "
+        f"{s['n_signaal']} signaalgebied: het aandeel kwetsbaren steeg er snel tussen {y0} en {y1} terwijl er "
+        f"(nog) geen overlastprobleem is. {s['n_onbekend']} gebieden missen gegevens.",
+        f"Of the {n} areas ({lv}), {s['n_probleemgebied']} are problem areas (nuisance and a high vulnerable share), "
+        f"{s['n_kwetsbaar']} are vulnerable without (visible) nuisance problems and {s['n_signaal']} are on the "
+        f"watch-list: their vulnerable share rose fast between {y0} and {y1} while there is no nuisance problem "
+        f"(yet). {s['n_onbekend']} areas lack data."))]
+    notes = [x[4:] for x in r.notes if x.startswith("EN: " if ctx.en else "NL: ")]
+    blocks += [{"type": "note", "text": x} for x in notes]
+    ctx.findings.append(Finding(4, 1 if s["n_probleemgebied"] + s["n_signaal"] > 0 else 0, ctx.t(
+        f"Typologie {y1}: {s['n_probleemgebied']} probleemgebieden, {s['n_kwetsbaar']} kwetsbare gebieden zonder "
+        f"zichtbare problemen en {s['n_signaal']} signaalgebieden (preventief) van {n} gebieden.",
+        f"Typology {y1}: {s['n_probleemgebied']} problem areas, {s['n_kwetsbaar']} vulnerable areas without visible "
+        f"problems and {s['n_signaal']} watch-list areas (preventive) of {n} areas."), "typology"))
+    sup = set(t.loc[t["suppressed"], "code"])
+    try:
+        blocks.append(area_map(ctx, "map_typology", v, lv, comps[0], "typology", year=y1, year_from=y0, result=r,
+                               suppressed_codes=sup, title=ctx.t(f"Typologie {y0}–{y1}", f"Typology {y0}–{y1}")))
+    except Unavailable as e:
+        blocks.append(_na(ctx, e))
+    pick = t[t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
+    hidden = pick[pick["suppressed"]]
+    pick = pick[~pick["suppressed"]].copy()
+    order = {"probleemgebied": 0, "kwetsbaar": 1, "signaal": 2}
+    pick = pick.sort_values(["class", "rise"], key=lambda c: c.map(order) if c.name == "class" else -c)
+    names = _names(ctx, v)
+    shown = pd.DataFrame({ctx.t("Code", "Code"): pick["code"],
+                          ctx.t("Gebied", "Area"): pick["code"].map(names),
+                          ctx.t("Klasse", "Class"): pick["class"].map(CLASS_EN) if ctx.en else pick["class"],
+                          ctx.t("Regel die gold", "Rule that fired"): pick[f"rule_{ctx.lang}"]})
+    note = ctx.t(f"{len(hidden)} gebieden in deze klassen rusten op kleine aantallen: niet getoond.",
+                 f"{len(hidden)} areas in these classes rest on small numbers: not shown.") if len(hidden) else ""
+    if len(shown):
+        blocks.append(ctx.table("typology_areas", shown, ctx.t("Probleem-, kwetsbare en signaalgebieden met de regel die gold",
+                                                               "Problem, vulnerable and watch-list areas with the rule that fired"),
+                                csv=pick.drop(columns=["colour"]), note=note))
+    sens = r.extra["sensitivity"]
+    what = {"vulnerable": ctx.t("kwetsbaarheid", "vulnerability"), "nuisance": ctx.t("overlast", "nuisance"),
+            "rise": ctx.t("stijging", "rise")}
+    shown = pd.DataFrame({ctx.t("Drempel", "Threshold"): sens["threshold"].map(what),
+                          ctx.t("Verschuiving", "Shift"): [ctx.fmt(x, sign=True) if x else "0" for x in sens["shift"]],
+                          ctx.t("Waarde", "Value"): [ctx.fmt(x, 0 if float(x).is_integer() else 2) for x in sens["value"]],
+                          ctx.t("Probleem", "Problem"): sens["probleemgebied"],
+                          ctx.t("Kwetsbaar", "Vulnerable"): sens["kwetsbaar"],
+                          ctx.t("Signaal", "Watch-list"): sens["signaal"]})
+    blocks.append(ctx.table("typology_sensitivity", shown, ctx.t(
+        "Gevoeligheid: aantallen als één drempel verschuift (de andere blijven staan)",
+        "Sensitivity: counts when one threshold moves (the others stay)"), csv=sens))
+    return blocks
+
+
+# --------------------------------------------------------------------------- §5
+def concentration(ctx) -> list[dict]:
+    found = ctx.cov.available(CONCENTRATION)
+    if not found:
+        raise ctx.cov.missing("low_income")
+    ind, v, lv, ys = found[0]
+    r = get_analysis("concentration")(ctx.store, indicator=ind, year_from=ys[0], year_to=ys[-1],
+                                      region=ctx.region.codes, geo_version=v, level=lv)
+    ctx.results["concentration"] = r
+    ctx.use(ind, v, lv, [ys[0], ys[-1]])
+    t, s, label = r.table, r.summary, ctx.label(ind)
+    known = t[(t["level_class"] > 0) & ~t["suppressed"]]
+    hr = int(((known["level_class"] == 3) & (known["change_class"] == 3)).sum())
+    hf = int(((known["level_class"] == 3) & (known["change_class"] == 1)).sum())
+    lr = int(((known["level_class"] == 1) & (known["change_class"] == 3)).sum())
+    band = r.params["change_method"]
+    text = ctx.t(
+        f"{label}: elk gebied is ingedeeld naar het niveau in {ys[0]} (laag, midden, hoog: tertielen van de regio) "
+        f"en de ontwikkeling tot {ys[-1]} (dalend, stabiel binnen {band} punt, stijgend). Van de {len(known)} "
+        f"ingedeelde gebieden met voldoende aantallen was het niveau in {hr} al hoog en steeg het verder "
+        f"(groeiende concentratie); in {hf} was het hoog en daalde het; in {lr} was het laag en steeg het.",
+        f"{label}: every area is classed by its level in {ys[0]} (low, medium, high: terciles of the region) and "
+        f"its change to {ys[-1]} (falling, stable within {band} points, rising). Of the {len(known)} classed areas "
+        f"with sufficient numbers, {hr} were already high and rose further (growing concentration); {hf} were high "
+        f"and fell; {lr} were low and rose.")
+    ctx.findings.append(Finding(5, 1 if hr > 0 else 0, ctx.t(
+        f"{label}: in {hr} van {len(known)} gebieden was het niveau in {ys[0]} al hoog en steeg het verder tot {ys[-1]}.",
+        f"{label}: in {hr} of {len(known)} areas the level was already high in {ys[0]} and rose further to {ys[-1]}."),
+        "concentration"))
+    blocks = [_p(text)]
+    try:
+        blocks.append(area_map(ctx, "map_concentration", v, lv, ind, "concentration", year=ys[-1], year_from=ys[0],
+                               result=r, suppressed_codes=set(t.loc[t["suppressed"], "code"]),
+                               title=ctx.t(f"Concentratie: {label.lower()}, niveau {ys[0]} × ontwikkeling tot {ys[-1]}",
+                                           f"Concentration: {label.lower()}, level {ys[0]} × change to {ys[-1]}")))
+    except Unavailable as e:
+        blocks.append(_na(ctx, e))
+    grid = pd.crosstab(known["level_class"], known["change_class"]).reindex(index=[3, 2, 1], columns=[1, 2, 3],
+                                                                            fill_value=0)
+    words = {1: ctx.t("dalend", "falling"), 2: ctx.t("stabiel", "stable"), 3: ctx.t("stijgend", "rising")}
+    lvl = {1: ctx.t("laag", "low"), 2: ctx.t("midden", "medium"), 3: ctx.t("hoog", "high")}
+    shown = pd.DataFrame({ctx.t("Niveau", "Level"): [lvl[i] for i in grid.index],
+                          **{words[c]: grid[c].to_numpy() for c in grid.columns}})
+    blocks.append(ctx.table("concentration_counts", shown, ctx.t("Aantal gebieden per klasse (niveau × ontwikkeling)",
+                                                                "Areas per class (level × change)"),
+                            csv=t[~t["suppressed"]].drop(columns=["colour"])))
+    return blocks
+
+
+# --------------------------------------------------------------------------- §6
+def relative(ctx) -> list[dict]:
+    blocks = []
+    order = CONCENTRATION + [i for i in VULNERABLE if i not in CONCENTRATION]
+    # the indicator of the concentration map when it has a trend, else any with one year
+    found = ctx.cov.available(order) or ctx.cov.available(order, min_years=1)
+    run = get_analysis("relative")
+    if found:
+        ind, v, lv, ys = found[0]
+        r = run(ctx.store, indicator=ind, year=ys[-1], region=ctx.region.codes, geo_version=v, level=lv)
+        ctx.results["relative"] = r
+        ctx.use(ind, v, lv, [ys[-1]])
+        blocks += _relative_areas(ctx, r, ind, v, lv, ys[-1])
+    else:
+        blocks.append(_na(ctx, ctx.cov.missing("low_income", min_years=1)))
+    blocks.append(_h(ctx.t("De gemeente ten opzichte van Nederland", "The gemeente against the Netherlands")))
+    done = False
+    for ind in [f[0] for f in found] + ["corp_share"]:
+        try:
+            v, lv, ys = ctx.cov.choose(ind, levels=["gemeente"], min_years=1, min_areas=1)
+        except Unavailable:
+            continue
+        if not national_reference(ctx, v, "gemeente"):
+            continue
+        r = run(ctx.store, indicator=ind, year=ys[-1], region=ctx.region.gemeenten, geo_version=v, level="gemeente")
+        ctx.use(ind, v, "gemeente", [ys[-1]])
+        for _, row in r.table[~r.table["suppressed"] & r.table["value"].notna()].iterrows():
+            word = direction(row["diff_nl"], ctx.lang, up=("hoger dan", "higher than"), down=("lager dan", "lower than"),
+                             same=("gelijk aan", "equal to"), tol=0.05)
+            blocks.append(_p(ctx.t(
+                f"{ctx.label(ind)} in {row['name']} was in {ys[-1]} {ctx.fmt(row['value'], 1)} {ctx.unit(ind)}, "
+                f"{word} Nederland ({ctx.fmt(row['nl_value'], 1)}; {ctx.fmt(row['diff_nl'], 1, sign=True)}).",
+                f"{ctx.label(ind)} in {row['name']} was {ctx.fmt(row['value'], 1)} {ctx.unit(ind)} in {ys[-1]}, "
+                f"{word} the Netherlands ({ctx.fmt(row['nl_value'], 1)}; {ctx.fmt(row['diff_nl'], 1, sign=True)}).")))
+            done = True
+        break
+    if not done:
+        blocks.append(_na(ctx, Unavailable(
+            f"de database bevat binnen {ctx.period()} geen indicator op gemeenteniveau voor heel Nederland",
+            f"within {ctx.period()} the store holds no gemeente-level indicator for the whole country")))
+    return blocks
+
+
+def _relative_areas(ctx, r, ind, v, lv, year) -> list[dict]:
+    t = r.table[~r.table["suppressed"] & r.table["value"].notna()]
+    label, out = ctx.label(ind), []
+    above = int((t["diff_gm"] > 0).sum())
+    gm_value = float(t["gm_value"].iloc[0]) if len(t) else np.nan
+    out.append(_p(ctx.t(
+        f"{label}, {year}: {above} van de {len(t)} gebieden ({lv}) met voldoende aantallen liggen boven het niveau "
+        f"van hun gemeente ({ctx.fmt(gm_value, 1)} {ctx.unit(ind)}). De kaart toont het verschil met de eigen gemeente.",
+        f"{label}, {year}: {above} of the {len(t)} areas ({lv}) with sufficient numbers lie above their gemeente's "
+        f"level ({ctx.fmt(gm_value, 1)} {ctx.unit(ind)}). The map shows the difference from the own gemeente.")))
+    if not national_reference(ctx, v, lv):
+        out.append(_na(ctx, Unavailable(
+            f"vergelijking met Nederland op niveau {lv}: de database bevat voor {v} alleen gebieden van "
+            f"{ctx.region.name}, dus ‘Nederland’ zou gelijk zijn aan de gemeente",
+            f"comparison with the Netherlands at level {lv}: for {v} the store holds only areas of "
+            f"{ctx.region.name}, so ‘the Netherlands’ would equal the gemeente")))
+    try:
+        out.append(area_map(ctx, "map_relative", v, lv, ind, "relative", year=year, result=r,
+                            suppressed_codes=set(r.table.loc[r.table["suppressed"], "code"]),
+                            title=ctx.t(f"{label}: verschil met de eigen gemeente, {year}",
+                                        f"{label}: difference from the own gemeente, {year}")))
+    except Unavailable as e:
+        out.append(_na(ctx, e))
+    top = t.sort_values("diff_gm", ascending=False).head(10)
+    shown = pd.DataFrame({ctx.t("Gebied", "Area"): top["name"], ctx.t("Waarde", "Value"): [ctx.fmt(x, 1) for x in top["value"]],
+                          ctx.t("Gemeente", "Gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
+                          ctx.t("Verschil", "Difference"): [ctx.fmt(x, 1, sign=True) for x in top["diff_gm"]],
+                          ctx.t("Rang in gemeente", "Rank in gemeente"): [f"{int(a)}/{int(b)}" for a, b in zip(top["rank_gm"], top["n_gm"])]})
+    out.append(ctx.table("relative_top", shown, ctx.t(f"De tien gebieden die het verst boven hun gemeente liggen ({label.lower()}, {ctx.unit(ind)})",
+                                                      f"The ten areas furthest above their gemeente ({label.lower()}, {ctx.unit(ind)})"),
+                         csv=t.drop(columns=["value_lower", "value_upper"])))
+    return out
+
+
+# --------------------------------------------------------------------------- §7
+def benchmark(ctx) -> list[dict]:
+    chosen = None
+    for ind in VULNERABLE + ["corp_share"]:
+        try:
+            v, lv, ys = ctx.cov.choose(ind, levels=["gemeente"], min_areas=1)
+        except Unavailable:
+            continue
+        n_gm = len(ctx.store.areas(geo_version=v, level="gemeente", geometry=False))
+        if n_gm >= 10:
+            chosen = (ind, v, ys, n_gm)
+            break
+    if chosen is None:
+        t = ctx.cov.table
+        t = t[(t["level"] == "gemeente") & (t["indicator"] == "corp_share")]
+        many = [r for r in t.itertuples() if len(r.years) >= 2
+                and len(ctx.store.areas(geo_version=r.geo_version, level="gemeente", geometry=False)) >= 10]
+        have = ", ".join(f"{min(r.years)}–{max(r.years)} ({r.geo_version})" for r in many) or ctx.t("geen", "none")
+        raise Unavailable(
+            f"de database heeft binnen {ctx.period()} geen gegevens over vergelijkbare gemeenten (minstens twee jaren, "
+            f"tien gemeenten). Gemeentecijfers voor het aandeel corporatiewoningen van alle gemeenten: {have}; "
+            "maak het rapport voor die jaren om te vergelijken",
+            f"within {ctx.period()} the store holds no data on comparable gemeenten (at least two years, ten "
+            f"gemeenten). Gemeente figures for the housing-association share of all gemeenten: {have}; make the "
+            "report for those years to compare")
+    ind, v, ys, n_gm = chosen
+    r = get_analysis("benchmark")(ctx.store, indicator=ind, geo_version=v, level="gemeente", year_from=ys[0],
+                                  year_to=ys[-1], with_typology=False, n_boot=100)
+    ctx.results["benchmark"] = r
+    ctx.use(ind, v, "gemeente", [ys[0], ys[-1]])
+    t = r.table.set_index("group")
+    names = ctx.store.areas(geo_version=v, level="gemeente", geometry=False).set_index("code")["name"]
+    blocks, label = [], ctx.label(ind)
+    meta_worse = ctx.store.indicator(ind).get("higher_is_worse")
+    neutral = meta_worse is None or pd.isna(meta_worse)
+    blocks.append(_p(ctx.t(
+        f"Vergeleken zijn {len(t)} gemeenten op de ontwikkeling van ‘{label.lower()}’ tussen {ys[0]} en {ys[-1]}. "
+        f"Vergelijkingsgroepen zijn gevormd op grootte (inwoners) en aandeel corporatiewoningen (k-means).",
+        f"{len(t)} gemeenten are compared on the change of ‘{label.lower()}’ between {ys[0]} and {ys[-1]}. Peer "
+        f"groups are formed on size (residents) and housing-association share (k-means).")))
+    if t["growth"].isna().all():
+        blocks.append({"type": "note", "text": ctx.t(
+            "Het verschil tussen corporatie- en overige gebieden (analyse 1) vraagt gegevens van buurten binnen elke "
+            "gemeente; die zijn er hier niet, dus de vergelijking gaat over de trend.",
+            "The gap between housing-association and other areas (analysis 1) needs data on areas within each "
+            "gemeente; there are none here, so the comparison is on the trend.")})
+    for gm in ctx.region.gemeenten:
+        if gm not in t.index or pd.isna(t.loc[gm, "peer_group"]):
+            blocks.append(_na(ctx, Unavailable(f"{gm} ontbreekt in de vergelijking", f"{gm} is missing from the comparison")))
+            continue
+        row = t.loc[gm]
+        peers = t[t["peer_group"] == row["peer_group"]]
+        med = float(peers["trend"].median())
+        d = row["trend"] - med
+        if neutral:
+            word = direction(d, ctx.lang, up=("sterker gestegen (of minder gedaald)", "rose more (or fell less)"),
+                             down=("sterker gedaald (of minder gestegen)", "fell more (or rose less)"),
+                             same=("even sterk veranderd", "changed as much"), tol=0.05)
+        else:
+            better = (d < 0) if (meta_worse not in (False, 0)) else (d > 0)
+            word = (ctx.t("gunstiger ontwikkeld", "developed more favourably") if better and abs(d) > 0.05 else
+                    ctx.t("ongunstiger ontwikkeld", "developed less favourably") if abs(d) > 0.05 else
+                    ctx.t("even gunstig ontwikkeld", "developed equally"))
+        nm = names.get(gm, gm)
+        text = ctx.t(
+            f"{nm} ({ctx.fmt(row['size'])} inwoners, {ctx.fmt(row['corp_share'], 0)}% corporatiewoningen) valt in "
+            f"vergelijkingsgroep {row['peer_group']} met {len(peers)} gemeenten. {label}: van "
+            f"{ctx.fmt(row['value_from'], 1)} naar {ctx.fmt(row['value_to'], 1)} ({ctx.fmt(row['trend'], 1, sign=True)}); "
+            f"de mediaan van de groep is {ctx.fmt(med, 1, sign=True)}. {nm} is daarmee {word} dan de mediaan "
+            f"(rang {int(row['rank_trend'])} van {len(peers)}).",
+            f"{nm} ({ctx.fmt(row['size'])} residents, {ctx.fmt(row['corp_share'], 0)}% housing-association dwellings) "
+            f"falls in peer group {row['peer_group']} of {len(peers)} gemeenten. {label}: from "
+            f"{ctx.fmt(row['value_from'], 1)} to {ctx.fmt(row['value_to'], 1)} ({ctx.fmt(row['trend'], 1, sign=True)}); "
+            f"the group's median is {ctx.fmt(med, 1, sign=True)}. {nm} has thus {word} than the median "
+            f"(rank {int(row['rank_trend'])} of {len(peers)}).")
+        blocks.append(_p(text))
+        q = row["rank_trend"] / len(peers)
+        ctx.findings.append(Finding(6, 1 if (q <= 0.25 or q > 0.75) and abs(d) > 0.05 else 0, text.split(". ", 1)[1]
+                                    if ". " in text else text, "benchmark"))
+        blocks.append(_benchmark_figure(ctx, peers, gm, nm, label, ys, row["peer_group"]))
+        close = peers.assign(_d=(np.log(peers["size"].clip(lower=1)) - np.log(max(row["size"], 1))).abs())
+        close = close.sort_values("_d").head(12).sort_values("trend")
+        shown = pd.DataFrame({ctx.t("Gemeente", "Gemeente"): [names.get(g, g) for g in close.index],
+                              ctx.t("Inwoners", "Residents"): [ctx.fmt(x) for x in close["size"]],
+                              ctx.t("Corporatie (%)", "Association (%)"): [ctx.fmt(x, 0) for x in close["corp_share"]],
+                              str(ys[0]): [ctx.fmt(x, 1) for x in close["value_from"]],
+                              str(ys[-1]): [ctx.fmt(x, 1) for x in close["value_to"]],
+                              ctx.t("Verandering", "Change"): [ctx.fmt(x, 1, sign=True) for x in close["trend"]]})
+        blocks.append(ctx.table(f"benchmark_{gm}", shown, ctx.t(
+            f"{nm} en de twaalf in grootte meest vergelijkbare gemeenten uit zijn groep",
+            f"{nm} and the twelve gemeenten of its group closest in size"), csv=r.table))
+    return blocks
+
+
+def _benchmark_figure(ctx, peers, gm, nm, label, ys, group) -> dict:
+    from ..analysis._common import COLORS, new_figure
+    fig, ax = new_figure(7.5, 4)
+    others = peers.drop(index=gm)
+    ax.scatter(others["corp_share"], others["trend"], s=16, color=COLORS[0], label=ctx.t("gemeenten in de groep", "gemeenten in the group"))
+    ax.scatter([peers.loc[gm, "corp_share"]], [peers.loc[gm, "trend"]], s=60, color=COLORS[1], zorder=3, label=nm)
+    ax.annotate(nm, (peers.loc[gm, "corp_share"], peers.loc[gm, "trend"]), xytext=(6, 4), textcoords="offset points")
+    ax.axhline(float(peers["trend"].median()), color="#333333", ls="--", lw=1, label=ctx.t("mediaan", "median"))
+    ax.set_xlabel(ctx.t(f"Aandeel corporatiewoningen {ys[-1]} (%)", f"Housing-association share {ys[-1]} (%)"))
+    ax.set_ylabel(ctx.t(f"Verandering {ys[0]}–{ys[-1]}", f"Change {ys[0]}–{ys[-1]}"))
+    ax.set_title(f"{label} — {ctx.t('vergelijkingsgroep', 'peer group')} {group}", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    return ctx.figure(f"benchmark_{gm}", fig, ctx.t(f"{nm} tussen de gemeenten van zijn vergelijkingsgroep",
+                                                    f"{nm} among the gemeenten of its peer group"),
+                      source=_src(ctx, ctx.results["benchmark"], ctx.results["benchmark"].params["geo_version"], "gemeente"))

@@ -1,0 +1,167 @@
+"""The stakeholder report on the demo store: PDF renders, HTML self-contained, numbers from the
+analyses in the text, missing data said plainly, both languages, privacy."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from veerkracht.analysis import get_analysis
+from veerkracht.analysis._common import fmt
+
+from .conftest import html_text, pdf_text
+
+
+def _render_pages(pdf: str, tmp_path: Path) -> list[Path]:
+    subprocess.run(["pdftoppm", "-r", "30", "-png", pdf, str(tmp_path / "page")], check=True)
+    return sorted(tmp_path.glob("page-*.png"))
+
+
+@pytest.mark.parametrize("which", ["report_nl", "report_en", "report_gemeente", "report_no_lbm"])
+def test_pdf_opens_and_every_page_renders_with_content(which, request, tmp_path):
+    from PIL import Image
+    res = request.getfixturevalue(which)
+    pages = _render_pages(res["pdf"], tmp_path)
+    assert len(pages) == res["pages"]
+    assert len(pages) >= (15 if which in ("report_nl", "report_en") else 10)
+    for p in pages:
+        a = np.asarray(Image.open(p).convert("L"), dtype=float)
+        assert a.shape[0] > a.shape[1]                       # portrait A4
+        assert a.std() > 2.0, f"{p.name} looks blank"          # text or figures, not an empty page
+    info = subprocess.run(["pdfinfo", res["pdf"]], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts \(A4\)", info)
+
+
+def test_pdf_has_page_numbers_and_a_table_of_contents(report_nl):
+    text = pdf_text(report_nl["pdf"])
+    assert f"Pagina 3 van {report_nl['pages']}" in text
+    toc = text[text.index("Inhoud"):text.index("Samenvatting De belangrijkste")]
+    # every chapter with the page number it really starts on (target-counter)
+    for title in ("Corporatiebezit en kwetsbare groepen", "Omslagpunten", "Gegevens en verantwoording"):
+        m = re.search(re.escape(title) + r"[ .]*?(\d+)", toc)
+        assert m, title
+        page = int(m.group(1))
+        out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), report_nl["pdf"], "-"],
+                             capture_output=True, text=True, check=True).stdout
+        assert title in " ".join(out.split())
+
+
+@pytest.mark.parametrize("which", ["report_nl", "report_en", "report_gemeente"])
+def test_html_is_self_contained(which, request):
+    res = request.getfixturevalue(which)
+    html = Path(res["html"]).read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html
+    assert "<link" not in html and "<script" not in html and "@import" not in html
+    srcs = re.findall(r'<img[^>]*src="([^"]*)"', html)
+    assert len(srcs) >= (8 if which != "report_gemeente" else 1)
+    assert all(s.startswith("data:image/png;base64,") for s in srcs)
+    for f in res["figures"]:
+        assert Path(f).stat().st_size > 1000
+    assert any(f.endswith(".svg") for f in res["figures"]) and any(f.endswith(".png") for f in res["figures"])
+    for t in res["tables"]:
+        assert len(pd.read_csv(t)) >= 1
+
+
+def _pooled_share(store, year):
+    areas = store.areas(geo_version="cbs2019", level="buurt", geometry=False)
+    f = store.facts(indicator="corp_share", geo_version="cbs2019", years=[year])
+    f = f[f["code"].isin(areas["code"])]
+    return f["numerator"].sum() / f["denominator"].sum() * 100
+
+
+def test_text_holds_the_numbers_of_the_store_and_the_analyses(report_nl, demo_store):
+    pdf, html = pdf_text(report_nl["pdf"]), html_text(report_nl["html"])
+    expected = []
+    # corporation share of the region, pooled from the store's buurt facts
+    expected += [fmt(_pooled_share(demo_store, y), 1) + "%" for y in (2005, 2017)]
+    # the profile's gap and growth
+    cp = get_analysis("corp-profile")(demo_store, indicator="bijstand_per_100_dwellings", region=["GM0363"],
+                                      geo_version="cbs2019", level="wijk", year_from=2005, year_to=2017,
+                                      index_on="regional")
+    s = cp.summary
+    expected += [f"van {fmt(s['gap_from'])} naar {fmt(s['gap_to'])} indexpunten",
+                 fmt(s["growth"] * 100, sign=True) + "%", fmt(s["growth_lo"] * 100, sign=True) + "%"]
+    # tipping point of the total score over the Leefbaarometer years within 2005–2017
+    tp = get_analysis("tipping-point")(demo_store, outcome="lbm", region=["GM0363"], geo_version="cbs2019",
+                                       level="buurt", year_from=2008, year_to=2016)
+    r = tp.table.iloc[0]
+    expected += [f"{fmt(r['breakpoint'])}%", f"{fmt(r['break_lo'])}% – {fmt(r['break_hi'])}%"]
+    # typology counts (stand-in from benefits, nuisance index of 2017)
+    ty = get_analysis("typology")(demo_store, vulnerable="lvb", nuisance="nuisance",
+                                  standin_components=["bijstand_per_100_dwellings"], year_from=2005, year_to=2017,
+                                  region=["GM0363"], geo_version="cbs2019", level="wijk")
+    expected.append(f"er {ty.summary['n_probleemgebied']} probleemgebied")
+    expected.append(f"{ty.summary['n_signaal']} signaalgebied")
+    # liveability: lowest decile's mean change in the last period, grouped by start year
+    lv = get_analysis("liveability")(demo_store, indicator="lbm", region=["GM0363"], geo_version="cbs2019",
+                                     level="buurt", periods=[(2008, 2012), (2012, 2014), (2014, 2016)])
+    last = lv.table[lv.table["period"] == "2014–2016"]
+    expected.append(fmt(last.loc[last["group"] == 1, "mean_change"].iloc[0], 3, sign=True))
+    for e in expected:
+        assert e in pdf, e
+        assert e in html, e
+
+
+def test_missing_data_gives_plain_not_available_sections(report_gemeente, report_no_lbm):
+    st = report_gemeente["sections"]
+    assert st["liveability"] == st["tipping"] == st["typology"] == "unavailable"
+    assert st["benchmark"] == "ok"                        # 342 gemeenten with corp_share 2020–2025
+    text = pdf_text(report_gemeente["pdf"])
+    assert text.count("Niet beschikbaar") >= 5
+    assert "Niet beschikbaar: de database bevat geen gegevens over ‘Leefbaarometer: totaalscore’" in text
+    assert "Groningen" in text and "vergelijkingsgroep" in text
+
+    st = report_no_lbm["sections"]
+    assert st["liveability"] == "unavailable" and st["tipping"] == "unavailable"
+    text = pdf_text(report_no_lbm["pdf"])
+    assert "binnen 2013–2015; beschikbare jaren: 2002, 2008, 2012, 2014, 2016, 2018, 2020, 2022" in text
+    assert "Gegevens en verantwoording" in text           # the report still runs to its end
+
+
+def test_english_report(report_en, demo_store):
+    text = pdf_text(report_en["pdf"])
+    assert "Summary" in text and "Not available" in text and "Page 3 of" in text
+    assert fmt(_pooled_share(demo_store, 2005), 1, lang="en") + "%" in text    # decimal point
+    assert "Samenvatting" not in text
+
+
+def test_corporation_named_and_overlay_stated_missing(report_nl):
+    text = pdf_text(report_nl["pdf"])
+    assert "Woonstichting De Proef" in text
+    assert "portefeuille-overlay voor Woonstichting De Proef" in text and "niet in deze versie" in text
+
+
+def test_suppressed_values_are_not_printed(report_nl, demo_store):
+    html = html_text(report_nl["html"])
+    ty = get_analysis("typology")(demo_store, vulnerable="lvb", nuisance="nuisance",
+                                  standin_components=["bijstand_per_100_dwellings"], year_from=2005, year_to=2017,
+                                  region=["GM0363"], geo_version="cbs2019", level="wijk")
+    t = ty.table
+    hidden = t[t["suppressed"] & t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
+    shown = t[~t["suppressed"] & t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
+    assert len(hidden) >= 1 and len(shown) >= 1
+    for rule in hidden["rule_nl"]:
+        assert rule not in html
+    for rule in shown["rule_nl"]:
+        assert rule in html
+    csv = Path(report_nl["html"]).parent / "tables" / "typology_areas.csv"
+    assert not set(pd.read_csv(csv)["code"]) & set(hidden["code"])
+    rel = pd.read_csv(Path(report_nl["html"]).parent / "tables" / "relative_top.csv")
+    assert not rel["suppressed"].any()
+
+
+def test_region_by_name_and_summary_rule(demo_store):
+    from veerkracht.report.context import Finding
+    from veerkracht.report.plan import resolve_region
+    from veerkracht.report import pick_findings
+
+    reg = resolve_region(demo_store, "amsterdam")
+    assert reg.codes == ["GM0363"] and reg.name == "Amsterdam" and reg.gemeenten == ["GM0363"]
+    f = [Finding(0, 1, "a", "x"), Finding(1, 0, "b", "x"), Finding(2, 2, "c", "x"), Finding(3, 0, "d", "x"),
+         Finding(4, 1, "e", "x"), Finding(5, 0, "f", "x"), Finding(6, 2, "g", "x")]
+    # weights 2 (c, g), then 1 (a, e), then the first weight-0 in storyline order (b); shown in order
+    assert [x.text for x in pick_findings(f)] == ["a", "b", "c", "e", "g"]
