@@ -208,3 +208,46 @@ def test_search_zooms_and_opens_profile(page, server, known_area):
     page.wait_for_function(f"document.getElementById('profile-name') && "
                            f"document.getElementById('profile-name').textContent === {json.dumps(known_area['name'])}")
     assert f"p={known_area['code']}" in page.url
+
+
+ANALYSIS_VIEWS = {   # the demo store's data decide where each analysis can run
+    "typology": {"v": "cbs2019", "l": "wijk", "i": "corp_share", "m": "typology", "r": "GM0363"},
+    "concentration": {"v": "cbs2019", "l": "buurt", "i": "corp_share", "m": "concentration", "r": "GM0363"},
+    "relative_country": {"v": "cbs2023", "l": "gemeente", "i": "corp_share", "m": "relative", "ref": "country"},
+    "relative_gemeente": {"v": "cbs2019", "l": "buurt", "i": "corp_share", "m": "relative", "r": "GM0363"},
+    "hotspots": {"v": "cbs2019", "l": "buurt", "i": "lbm", "m": "hotspots", "r": "GM0363"},
+}
+_API_NAMES = {"v": "version", "l": "level", "i": "indicator", "m": "mode", "r": "region", "ref": "ref"}
+
+
+@pytest.mark.parametrize("name", list(ANALYSIS_VIEWS))
+def test_analysis_layers_render(page, server, client, artifacts, name):
+    q = ANALYSIS_VIEWS[name]
+    body = client.get("/api/values", params={_API_NAMES[k]: v for k, v in q.items()}).json()
+    assert body["available"], body["message"]
+    _open(page, server, "?" + "&".join(f"{k}={v}" for k, v in q.items()))
+    px = _map_pixels(page, artifacts, f"analysis_{name}")
+    page.screenshot(path=str(artifacts / f"web_page_analysis_{name}.png"))
+    page.watch.assert_clean()
+    assert page.locator("#status").inner_text() == ""
+    shown = {code: cls for code, (_, cls, status) in body["areas"].items() if status in ("ok", "unreliable")}
+    if body["kind"] == "numeric":
+        colours = [e["color"] for e in body["legend"]]
+        assert len(shown) >= 50
+    else:
+        legend = {e["cls"]: e["color"] for e in body["legend"]}
+        assert set(shown.values()) <= set(legend), "every class on the map is in the legend"
+        colours = [legend[c] for c in set(shown.values())]
+    visible = [c for c in colours if _share_near(px, _hex(c)) > 0.002]
+    assert len(visible) >= 2, f"{name}: only {visible} of {colours} on the map"
+    if name == "concentration":            # the 3×3 bivariate legend
+        assert page.locator("#legend ul.bivariate li").count() == 9
+    if name == "typology":                 # the profile says why the class fired
+        code = next(c for c, cls in shown.items() if str(cls).startswith("probleemgebied"))
+        rule = body["rules"][code]
+        page.goto(page.url + f"&p={code}")
+        page.wait_for_selector("#profile-typology")
+        text = page.locator("#profile-typology").inner_text()
+        assert "probleemgebied" in text and rule in text
+    if name.startswith("relative"):
+        assert ("Nederland" if name == "relative_country" else "gemeente") in page.locator("#legend-title").inner_text()

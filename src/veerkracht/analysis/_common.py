@@ -89,6 +89,9 @@ def tr(key: str, lang: str = "nl", **fmt_args) -> str:
     return text.format(**fmt_args) if fmt_args else text
 
 
+_DECIMAL_COMMA = str.maketrans(",.", ".,")
+
+
 def fmt(x: float, digits: int = 0, lang: str = "nl", sign: bool = False) -> str:
     """A number for a sentence: decimal comma in Dutch, ``sign=True`` prefixes '+' to positives.
 
@@ -97,9 +100,7 @@ def fmt(x: float, digits: int = 0, lang: str = "nl", sign: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a" if lang == "en" else "n.b."
     s = f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
-    if lang != "en":   # 1,234.5 -> 1.234,5
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
+    return s if lang == "en" else s.translate(_DECIMAL_COMMA)     # 1,234.5 -> 1.234,5
 
 
 def bilingual(nl: str, en: str) -> list[str]:
@@ -180,10 +181,11 @@ def group_members(areas: pd.DataFrame, groups: dict) -> dict[str, np.ndarray]:
 
 
 def cached_reads(store):
-    """``store`` with its reads served from memory: one query per (indicators, version, source).
+    """``store`` with its reads served from memory: each indicator is queried once per version.
 
-    For an analysis that reads the same facts many times (the benchmark runs the typology and the
-    profiles over one store). Filters by codes and years in pandas; geometry is never cached.
+    For an analysis that reads the same facts many times (the benchmark runs the profiles and the
+    typology over one store). A list of indicators is served from the per-indicator copies (in the
+    store's row order); codes and years are filtered in pandas; geometry is never cached.
     """
     return store if isinstance(store, _CachedReads) else _CachedReads(store)
 
@@ -195,12 +197,25 @@ class _CachedReads:
     def __getattr__(self, name):                       # everything else: the store itself
         return getattr(self._store, name)
 
-    def facts(self, indicator=None, geo_version=None, codes=None, years=None, source=None):
-        key = (tuple(indicator) if isinstance(indicator, list) else indicator, geo_version, source)
+    def _one(self, indicator, geo_version, source) -> pd.DataFrame:
+        key = (indicator, geo_version, source)
         if key not in self._facts:
-            self._facts[key] = _plain(self._store.facts(indicator=indicator, geo_version=geo_version,
-                                                        source=source))
-        df = self._facts[key]
+            wider = self._facts.get((indicator, None, source))
+            self._facts[key] = (wider[wider["geo_version"] == geo_version].reset_index(drop=True)
+                                if wider is not None else _plain(self._store.facts(
+                                    indicator=indicator, geo_version=geo_version, source=source)))
+        return self._facts[key]
+
+    def facts(self, indicator=None, geo_version=None, codes=None, years=None, source=None):
+        if isinstance(indicator, (list, tuple, set)) and len(indicator):
+            parts = [self._one(i, geo_version, source) for i in sorted(set(indicator))]
+            df = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+            if geo_version is None and len(parts) > 1:  # the store orders by version first
+                df = df.sort_values("geo_version", kind="stable", ignore_index=True)
+        elif isinstance(indicator, (list, tuple, set)):
+            df = self._store.facts(indicator=[], geo_version=geo_version, source=source)
+        else:
+            df = self._one(indicator, geo_version, source)
         if codes is not None:
             df = df[df["code"].isin(list(codes))]
         if years is not None:

@@ -52,17 +52,18 @@ def run(store, indicator: str = "bijstand", groups: dict | None = None, region=N
     if groups is None:
         groups = {g: [g] for g in sorted(areas["gm_code"].dropna().unique())}
     codes = areas["code"].to_numpy(dtype=object)
-    member = {name: codes[pos].tolist() for name, pos in c.group_members(areas, groups).items()}
+    member = {name: codes[pos] for name, pos in c.group_members(areas, groups).items()}
     years = c.available_years(cached, indicator, geo_version)
     y0 = years[0] if year_from is None and years else year_from
     y1 = years[-1] if year_to is None and years else year_to
     if y0 is None or y1 is None or y0 == y1:
         raise StoreError(f"need two different years of {indicator!r}; the store has {years}")
 
-    all_codes = sorted({k for v in member.values() for k in v})
+    long = pd.DataFrame({"group": pd.Index(list(member), dtype=object).repeat([len(v) for v in member.values()]),
+                         "code": np.concatenate([np.empty(0, dtype=object), *member.values()])})
+    all_codes = sorted(set(long["code"]))
     f = two_years(cached, [indicator, "corp_share", size_indicator], geo_version, all_codes, y0, y1)
     scale = float(c.indicator_meta(cached, indicator).get("scale") or 1)
-    long = pd.DataFrame([(g, k) for g, ks in member.items() for k in ks], columns=["group", "code"])
     ff = f.loc[long["code"]].set_index(long.index)
     rows = {}
     for tag in ("from", "to"):
@@ -121,7 +122,7 @@ def run(store, indicator: str = "bijstand", groups: dict | None = None, region=N
               "region": region, "geo_version": geo_version, "level": level, "year_from": int(y0), "year_to": int(y1),
               "size_indicator": size_indicator, "peer_method": peer_method, "n_peers": n_peers, "n_boot": n_boot,
               "seed": seed, "index_on": index_on}
-    vint = c.vintage(store, store.facts(indicator=[indicator, "corp_share", size_indicator],
+    vint = c.vintage(store, cached.facts(indicator=[indicator, "corp_share", size_indicator],
                                         geo_version=geo_version, years=[y0, y1]), geo_version, level)
     return Result("benchmark", table, params, vint, notes, {}, summary, _figure=_figure)
 
@@ -138,9 +139,11 @@ def _peers(t: pd.DataFrame, method: str, k: int, seed: int) -> pd.Series:
         out[ok] = "s" + pd.Series(s, index=x.index[ok]).astype(str) + "-c" + pd.Series(c_, index=x.index[ok]).astype(str)
         return out
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
     z = (x[ok] - x[ok].mean()) / x[ok].std(ddof=0).replace(0, 1)
     n = min(k, int(ok.sum()))
-    lab = KMeans(n_clusters=n, n_init=10, random_state=seed).fit_predict(z.to_numpy())
+    with threadpool_limits(1):      # 355 points: OpenMP threads only spin (~0.3–3 s on a busy 2-core box)
+        lab = KMeans(n_clusters=n, n_init=10, random_state=seed).fit_predict(z.to_numpy())
     # name clusters by mean size so the labels are stable and readable
     order = pd.Series(x.loc[ok, "size"].to_numpy()).groupby(lab).mean().rank(method="first").astype(int)
     out[ok] = [f"P{order[v]}" for v in lab]

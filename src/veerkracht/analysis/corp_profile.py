@@ -172,8 +172,7 @@ class Profiles:
         self.errors = {}
         for g in self.names:
             if not len(members[g]):
-                spec = groups[g] if isinstance(groups[g], str) else ", ".join(map(str, groups[g]))
-                self.errors[g] = f"no {level} areas of {geo_version!r} lie in region {spec}"
+                self.errors[g] = f"no {level} areas of {geo_version!r} lie in {g!r}"
             elif not with_share[members[g]].any():
                 self.errors[g] = f"no corp_share facts in {geo_version!r} for the region"
         sizes = np.array([len(members[g]) for g in self.names], dtype=np.int64)

@@ -156,7 +156,7 @@ def run_demo(store_path: str, out: Path, lang: str = "nl", console=None, progres
             p.unlink()
     man = load_manifest()
     n_steps = sum(len(man.get(k, [])) for k in ("load", "crosswalk", "identity", "compose", "harmonise",
-                                                "aggregate", "derive", "analysis", "export"))
+                                                "aggregate", "derive", "analysis", "export")) + 1
     t0 = time.perf_counter()
     store = open_store(store_path)
     try:
@@ -169,20 +169,39 @@ def run_demo(store_path: str, out: Path, lang: str = "nl", console=None, progres
                 log = build_demo_store(store, on_step=tick)
                 analyses = run_analyses(store, out, lang=lang, on_step=tick)
                 exports = _exports(store, out, man, export_facts, tick)
+                report = _report(store, out, man, lang, tick)
         else:
             log = build_demo_store(store)
             analyses = run_analyses(store, out, lang=lang)
             exports = _exports(store, out, man, export_facts, None)
+            report = _report(store, out, man, lang, None)
     finally:
         store.close()
     summary = {"store": str(store_path), "seconds": round(time.perf_counter() - t0, 1), "steps": log,
-               "analyses": analyses, "exports": exports}
+               "analyses": analyses, "exports": exports, "report": report}
     (out / "demo-log.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     if console is not None:
         console.print(f"demo store: {store_path}")
         console.print(f"outputs:    {out}  ({len(analyses)} analyses, {len(exports)} exports) "
                       f"in {summary['seconds']} s")
+        if report:
+            console.print(f"report:     {report['pdf']} ({report['pages']} pages) and {report['html']}")
     return summary
+
+
+def _report(store, out: Path, man: dict, lang: str, tick) -> dict | None:
+    """The demo report for the region and years the manifest names."""
+    from ..report import build_report
+
+    spec = man.get("report")
+    if not spec:
+        return None
+    res = build_report(store, region=spec["region"], year_from=spec["year_from"], year_to=spec["year_to"],
+                       lang=lang, out_dir=out / "report")
+    if tick:
+        tick("report")
+    return {"html": str(res["html"]), "pdf": str(res["pdf"]), "pages": res["pages"],
+            "seconds": round(res["seconds"], 1)}
 
 
 def _exports(store, out: Path, man: dict, export_facts, tick) -> list[dict]:

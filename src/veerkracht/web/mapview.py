@@ -126,6 +126,11 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         table["cls"] = table["value"]
         table["rule"] = table["code"].map(lay.get("rules", {}))
     table.loc[table["status"].isin(["suppressed", "missing"]), ["value", "cls"]] = [np.nan, -1]
+    if (table["status"] == "unreliable").any() and not (table["status"] == "ok").any():
+        out["notes"] = [("Every value here is an estimate (converted from another area division or "
+                         "approximated): the whole map is hatched." if lang == "en" else
+                         "Alle waarden hier zijn schattingen (omgerekend uit een andere gebiedsindeling of "
+                         "benaderd): de hele kaart is gearceerd.")] + out["notes"]
     out["table"] = table
     out["missing_color"], out["suppressed_color"] = MISSING_COLOR, SUPPRESSED_COLOR
     return out

@@ -136,6 +136,15 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
         })
     trends.sort(key=lambda t: t["indicator"] != indicator)
     typ = layers.layer("typology", version, level, area.get("gm_code"), indicator, year, None, lang=lang)
+    typ_class, typ_rule = _class_label(typ, code, lang), typ["rules"].get(code)
+    if not typ["available"] and area.get("wk_code") and level == "buurt":
+        # the typology may exist one level up (stand-ins per wijk): the buurt's wijk, said as such
+        up = layers.layer("typology", version, "wijk", area.get("gm_code"), indicator, year, None, lang=lang)
+        if up["available"] and _class_label(up, area["wk_code"], lang):
+            typ = up
+            typ_class = _class_label(up, area["wk_code"], lang) + (
+                f" ({'district' if lang == 'en' else 'wijk'} {cat.name_of(version, area['wk_code'])})")
+            typ_rule = up["rules"].get(area["wk_code"])
     flags = sorted({n for f in figures for n in f["notes"]})
     used = set(facts["source"].astype(str))
     prov = cat.provenance
@@ -150,7 +159,7 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
         "gm_code": area.get("gm_code"), "gm_name": cat.name_of(version, area.get("gm_code")),
         "key_figures": figures, "trends": trends, "reliability": flags,
         "typology": {"available": typ["available"], "message": typ.get("message", ""),
-                     "class": _class_label(typ, code, lang), "rule": typ["rules"].get(code)},
+                     "class": typ_class, "rule": typ_rule},
         "sources": sorted(used), "provenance": prov_rows,
     }
 

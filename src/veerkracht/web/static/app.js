@@ -38,7 +38,8 @@
   // ------------------------------------------------------------------ helpers
   app.fmt = function (x, digits) {
     if (x === null || x === undefined || Number.isNaN(x)) return "—";
-    const d = digits !== undefined ? digits : (Math.abs(x) >= 100 ? 0 : 1);
+    // 1 decimal, none from 100 on, 2 below 1 (Leefbaarometer deviations such as −0,04 must not read "−0")
+    const d = digits !== undefined ? digits : (Math.abs(x) >= 100 ? 0 : (Math.abs(x) < 1 ? 2 : 1));
     return new Intl.NumberFormat(state.lang === "en" ? "en-GB" : "nl-NL",
                                  { maximumFractionDigits: d, minimumFractionDigits: 0 }).format(x);
   };
@@ -153,10 +154,10 @@
   }
 
   // ------------------------------------------------------------------ map
-  function hatch(stripe, bg) {
-    const n = 8, data = new Uint8Array(n * n * 4);
+  function hatch(stripe, bg, width) {
+    const n = 8, w = width || 2, data = new Uint8Array(n * n * 4);
     for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-      const on = (x + y) % n < 2, c = on ? stripe : bg, o = (y * n + x) * 4;
+      const on = (x + y) % n < w, c = on ? stripe : bg, o = (y * n + x) * 4;
       data.set(c, o);
     }
     return { width: n, height: n, data };
@@ -171,7 +172,8 @@
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
     map.on("load", () => {
       map.addImage("hatch-suppressed", hatch([150, 150, 150, 255], [238, 238, 238, 255]));
-      map.addImage("hatch-unreliable", hatch([40, 40, 40, 200], [0, 0, 0, 0]));
+      // fine and translucent: the class colour under it stays readable
+      map.addImage("hatch-unreliable", hatch([30, 30, 30, 170], [0, 0, 0, 0], 1));
       const empty = { type: "FeatureCollection", features: [] };
       for (const s of ["areas", "wijk", "gemeente"]) map.addSource(s, { type: "geojson", data: empty, promoteId: "code" });
       const st = (k, d) => ["coalesce", ["feature-state", k], d];
@@ -278,6 +280,7 @@
     normalise(); translate(); fillControls(); writeUrl();
     window.Panels.renderSelection(app);
     $("region-name").textContent = state.region ? (app.regionName || state.region) : t("whole");
+    $("region-clear").hidden = !state.region;
     setStatus(t("loading"));
     try {
       const geomKey = [state.version, state.level, state.region || ""].join("|");

@@ -120,7 +120,7 @@
         <button type="button" id="profile-compare">${esc(inSel ? t("remove") : t("add_compare"))}</button>
         <h3>${esc(t("key_figures"))}</h3><table class="figures" id="profile-figures"><tbody>${figs}</tbody></table>
         <h3>${esc(t("trend"))}</h3>${trends}
-        <h3>${esc(t("typology"))}</h3>${typ}
+        <h3>${esc(t("typology"))}</h3><div id="profile-typology">${typ}</div>
         <h3>${esc(t("reliability"))}</h3>${notes}
         <h3>${esc(t("sources"))}</h3><ul class="sources">${prov}</ul>`;
       $("profile-compare").addEventListener("click", () => { Panels.toggleSelect(app, code); Panels.openProfile(app, code, true); });
