@@ -16,7 +16,8 @@ from ..errors import StoreError
 from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, suppress
 
 __all__ = [
-    "analysis", "ANALYSES", "get_analysis", "Result", "select_region", "panel", "suppress",
+    "analysis", "ANALYSES", "get_analysis", "Result", "select_region", "panel", "one_fact_per_area_year",
+    "suppress",
     "SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR",
 ]
 
@@ -112,9 +113,23 @@ def select_region(store, region: list[str] | str | None, geo_version: str, level
     return areas[keep]
 
 
+def one_fact_per_area_year(facts: pd.DataFrame) -> pd.DataFrame:
+    """One fact per (code, year, indicator) when several sources hold it.
+
+    A source's own figure beats one aggregated from smaller areas; between equals, the source
+    name decides — never the order in which rows happen to come back.
+    """
+    if facts.empty:
+        return facts
+    derived = facts["source"].astype(str).str.contains("+aggregated", regex=False)
+    return (facts.assign(_derived=derived).sort_values(["code", "year", "indicator", "_derived", "source"])
+            .drop_duplicates(["code", "year", "indicator"]).drop(columns="_derived"))
+
+
 def panel(store, indicators: list[str], geo_version: str, codes=None, years=None) -> pd.DataFrame:
     """Wide panel: one row per (code, year), columns ``<ind>``, ``<ind>_num``, ``<ind>_den``, ``<ind>_flags``."""
-    facts = store.facts(indicator=indicators, geo_version=geo_version, codes=codes, years=years)
+    facts = one_fact_per_area_year(store.facts(indicator=indicators, geo_version=geo_version, codes=codes,
+                                               years=years))
     if facts.empty:
         raise StoreError(f"no facts for {', '.join(indicators)} in {geo_version!r}"
                          + (f" for years {years}" if years else ""))

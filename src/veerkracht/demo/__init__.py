@@ -97,7 +97,8 @@ def build_demo_store(store, on_step=None) -> list[dict]:
     for item in man.get("derive", []):
         step(item.get("label", f"derive {item['indicator']}"),
              lambda item=item: derive_rate(store, item["indicator"], item["numerator"], item["denominator"],
-                                           item["version"]))
+                                           item["version"], numerator_source=item.get("numerator_source"),
+                                           denominator_source=item.get("denominator_source")))
     return log
 
 

@@ -10,8 +10,25 @@ from ..store.schema import merge_flags
 __all__ = ["derive_rate"]
 
 
+def _one_per_area_year(f, indicator: str, source: str | None):
+    """The facts of ``indicator``, one per (code, year).
+
+    Several sources can hold the same count (e.g. dwellings from the OIS yearbook and from BBGA):
+    ``source`` picks one; without it the first source in alphabetical order wins, so the result never
+    depends on the order rows were written in.
+    """
+    part = f[f["indicator"] == indicator]
+    if source is not None:
+        part = part[part["source"] == source]
+        if part.empty:
+            raise StoreError(f"no {indicator} facts from source {source!r}")
+    part = part.sort_values(["code", "year", "source"]).drop_duplicates(["code", "year"], keep="first")
+    return part.set_index(["code", "year"])[["value", "flags"]]
+
+
 def derive_rate(store, indicator: str, numerator: str, denominator: str, geo_version: str,
-                source: str = "derived") -> dict:
+                source: str = "derived", numerator_source: str | None = None,
+                denominator_source: str | None = None) -> dict:
     """Write ``indicator`` = numerator / denominator × scale (scale from the registry).
 
     Only areas and years where both counts are known get a fact; the flags of both inputs are
@@ -21,10 +38,8 @@ def derive_rate(store, indicator: str, numerator: str, denominator: str, geo_ver
     if spec["kind"] != "rate":
         raise StoreError(f"{indicator} is not a rate in the registry; cannot derive it from two counts")
     f = store.facts(indicator=[numerator, denominator], geo_version=geo_version)
-    num = f[f["indicator"] == numerator].groupby(["code", "year"]).agg(
-        num=("value", "first"), nflags=("flags", "first"))
-    den = f[f["indicator"] == denominator].groupby(["code", "year"]).agg(
-        den=("value", "first"), dflags=("flags", "first"))
+    num = _one_per_area_year(f, numerator, numerator_source).rename(columns={"value": "num", "flags": "nflags"})
+    den = _one_per_area_year(f, denominator, denominator_source).rename(columns={"value": "den", "flags": "dflags"})
     both = num.join(den, how="inner").reset_index()
     ok = both["num"].notna() & both["den"].notna() & (both["den"] > 0)
     both = both[ok]

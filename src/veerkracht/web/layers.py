@@ -114,11 +114,8 @@ class AnalysisLayers:
         have other years), it runs on its defaults and a note says so.
         """
         base = dict(geo_version=version, level=level, region=region, indicator=indicator)
-        if name == "typology":
-            standins = self._standins(version, level)
-            if standins is None:
-                return {"analysis": name, "available": False, "legend": [], "values": {}, "rules": {},
-                        "message": self._no_typology(version, level, lang)}
+        standins = self._standins(version, level) if name == "typology" else ()
+        if standins:
             base["standin_components"] = standins
         if name == "relative" and ref == "gemeente" and level == "gemeente":
             return {"analysis": name, "available": False, "legend": [], "values": {}, "rules": {},
@@ -130,6 +127,8 @@ class AnalysisLayers:
             result2, why2 = self._run(name, **base)
             if _usable(result2):
                 result, why, moved = result2, why2, True
+        if result is None and standins is None:     # say what is missing and where it is
+            why = self._no_typology(version, level, lang)
         empty = {"analysis": name, "available": False, "message": why, "legend": [], "values": {}, "rules": {}}
         if result is None:
             return empty

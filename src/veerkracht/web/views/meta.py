@@ -54,9 +54,21 @@ def _default_view(c: Context, versions: list[dict], indicators: list[dict]) -> d
                     gms = areas["gm_code"].dropna()
                     region = gms.mode().iloc[0] if lv in ("buurt", "wijk") and len(gms) else None
                     names = cat.area_table[cat.area_table["geo_version"] == v].set_index("code")["name"]
-                    return {"version": v, "level": lv, "indicator": ind["id"], "year": levels[lv][-1],
+                    return {"version": v, "level": lv, "indicator": ind["id"],
+                            "year": _best_year(cat, ind["id"], v, lv, levels[lv]),
                             "region": region, "region_name": names.get(region) if region else None}
     return {}
+
+
+def _best_year(cat, indicator: str, version: str, level: str, years: list[int]) -> int:
+    """The latest year that shows at least 90% as many areas as the best-covered year: a first
+    view that is mostly grey says little."""
+    codes = cat.region_areas(version, level, None)["code"]
+    f = cat.facts(indicator, version)
+    shown = f[f["code"].isin(codes) & f["status"].isin(["ok", "unreliable"])].groupby("year").size()
+    if shown.empty:
+        return years[-1]
+    return int(max(y for y in years if shown.get(y, 0) >= 0.9 * shown.max()))
 
 
 @router.get("/meta", summary="Geography versions, levels, indicators (labels, units, years), analyses")
