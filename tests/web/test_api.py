@@ -28,8 +28,9 @@ def facts(read_store, default):
 
 
 def _params(d, **kw):
+    """The default view (the page opens on it; its year is not always the latest)."""
     return {"version": d["version"], "level": d["level"], "indicator": d["indicator"],
-            "region": d["region"], **kw}
+            "region": d["region"], "year": d["year"], **kw}
 
 
 def test_meta_lists_store_contents(client, read_store, default):
@@ -69,7 +70,7 @@ def test_values_equal_the_store_and_suppressed_never_leave(client, facts, defaul
     assert len(telling) >= 5
     for code in telling[:20]:
         raw = facts.loc[code]
-        prof = client.get(f"/api/profile/{default['version']}/{code}").json()
+        prof = client.get(f"/api/profile/{default['version']}/{code}", params={"year": default["year"]}).json()
         fig = next(f for f in prof["key_figures"] if f["indicator"] == default["indicator"])
         assert fig["value"] is None and fig["status"] == "suppressed"
         # the area's own rows (another area may have the same ratio, e.g. 42/574 = 6/82)
@@ -109,7 +110,8 @@ def test_change_is_difference_of_the_two_years(client, read_store, default):
 def test_profile_numbers_trend_and_sources(client, read_store, facts, default):
     shown = apply_suppression(facts.reset_index())
     code = shown[shown["value"].notna() & ~shown["flags"].str.contains("suppressed")]["code"].iloc[0]
-    prof = client.get(f"/api/profile/{default['version']}/{code}", params={"indicator": default["indicator"]}).json()
+    prof = client.get(f"/api/profile/{default['version']}/{code}",
+                      params={"indicator": default["indicator"], "year": default["year"]}).json()
     area = read_store.areas(geo_version=default["version"], codes=[code], geometry=False).iloc[0]
     assert prof["name"] == area["name"] and prof["gm_code"] == area["gm_code"]
     fig = next(f for f in prof["key_figures"] if f["indicator"] == default["indicator"])
@@ -218,3 +220,70 @@ def test_print_validates_the_image(client, default):
     import base64
     r = client.post("/api/print", json={**base, "image": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()})
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+def test_index_inlines_meta_and_starts_the_default_requests(client):
+    html = client.get("/").text
+    boot = json.loads(html.split("window.BOOT=", 1)[1].split(";if(location", 1)[0].replace("<\\/", "</"))
+    assert boot["meta"] == client.get("/api/meta").json()
+    d = boot["meta"]["default"]
+    assert d["region_name"] == "Amsterdam"       # cbs2019 stores GM0363 unnamed: borrowed from cbs2023
+    assert len(boot["early"]) == 4 and all(client.get(u).status_code == 200 for u in boot["early"])
+    assert any(f"year={d['year']}" in u for u in boot["early"])
+
+
+def test_flagged_estimates_are_unreliable(client, read_store):
+    """approx / partial_coverage / incomplete values are drawn hatched; plain aggregated sums are not."""
+    from veerkracht.web.catalog import UNRELIABLE_FLAGS
+    # 2013: OIS 2005 buurten converted to cbs2019, some only partly covered (partial_coverage)
+    params = {"version": "cbs2019", "level": "buurt", "indicator": "corp_share", "region": "GM0363", "year": 2013}
+    body = client.get("/api/values", params=params).json()
+    f = read_store.facts(indicator="corp_share", geo_version="cbs2019", years=[2013])
+    f = f[f["code"].isin(list(body["areas"]))].set_index("code")
+    shown = apply_suppression(f.reset_index()).set_index("code")
+    seen = set()
+    for code, (value, _, status) in body["areas"].items():
+        if code not in shown.index or "suppressed" in shown.loc[code, "flags"] or pd.isna(shown.loc[code, "value"]):
+            continue
+        tokens = set(str(shown.loc[code, "flags"]).split(","))
+        assert status == ("unreliable" if tokens & UNRELIABLE_FLAGS else "ok"), (code, tokens, status)
+        seen.add(status)
+    assert seen == {"ok", "unreliable"}
+
+
+def test_analysis_layers_match_the_analyses(client, read_store):
+    """The map shows each analysis' own classes (column contracts of typology, concentration,
+    relative and hot spots), and never a class for an area the analysis suppressed."""
+    from veerkracht.analysis import get_analysis
+    base = {"version": "cbs2019", "region": "GM0363"}
+    conc = get_analysis("concentration")(read_store, indicator="corp_share", geo_version="cbs2019", level="buurt",
+                                         region="GM0363", year_from=2005, year_to=2017)
+    body = client.get("/api/values", params={**base, "level": "buurt", "indicator": "corp_share",
+                                             "mode": "concentration", "year": 2017, "year_from": 2005}).json()
+    t = conc.table.set_index("code")
+    assert body["kind"] == "bivariate" and sorted(e["cls"] for e in body["legend"]) == sorted(
+        f"{a}-{b}" for a in (1, 2, 3) for b in (1, 2, 3))
+    n = 0
+    for code, (value, cls, status) in body["areas"].items():
+        if t.loc[code, "suppressed"] or t.loc[code, "class"] == "":
+            assert value is None
+        elif status in ("ok", "unreliable"):
+            assert value == t.loc[code, "class"]
+            n += 1
+    assert n > 100
+    rel = get_analysis("relative")(read_store, indicator="corp_share", geo_version="cbs2023", level="gemeente", year=2024)
+    body = client.get("/api/values", params={"version": "cbs2023", "level": "gemeente", "indicator": "corp_share",
+                                             "mode": "relative", "ref": "country", "year": 2024}).json()
+    r = rel.table.set_index("code")
+    ok = [c for c, (v, _, s) in body["areas"].items() if s == "ok"]
+    assert len(ok) > 300 and all(body["areas"][c][0] == pytest.approx(r.loc[c, "diff_nl"], abs=1e-6) for c in ok)
+    same = client.get("/api/values", params={"version": "cbs2023", "level": "gemeente", "indicator": "corp_share",
+                                             "mode": "relative", "ref": "gemeente", "year": 2024}).json()
+    assert not same["available"] and "zichzelf" in same["message"]
+    typ = client.get("/api/values", params={**base, "level": "wijk", "indicator": "corp_share", "mode": "typology"}).json()
+    assert typ["available"] and typ["rules"] and typ["unit"] == "" and typ["title"].startswith("Typologie 20")
+    assert {e["cls"].split(":")[0] for e in typ["legend"]} <= {"probleemgebied", "kwetsbaar", "signaal", "geen"}
+    no = client.get("/api/values", params={**base, "level": "buurt", "indicator": "corp_share", "mode": "typology"}).json()
+    assert not no["available"] and "kies niveau wijk" in no["message"]
+    hot = client.get("/api/values", params={**base, "level": "buurt", "indicator": "lbm", "mode": "hotspots"}).json()
+    assert {"HH", "LL"} <= {e["cls"] for e in hot["legend"]} and "geen waarde" not in {e["cls"] for e in hot["legend"]}

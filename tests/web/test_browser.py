@@ -48,7 +48,8 @@ def _share_near(pixels: np.ndarray, colour, tol: int = 6) -> float:
 def view(client):
     meta = client.get("/api/meta").json()
     d = meta["default"]
-    params = {"version": d["version"], "level": d["level"], "indicator": d["indicator"], "region": d["region"]}
+    params = {"version": d["version"], "level": d["level"], "indicator": d["indicator"], "region": d["region"],
+              "year": d["year"]}
     return {"default": d, "meta": meta, "values": client.get("/api/values", params=params).json()}
 
 

@@ -8,6 +8,7 @@ from npm), styles and translations. The page loads nothing from outside the app.
 """
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import VeerkrachtError
@@ -51,6 +52,7 @@ def create_app(store_path: str, warm: bool = True) -> FastAPI:
                   description="Read-only API of the social map: areas, indicator values (small numbers "
                               "suppressed), class breaks, analysis layers, profiles and exports.")
     app.state.web = context
+    page: dict = {}
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     for router in ROUTERS:
         app.include_router(router)
@@ -58,13 +60,45 @@ def create_app(store_path: str, warm: bool = True) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def index():
-        return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+        if "index" not in page:
+            page["index"] = _index_html(context)
+        return HTMLResponse(page["index"], headers={"Cache-Control": "no-cache"})
 
     # StaticFiles resolves paths inside STATIC_DIR only (no traversal) and never lists directories
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if warm:
         _warm(context)
     return app
+
+
+def _index_html(c: Context) -> str:
+    """index.html with the metadata inlined and the default view's requests started in ``<head>``,
+    while the browser still parses MapLibre: the first render does not wait for round trips.
+
+    The URLs are built exactly as app.js builds them (an unmatched one is simply fetched again).
+    """
+    from urllib.parse import quote, urlencode
+
+    from .views.meta import meta_dict
+
+    meta = meta_dict(c)
+    d, urls = meta.get("default") or {}, []
+    if d:
+        geo = {lv["level"] for v in meta["versions"] if v["id"] == d["version"] for lv in v["levels"] if lv["geometry"]}
+        zoom = 12 if d["region"] else (10 if d["level"] == "buurt" else 8)
+        outlines = [lv for lv in ("wijk", "gemeente") if lv in geo and lv != d["level"]
+                    and (lv == "gemeente" or d["level"] == "buurt")]
+        for lv in [d["level"], *outlines]:
+            q = {"zoom": str(zoom), **({"region": d["region"]} if d["region"] else {})}
+            urls.append(f"/api/geometry/{quote(d['version'])}/{quote(lv)}?{urlencode(q)}")
+        q = {"version": d["version"], "level": d["level"], "indicator": d["indicator"], "mode": "value",
+             "year": d["year"], "region": d["region"], "ref": "gemeente", "lang": "nl"}
+        urls.append("/api/values?" + urlencode({k: v for k, v in q.items() if v not in (None, "")}))
+    boot = json.dumps({"meta": meta, "early": urls}, ensure_ascii=False, separators=(",", ":"), default=str)
+    script = ("<script>window.BOOT=" + boot.replace("</", "<\\/") + ";if(location.search.length<=1)"
+              "window.EARLY=new Map(BOOT.early.map(function(u){return [u,fetch(u)]}));</script>\n")
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    return html.replace("</head>", script + "</head>", 1)
 
 
 def _warm(c: Context) -> None:

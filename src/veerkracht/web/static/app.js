@@ -45,6 +45,8 @@
   };
   // requests started before the map is ready are kept here and used once
   const early = new Map();
+  // index.html starts the default view's requests before this script and MapLibre are parsed
+  for (const [url, p] of (window.EARLY || new Map())) early.set(url, p);
   function get(url) {
     if (early.has(url)) { const p = early.get(url); early.delete(url); return p; }
     return fetch(url);
@@ -305,7 +307,7 @@
 
   // meta, outlines and values are fetched while MapLibre starts WebGL
   async function boot() {
-    app.meta = await app.api("/api/meta"); mark("meta");
+    app.meta = (window.BOOT && window.BOOT.meta) || await app.api("/api/meta"); mark("meta");
     if (!app.meta.indicators.length) return;
     const d = app.meta.default;
     if (location.search.length <= 1) Object.assign(state, { version: d.version, level: d.level, indicator: d.indicator, year: d.year, region: d.region || null });
