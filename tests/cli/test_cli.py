@@ -171,3 +171,27 @@ def test_ingest_from_the_cbs_api_on_loopback(tmp_path):
     finally:
         os.kill(srv.pid, signal.SIGTERM)
         srv.wait(timeout=10)
+
+
+def test_gemeenten_harmonised_onto_2023_are_conserved_and_exact(demo_out, shared_data):
+    """Merges move whole gemeenten; unchanged codes are not nibbled by generalisation slivers."""
+    kwb = pd.read_csv(shared_data / "kwb_gemeente_2020_2025" / "kwb_gemeente_woningvoorraad_2020_2025.csv")
+    k = kwb.set_index(["year", "gwb_code"])["a_woning"]
+    store = open_store(demo_out / "demo.duckdb", read_only=True)
+    try:
+        f = store.facts(indicator="dwellings", geo_version="cbs2023")
+        f = f[f["code"].str.startswith("GM")].set_index(["year", "code"])["value"]
+        for year in (2020, 2021, 2022):
+            assert f.loc[year].sum() == pytest.approx(kwb[kwb["year"] == year]["a_woning"].sum(), rel=1e-9)
+        # Weesp (GM0457) joined Amsterdam in 2022; Utrecht did not change
+        assert f.loc[(2021, "GM0363")] == k.loc[(2021, "GM0363")] + k.loc[(2021, "GM0457")]
+        assert f.loc[(2021, "GM0344")] == k.loc[(2021, "GM0344")]
+        # Appingedam, Delfzijl and Loppersum (2020) are Eemsdelta (2021 on)
+        assert f.loc[(2020, "GM1979")] == k.loc[(2020, "GM0003")] + k.loc[(2020, "GM0010")] + k.loc[(2020, "GM0024")]
+        # Haaren was split in 2021: its 2020 dwellings are divided by area, and the result says so
+        haaren = store.crosswalk(from_version="cbs2020", to_version="cbs2023")
+        targets = haaren[haaren["from_code"] == "GM0788"]["to_code"]
+        flags = store.facts(indicator="dwellings", geo_version="cbs2023", codes=list(targets), years=[2020])["flags"]
+        assert len(targets) >= 3 and flags.str.contains("split_estimate").all()
+    finally:
+        store.close()

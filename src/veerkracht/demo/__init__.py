@@ -62,7 +62,9 @@ def build_demo_store(store, on_step=None) -> list[dict]:
         def _cw(item=item):
             src = store.areas(geo_version=item["from"], level=item.get("level"))
             dst = store.areas(geo_version=item["to"], level=item.get("level"))
-            cw = overlay_crosswalk(src, dst, item["from"], item["to"], basis=item.get("basis", "area"))
+            cw = overlay_crosswalk(src, dst, item["from"], item["to"], basis=item.get("basis", "area"),
+                                   min_share=item.get("min_share", 0.001),
+                                   same_code_same_area=item.get("same_code_same_area", False))
             store.write_crosswalk(cw)
             return {"rows": len(cw)}
         step(item.get("label", f"crosswalk {item['from']} → {item['to']}"), _cw)

@@ -64,7 +64,7 @@ def _point_pieces(points: gpd.GeoDataFrame, point_weight, crs, src_g, dst_g):
 def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version: str, to_version: str,
                       basis: str = "area", points: gpd.GeoDataFrame | None = None,
                       point_weight: str | None = None, min_share: float = 0.001, crs=28992,
-                      identical_tolerance: float = 0.001) -> pd.DataFrame:
+                      identical_tolerance: float = 0.001, same_code_same_area: bool = False) -> pd.DataFrame:
     """Crosswalk from ``src`` to ``dst`` areas by geometry.
 
     Parameters
@@ -78,6 +78,11 @@ def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version
     crs : the equal-area projection for the overlay (default RD New, EPSG:28992).
     identical_tolerance : a same-code pair whose symmetric difference is below this share of the
         area is taken as unchanged (weight 1) without an overlay.
+    same_code_same_area : take every code present in both versions as the same area (weight 1),
+        whatever its drawn geometry; only codes that appear in one version are overlaid. Right for
+        gemeenten, whose codes change when their territory does, and necessary when the two versions
+        are generalised differently: an overlay of two generalisations moves whole percents of a
+        gemeente into its neighbours.
 
     Returns
     -------
@@ -90,6 +95,11 @@ def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version
     src_g, dst_g = _geoms(src, crs), _geoms(dst, crs)
     src_c, dst_c = src["code"].astype(str).to_numpy(), dst["code"].astype(str).to_numpy()
     match = identical_pairs(src_c, src_g, dst_c, dst_g, identical_tolerance)
+    if same_code_same_area:
+        pos = pd.Series(np.arange(len(dst_c)), index=dst_c)
+        by_code = pos.reindex(src_c).to_numpy()
+        found = ~np.isnan(by_code)
+        match = np.where((match < 0) & found, np.nan_to_num(by_code, nan=-1).astype(match.dtype), match)
     rest = np.flatnonzero(match < 0)
     same = np.flatnonzero(match >= 0)
 

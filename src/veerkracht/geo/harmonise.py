@@ -46,6 +46,7 @@ WITH agg AS (
            any_value(scale) AS scale, count(*) AS n, count(numerator) AS n_num,
            count(denominator) AS n_den, count(value) AS n_val,
            sum(numerator * weight) AS num, sum(denominator * weight) AS den,
+           min(weight) AS min_weight,
            count(*) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL) AS n_pair,
            sum(numerator * weight) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL) AS num_pair,
            sum(denominator * weight) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL) AS den_pair,
@@ -70,7 +71,9 @@ SELECT $to AS geo_version, to_code AS code, year, indicator,
             WHEN is_approx THEN vmean ELSE vsum END AS value,
        source,
        {_flag_sql("concat_ws(',', src_flags, 'harmonised', CASE WHEN is_approx THEN 'approx' END, "
-                  "CASE WHEN pooled_part THEN 'incomplete' END, CASE WHEN coverage < 1 - " + str(_COVERAGE_TOL) + " THEN 'partial_coverage' END)")} AS flags,
+                  "CASE WHEN pooled_part THEN 'incomplete' END, "
+                  "CASE WHEN kind = 'count' AND n_val = n AND min_weight < 1 - " + str(_COVERAGE_TOL) + " THEN 'split_estimate' END, "
+                  "CASE WHEN coverage < 1 - " + str(_COVERAGE_TOL) + " THEN 'partial_coverage' END)")} AS flags,
        from_version AS origin_version, coverage
 FROM calc
 """
