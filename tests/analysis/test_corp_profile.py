@@ -108,10 +108,12 @@ def test_hand_suppression(hand_store):
 def test_figure_labels(hand_store):
     res = run(hand_store, "bijstand", bins=[0, 50, math.inf], n_boot=20)
     ax = res.figure().axes[0]
-    assert ax.get_ylabel() == "Index (Nederland = 100)" and ax.get_title() == "Bijstandsontvangers"
+    # a hand-made store of a few gemeenten is not the country: the label must not say "Nederland"
+    assert res.params["index_on"] == "store"
+    assert ax.get_ylabel() == "Index (alle gebieden in de database = 100)" and ax.get_title() == "Bijstandsontvangers"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0–50", "≥50"]
     ax_en = res.figure("en").axes[0]
-    assert ax_en.get_ylabel() == "Index (the Netherlands = 100)"
+    assert ax_en.get_ylabel() == "Index (all areas in the store = 100)"
     assert ax_en.get_title() == "Social assistance recipients"
 
 
@@ -139,6 +141,7 @@ def test_planted_gap_growth_national(national_buurten):
     pan = plant_rate(pan, "bijstand", prob, seed=4)
     store = planted_store(national_buurten, pan, ["corp_share", "bijstand"])
     res = run(store, "bijstand", n_boot=300, seed=5)
+    assert res.params["index_on"] == "national"                      # 13,594 buurten: the country
     assert res.summary["growth"] == pytest.approx(0.5, abs=0.05)     # within ±10% of the planted +50%
     assert res.summary["growth_lo"] < 0.5 < res.summary["growth_hi"]
     assert res.summary["growth_hi"] - res.summary["growth_lo"] < 0.2

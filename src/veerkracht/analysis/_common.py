@@ -50,6 +50,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "index_ref": ("Index ({ref} = 100)", "Index ({ref} = 100)"),
     "national": ("Nederland", "the Netherlands"),
     "regional": ("regio", "region"),
+    "store": ("alle gebieden in de database", "all areas in the store"),
     "year": ("Jaar", "Year"),
     "period": ("Periode", "Period"),
     "mean_change": ("Gemiddelde verandering", "Mean change"),

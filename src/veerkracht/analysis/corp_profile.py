@@ -70,6 +70,7 @@ def run(store, indicator: str = "bijstand", region=None, geo_version: str | None
     edges, _ = _check(index_on, bins)
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
     level = c.resolve_level(store, geo_version, level)
+    index_on = _honest_reference(store, geo_version, level, index_on)
     codes, areas = c.region_codes(store, region, geo_version, level)
     meta = _rate_meta(store, indicator)
     years = c.available_years(store, indicator, geo_version, codes)
@@ -102,6 +103,7 @@ def profile_many(store, indicator: str, groups: dict, geo_version: str | None = 
     edges, _ = _check(index_on, bins)
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
     level = c.resolve_level(store, geo_version, level)
+    index_on = _honest_reference(store, geo_version, level, index_on)
     meta = _rate_meta(store, indicator)
     if year_from is None or year_to is None:
         years = c.available_years(store, indicator, geo_version)
@@ -112,6 +114,18 @@ def profile_many(store, indicator: str, groups: dict, geo_version: str | None = 
     share = store.facts(indicator="corp_share", geo_version=geo_version)
     return Profiles(store, indicator, groups, geo_version, level, [int(year_from), int(year_to)], edges,
                     index_on, n_boot, seed, min_den, min_num, meta=meta, share=share)
+
+
+# fewer gemeenten than this below the chosen level: "all areas" is not the country
+NATIONAL_MIN_GEMEENTEN = 300
+
+
+def _honest_reference(store, geo_version: str, level: str, index_on: str) -> str:
+    """'national' becomes 'store' when the version's areas do not cover the country."""
+    if index_on != "national":
+        return index_on
+    gm = store.areas(geo_version=geo_version, level=level, geometry=False)["gm_code"].nunique()
+    return "national" if gm >= NATIONAL_MIN_GEMEENTEN else "store"
 
 
 def _check(index_on: str, bins):
@@ -317,9 +331,15 @@ class Profiles:
                                  "niet mee in de klassen (wel in de referentie).",
                                  f"{self.n_unbinned[g]} area-years without a corporation share are not binned "
                                  "(they do count in the reference).")
+        if self.index_on == "store":
+            notes += c.bilingual(
+                "Geen landelijke referentie: de database dekt op dit niveau niet heel Nederland. Index = 100 is "
+                "het gemiddelde van alle gebieden in de database, niet van Nederland.",
+                "No national reference: at this level the store does not cover the Netherlands. Index = 100 is "
+                "the value of all areas in the store, not of the country.")
         if not self.ref_from_sample:
-            notes += c.bilingual("De landelijke referentie is vast gehouden in de bootstrap.",
-                                 "The national reference is held fixed in the bootstrap.")
+            notes += c.bilingual("De referentie is vast gehouden in de bootstrap.",
+                                 "The reference is held fixed in the bootstrap.")
 
         summary = {"gap_from": float(gap[0]), "gap_to": float(gap[1]), "growth": growth,
                    "growth_lo": growth_lo, "growth_hi": growth_hi,
