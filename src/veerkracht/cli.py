@@ -17,6 +17,7 @@ from rich.table import Table
 from .errors import VeerkrachtError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  pretty_exceptions_enable=False,
                   help="veerkracht — monitor the resilience of Dutch neighbourhoods "
                        "(kwetsbare groepen, corporatiebezit en leefbaarheid).")
 console = Console()
@@ -367,9 +368,10 @@ def main() -> None:
         sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))
     except typer.Abort:
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # usage errors (unknown option, missing parameter, bad value) from the click that typer
+        # vendors: show the message and the usage line, never a traceback
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(exc.exit_code)
         raise

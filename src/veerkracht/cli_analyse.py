@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-__all__ = ["register", "parse_value"]
+__all__ = ["register", "parse_value", "notes_in"]
 
 
 def parse_value(text: str):
@@ -17,6 +17,12 @@ def parse_value(text: str):
         return json.loads(text)
     except ValueError:
         return text
+
+
+def notes_in(notes: list[str], lang: str) -> list[str]:
+    """The notes in one language: bilingual notes come as 'NL: …' / 'EN: …' pairs."""
+    mine, other = ("NL: ", "EN: ") if lang == "nl" else ("EN: ", "NL: ")
+    return [n[len(mine):] if n.startswith(mine) else n for n in notes if not n.startswith(other)]
 
 
 def register(app, open_current, state, console, emit) -> None:
@@ -37,17 +43,39 @@ def register(app, open_current, state, console, emit) -> None:
         from .analysis import ANALYSES, get_analysis
         from .analysis import _load_all  # noqa: F401
 
-        if list_ or name is None:
+        if name is None:
             for n in sorted(ANALYSES):
                 fn = ANALYSES[n]
                 console.print(f"[bold]{n:16}[/] {fn.summary_en if state.lang == 'en' else fn.summary_nl}")
+            console.print("\n`veerkracht analyse <name> --list` shows the parameters of one analysis "
+                          "(pass them with -o key=value).")
             return
         run = get_analysis(name)
-        params = {k.replace("-", "_"): parse_value(v) for k, v in (o.split("=", 1) for o in option)}
+        accepted = inspect.signature(run).parameters
+        if list_:
+            console.print(f"[bold]{name}[/]: {run.summary_en if state.lang == 'en' else run.summary_nl}\n")
+            for p in list(accepted.values())[1:]:
+                default = "" if p.default is inspect.Parameter.empty else f" = {p.default!r}"
+                console.print(f"  -o {p.name}=…{default}", highlight=False)
+            console.print("\n" + (inspect.getdoc(run) or ""), highlight=False)
+            return
+        params = {}
+        for o in option:
+            if "=" not in o:
+                raise typer.BadParameter(f"--option expects key=value, got {o!r}")
+            k, v = o.split("=", 1)
+            k = k.strip().replace("-", "_")
+            value = parse_value(v)
+            # a list parameter given as plain text: comma-separated items, not characters
+            if k in accepted and "list" in str(accepted[k].annotation) and isinstance(value, str):
+                value = [x.strip() for x in value.split(",") if x.strip()]
+            params[k] = value
         codes = [c.strip() for r in region for c in r.split(",") if c.strip()]
+        if "periods" in accepted and "year_from" not in accepted and year_from and year_to:
+            params.setdefault("periods", [[year_from, year_to]])     # --from/--to as one period
+            year_from = year_to = None
         given = {"region": codes or None, "year_from": year_from, "year_to": year_to,
                  "indicator": indicator, "geo_version": geo_version}
-        accepted = inspect.signature(run).parameters
         for k, v in given.items():
             if v is not None:
                 if k not in accepted and not any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
@@ -57,12 +85,16 @@ def register(app, open_current, state, console, emit) -> None:
         result = run(store, **params)
         from rich.console import Console
         err = Console(stderr=True)
-        for note in result.notes:
+        for note in notes_in(result.notes, state.lang):
             err.print(f"[yellow]note:[/] {note}", highlight=False)
         if fmt == "json":
             print(result.to_json())
         else:
-            emit(result.table, fmt, title=name)
+            table = result.table
+            if fmt == "table":   # on screen: the columns of the other language only take room
+                other = "_en" if state.lang == "nl" else "_nl"
+                table = table[[c for c in table.columns if not str(c).endswith(other)]]
+            emit(table, fmt, title=name)
             if fmt == "table" and result.summary:
                 for k, v in result.summary.items():
                     if isinstance(v, str) and k.startswith("sentence") and k.endswith(state.lang):
@@ -70,8 +102,8 @@ def register(app, open_current, state, console, emit) -> None:
         if figure is not None:
             fig = result.figure(lang=state.lang)
             fig.savefig(figure, dpi=150, bbox_inches="tight")
-            console.print(f"figure written to {figure}")
+            err.print(f"figure written to {figure}")     # stderr: stdout may be JSON or CSV
         if layer is not None:
             gdf = result.layer(store)
             gdf.to_file(layer, driver="GPKG" if layer.suffix == ".gpkg" else "GeoJSON")
-            console.print(f"layer written to {layer}")
+            err.print(f"layer written to {layer}")

@@ -195,3 +195,22 @@ def test_gemeenten_harmonised_onto_2023_are_conserved_and_exact(demo_out, shared
         assert len(targets) >= 3 and flags.str.contains("split_estimate").all()
     finally:
         store.close()
+
+
+def test_usage_errors_are_short_and_json_stays_json(demo_out, tmp_path):
+    st = demo_out / "demo.duckdb"
+    for args in (["provenance", "--format", "csv"], ["facts", "-i", "corp_share"], ["nosuch"]):
+        res = run_cli(*args, store=st)
+        assert res.returncode == 2 and "Traceback" not in res.stderr and "Error:" in res.stderr
+        assert len(res.stderr.splitlines()) <= 6
+    # JSON on stdout, the figure message on stderr; a list option given as plain text
+    res = run_cli("analyse", "typology", "--region", "GM0363", "--geo-version", "cbs2019", "-o", "level=wijk",
+                  "-o", "standin_components=bijstand_per_100_dwellings", "-o", "nuisance=nuisance",
+                  "--from", "2013", "--to", "2017", "--format", "json", "--figure", str(tmp_path / "t.png"),
+                  store=st)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["params"]["standin_components"] == ["bijstand_per_100_dwellings"]
+    assert (tmp_path / "t.png").stat().st_size > 10_000 and "figure written" in res.stderr
+    # notes in the chosen language only
+    assert "EN: " not in res.stderr and "LVB ontbreekt" in " ".join(res.stderr.split())
