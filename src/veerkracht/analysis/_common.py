@@ -142,11 +142,17 @@ def resolve_geo_version(store, indicator: str, geo_version: str | None) -> str:
                      "choose one with geo_version")
 
 
-def resolve_level(store, geo_version: str, level: str | None = None) -> str:
-    """``level`` as given, else the finest level present in ``geo_version`` (buurt before pc4 …)."""
+def resolve_level(store, geo_version: str, level: str | None = None, indicator: str | None = None) -> str:
+    """``level`` as given, else the finest level of ``geo_version`` (buurt before pc4 …) — among the
+    levels where ``indicator`` has facts, when it is given (bijstand only per wijk → wijk)."""
     if level is not None:
         return level
-    levels = set(store.areas(geo_version=geo_version, geometry=False)["level"])
+    areas = store.areas(geo_version=geo_version, geometry=False)
+    levels = set(areas["level"])
+    if indicator is not None:
+        have = store.facts(indicator=indicator, geo_version=geo_version)["code"]
+        with_facts = set(areas.loc[areas["code"].isin(set(have)), "level"])
+        levels = with_facts or levels
     for lv in ("grid", "pc6", "buurt", "pc4", "wijk", "gemeente", "country"):
         if lv in levels:
             return lv

@@ -47,7 +47,7 @@ def run(store, indicator: str = "bijstand", groups: dict | None = None, region=N
         raise StoreError(f"peer_method must be 'kmeans' or 'quantile', not {peer_method!r}")
     cached = c.cached_reads(store)
     geo_version = c.resolve_geo_version(cached, indicator, geo_version)
-    level = c.resolve_level(cached, geo_version, level)
+    level = c.resolve_level(cached, geo_version, level, indicator=indicator)
     _, areas = c.region_codes(cached, region, geo_version, level)
     if groups is None:
         groups = {g: [g] for g in sorted(areas["gm_code"].dropna().unique())}

@@ -72,7 +72,7 @@ def run(store, indicator: str = "lbm_onv", predictors: list[str] | None = None,
     if spatial not in (None, "lag", "error"):
         raise StoreError(f"spatial must be None, 'lag' or 'error', not {spatial!r}")
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=indicator)
     _, areas = c.region_codes(store, region, geo_version, level)
     codes = areas["code"].tolist()
     years = c.available_years(store, indicator, geo_version, None if region is None else codes)

@@ -44,7 +44,7 @@ def run(store, indicator: str = "low_income", year_from: int | None = None, year
     stable_band : a change within ±band is stable (points of the indicator's unit), or ``'tercile'``.
     """
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=indicator)
     _, areas = c.region_codes(store, region, geo_version, level)
     codes = areas["code"].tolist()
     years = c.available_years(store, indicator, geo_version, None if region is None else codes)

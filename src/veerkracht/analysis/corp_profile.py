@@ -69,7 +69,7 @@ def run(store, indicator: str = "bijstand", region=None, geo_version: str | None
     """
     edges, _ = _check(index_on, bins)
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=indicator)
     index_on = _honest_reference(store, geo_version, level, index_on)
     codes, areas = c.region_codes(store, region, geo_version, level)
     meta = _rate_meta(store, indicator)
@@ -102,7 +102,7 @@ def profile_many(store, indicator: str, groups: dict, geo_version: str | None = 
     """
     edges, _ = _check(index_on, bins)
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=indicator)
     index_on = _honest_reference(store, geo_version, level, index_on)
     meta = _rate_meta(store, indicator)
     if year_from is None or year_to is None:

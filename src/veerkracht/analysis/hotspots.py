@@ -63,7 +63,7 @@ def run(store, indicator: str = "low_income", measure: str = "level", year: int 
     if measure not in ("level", "change"):
         raise StoreError(f"measure must be 'level' or 'change', not {measure!r}")
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=indicator)
     _, areas = c.region_codes(store, region, geo_version, level)
     codes = areas["code"].tolist()
     years = c.available_years(store, indicator, geo_version, None if region is None else codes)

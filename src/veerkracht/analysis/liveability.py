@@ -68,7 +68,7 @@ def run(store, indicator: str = "lbm", classes: str = "decile", group_by: str = 
     inds = ([indicator] + (["lbm_class"] if classes == "lbm_class" else [])) if mode == "level" \
         else list(dimensions or DIMENSIONS)
     geo_version = c.resolve_geo_version(store, inds[0], geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=inds[0])
     codes, areas = c.region_codes(store, region, geo_version, level)
     facts = store.facts(indicator=inds, geo_version=geo_version, codes=codes)
     facts = facts[facts["code"].isin(areas["code"]) & facts["value"].notna()]

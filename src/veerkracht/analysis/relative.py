@@ -41,7 +41,7 @@ def run(store, indicator: str = "low_income", year: int | None = None, region=No
     store holding one city must not call that city "the country").
     """
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=indicator)
     _, areas = c.region_codes(store, region, geo_version, level)
     years = c.available_years(store, indicator, geo_version)
     year = years[-1] if year is None and years else year

@@ -68,7 +68,7 @@ def run(store, outcome: str = "lbm", year_from: int | None = None, year_to: int 
     else:
         outcomes = [outcome]
         geo_version = c.resolve_geo_version(store, outcome, geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=("lbm" if outcome == "all" else outcome))
     codes, areas = c.region_codes(store, region, geo_version, level)
     facts = store.facts(indicator=outcomes, geo_version=geo_version, codes=codes)
     facts = facts[facts["code"].isin(areas["code"]) & facts["value"].notna()]

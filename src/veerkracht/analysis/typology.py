@@ -80,7 +80,7 @@ def run(store, vulnerable: str = "lvb", nuisance: str = "lbm_onv", year_from: in
         raise StoreError(f"the store has neither {nuisance!r} nor a nuisance stand-in "
                          f"({', '.join(NUISANCE_STANDINS)})")
     geo_version = c.resolve_geo_version(store, comps[0], geo_version)
-    level = c.resolve_level(store, geo_version, level)
+    level = c.resolve_level(store, geo_version, level, indicator=comps[0])
     _, areas = c.region_codes(store, region, geo_version, level)
     codes = areas["code"].tolist()
     years = c.available_years(store, comps[0], geo_version, None if region is None else codes)
