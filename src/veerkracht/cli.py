@@ -140,6 +140,10 @@ def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, 
             batch = read(location, **opts)
     for w in batch.warnings:
         err_console.print(f"[yellow]warning:[/] {w}")
+    for flag, n, example in flag_counts(batch.facts):
+        what = ("stored as missing values, not numbers" if flag.startswith(("cbs_marker", "missing"))
+                else "kept with the flag and shown as unreliable; check the source")
+        err_console.print(f"[yellow]flagged:[/] {n} fact(s) {flag} (e.g. {example}): {what}")
     store = open_current()
     with err_console.status("writing to the store (one transaction)"):
         res = store.ingest(batch, force=force)
@@ -149,6 +153,25 @@ def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, 
         console.print(f"loaded {location}: {res['areas']} areas, {res['facts']} facts, "
                       f"{res['crosswalk']} crosswalk rows")
     store.close()
+
+
+# flags that mean "look at this number" rather than "this is how it was made"
+_ALARM_FLAGS = ("pct_over_100", "negative_value", "implausible", "missing", "cbs_marker")
+
+
+def flag_counts(facts) -> list[tuple[str, int, str]]:
+    """(flag, count, an example area/indicator/year) for the alarming flags of a batch."""
+    if facts is None or facts.empty or "flags" not in facts:
+        return []
+    out = []
+    tokens = facts["flags"].fillna("").astype(str).str.split(",").explode()
+    for flag in sorted({t for t in tokens.unique() if t}):
+        if not flag.startswith(_ALARM_FLAGS):
+            continue
+        rows = facts.loc[tokens[tokens == flag].index.unique()]
+        r = rows.iloc[0]
+        out.append((flag, len(rows), f"{r['code']} {r['indicator']} {r['year']}"))
+    return out
 
 
 # ---------------------------------------------------------------------------------------- look

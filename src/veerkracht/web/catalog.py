@@ -19,7 +19,8 @@ from ..indicators.reliability import apply_suppression
 __all__ = ["ApiError", "Catalog", "UNRELIABLE_FLAGS", "status_of"]
 
 #: flags that make a known value unreliable: drawn hatched, never as a plain colour
-UNRELIABLE_FLAGS = {"approx", "pct_over_100", "unreliable", "imputed", "partial_coverage", "incomplete"}
+UNRELIABLE_FLAGS = {"approx", "pct_over_100", "unreliable", "imputed", "partial_coverage", "incomplete",
+                    "split_estimate", "negative_value", "implausible"}
 #: levels a user can choose on the map, coarse to fine
 MAP_LEVELS = ("gemeente", "wijk", "buurt", "pc4")
 

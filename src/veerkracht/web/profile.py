@@ -27,6 +27,10 @@ _FLAG_TEXT = {
     "suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
     "partial_coverage": ("niet alle deelgebieden bekend", "not all sub-areas known"),
     "incomplete": ("berekend over de bekende deelgebieden", "computed over the known sub-areas only"),
+    "split_estimate": ("geschat: een gesplitst gebied naar oppervlak verdeeld",
+                       "estimated: a split area divided by its area"),
+    "negative_value": ("negatieve waarde in de bron", "negative value in the source"),
+    "implausible": ("onwaarschijnlijke waarde in de bron", "implausible value in the source"),
 }
 #: a "country" line pooled from areas needs national coverage, not one city
 _MIN_GEMEENTEN_FOR_COUNTRY = 100
