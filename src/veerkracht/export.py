@@ -5,6 +5,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from .analysis.base import one_fact_per_area_year
 from .errors import VeerkrachtError
 from .indicators.reliability import apply_suppression
 
@@ -47,7 +48,10 @@ def export_facts(store, indicators: list[str], geo_version: str, fmt: str, out: 
     if fmt == "parquet":
         facts.to_parquet(out, index=False)
         return len(facts)
-    wide = facts.pivot_table(index=["code", "year"], columns="indicator", values="value", aggfunc="first")
+    # one row per area and year, suppressed and missing values included (as empty cells), so that
+    # a GIS shows them as "no value" rather than as holes in the map
+    one = one_fact_per_area_year(facts)
+    wide = one.set_index(["code", "year", "indicator"])["value"].unstack("indicator")
     wide.columns = [str(c) for c in wide.columns]
     flags = facts.groupby(["code", "year"])["flags"].agg(lambda f: ",".join(sorted({t for s in f for t in s.split(",") if t})))
     wide = wide.join(flags).reset_index()

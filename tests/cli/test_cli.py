@@ -102,7 +102,9 @@ def test_exports_open_and_suppress(demo_out, tmp_path):
     assert (csv["flags"].fillna("").str.contains("suppressed")).any()
     assert csv["value"].isna().sum() >= csv["flags"].fillna("").str.contains("suppressed").sum()
     gpkg = gpd.read_file(tmp_path / "corp.gpkg")
-    assert len(gpkg) > 400 and gpkg.crs.to_epsg() == 4326
+    assert gpkg.crs.to_epsg() == 4326
+    # every area and year is in the GeoPackage, suppressed ones as empty cells, not as holes
+    assert len(gpkg) == len(csv.drop_duplicates(["code", "year"])) and gpkg["code"].nunique() == 479
     pq = pd.read_parquet(tmp_path / "corp.parquet")
     assert len(pq) == len(csv)
     assert (tmp_path / "corp.provenance.csv").exists()
