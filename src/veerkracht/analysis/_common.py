@@ -93,6 +93,11 @@ def tr(key: str, lang: str = "nl", **fmt_args) -> str:
 _DECIMAL_COMMA = str.maketrans(",.", ".,")
 
 
+def n_of(n: int, singular: str, plural: str) -> str:
+    """'1 probleemgebied', '5 probleemgebieden': a count with the right noun form."""
+    return f"{n} {singular if int(n) == 1 else plural}"
+
+
 def fmt(x: float, digits: int = 0, lang: str = "nl", sign: bool = False) -> str:
     """A number for a sentence: decimal comma in Dutch, ``sign=True`` prefixes '+' to positives.
 

@@ -149,11 +149,14 @@ def run(store, vulnerable: str = "lvb", nuisance: str = "lbm_onv", year_from: in
     notes = _notes(ctx, vt, nt, rt, y0, y1, ny, int(table["suppressed"].sum()))
     counts = table["class"].value_counts().reindex(CLASSES, fill_value=0)
     summary = {**{f"n_{k}": int(v) for k, v in counts.items()}, "n_watch": int(table["watch"].sum())}
-    summary["sentence_nl"] = (f"{counts['probleemgebied']} probleemgebieden, {counts['kwetsbaar']} kwetsbare "
-                              f"gebieden zonder (zichtbare) problemen en {counts['signaal']} signaalgebieden "
-                              f"(preventief) van {len(table)} gebieden.")
-    summary["sentence_en"] = (f"{counts['probleemgebied']} problem areas, {counts['kwetsbaar']} vulnerable areas "
-                              f"without (visible) problems and {counts['signaal']} watch-list areas of "
+    n = c.n_of
+    summary["sentence_nl"] = (f"{n(counts['probleemgebied'], 'probleemgebied', 'probleemgebieden')}, "
+                              f"{n(counts['kwetsbaar'], 'kwetsbaar gebied', 'kwetsbare gebieden')} zonder (zichtbare) "
+                              f"problemen en {n(counts['signaal'], 'signaalgebied', 'signaalgebieden')} (preventief) "
+                              f"van {len(table)} gebieden.")
+    summary["sentence_en"] = (f"{n(counts['probleemgebied'], 'problem area', 'problem areas')}, "
+                              f"{n(counts['kwetsbaar'], 'vulnerable area', 'vulnerable areas')} without (visible) "
+                              f"problems and {n(counts['signaal'], 'watch-list area', 'watch-list areas')} of "
                               f"{len(table)} areas.")
     params = {"vulnerable": vulnerable, "vulnerable_used": "standin" if v_standin else vulnerable,
               "vulnerable_standin": v_standin, "standin_components": comps if v_standin else None,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import get_analysis
+from ..analysis._common import n_of
 from ..analysis.typology import CLASS_EN, NUISANCE_STANDINS, STANDIN_COMPONENTS
 from .context import Finding, direction
 from .maps import area_map
@@ -55,10 +56,11 @@ def typology(ctx) -> list[dict]:
     s, p, t = r.summary, r.params, r.table
     n = len(t)
     blocks = [_p(ctx.t(
-        f"Van de {n} gebieden ({lv}) zijn er {s['n_probleemgebied']} probleemgebied (overlast én een hoog aandeel "
-        f"kwetsbare bewoners), {s['n_kwetsbaar']} kwetsbaar zonder (zichtbare) overlastproblemen en "
-        f"{s['n_signaal']} signaalgebied: het aandeel kwetsbaren steeg er snel tussen {y0} en {y1} terwijl er "
-        f"(nog) geen overlastprobleem is. {s['n_onbekend']} gebieden missen gegevens.",
+        f"Van de {n} gebieden ({lv}) zijn er {n_of(s['n_probleemgebied'], 'probleemgebied', 'probleemgebieden')} "
+        f"(overlast én een hoog aandeel kwetsbare bewoners), {s['n_kwetsbaar']} kwetsbaar zonder (zichtbare) "
+        f"overlastproblemen en {n_of(s['n_signaal'], 'signaalgebied', 'signaalgebieden')}: het aandeel kwetsbaren "
+        f"steeg er snel tussen {y0} en {y1} terwijl er (nog) geen overlastprobleem is. "
+        f"{n_of(s['n_onbekend'], 'gebied mist', 'gebieden missen')} gegevens.",
         f"Of the {n} areas ({lv}), {s['n_probleemgebied']} are problem areas (nuisance and a high vulnerable share), "
         f"{s['n_kwetsbaar']} are vulnerable without (visible) nuisance problems and {s['n_signaal']} are on the "
         f"watch-list: their vulnerable share rose fast between {y0} and {y1} while there is no nuisance problem "
@@ -66,10 +68,8 @@ def typology(ctx) -> list[dict]:
     notes = [x[4:] for x in r.notes if x.startswith("EN: " if ctx.en else "NL: ")]
     blocks += [{"type": "note", "text": x} for x in notes]
     ctx.findings.append(Finding(4, 1 if s["n_probleemgebied"] + s["n_signaal"] > 0 else 0, ctx.t(
-        f"Typologie {y1}: {s['n_probleemgebied']} probleemgebieden, {s['n_kwetsbaar']} kwetsbare gebieden zonder "
-        f"zichtbare problemen en {s['n_signaal']} signaalgebieden (preventief) van {n} gebieden.",
-        f"Typology {y1}: {s['n_probleemgebied']} problem areas, {s['n_kwetsbaar']} vulnerable areas without visible "
-        f"problems and {s['n_signaal']} watch-list areas (preventive) of {n} areas."), "typology"))
+        f"Typologie {y1}: {r.summary['sentence_nl']}",
+        f"Typology {y1}: {r.summary['sentence_en']}"), "typology"))
     sup = set(t.loc[t["suppressed"], "code"])
     try:
         blocks.append(area_map(ctx, "map_typology", v, lv, comps[0], "typology", year=y1, year_from=y0, result=r,

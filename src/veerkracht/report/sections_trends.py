@@ -164,11 +164,13 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
         f"{label}: het verschil tussen gebieden met veel ({top}%) en weinig ({bot}%) corporatiewoningen is "
         f"{word} geworden, van {ctx.fmt(s['gap_from'])} naar {ctx.fmt(s['gap_to'])} indexpunten ({y0}–{y1}; "
         f"{ctx.fmt(s['growth'] * 100, sign=True)}%, 95%-interval {ctx.fmt(s['growth_lo'] * 100, sign=True)}% tot "
-        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%).",
+        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%)"
+        + ("." if clear else "; het interval omvat ook geen groei of krimp: niet statistisch zeker."),
         f"{label}: the gap between areas with many ({top}%) and few ({bot}%) housing-association dwellings has "
         f"become {word}, from {ctx.fmt(s['gap_from'])} to {ctx.fmt(s['gap_to'])} index points ({y0}–{y1}; "
         f"{ctx.fmt(s['growth'] * 100, sign=True)}%, 95% interval {ctx.fmt(s['growth_lo'] * 100, sign=True)}% to "
-        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%)."), "profile"))
+        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%)"
+        + ("." if clear else "; the interval includes no change: not statistically certain.")), "profile"))
     fig = r.figure(ctx.lang)
     out.append(ctx.figure(f"profile_{ind}", fig, ctx.t(f"{label} naar aandeel corporatiewoningen, {y0} en {y1}",
                                                        f"{label} by housing-association share, {y0} and {y1}"),
@@ -245,10 +247,11 @@ def liveability(ctx) -> list[dict]:
     ctx.findings.append(Finding(2, 2 if separate else 0, ctx.t(
         f"Leefbaarheid {last}: buurten in het laagste deciel (bij de start) ontwikkelden zich {cmp(ls, hs)} dan die "
         f"in het hoogste ({ctx.fmt(ls['mean_change'], 3, sign=True)} tegen {ctx.fmt(hs['mean_change'], 3, sign=True)}"
-        f" Leefbaarometer-punten).",
+        f" Leefbaarometer-punten)" + ("." if separate else "; de intervallen overlappen: geen zeker verschil."),
         f"Liveability {last}: areas in the lowest decile (at the start) developed {cmp(ls, hs)} than those in the "
         f"highest ({ctx.fmt(ls['mean_change'], 3, sign=True)} against {ctx.fmt(hs['mean_change'], 3, sign=True)} "
-        f"Leefbaarometer points)."), "liveability"))
+        f"Leefbaarometer points)" + ("." if separate else "; the intervals overlap: no certain difference.")),
+        "liveability"))
     blocks.append({"type": "caveat", "text": ctx.t(
         "Let op, regressie naar het gemiddelde: wie aan het eind van een periode laag scoort, kwam daar deels door "
         "toevallige tegenvallers in diezelfde periode. Indelen naar het eindjaar (zoals figuur 8 van het rapport) "
