@@ -63,7 +63,14 @@ def progress():
 
 
 def _cell(v) -> str:
-    return "" if _isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v))
+    """Numbers as people read them: 24,520 not 2.452e+04; 11.22 not 11.2153."""
+    if _isna(v):
+        return ""
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
+        return f"{v:,.1f}" if abs(v) >= 100 else f"{v:.4g}"
+    return str(v)
 
 
 def print_frame(df, title: str | None = None, max_rows: int = 60) -> None:
@@ -220,6 +227,7 @@ def facts(indicator: str = typer.Option(..., "--indicator", "-i"),
     """Show the facts of one indicator for one or more areas, all years and versions."""
     store = open_current(read_only=True)
     store.indicator(indicator)  # clear error for an unknown indicator
+    area = [c.strip() for a in area for c in a.split(",") if c.strip()]
     df = store.facts(indicator=indicator, codes=area, geo_version=geo_version)
     if df.empty:
         known = store.areas(codes=area, geometry=False)
@@ -290,7 +298,12 @@ def harmonise(to: str = typer.Option(..., "--to", help="Target geography version
                                   from_versions=from_version or None,
                                   progress=lambda msg: status.update(f"harmonising {msg}"))
     if not summary:
-        raise VeerkrachtError(f"nothing to harmonise onto {to!r}: no facts with a crosswalk path to it")
+        into = store.crosswalk(to_version=to)
+        if basis and not into.empty:
+            raise VeerkrachtError(f"no crosswalk into {to!r} with basis {basis!r}; available: "
+                                  f"{', '.join(sorted(into['basis'].unique()))}")
+        raise VeerkrachtError(f"nothing to harmonise onto {to!r}: no facts with a crosswalk path to it "
+                              "(build one with `veerkracht crosswalk`, or load a crosswalk file)")
     import pandas as pd
     rows = [{"from": v, "path": " → ".join(s["path"]), "facts in": s["facts_in"], "facts out": s["facts_out"],
              "unmapped codes": len(s["unmapped"]),

@@ -297,6 +297,8 @@ def harmonise_store(store, to_version: str, basis: str | None = None, indicators
         facts = facts[facts["origin_version"] == facts["geo_version"]]   # native facts only
         if facts.empty:
             continue
+        if not facts["code"].isin(set(cw["from_code"])).any():
+            continue   # a path that reaches none of these areas (gemeenten vs one city's buurten)
         if progress:
             progress(f"{v} → {to_version} ({i}/{len(versions)}): {len(facts):,} facts")
         out = harmonise(facts, cw, kinds, to_version, scales)

@@ -295,8 +295,11 @@ def read_indicator_file(location, mapping, geo_version: str | None = None, year:
         m["year_value"] = year
     path = Path(location)
     warnings: list[str] = []
-    if m.get("file") and m["file"] != path.name:
-        warnings.append(f"mapping {m.path.name} was written for {m['file']!r}, reading {path.name!r}")
+    written_for = m.get("file")
+    names = [written_for] if isinstance(written_for, str) else list(written_for or [])
+    if names and path.name not in names:   # a list: the same table under several file names
+        warnings.append(f"mapping {m.path.name} was written for {' or '.join(map(repr, names))}, "
+                        f"reading {path.name!r}")
     data = read_bytes(path) if path.suffix.lower() not in (".xlsx", ".parquet") else path.read_bytes()
     df = read_table(path, data=data, sheet=m.get("sheet"))
     first = df.attrs["first_row"]
