@@ -211,6 +211,8 @@ def indicators(fmt: str = typer.Option("table", "--format", help="table or csv")
     df = reg[["id", label, "unit", "kind", "higher_is_worse", "source"]].merge(
         counts, left_on="id", right_index=True, how="left")
     df["facts"] = df["facts"].fillna(0).astype(int)
+    from .indicators.registry import unit_in
+    df["unit"] = df["unit"].map(lambda u: unit_in(u, state.lang))
     _emit(df, fmt, title="Indicators")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["CORE_INDICATORS", "registry_frame", "label", "get"]
+__all__ = ["CORE_INDICATORS", "registry_frame", "label", "get", "unit_in", "UNIT_EN"]
 
 
 def _ind(id, label_nl, label_en, unit, kind, scale, worse, num="", den="", source="",
@@ -133,6 +133,20 @@ def registry_frame() -> pd.DataFrame:
 
 def get(indicator_id: str) -> dict:
     return _BY_ID[indicator_id]
+
+
+# the registry's units are Dutch; their English form for --lang en and the map's English view
+UNIT_EN = {
+    "aantal": "count", "afwijking": "deviation", "score": "score", "klasse": "class", "%": "%",
+    "per 1.000 inwoners": "per 1,000 residents", "per 100 woningen": "per 100 dwellings",
+    "index (stad = 100)": "index (city = 100)", "x 1.000 euro": "x 1,000 euros",
+}
+
+
+def unit_in(unit: str | None, lang: str = "nl") -> str:
+    """A unit in the user's language (units not in :data:`UNIT_EN` are shown as stored)."""
+    unit = unit or ""
+    return UNIT_EN.get(unit, unit) if lang == "en" else unit
 
 
 def label(indicator_id: str, lang: str = "nl") -> str:

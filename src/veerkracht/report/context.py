@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..indicators.registry import unit_in
 from ..analysis._common import fmt as _fmt
 
 __all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug", "clean_sources"]
@@ -116,7 +117,7 @@ class Ctx:
 
     def unit(self, indicator: str) -> str:
         try:
-            return self.store.indicator(indicator).get("unit") or ""
+            return unit_in(self.store.indicator(indicator).get("unit"), self.lang)
         except Exception:  # unknown indicator: no unit
             return ""
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..indicators.registry import unit_in
 from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, apply_suppression
 from .sections_trends import _h, _p
 
@@ -69,7 +70,7 @@ def data_section(ctx) -> list[dict]:
         f = f[f["level"] == r.level]
         meta = ctx.store.indicator(r.indicator)
         rows.append({ctx.t("Indicator", "Indicator"): ctx.label(r.indicator),
-                     ctx.t("Eenheid", "Unit"): meta.get("unit") or "",
+                     ctx.t("Eenheid", "Unit"): unit_in(meta.get("unit"), ctx.lang),
                      ctx.t("Geografie", "Geography"): f"{r.geo_version}, {r.level}",
                      ctx.t("Jaren", "Years"): ", ".join(map(str, r.years)),
                      ctx.t("Bron", "Source"): "; ".join(sorted(set(f["source"].astype(str))))})

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..indicators.registry import unit_in
 from .catalog import ApiError, Catalog
 from .layers import AnalysisLayers
 from .legend import (LBM_CLASSES, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
@@ -83,7 +84,7 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
     base = cat.values(p.indicator, p.version, p.level, p.year, p.region)
     table = base[["code", "name", "gm_code", "wk_code", "status", "flags", "source"]].copy()
     table["value"] = base["value"]
-    out = {"params": asdict(p), "title": _title(ind, p, lang), "unit": ind.get("unit") or "",
+    out = {"params": asdict(p), "title": _title(ind, p, lang), "unit": unit_in(ind.get("unit"), lang),
            "label_nl": ind["label_nl"], "label_en": ind["label_en"], "available": True, "message": "",
            "notes": [], "sources": view_sources(base["source"], lang) or cat.sources.get(p.indicator, []),
            "kind": "numeric"}

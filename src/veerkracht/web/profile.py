@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..indicators.registry import unit_in
 from ..indicators.reliability import suppress
 from .catalog import ApiError, Catalog
 from .layers import AnalysisLayers
@@ -108,7 +109,7 @@ def _key_figures(cat: Catalog, version: str, code: str, lang: str, year: int | N
         g = g.sort_values("year")
         last = g[g["year"] == year].iloc[-1] if year in set(g["year"]) else g.iloc[-1]
         out.append({"indicator": indicator, "label": ind["label_en" if lang == "en" else "label_nl"],
-                    "unit": ind["unit"] or "", "year": int(last["year"]), "value": _num(last["value"]),
+                    "unit": unit_in(ind["unit"], lang), "year": int(last["year"]), "value": _num(last["value"]),
                     "status": last["status"], "source": str(last["source"]),
                     "notes": _flag_notes(last["flags"], lang)
                     + ([STATUS_TEXT[last["status"]][lang == "en"]] if last["status"] in STATUS_TEXT else []),
