@@ -282,3 +282,39 @@ def test_scale_from_converts_units(tmp_path):
                            'scale_from = 1\n')
     f = read("indicator-file", data, mapping=m).facts
     assert _fact(f, "GM0363", 2020, "bijstand")["value"] == 250.0   # fraction -> per 1,000
+
+
+def test_a_mapping_can_define_an_indicator_the_registry_lacks(tmp_path, shared_data, mem_store):
+    """KWB's a_soz_ao (disability benefits) is not a core indicator: a [[define]] entry registers it."""
+    mapping = tmp_path / "ao.toml"
+    mapping.write_text('''
+geo_version = "cbs2023"
+level = "auto"
+source = "cbs-kwb-extra"
+code = "gwb_code_10"
+year_value = 2023
+
+[[define]]
+id = "disability_benefits"
+label_nl = "Personen met een arbeidsongeschiktheidsuitkering"
+label_en = "Persons on disability benefits"
+unit = "aantal"
+kind = "count"
+higher_is_worse = true
+
+[[indicator]]
+id = "disability_benefits"
+value = "a_soz_ao"
+''')
+    src = shared_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv"
+    batch = read("indicator-file", src, mapping=mapping)
+    mem_store.ingest(batch)
+    raw = pd.read_csv(src, dtype=str).set_index("gwb_code_10")
+    f = mem_store.facts(indicator="disability_benefits", codes=["GM0344"])
+    assert f["value"].tolist() == [float(raw.loc["GM0344", "a_soz_ao"])]
+    reg = mem_store.indicator("disability_benefits")
+    assert reg["label_en"] == "Persons on disability benefits" and reg["kind"] == "count"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(mapping.read_text().replace('kind = "count"', 'kind = "lots"'))
+    with pytest.raises(InputError, match="kind must be"):
+        read("indicator-file", src, mapping=bad)

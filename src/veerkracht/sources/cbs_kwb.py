@@ -150,6 +150,13 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
     wide, labels = _wide(raw, path, first_row)
     wide["year"] = _years(raw, path, year, first_row).to_numpy()
     warnings: list[str] = []
+    used = set(labels.values()) | set(BY_SHORT) | {"regio", "gm_naam", "recs", "year", "jaar", "gwb_code_8",
+                                                  "gwb_code", "gwb_code_10", "ind_wbi"}
+    unused = [c for c in raw.columns if c not in used and c not in wide.columns]
+    if unused:
+        warnings.append(f"{len(unused)} column(s) are not registry indicators and were not loaded: "
+                        f"{', '.join(map(str, unused[:12]))}{' …' if len(unused) > 12 else ''} "
+                        "(load them with `ingest indicator-file` and a mapping)")
     areas, facts = areas_and_facts(wide, file=path, first_row=first_row, source=source,
                                    geo_version=geo_version, known_codes=known_codes, labels=labels,
                                    warnings=warnings)

@@ -61,13 +61,24 @@ __all__ = ["read_indicator_file", "load_mapping", "Mapping"]
 
 _KEYS = {"geo_version", "level", "source", "vintage", "file", "code", "name", "year", "year_value",
          "code_prefix", "code_regex", "code_template", "code_lookup", "skip_empty_code", "areas",
-         "filter", "exclude", "indicator", "format", "indicator_column", "value_column", "indicator_map", "sheet"}
+         "filter", "exclude", "indicator", "format", "indicator_column", "value_column", "indicator_map", "sheet",
+         "define"}
+# a [[define]] entry registers an indicator the core registry lacks (kept in the store's registry)
+_DEFINE_KEYS = {"id", "label_nl", "label_en", "unit", "kind", "scale", "higher_is_worse", "description_nl",
+                "description_en", "source", "restricted"}
+_DEFINE_REQUIRED = ("id", "label_nl", "unit", "kind")
 _ENTRY_KEYS = {"id", "value", "value_pattern", "numerator", "denominator", "numerator_pattern",
                "denominator_pattern", "scale_from", "flags"}
 
 
 class Mapping(dict):
     """The parsed TOML plus where it came from, so errors can point into it."""
+
+    defined: dict = {}
+
+    def meta(self, indicator_id: str) -> dict:
+        """The registry entry of an indicator, or its [[define]] entry in this mapping."""
+        return self.defined.get(indicator_id) or registry.get(indicator_id)
 
     def __init__(self, path: Path, text: str, data: dict):
         super().__init__(data)
@@ -124,12 +135,28 @@ def load_mapping(path) -> Mapping:
             for key in sorted(set(entry) - _ENTRY_KEYS):
                 raise m.error(f"unknown key {key!r} in [[indicator]]", key)
         ids = [e.get("id") for e in data["indicator"]]
+    defined = {}
+    for d in data.get("define", []):
+        for key in sorted(set(d) - _DEFINE_KEYS):
+            raise m.error(f"unknown key {key!r} in [[define]]", key)
+        for key in _DEFINE_REQUIRED:
+            if key not in d:
+                raise m.error(f"[[define]] needs {key!r}", "define")
+        if d["kind"] not in ("rate", "count", "score", "class"):
+            raise m.error(f"kind must be rate, count, score or class, not {d['kind']!r}", "kind", d["kind"])
+        defined[d["id"]] = {"label_en": d["label_nl"], "scale": 100.0 if d["kind"] == "rate" else 1.0,
+                            "higher_is_worse": None, "numerator_nl": "", "denominator_nl": "",
+                            "source": "", "description_nl": "", "description_en": "", "restricted": False, **d}
+    m.defined = defined
     for ind in ids:
+        if ind in defined:
+            continue
         try:
             registry.get(ind)
         except KeyError:
             known = ", ".join(d["id"] for d in registry.CORE_INDICATORS)
-            raise m.error(f"unknown indicator id {ind!r}; the registry knows: {known}", "id", ind) from None
+            raise m.error(f"unknown indicator id {ind!r}; the registry knows: {known} — or define it in a "
+                          "[[define]] entry (id, label_nl, unit, kind)", "id", ind) from None
     return m
 
 
@@ -220,7 +247,7 @@ def _slices(entry: dict, df: pd.DataFrame, years: pd.Series | None, m: Mapping, 
 
 
 def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, first) -> list:
-    meta = registry.get(entry["id"])
+    meta = m.meta(entry["id"])
     scale, kind = float(meta["scale"]), meta["kind"]
     out = []
     for yrs, cols in _slices(entry, df, years, m, path):
@@ -265,7 +292,7 @@ def _long_facts(df, codes, years, m: Mapping, path, first, warnings) -> list:
         sel = known & (raw == name)
         if not sel.any():
             continue
-        meta = registry.get(s["id"])
+        meta = m.meta(s["id"])
         value, flags = parse_numbers(df.loc[sel, vcol], path, vcol, first)
         value = value * float(meta["scale"]) / float(s.get("scale_from", meta["scale"]))
         if meta["kind"] == "count":
@@ -341,4 +368,5 @@ def read_indicator_file(location, mapping, geo_version: str | None = None, year:
     prov = Provenance("indicator-file", str(location), checksum(data), vintage=m.get("vintage", ""),
                       options={"mapping": str(m.path), "geo_version": geo_version, "year": year,
                                "mapping_sha256": hashlib.sha256(m.text.encode()).hexdigest()})
-    return Batch(prov, areas=areas, facts=facts, warnings=warnings)
+    defs = pd.DataFrame(list(m.defined.values())) if m.defined else None
+    return Batch(prov, areas=areas, facts=facts, warnings=warnings, indicators=defs)

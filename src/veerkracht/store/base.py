@@ -46,6 +46,7 @@ class Batch:
     facts: pd.DataFrame | None = None
     crosswalk: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
+    indicators: pd.DataFrame | None = None    # indicator definitions the core registry lacks
 
     def summary(self) -> dict:
         return {
@@ -117,6 +118,8 @@ class Store(abc.ABC):
             if not force and self._find_provenance(batch.provenance) is not None:
                 return {**counts, "skipped": True}
             pid = self._insert_provenance(batch.provenance, counts)
+            if batch.indicators is not None and len(batch.indicators):
+                self._upsert_indicators(batch.indicators)
             if batch.areas is not None and len(batch.areas):
                 self._upsert_areas(batch.areas)
             _test_pause_hook()

@@ -16,11 +16,14 @@ import pandas as pd
 
 from ..indicators.reliability import apply_suppression
 
-__all__ = ["ApiError", "Catalog", "UNRELIABLE_FLAGS", "status_of"]
+__all__ = ["ApiError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
 
 #: flags that make a known value unreliable: drawn hatched, never as a plain colour
-UNRELIABLE_FLAGS = {"approx", "pct_over_100", "unreliable", "imputed", "partial_coverage", "incomplete",
+UNRELIABLE_FLAGS = {"pct_over_100", "unreliable", "partial_coverage", "incomplete",
                     "split_estimate", "negative_value", "implausible"}
+#: a model estimate by design (every Leefbaarometer score is ``approx``): coloured like any value,
+#: said once in the legend; hatching it would hatch whole maps and hide the truly doubtful ones
+ESTIMATE_FLAGS = {"approx", "imputed"}
 #: levels a user can choose on the map, coarse to fine
 MAP_LEVELS = ("gemeente", "wijk", "buurt", "pc4")
 

@@ -107,13 +107,17 @@ class AnalysisLayers:
         return res
 
     def layer(self, name: str, version: str, level: str, region: str | None, indicator: str | None,
-              year: int | None, year_from: int | None, ref: str = "gemeente", lang: str = "nl") -> dict:
+              year: int | None, year_from: int | None, ref: str = "gemeente", lang: str = "nl",
+              stable_band: float | str | None = None) -> dict:
         """``{available, message, kind, legend, values: {code: cls}, rules: {code: text}}``.
 
         The view's years are tried first; when the analysis cannot use them (its own indicators
-        have other years), it runs on its defaults and a note says so.
+        have other years), it runs on its defaults and a note says so. An unavailable typology
+        also lists ``levels``: the levels where its inputs do exist. ``stable_band`` goes to the
+        concentration analysis (None: its default).
         """
-        base = dict(geo_version=version, level=level, region=region, indicator=indicator)
+        base = dict(geo_version=version, level=level, region=region, indicator=indicator,
+                    stable_band=stable_band)
         standins = self._standins(version, level) if name == "typology" else ()
         if standins:
             base["standin_components"] = standins
@@ -127,9 +131,10 @@ class AnalysisLayers:
             result2, why2 = self._run(name, **base)
             if _usable(result2):
                 result, why, moved = result2, why2, True
-        if result is None and standins is None:     # say what is missing and where it is
-            why = self._no_typology(version, level, lang)
         empty = {"analysis": name, "available": False, "message": why, "legend": [], "values": {}, "rules": {}}
+        if result is None and standins is None:     # say what is missing and where it is
+            empty["levels"] = self.typology_levels(version, level)
+            empty["message"] = self._no_typology(level, empty["levels"], lang)
         if result is None:
             return empty
         table = result.table
@@ -167,10 +172,17 @@ class AnalysisLayers:
                              and cat.registry.loc[i, "kind"] == "rate" and len(cat.years(i, version, level)) >= 2))
         return found or None
 
-    def _no_typology(self, version: str, level: str, lang: str) -> str:
+    def typology_levels(self, version: str, level: str) -> list[str]:
+        """The other levels of ``version`` (≥ 10 areas) where the typology's inputs exist, nearest first."""
         areas = self.catalog.area_table
+        rank = {lv: i for i, lv in enumerate(("country", "gemeente", "wijk", "buurt", "pc4", "pc6"))}
+        here = rank.get(level, 0)
         other = [lv for lv in self.catalog.levels(version) if lv != level and self._standins(version, lv) is not None
                  and ((areas["geo_version"] == version) & (areas["level"] == lv)).sum() >= 10]
+        return sorted(other, key=lambda lv: (abs(rank.get(lv, 9) - here), rank.get(lv, 9)))
+
+    @staticmethod
+    def _no_typology(level: str, other: list[str], lang: str) -> str:
         if lang == "en":
             return (f"the typology needs a vulnerable share (LVB) or a stand-in (benefits, low income) for {level} "
                     f"areas; none is in the store" + (f" — choose level {', '.join(other)}" if other else ""))

@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SCHEMES", "sequential", "diverging", "pooled_breaks", "change_breaks", "classify",
-           "LBM_CLASSES", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR"]
+           "LBM_CLASSES", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR", "decimals"]
 
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
-MISSING_COLOR = "#d9d9d9"
+#: no data: white (drawn with a dotted pattern on the map), so it never reads as a pale class colour
+#: such as the bivariate "low, falling" (#e8e8e8) or the lightest ramp step
+MISSING_COLOR = "#ffffff"
 SUPPRESSED_COLOR = "#bdbdbd"
 
 # ColorBrewer (Cynthia Brewer, Apache-2.0 style licence) ramps, 9 classes
@@ -27,6 +29,20 @@ LBM_CLASSES = [  # Leefbaarometer 3.0 classes 1–9
     (5, "voldoende", "sufficient", "#c7eae5"), (6, "ruim voldoende", "amply sufficient", "#80cdc1"),
     (7, "goed", "good", "#35978f"), (8, "zeer goed", "very good", "#01665e"), (9, "uitstekend", "excellent", "#003c30"),
 ]
+
+
+def decimals(kind: str | None, unit: str | None) -> int:
+    """Decimals to show for an indicator, the same in every year, map, profile and print.
+
+    Counts, classes, indices and euros are whole numbers; Leefbaarometer scores and deviations
+    (``afwijking``, around ±0.1) need two; rates (%, per 1,000) one.
+    """
+    unit = str(unit or "").lower()
+    if kind in ("count", "class") or "index" in unit or "euro" in unit:
+        return 0
+    if kind == "score":
+        return 2
+    return 1
 
 
 def _pick(ramp: list[str], k: int) -> list[str]:

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from ..indicators.registry import unit_in
-from .catalog import ApiError, Catalog
+from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, ApiError, Catalog
 from .layers import AnalysisLayers
 from .legend import (LBM_CLASSES, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
-                     diverging, pooled_breaks, sequential)
+                     decimals, diverging, pooled_breaks, sequential)
 
 __all__ = ["ViewParams", "MODES", "map_view", "validate", "view_sources"]
 
@@ -87,7 +87,7 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
     out = {"params": asdict(p), "title": _title(ind, p, lang), "unit": unit_in(ind.get("unit"), lang),
            "label_nl": ind["label_nl"], "label_en": ind["label_en"], "available": True, "message": "",
            "notes": [], "sources": view_sources(base["source"], lang) or cat.sources.get(p.indicator, []),
-           "kind": "numeric"}
+           "kind": "numeric", "decimals": decimals(ind.get("kind"), ind.get("unit"))}
     if p.mode == "value" and ind.get("kind") == "class":
         out["kind"] = "categorical"
         out["legend"] = [{"cls": c, "label_nl": nl, "label_en": en, "color": col} for c, nl, en, col in LBM_CLASSES]
@@ -116,8 +116,17 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
             _numeric_legend(out, table, ind, symmetric=True)
             out["unit"] = _change_unit(out["unit"], lang)
     else:
-        lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year, p.year_from, p.ref, lang)
+        # a ±1 band means 1 %-point; for scores (Leefbaarometer ±0.1) it makes every area 'stable'
+        band = None if p.mode != "concentration" or ind.get("unit") == "%" else "tercile"
+        lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year, p.year_from, p.ref, lang,
+                           stable_band=band)
         _analysis_values(out, table, lay, own_indicator=p.mode != "typology")
+        if p.mode == "typology" and not lay["available"]:
+            out["switch_level"] = _switch_level(cat, p, lay.get("levels", []))
+        if band == "tercile":
+            out["notes"] = [("'Stable' is the middle third of the changes (the indicator is not a percentage)."
+                             if lang == "en" else "'Stabiel' is het middelste derde van de veranderingen "
+                             "(de indicator is geen percentage).")] + out["notes"]
         out["title"] = _analysis_title(ind, p, lay.get("period") or str(p.year), lang)
         out["unit"] = ""    # classes, not the indicator's unit
         if p.mode == "typology":
@@ -132,9 +141,29 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
                          "approximated): the whole map is hatched." if lang == "en" else
                          "Alle waarden hier zijn schattingen (omgerekend uit een andere gebiedsindeling of "
                          "benaderd): de hele kaart is gearceerd.")] + out["notes"]
+    out["notes"] = _estimate_note(table, lang) + out["notes"]
     out["table"] = table
     out["missing_color"], out["suppressed_color"] = MISSING_COLOR, SUPPRESSED_COLOR
     return out
+
+
+def _switch_level(cat: Catalog, p: ViewParams, levels: list[str]) -> str | None:
+    """The nearest level where the typology can run and the view's indicator can be drawn."""
+    return next((lv for lv in levels if lv in MAP_LEVELS and cat.years(p.indicator, p.version, lv)), None)
+
+
+def _estimate_note(table: pd.DataFrame, lang: str) -> list[str]:
+    """Model estimates (``approx``) are coloured like other values; the legend says so once."""
+    shown = table["status"].isin(["ok", "unreliable"])
+    est = shown & table["flags"].fillna("").astype(str).str.split(",").map(lambda t: bool(ESTIMATE_FLAGS & set(t)))
+    n, m = int(est.sum()), int(shown.sum())
+    if not n:
+        return []
+    if n == m:
+        return ["All values are model estimates (approx.)." if lang == "en"
+                else "Alle waarden zijn modelschattingen (benaderd)."]
+    return [f"{n} of {m} values are estimates (approx.)." if lang == "en"
+            else f"{n} van {m} waarden zijn schattingen (benaderd)."]
 
 
 def view_sources(sources: pd.Series, lang: str = "nl") -> list[str]:

@@ -19,25 +19,25 @@ _STATUS = {"suppressed": ("Onderdrukt (kleine aantallen)", "Suppressed (small nu
            "missing": ("Geen gegevens", "No data"), "unreliable": ("Onzeker (gearceerd)", "Uncertain (hatched)")}
 
 
-def _fmt(x, lang: str) -> str:
+def _fmt(x, lang: str, digits: int = 1) -> str:
     if x is None:
         return ""
-    s = f"{x:,.1f}" if abs(x) < 1000 else f"{x:,.0f}"
+    s = f"{x:,.{digits}f}"
     return s.replace(",", " ").replace(".", ",") if lang == "nl" else s
 
 
 def legend_rows(view: dict, lang: str) -> list[dict]:
     """Legend entries as (colour, text) for any kind of view."""
-    rows = []
+    rows, d = [], view.get("decimals", 1)
     for e in view.get("legend", []):
         if "label_nl" in e:
             text = e["label_en" if lang == "en" else "label_nl"]
         elif e.get("low") is None:
-            text = f"≤ {_fmt(e['high'], lang)}"
+            text = f"≤ {_fmt(e['high'], lang, d)}"
         elif e.get("high") is None:
-            text = f"> {_fmt(e['low'], lang)}"
+            text = f"> {_fmt(e['low'], lang, d)}"
         else:
-            text = f"{_fmt(e['low'], lang)} – {_fmt(e['high'], lang)}"
+            text = f"{_fmt(e['low'], lang, d)} – {_fmt(e['high'], lang, d)}"
         rows.append({"color": e["color"], "text": text})
     return rows
 

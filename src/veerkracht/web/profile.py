@@ -10,6 +10,7 @@ from ..indicators.registry import unit_in
 from ..indicators.reliability import suppress
 from .catalog import ApiError, Catalog
 from .layers import AnalysisLayers
+from .legend import decimals
 
 __all__ = ["area_profile", "compare", "search", "STATUS_TEXT"]
 
@@ -109,7 +110,8 @@ def _key_figures(cat: Catalog, version: str, code: str, lang: str, year: int | N
         g = g.sort_values("year")
         last = g[g["year"] == year].iloc[-1] if year in set(g["year"]) else g.iloc[-1]
         out.append({"indicator": indicator, "label": ind["label_en" if lang == "en" else "label_nl"],
-                    "unit": unit_in(ind["unit"], lang), "year": int(last["year"]), "value": _num(last["value"]),
+                    "unit": unit_in(ind["unit"], lang), "decimals": decimals(ind["kind"], ind["unit"]),
+                    "year": int(last["year"]), "value": _num(last["value"]),
                     "status": last["status"], "source": str(last["source"]),
                     "notes": _flag_notes(last["flags"], lang)
                     + ([STATUS_TEXT[last["status"]][lang == "en"]] if last["status"] in STATUS_TEXT else []),
@@ -133,7 +135,7 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
         ind = cat.registry.loc[fig["indicator"]].to_dict()
         comparable = ind.get("kind") in ("rate", "score")   # a count is not comparable with a total
         trends.append({
-            "indicator": fig["indicator"], "label": fig["label"], "unit": fig["unit"],
+            "indicator": fig["indicator"], "label": fig["label"], "unit": fig["unit"], "decimals": fig["decimals"],
             "area": cat.series(fig["indicator"], version, code),
             "gemeente": _reference(cat, fig["indicator"], ind, version, level, area.get("gm_code"), "gm_code")
             if level != "gemeente" and comparable else [],
@@ -183,7 +185,7 @@ def compare(cat: Catalog, layers: AnalysisLayers, version: str, codes: list[str]
     for p in profiles:
         for f in p["key_figures"]:
             if f["indicator"] not in [i["indicator"] for i in inds]:
-                inds.append({"indicator": f["indicator"], "label": f["label"], "unit": f["unit"]})
+                inds.append({k: f[k] for k in ("indicator", "label", "unit", "decimals")})
     rows = []
     for i in inds:
         cells = []

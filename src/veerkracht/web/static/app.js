@@ -38,10 +38,12 @@
   // ------------------------------------------------------------------ helpers
   app.fmt = function (x, digits) {
     if (x === null || x === undefined || Number.isNaN(x)) return "—";
-    // 1 decimal, none from 100 on, 2 below 1 (Leefbaarometer deviations such as −0,04 must not read "−0")
-    const d = digits !== undefined ? digits : (Math.abs(x) >= 100 ? 0 : (Math.abs(x) < 1 ? 2 : 1));
+    // the indicator's own decimals (API field `decimals`), fixed, so 21,0 % and 20,6 % line up;
+    // without them: 1 decimal, none from 100 on, 2 below 1 (−0,04 must not read "−0")
+    const fixed = digits !== undefined && digits !== null;
+    const d = fixed ? digits : (Math.abs(x) >= 100 ? 0 : (Math.abs(x) < 1 ? 2 : 1));
     return new Intl.NumberFormat(state.lang === "en" ? "en-GB" : "nl-NL",
-                                 { maximumFractionDigits: d, minimumFractionDigits: 0 }).format(x);
+                                 { maximumFractionDigits: d, minimumFractionDigits: fixed ? d : 0 }).format(x);
   };
   // requests started before the map is ready are kept here and used once
   const early = new Map();
@@ -128,7 +130,8 @@
   }
 
   function bindControls() {
-    const on = (id, fn) => $(id).addEventListener("change", (e) => { fn(e.target.value); update(); });
+    // a choice of the user ends an automatic level switch (item: typology only per wijk)
+    const on = (id, fn) => $(id).addEventListener("change", (e) => { app.autoLevel = null; fn(e.target.value); update(); });
     on("indicator", (v) => (state.indicator = v));
     on("mode", (v) => (state.mode = v));
     on("year", (v) => (state.year = parseInt(v, 10)));
@@ -174,6 +177,10 @@
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
     map.on("load", () => {
       map.addImage("hatch-suppressed", hatch([150, 150, 150, 255], [238, 238, 238, 255]));
+      // no data: grey dots on white, unlike any class colour (the pale bivariate "low, falling" too)
+      const dots = new Uint8Array(8 * 8 * 4).fill(255);
+      for (const [x, y] of [[1, 1], [2, 1], [1, 2], [2, 2], [5, 5], [6, 5], [5, 6], [6, 6]]) dots.set([140, 140, 140, 255], (y * 8 + x) * 4);
+      map.addImage("dots-missing", { width: 8, height: 8, data: dots });
       // fine and translucent: the class colour under it stays readable
       map.addImage("hatch-unreliable", hatch([30, 30, 30, 170], [0, 0, 0, 0], 1));
       const empty = { type: "FeatureCollection", features: [] };
@@ -181,6 +188,8 @@
       const st = (k, d) => ["coalesce", ["feature-state", k], d];
       map.addLayer({ id: "areas-fill", type: "fill", source: "areas",
         paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": 1 } });
+      map.addLayer({ id: "areas-missing", type: "fill", source: "areas",
+        paint: { "fill-pattern": "dots-missing", "fill-opacity": ["case", ["==", st("status", ""), "missing"], 1, 0] } });
       map.addLayer({ id: "areas-suppressed", type: "fill", source: "areas",
         paint: { "fill-pattern": "hatch-suppressed", "fill-opacity": ["case", ["==", st("status", ""), "suppressed"], 1, 0] } });
       map.addLayer({ id: "areas-unreliable", type: "fill", source: "areas",
@@ -256,12 +265,27 @@
     app.map.getSource("gemeente").setData(gm);
     app.codes = fc.features.map((f) => f.properties.code);
     app.geomKey = key; app.zoomBucket = bucket(z);
-    if (fit && fc.features.length) {
-      const b = bbox(fc);
-      app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 24, animate: false });
-    }
+    if (fit && fc.features.length) app.fitBox = bbox(fc);
     return true;
   }
+  // fit the areas into the part of the map the legend leaves free: beside it or above it,
+  // whichever shows them larger (called once the legend has its final size)
+  function fitMap() {
+    const b = app.fitBox;
+    if (!b) return;
+    app.fitBox = null;
+    const map = app.map, lg = $("legend"), bounds = [[b[0], b[1]], [b[2], b[3]]], pad = 24;
+    const base = { top: pad, right: pad + 40, bottom: pad, left: pad };   // 40: zoom buttons
+    const cands = [base];
+    if (lg.offsetWidth) {
+      cands.push({ ...base, left: lg.offsetLeft + lg.offsetWidth + 12 });
+      cands.push({ ...base, bottom: map.getContainer().clientHeight - lg.offsetTop + 12 });
+    }
+    const zoomOf = (padding) => { const c = map.cameraForBounds(bounds, { padding }); return c ? c.zoom : -Infinity; };
+    const best = cands.slice(1).reduce((a, c) => (zoomOf(c) > zoomOf(a) ? c : a), cands[cands.length > 1 ? 1 : 0]);
+    map.fitBounds(bounds, { padding: best, animate: false });
+  }
+  app.fitMap = fitMap;
 
   function applyView(view) {
     app.view = view;
@@ -289,8 +313,15 @@
       const [, view] = await Promise.all([loadGeometry(geomKey !== app.geomKey || (opts && opts.fit)),
                                           app.api("/api/values", viewParams())]);
       if (my !== seq) return;
+      // the typology's inputs exist only at another level (e.g. wijk): go there instead of an empty map
+      if (!view.available && view.switch_level && state.mode === "typology" && view.switch_level !== state.level) {
+        app.autoLevel = { from: state.level, to: view.switch_level };
+        state.level = view.switch_level;
+        return update({ ...(opts || {}), fit: true });
+      }
+      if (app.autoLevel && (state.mode !== "typology" || state.level !== app.autoLevel.to)) app.autoLevel = null;
       app.pendingRender = true; mark("data");
-      applyView(view); mark("applied");
+      applyView(view); fitMap(); mark("applied");
       app.map.triggerRepaint();
       setStatus(view.available ? "" : `${t("not_available")}: ${view.message}`, !view.available);
       window.Exports.links(app);
@@ -298,7 +329,7 @@
       else if (state.sel.length >= 2 && opts && opts.compare) window.Panels.openCompare(app);
     } catch (err) {
       if (my !== seq) return;
-      app.pendingRender = true; app.map.triggerRepaint();
+      app.pendingRender = true; fitMap(); app.map.triggerRepaint();
       setStatus(`${t("error")}: ${err.message}`, true);
     }
   }

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from ..catalog import MAP_LEVELS
 from ..layers import ANALYSIS_LAYERS
+from ..legend import decimals
 from ..profile import search as _search
 from .common import VERSION, Context, cached, clean, ctx
 
@@ -35,7 +36,8 @@ def build_meta(c: Context) -> dict:
             continue
         indicators.append({k: row[k] for k in ("id", "label_nl", "label_en", "unit", "kind", "higher_is_worse",
                                                 "source", "description_nl", "description_en")}
-                          | {"available": avail, "sources": cat.sources.get(iid, [])})
+                          | {"available": avail, "sources": cat.sources.get(iid, []),
+                             "decimals": decimals(row["kind"], row["unit"])})
     return clean({"versions": versions, "indicators": indicators, "levels": list(MAP_LEVELS),
                   "analyses": {a: c.layers.installed(a) for a in ANALYSIS_LAYERS},
                   "default": _default_view(c, versions, indicators)})
