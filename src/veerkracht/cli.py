@@ -268,19 +268,29 @@ def _emit(df, fmt: str, title: str | None = None) -> None:
 # ---------------------------------------------------------------------------------------- geo
 @app.command()
 def crosswalk(from_version: str = typer.Option(..., "--from"), to_version: str = typer.Option(..., "--to"),
-              basis: str = typer.Option("area", "--basis", help="area (overlay of stored geometry)"),
-              level: str = typer.Option("buurt", "--level")):
-    """Build a crosswalk between two geography versions by overlaying their stored geometry."""
+              basis: str = typer.Option("area", "--basis", help="area (overlay of stored geometry) or identity "
+                                                                "(same codes, e.g. two KWB editions)"),
+              level: str = typer.Option("buurt", "--level"),
+              same_code_same_area: bool = typer.Option(False, "--same-code-same-area",
+                                                       help="A code in both versions is the same area (gemeenten).")):
+    """Build a crosswalk between two geography versions (overlay of stored geometry, or same codes)."""
     from .geo.crosswalk import overlay_crosswalk
 
     store = open_current()
+    if basis == "identity":
+        from .geo.aggregate import identity_crosswalk
+        cw = identity_crosswalk(store, from_version, to_version, level)
+        store.write_crosswalk(cw)
+        console.print(f"crosswalk {from_version} → {to_version} (identity, {level}): {len(cw)} codes")
+        return
     src = store.areas(geo_version=from_version, level=level)
     dst = store.areas(geo_version=to_version, level=level)
     for v, g in ((from_version, src), (to_version, dst)):
         if g.empty or g.geometry.isna().all():
             raise VeerkrachtError(f"no {level} geometry for version {v!r} in the store")
     with err_console.status(f"overlaying {len(src)} × {len(dst)} areas"):
-        cw = overlay_crosswalk(src, dst, from_version, to_version, basis=basis)
+        cw = overlay_crosswalk(src, dst, from_version, to_version, basis=basis,
+                               same_code_same_area=same_code_same_area)
     store.write_crosswalk(cw)
     console.print(f"crosswalk {from_version} → {to_version} ({basis}): {len(cw)} rows")
 

@@ -24,7 +24,8 @@ window.I18N = {
     remove: "Verwijder", selected: "Geselecteerd", clear: "Wissen", zoom_to: "Zoom naar",
     typology_na: "Typologie nog niet beschikbaar", pooled: "berekend uit deelgebieden",
     year_short: "jaar", pdf_busy: "PDF wordt gemaakt…", error: "Fout", no_results: "Geen resultaten",
-    change_unit_pp: "%-punt"
+    change_unit_pp: "%-punt", legend: "Legenda", legend_hide: "Legenda inklappen", legend_show: "Legenda uitklappen",
+    auto_level: "De typologie bestaat alleen per {to}: het niveau is automatisch van {from} naar {to} gezet."
   },
   en: {
     title: "Social map", subtitle: "Neighbourhood resilience", search: "Search area",
@@ -50,7 +51,8 @@ window.I18N = {
     remove: "Remove", selected: "Selected", clear: "Clear", zoom_to: "Zoom to",
     typology_na: "Typology not available yet", pooled: "computed from sub-areas",
     year_short: "year", pdf_busy: "Making PDF…", error: "Error", no_results: "No results",
-    change_unit_pp: "%-points"
+    change_unit_pp: "%-points", legend: "Legend", legend_hide: "Collapse legend", legend_show: "Expand legend",
+    auto_level: "The typology exists per {to} only: the level was switched from {from} to {to} automatically."
   }
 };
 window.t = function (key) {

@@ -11,15 +11,15 @@
       if (!a) return view.missing_color;
       const [, cls, status] = a;
       if (status === "suppressed") return "#eeeeee";
-      if (status === "missing" || cls === null || cls === -1) return view.missing_color;
+      if (status === "missing" || cls === null || cls === -1) return view.missing_color;   // dotted on the map
       const e = (view.legend || []).find((x) => String(x.cls) === String(cls));
       return e ? e.color : view.missing_color;
     },
     entryText(app, view, e) {
       if (e.label_nl !== undefined) return app.state.lang === "en" ? e.label_en : e.label_nl;
-      if (e.low === null || e.low === undefined) return "≤ " + app.fmt(e.high);
-      if (e.high === null || e.high === undefined) return "> " + app.fmt(e.low);
-      return app.fmt(e.low) + " – " + app.fmt(e.high);
+      if (e.low === null || e.low === undefined) return "≤ " + app.fmt(e.high, view.decimals);
+      if (e.high === null || e.high === undefined) return "> " + app.fmt(e.low, view.decimals);
+      return app.fmt(e.low, view.decimals) + " – " + app.fmt(e.high, view.decimals);
     },
     valueText(app, a) {
       const [value, cls, status] = a;
@@ -30,12 +30,22 @@
         const e = (v.legend || []).find((x) => String(x.cls) === String(cls));
         return e ? Legend.entryText(app, v, e) : String(value);
       }
-      return app.fmt(value) + (v.unit ? " " + v.unit : "") + (status === "unreliable" ? " (" + t("unreliable").toLowerCase() + ")" : "");
+      return app.fmt(value, v.decimals) + (v.unit ? " " + v.unit : "") + (status === "unreliable" ? " (" + t("unreliable").toLowerCase() + ")" : "");
     },
     render(app, view) {
       const el = $("legend");
       const counts = view.counts || {};
-      let html = `<h2 id="legend-title">${esc(view.title)}</h2>`;
+      const open = !app.legendCollapsed;
+      // collapsible: at 1366×800 the open legend would cover part of the city
+      let html = `<div class="legend-head"><h2 id="legend-title">${esc(view.title)}</h2>`
+        + `<button type="button" id="legend-toggle" class="x" aria-expanded="${open}" aria-controls="legend-body" `
+        + `aria-label="${esc(t(open ? "legend_hide" : "legend_show"))}" title="${esc(t(open ? "legend_hide" : "legend_show"))}">${open ? "▾" : "▸"}</button></div>`;
+      html += `<div id="legend-body"${open ? "" : " hidden"}>`;
+      const auto = app.autoLevel;
+      if (auto && app.state.mode === "typology" && app.state.level === auto.to) {
+        const lv = (k) => t("level_" + k).toLowerCase();
+        html += `<p class="note auto-level">${esc(t("auto_level").replaceAll("{from}", lv(auto.from)).replaceAll("{to}", lv(auto.to)))}</p>`;
+      }
       if (view.unit) html += `<div class="unit">${esc(t("unit"))}: ${esc(view.unit)}</div>`;
       if (!view.available) html += `<p class="na">${esc(t("not_available"))}: ${esc(view.message)}</p>`;
       const grid = view.kind === "bivariate";
@@ -58,7 +68,8 @@
           + notes.slice(1).map((n) => `<p class="note">${esc(n)}</p>`).join("") + "</details>";
       }
       if ((view.sources || []).length) html += `<p class="src">${esc(t("source"))}: ${esc(view.sources.join("; "))}</p>`;
-      el.innerHTML = html;
+      el.innerHTML = html + "</div>";
+      $("legend-toggle").addEventListener("click", () => { app.legendCollapsed = open; Legend.render(app, view); });
     },
   };
 
@@ -84,7 +95,7 @@
     for (const [key, s, color, dash] of series) {
       const p = s.filter((q) => q.value !== null);
       svg += `<polyline fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}" points="${p.map((q) => X(q.year) + "," + Y(q.value)).join(" ")}"><title>${esc(t(key === "area" ? "this_area" : key))}</title></polyline>`;
-      p.forEach((q) => (svg += `<circle cx="${X(q.year)}" cy="${Y(q.value)}" r="2.5" fill="${color}"><title>${q.year}: ${esc(app.fmt(q.value))}</title></circle>`));
+      p.forEach((q) => (svg += `<circle cx="${X(q.year)}" cy="${Y(q.value)}" r="2.5" fill="${color}"><title>${q.year}: ${esc(app.fmt(q.value, tr.decimals))}</title></circle>`));
     }
     svg += "</svg>";
     const keys = series.map(([k, s, c, d]) => `<span class="key"><svg width="22" height="8"><line x1="0" x2="22" y1="4" y2="4" stroke="${c}" stroke-width="2" stroke-dasharray="${d}"/></svg>${esc(t(k === "area" ? "this_area" : k))}${s.some((p) => p.pooled) ? " (" + esc(t("pooled")) + ")" : ""}</span>`).join("");
@@ -106,7 +117,7 @@
                           { indicator: s.indicator, year: s.year, lang: s.lang });
       } catch (err) { body.innerHTML = `<p class="error">${esc(err.message)}</p>`; return; }
       const figs = p.key_figures.map((f) => `<tr data-indicator="${esc(f.indicator)}" class="st-${esc(f.status)}"><th scope="row">${esc(f.label)}</th>`
-        + `<td class="num">${f.value === null ? esc(t(f.status === "suppressed" ? "suppressed" : "missing")) : esc(app.fmt(f.value))}</td>`
+        + `<td class="num">${f.value === null ? esc(t(f.status === "suppressed" ? "suppressed" : "missing")) : esc(app.fmt(f.value, f.decimals))}</td>`
         + `<td>${esc(f.unit)}</td><td>${f.year}</td></tr>`).join("");
       const typ = p.typology.available
         ? `<p><strong>${esc(p.typology.class || "—")}</strong>${p.typology.rule ? `<br>${esc(t("rule"))}: ${esc(p.typology.rule)}` : ""}</p>`
@@ -153,7 +164,7 @@
       try { c = await app.api("/api/compare", { version: s.version, codes: s.sel.join(","), lang: s.lang }); }
       catch (err) { body.innerHTML = `<p class="error">${esc(err.message)}</p>`; return; }
       const head = c.areas.map((a) => `<th scope="col">${esc(a.name)}<br><code>${esc(a.code)}</code></th>`).join("");
-      const rows = c.rows.map((r) => `<tr><th scope="row">${esc(r.label)}${r.unit ? " (" + esc(r.unit) + ")" : ""}</th>${r.cells.map((x) => `<td class="num">${x === null ? "—" : x.value === null ? esc(t(x.status === "suppressed" ? "suppressed" : "missing")) : esc(app.fmt(x.value)) + ` <span class="muted">${x.year}</span>`}</td>`).join("")}</tr>`).join("");
+      const rows = c.rows.map((r) => `<tr><th scope="row">${esc(r.label)}${r.unit ? " (" + esc(r.unit) + ")" : ""}</th>${r.cells.map((x) => `<td class="num">${x === null ? "—" : x.value === null ? esc(t(x.status === "suppressed" ? "suppressed" : "missing")) : esc(app.fmt(x.value, r.decimals)) + ` <span class="muted">${x.year}</span>`}</td>`).join("")}</tr>`).join("");
       body.innerHTML = `<h2>${esc(t("compare_title"))}</h2><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
     },
   };
