@@ -379,9 +379,13 @@ def _serve(store_path: str, host: str, port: int) -> None:
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")):
+def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to serve (overrides the global --store)."),
+          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")):
     """Serve the social map (read-only API + map) on the store."""
-    _serve(state.store_path, host, port)
+    path = store or state.store_path
+    if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
+        raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
+    _serve(path, host, port)
 
 
 _registered: set[str] = set()

@@ -144,10 +144,15 @@ def test_suppressed_values_are_not_printed(report_nl, demo_store):
     hidden = t[t["suppressed"] & t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
     shown = t[~t["suppressed"] & t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
     assert len(hidden) >= 1 and len(shown) >= 1
+    from veerkracht.report.words import humanize_ids
+
+    def words(rule):          # the report prints the registry's labels for the ids in a rule
+        return humanize_ids(rule, lambda i: demo_store.indicator(i)["label_nl"],
+                            ["bijstand_per_100_dwellings", "nuisance"])
     for rule in hidden["rule_nl"]:
-        assert rule not in html
+        assert words(rule) not in html
     for rule in shown["rule_nl"]:
-        assert rule in html
+        assert words(rule) in html
     csv = Path(report_nl["html"]).parent / "tables" / "typology_areas.csv"
     assert not set(pd.read_csv(csv)["code"]) & set(hidden["code"])
     rel = pd.read_csv(Path(report_nl["html"]).parent / "tables" / "relative_top.csv")
@@ -165,3 +170,73 @@ def test_region_by_name_and_summary_rule(demo_store):
          Finding(4, 1, "e", "x"), Finding(5, 0, "f", "x"), Finding(6, 2, "g", "x")]
     # weights 2 (c, g), then 1 (a, e), then the first weight-0 in storyline order (b); shown in order
     assert [x.text for x in pick_findings(f)] == ["a", "b", "c", "e", "g"]
+
+
+def _prose(text: str) -> str:
+    """PDF text without file names: the CSV paths (``tables/profile_<indicator>.csv``) and the table of
+    loaded source files (``ois_ses_woa_2019.csv``) name files, they are not prose."""
+    text = re.sub(r"(Alle bronnen in de database|All sources in the store).*?tables/sources\.csv", " ", text)
+    return re.sub(r"tables/\S+\.csv", " ", text)
+
+
+def test_no_internal_ids_in_the_text(report_nl, report_en, demo_store):
+    nl, en = _prose(pdf_text(report_nl["pdf"])), _prose(pdf_text(report_en["pdf"]))
+    ids = [i for i in demo_store.indicators()["id"] if "_" in i]
+    assert "bijstand_per_100_dwellings" in ids
+    for text in (nl, en):
+        for i in ids:
+            assert i not in text, i
+        for raw in ("def:", "partial_coverage", "zero_denominator", "num_from_pct", "+aggregated", " (+)",
+                    "ois-woningvoorraad", "leefbaarometer-3.0", "Source: derived", "Bron: derived"):
+            assert raw not in text, raw
+    assert "derived" not in nl and "nuisance" not in nl
+    # what stands there instead: publishers' names, the registry's labels, flags in words with a glossary
+    assert "Gemeente Amsterdam, OIS woningvoorraad (opgeteld uit buurten)" in nl
+    assert "Leefbaarometer 3.0 (BZK)" in nl and "afgeleid" in nl
+    assert "Overlast gemeten met overlast (veiligheidsindex) als percentiel" in nl
+    assert "vervangende kwetsbaarheidsindex (bijstandsuitkeringen per 100 woningen; geen LVB)" in nl
+    assert "Betekenis van de kenmerken" in nl and "deels gedekt: niet alle brongebieden" in nl
+    assert "telling volgens bronkolom ‘wwb levensonderhoud’" in nl
+    assert "City of Amsterdam, OIS housing stock (summed from buurten)" in en and "Meaning of the flags" in en
+
+
+def test_units_ranks_and_counts_read_well(report_nl, report_en, demo_store):
+    nl, en = pdf_text(report_nl["pdf"]), pdf_text(report_en["pdf"])
+    assert "per 100 woningen, per 100 woningen" not in nl and "per 100 dwellings, per 100 dwellings" not in en
+    assert "liggen (bijstandsuitkeringen per 100 woningen)" in nl
+    # ranks count suppressed areas too: the report names the ranks it cannot show
+    rel = get_analysis("relative")(demo_store, indicator="bijstand_per_100_dwellings", year=2017, region=["GM0363"],
+                                   geo_version="cbs2019", level="wijk")
+    t = rel.table
+    top = t[~t["suppressed"] & t["value"].notna()].sort_values("diff_gm", ascending=False).head(10)
+    hidden = sorted(int(r) for r in t.loc[t["suppressed"] & (t["rank_gm"] <= top["rank_gm"].max()), "rank_gm"])
+    assert hidden and hidden[0] not in set(top["rank_gm"].astype(int))
+    if len(hidden) == 1:
+        assert f"1 rang ({hidden[0]}) hoort bij een gebied dat op kleine aantallen rust" in nl
+        assert f"1 rank ({hidden[0]}) belongs to an area that rests on small numbers" in en
+    else:
+        assert f"{len(hidden)} rangen ({', '.join(map(str, hidden))}) horen bij gebieden" in nl
+    # typology: one hidden area is '1 gebied … rust', never '1 gebieden … rusten'
+    ty = get_analysis("typology")(demo_store, vulnerable="lvb", nuisance="nuisance",
+                                  standin_components=["bijstand_per_100_dwellings"], year_from=2005, year_to=2017,
+                                  region=["GM0363"], geo_version="cbs2019", level="wijk")
+    tt = ty.table
+    n_hidden = int((tt["suppressed"] & tt["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])).sum())
+    word = "gebied in deze klassen rust" if n_hidden == 1 else "gebieden in deze klassen rusten"
+    assert f"{n_hidden} {word} op kleine aantallen: niet getoond" in nl
+    assert not re.search(r"\b1 gebieden\b", nl) and not re.search(r"\b1 areas\b", en)
+
+
+def test_tables_and_figures_are_laid_out_alike(report_nl):
+    html = Path(report_nl["html"]).read_text(encoding="utf-8")
+    # short tables are kept on one page; codes and short labels never wrap
+    assert html.count('class="tblock keep"') >= 8
+    assert re.search(r'<td class="nw">WK036341</td>', html)
+    # every chart is drawn 8 in wide at 150 dpi, so its text has the same size on the page
+    from PIL import Image
+    charts = [f for f in report_nl["figures"] if f.endswith(".png") and "/map_" not in f]
+    assert len(charts) >= 4
+    widths = [Image.open(f).size[0] / 150 for f in charts]
+    assert all(7.0 <= w <= 8.3 for w in widths) and max(widths) - min(widths) < 0.5, widths
+    shown = [float(x) for x in re.findall(r'style="width: ([\d.]+)%"', html)]
+    assert len(shown) >= len(charts) and all(80 <= x <= 100 for x in shown)

@@ -233,7 +233,7 @@ def test_index_inlines_meta_and_starts_the_default_requests(client):
 
 
 def test_flagged_estimates_are_unreliable(client, read_store):
-    """approx / partial_coverage / incomplete values are drawn hatched; plain aggregated sums are not."""
+    """partial_coverage / incomplete values are drawn hatched; plain aggregated sums are not."""
     from veerkracht.web.catalog import UNRELIABLE_FLAGS
     # 2013: OIS 2005 buurten converted to cbs2019, some only partly covered (partial_coverage)
     params = {"version": "cbs2019", "level": "buurt", "indicator": "corp_share", "region": "GM0363", "year": 2013}
@@ -287,3 +287,54 @@ def test_analysis_layers_match_the_analyses(client, read_store):
     assert not no["available"] and "kies niveau wijk" in no["message"]
     hot = client.get("/api/values", params={**base, "level": "buurt", "indicator": "lbm", "mode": "hotspots"}).json()
     assert {"HH", "LL"} <= {e["cls"] for e in hot["legend"]} and "geen waarde" not in {e["cls"] for e in hot["legend"]}
+
+
+def test_model_estimates_are_coloured_and_said_once(client, read_store):
+    """Every Leefbaarometer score is flagged ``approx``: coloured (status ok), not hatched, and the
+    legend says once that all values are estimates; genuinely doubtful flags stay hatched."""
+    body = client.get("/api/values", params={"version": "cbs2019", "level": "buurt", "indicator": "lbm",
+                                             "region": "GM0363", "year": 2022}).json()
+    f = read_store.facts(indicator="lbm", geo_version="cbs2019", years=[2022]).set_index("code")
+    shown = {c: s for c, (v, _, s) in body["areas"].items() if v is not None}
+    approx = [c for c in shown if "approx" in str(f.loc[c, "flags"]).split(",")]
+    assert len(approx) == len(shown) > 300
+    doubtful = {c for c in shown if {"partial_coverage", "incomplete", "pct_over_100", "split_estimate"}
+                & set(str(f.loc[c, "flags"]).split(","))}
+    assert {c for c, s in shown.items() if s == "unreliable"} == doubtful
+    assert body["counts"]["ok"] == len(shown) - len(doubtful)
+    assert body["notes"].count("Alle waarden zijn modelschattingen (benaderd).") == 1
+
+
+def test_typology_switches_to_the_level_of_its_inputs(client):
+    """Item 1: at buurt level the typology's inputs are missing; the view names wijk as the level to
+    switch to (the page does so), and at wijk the typology has classes for Amsterdam's wijken."""
+    base = {"version": "cbs2019", "region": "GM0363", "indicator": "corp_share", "mode": "typology"}
+    buurt = client.get("/api/values", params={**base, "level": "buurt"}).json()
+    assert not buurt["available"] and buurt["switch_level"] == "wijk"
+    wijk = client.get("/api/values", params={**base, "level": "wijk"}).json()
+    assert wijk["available"] and wijk.get("switch_level") is None
+    classes = [cls for _, cls, status in wijk["areas"].values() if status == "ok"]
+    assert len(classes) >= 50 and any(str(c).startswith("probleemgebied") for c in classes)
+    value = client.get("/api/values", params={**base, "level": "buurt", "mode": "value"}).json()
+    assert "switch_level" not in value
+
+
+def test_decimals_per_indicator(client, read_store):
+    """Item 4: one number of decimals per indicator (by kind and unit), in meta, profile and compare."""
+    from veerkracht.web.legend import decimals
+    assert [decimals("rate", "%"), decimals("rate", "per 1.000 inwoners"), decimals("count", "aantal"),
+            decimals("score", "afwijking"), decimals("class", "klasse"), decimals("score", "index (stad = 100)"),
+            decimals("score", "x 1.000 euro")] == [1, 1, 0, 2, 0, 0, 0]
+    meta = {i["id"]: i["decimals"] for i in client.get("/api/meta").json()["indicators"]}
+    assert meta["corp_share"] == 1 and meta["dwellings"] == 0 and meta["lbm"] == 2
+    p = client.get("/api/profile/cbs2019/BU03630000").json()
+    figs = {f["indicator"]: f["decimals"] for f in p["key_figures"]}
+    assert figs["corp_share"] == 1 and figs["dwellings"] == 0 and figs["lbm"] == 2
+    assert all(t["decimals"] == figs[t["indicator"]] for t in p["trends"])
+    # the count trend holds whole numbers, the share fractions: each keeps its own decimals
+    series = {t["indicator"]: [x["value"] for x in t["area"] if x["value"] is not None] for t in p["trends"]}
+    assert all(float(v).is_integer() for v in series["corp_dwellings"]) and len(series["corp_share"]) >= 4
+    c = client.get("/api/compare", params={"version": "cbs2019", "codes": "BU03630000,BU03630001"}).json()
+    assert {r["indicator"]: r["decimals"] for r in c["rows"]}["corp_share"] == 1
+    v = client.get("/api/values", params={"version": "cbs2019", "level": "buurt", "indicator": "lbm"}).json()
+    assert v["decimals"] == 2

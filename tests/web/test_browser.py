@@ -80,8 +80,14 @@ def test_page_loads_cleanly_and_draws_areas(page, server, view, artifacts):
     page.watch.assert_clean()
     px = _map_pixels(page, artifacts, "map_default")
     legend = [e["color"] for e in view["values"]["legend"]]
-    coloured = sum(_share_near(px, _hex(c)) for c in legend)
-    assert coloured > 0.15, f"only {coloured:.1%} of the map has legend colours"
+    # the areas are fitted beside the legend box: measure the part of the map the legend leaves free
+    box, lg = page.locator("#map").bounding_box(), page.locator("#legend").bounding_box()
+    free = px[:, int(lg["x"] + lg["width"] - box["x"]):]
+    coloured = sum(_share_near(free, _hex(c)) for c in legend)
+    assert coloured > 0.15, f"only {coloured:.1%} of the free map has legend colours"
+    # and no area lies under the legend: its left-hand strip is background only
+    under = px[:, :int(lg["x"] - box["x"] + lg["width"])]
+    assert sum(_share_near(under, _hex(c)) for c in legend) < 0.01
     assert sum(_share_near(px, _hex(c)) > 0.003 for c in legend) >= 3, "at least three classes are visible"
     # suppressed areas are striped (light grey + mid grey), never a legend colour
     stripes = _share_near(px, (238, 238, 238), 4) + _share_near(px, (150, 150, 150), 6)
@@ -252,3 +258,41 @@ def test_analysis_layers_render(page, server, client, artifacts, name):
         assert "probleemgebied" in text and rule in text
     if name.startswith("relative"):
         assert ("Nederland" if name == "relative_country" else "gemeente") in page.locator("#legend-title").inner_text()
+
+
+def test_typology_at_buurt_switches_to_wijk(page, server, view, artifacts):
+    """Item 1: choosing Typologie on the default buurt view moves to wijk and says so in the legend."""
+    _open(page, server)
+    n = _render_count(page)
+    page.select_option("#mode", "typology")
+    page.wait_for_function("APP.state.level === 'wijk' && APP.view && APP.view.available", timeout=60_000)
+    _wait_render(page, n)
+    page.screenshot(path=str(artifacts / "web_page_typology_auto_wijk.png"))
+    assert page.locator("#level").input_value() == "wijk" and "l=wijk" in page.url
+    note = page.locator("#legend .auto-level").inner_text()
+    assert "alleen per wijk" in note and "van buurt naar wijk" in note
+    assert page.locator("#status").inner_text() == ""
+    assert page.locator("#legend ul.classes li").count() >= 2
+    page.select_option("#mode", "value")           # the note goes with the typology
+    page.wait_for_function("APP.state.mode === 'value' && APP.view && APP.view.title.indexOf('Typologie') < 0")
+    assert page.locator("#legend .auto-level").count() == 0
+    page.watch.assert_clean()
+
+
+def test_profile_numbers_have_the_indicators_decimals(page, server, view, client):
+    """Item 4: a percentage shows one decimal in every year (21,0 and 20,6), counts none."""
+    d = view["default"]
+    _open(page, server, f"?v={d['version']}&l=buurt&i=corp_share&r={d['region']}&p=BU03630000")
+    page.wait_for_selector("#profile-figures")
+    assert page.evaluate("[APP.fmt(21, 1), APP.fmt(20.6, 1), APP.fmt(1024, 0), APP.fmt(-0.04, 2)]") == [
+        "21,0", "20,6", "1.024", "-0,04"]
+    p = client.get("/api/profile/cbs2019/BU03630000").json()
+    for f in p["key_figures"]:
+        if f["value"] is None:
+            continue
+        text = page.locator(f"#profile-figures tr[data-indicator='{f['indicator']}'] td.num").inner_text()
+        frac = text.split(",")[1] if "," in text else ""
+        assert len(frac) == f["decimals"], (f["indicator"], text)
+    tips = page.evaluate("[...document.querySelector('.panel svg.chart').querySelectorAll('circle title')]"
+                         ".map((e) => e.textContent)")      # the first chart: the view's percentage
+    assert tips and all(len(t.split(": ")[1].split(",")[1]) == 1 for t in tips), tips

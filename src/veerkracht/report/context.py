@@ -20,22 +20,14 @@ import pandas as pd
 
 from ..indicators.registry import unit_in
 from ..analysis._common import fmt as _fmt
+from .words import clean_sources, humanize_ids
+
+#: every chart is drawn this wide (inches, matplotlib) at this dpi; the text width is ~6.85 in
+FIGURE_WIDTH, FIGURE_MAX_HEIGHT, FIGURE_DPI = 8.0, 6.0, 150
+#: tables shorter than this stay on one page; a cell this short never wraps, this long may hyphenate
+KEEP_ROWS, SHORT_CELL, LONG_CELL = 25, 16, 40
 
 __all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug", "clean_sources"]
-
-
-def clean_sources(sources) -> str:
-    """``['bbga', 'bbga+aggregated', 'cbs-kwb+aggregated']`` → ``'bbga, cbs-kwb (deels afgeleid)'``.
-
-    A ``+step`` suffix marks a figure derived from the source (aggregated, harmonised).
-    """
-    base, derived = [], False
-    for s in sources:
-        head, _, rest = str(s).partition("+")
-        derived |= bool(rest)
-        if head not in base:
-            base.append(head)
-    return ", ".join(base) + (" (+)" if derived else "")
 
 
 def slug(text: str) -> str:
@@ -115,6 +107,21 @@ class Ctx:
             return indicator
         return meta.get("label_en" if self.en else "label_nl") or indicator
 
+    def label_unit(self, indicator: str) -> str:
+        """``'label, unit'`` in lower case for a caption; the unit only when the label lacks it."""
+        label, unit = self.label(indicator), self.unit(indicator)
+        text = label if not unit or unit.lower() in label.lower() else f"{label}, {unit}"
+        return text[0].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
+
+    def humanize(self, text: str, ids=()) -> str:
+        """``text`` with the registry's ids (``ids``, plus every id with an underscore) as labels."""
+        try:
+            known = list(self.store.indicators()["id"])
+        except Exception:  # no registry: only the ids given
+            known = []
+        words = [i for i in known if "_" in i] + list(ids)
+        return humanize_ids(text, self.label, words)
+
     def unit(self, indicator: str) -> str:
         try:
             return unit_in(self.store.indicator(indicator).get("unit"), self.lang)
@@ -136,8 +143,18 @@ class Ctx:
             self._catalog = Catalog(self.store)
         return self._catalog
 
-    def figure(self, name: str, fig, caption: str, source: str = "", dpi: int = 150) -> dict:
-        """Save ``fig`` as ``figures/<name>.png`` and ``.svg``; a block with the PNG as data URI."""
+    def figure(self, name: str, fig, caption: str, source: str = "", dpi: int = FIGURE_DPI) -> dict:
+        """Save ``fig`` as ``figures/<name>.png`` and ``.svg``; a block with the PNG as data URI.
+
+        Charts are redrawn at :data:`FIGURE_WIDTH` inches (aspect kept, height capped) and shown at a
+        page width proportional to their saved width, so a point of text is the same size in every
+        chart of the report. Maps keep their own layout and fill the text width.
+        """
+        kind = "map" if name.startswith("map") else "figure"
+        if kind == "figure":
+            w, h = fig.get_size_inches()
+            # multi-panel charts wider than the page keep some of their height, or the panels get flat
+            fig.set_size_inches(FIGURE_WIDTH, min(max(h * FIGURE_WIDTH / w, 0.75 * h), FIGURE_MAX_HEIGHT))
         folder = self.out_dir / "figures"
         folder.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
@@ -146,12 +163,15 @@ class Ctx:
         (folder / f"{name}.png").write_bytes(png)
         fig.savefig(folder / f"{name}.svg", format="svg", bbox_inches="tight", facecolor="white")
         self.files += [folder / f"{name}.png", folder / f"{name}.svg"]
-        kind = "map" if name.startswith("map") else "figure"
+        from PIL import Image
+        px = Image.open(io.BytesIO(png)).size[0]
+        width = 100.0 if kind == "map" else min(100.0, px / dpi / FIGURE_WIDTH * 100)
         self.counters[kind] += 1
         word = {"map": ("Kaart", "Map"), "figure": ("Figuur", "Figure")}[kind][1 if self.en else 0]
         return {"type": "figure", "src": "data:image/png;base64," + base64.b64encode(png).decode(),
                 "caption": f"{word} {self.counters[kind]} — {caption}", "source": "" if kind == "map" else source,
-                "file": f"figures/{name}.png"}
+                "file": f"figures/{name}.png",
+                "width": f"{width:.1f}%"}
 
     def table(self, name: str, shown: pd.DataFrame, caption: str, csv: pd.DataFrame | None = None,
               note: str = "") -> dict:
@@ -162,5 +182,12 @@ class Ctx:
         self.files.append(folder / f"{name}.csv")
         rows = [["" if (isinstance(v, float) and math.isnan(v)) else str(v) for v in r]
                 for r in shown.itertuples(index=False)]
-        return {"type": "table", "columns": [str(c) for c in shown.columns], "rows": rows,
-                "caption": caption, "note": note, "file": f"tables/{name}.csv"}
+        cols = [str(c) for c in shown.columns]
+        # short cells (codes, numbers, one-word labels) never wrap; names wrap at spaces only; only
+        # long running text (rules, flag lists) may also be hyphenated
+        longest = [max((len(r[j]) for r in rows), default=0) for j in range(len(cols))]
+        return {"type": "table", "columns": cols, "rows": rows, "caption": caption, "note": note,
+                "file": f"tables/{name}.csv", "keep": len(rows) < KEEP_ROWS,
+                "classes": ["nw" if n <= SHORT_CELL else "txt" if n > LONG_CELL and any(" " in r[j] for r in rows)
+                            else "" for j, n in enumerate(longest)],
+                "head_classes": ["nw" if " " not in c or len(c) <= SHORT_CELL else "" for c in cols]}

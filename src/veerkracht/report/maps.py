@@ -103,7 +103,7 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.95), frameon=False, fontsize=9.5,
                    title=head, title_fontsize=10.5, alignment="left")
     fig.suptitle(title or view["title"], x=0.02, y=0.995, ha="left", fontsize=12, fontweight="bold")
-    src = clean_sources(view.get("sources") or [])
+    src = clean_sources(view.get("sources") or [], ctx.lang)
     classes = ""
     if mode in ("value", "change", "relative") and view.get("kind") == "numeric":
         classes = ctx.t(" · klassen over alle jaren samen (zoals de sociale kaart)",

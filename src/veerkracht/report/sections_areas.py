@@ -43,10 +43,9 @@ def typology(ctx) -> list[dict]:
             nuis = cand
             break
     if nuis is None:
-        raise Unavailable(f"geen maat voor overlast of onveiligheid (lbm_onv, {', '.join(NUISANCE_STANDINS)}) op "
-                          f"niveau {lv} binnen {ctx.period()}",
-                          f"no measure of nuisance or unsafety (lbm_onv, {', '.join(NUISANCE_STANDINS)}) at level "
-                          f"{lv} within {ctx.period()}")
+        names = ", ".join(ctx.label(i) for i in ["lbm_onv"] + NUISANCE_STANDINS)
+        raise Unavailable(f"geen maat voor overlast of onveiligheid ({names}) op niveau {lv} binnen {ctx.period()}",
+                          f"no measure of nuisance or unsafety ({names}) at level {lv} within {ctx.period()}")
     r = get_analysis("typology")(ctx.store, vulnerable="lvb", nuisance=nuis, standin_components=comps,
                                  year_from=y0, year_to=y1, region=ctx.region.codes, geo_version=v, level=lv)
     ctx.results["typology"] = r
@@ -56,20 +55,21 @@ def typology(ctx) -> list[dict]:
     s, p, t = r.summary, r.params, r.table
     n = len(t)
     blocks = [_p(ctx.t(
-        f"Van de {n} gebieden ({lv}) zijn er {n_of(s['n_probleemgebied'], 'probleemgebied', 'probleemgebieden')} "
+        f"Van de {n} gebieden ({lv}) {'is' if s['n_probleemgebied'] == 1 else 'zijn'} er {n_of(s['n_probleemgebied'], 'probleemgebied', 'probleemgebieden')} "
         f"(overlast én een hoog aandeel kwetsbare bewoners), {s['n_kwetsbaar']} kwetsbaar zonder (zichtbare) "
         f"overlastproblemen en {n_of(s['n_signaal'], 'signaalgebied', 'signaalgebieden')}: het aandeel kwetsbaren "
         f"steeg er snel tussen {y0} en {y1} terwijl er (nog) geen overlastprobleem is. "
         f"{n_of(s['n_onbekend'], 'gebied mist', 'gebieden missen')} gegevens.",
-        f"Of the {n} areas ({lv}), {s['n_probleemgebied']} are problem areas (nuisance and a high vulnerable share), "
-        f"{s['n_kwetsbaar']} are vulnerable without (visible) nuisance problems and {s['n_signaal']} are on the "
-        f"watch-list: their vulnerable share rose fast between {y0} and {y1} while there is no nuisance problem "
-        f"(yet). {s['n_onbekend']} areas lack data."))]
-    notes = [x[4:] for x in r.notes if x.startswith("EN: " if ctx.en else "NL: ")]
+        f"Of the {n} areas ({lv}), {n_of(s['n_probleemgebied'], 'is a problem area', 'are problem areas')} "
+        f"(nuisance and a high vulnerable share), {s['n_kwetsbaar']} vulnerable without (visible) nuisance problems "
+        f"and {s['n_signaal']} on the watch-list: their vulnerable share rose fast between {y0} and {y1} while "
+        f"there is no nuisance problem (yet). {n_of(s['n_onbekend'], 'area lacks', 'areas lack')} data."))]
+    ids = comps + [nuis]       # the analysis prints these ids in its notes and rules: show their labels
+    notes = [ctx.humanize(x[4:], ids) for x in r.notes if x.startswith("EN: " if ctx.en else "NL: ")]
     blocks += [{"type": "note", "text": x} for x in notes]
     ctx.findings.append(Finding(4, 1 if s["n_probleemgebied"] + s["n_signaal"] > 0 else 0, ctx.t(
-        f"Typologie {y1}: {r.summary['sentence_nl']}",
-        f"Typology {y1}: {r.summary['sentence_en']}"), "typology"))
+        f"Typologie {y1}: {ctx.humanize(r.summary['sentence_nl'], ids)}",
+        f"Typology {y1}: {ctx.humanize(r.summary['sentence_en'], ids)}"), "typology"))
     sup = set(t.loc[t["suppressed"], "code"])
     try:
         blocks.append(area_map(ctx, "map_typology", v, lv, comps[0], "typology", year=y1, year_from=y0, result=r,
@@ -85,9 +85,11 @@ def typology(ctx) -> list[dict]:
     shown = pd.DataFrame({ctx.t("Code", "Code"): pick["code"],
                           ctx.t("Gebied", "Area"): pick["code"].map(names),
                           ctx.t("Klasse", "Class"): pick["class"].map(CLASS_EN) if ctx.en else pick["class"],
-                          ctx.t("Regel die gold", "Rule that fired"): pick[f"rule_{ctx.lang}"]})
-    note = ctx.t(f"{len(hidden)} gebieden in deze klassen rusten op kleine aantallen: niet getoond.",
-                 f"{len(hidden)} areas in these classes rest on small numbers: not shown.") if len(hidden) else ""
+                          ctx.t("Regel die gold", "Rule that fired"): [ctx.humanize(x, ids) for x in pick[f"rule_{ctx.lang}"]]})
+    note = ctx.t(f"{n_of(len(hidden), 'gebied in deze klassen rust', 'gebieden in deze klassen rusten')} op kleine "
+                 "aantallen: niet getoond.",
+                 f"{n_of(len(hidden), 'area in these classes rests', 'areas in these classes rest')} on small "
+                 "numbers: not shown.") if len(hidden) else ""
     if len(shown):
         blocks.append(ctx.table("typology_areas", shown, ctx.t("Probleem-, kwetsbare en signaalgebieden met de regel die gold",
                                                                "Problem, vulnerable and watch-list areas with the rule that fired"),
@@ -227,10 +229,30 @@ def _relative_areas(ctx, r, ind, v, lv, year) -> list[dict]:
                           ctx.t("Gemeente", "Gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
                           ctx.t("Verschil", "Difference"): [ctx.fmt(x, 1, sign=True) for x in top["diff_gm"]],
                           ctx.t("Rang in gemeente", "Rank in gemeente"): [f"{int(a)}/{int(b)}" for a, b in zip(top["rank_gm"], top["n_gm"])]})
-    out.append(ctx.table("relative_top", shown, ctx.t(f"De tien gebieden die het verst boven hun gemeente liggen ({label.lower()}, {ctx.unit(ind)})",
-                                                      f"The ten areas furthest above their gemeente ({label.lower()}, {ctx.unit(ind)})"),
-                         csv=t.drop(columns=["value_lower", "value_upper"])))
+    what = ctx.label_unit(ind)
+    out.append(ctx.table("relative_top", shown, ctx.t(f"De tien gebieden die het verst boven hun gemeente liggen ({what})",
+                                                      f"The ten areas furthest above their gemeente ({what})"),
+                         csv=t.drop(columns=["value_lower", "value_upper"]), note=_rank_note(ctx, r.table, top)))
     return out
+
+
+def _rank_note(ctx, table: pd.DataFrame, top: pd.DataFrame) -> str:
+    """Why ranks in ``top`` skip: the rank counts every area of the gemeente, also suppressed ones."""
+    if top.empty:
+        return ""
+    sup = table[table["suppressed"] & table["gm_code"].isin(set(top["gm_code"]))
+                & (table["rank_gm"] <= top["rank_gm"].max())]
+    ranks = sorted({int(x) for x in sup["rank_gm"].dropna()} - {int(x) for x in top["rank_gm"]})
+    if not ranks:
+        return ""
+    nums, one = ", ".join(map(str, ranks)), len(ranks) == 1
+    return ctx.t(
+        f"De rang telt alle gebieden van de gemeente; {n_of(len(ranks), 'rang', 'rangen')} ({nums}) "
+        + ("hoort bij een gebied dat op kleine aantallen rust en daarom niet getoond wordt." if one else
+           "horen bij gebieden die op kleine aantallen rusten en daarom niet getoond worden."),
+        f"The rank counts every area of the gemeente; {n_of(len(ranks), 'rank', 'ranks')} ({nums}) "
+        + ("belongs to an area that rests on small numbers and is therefore not shown." if one else
+           "belong to areas that rest on small numbers and are therefore not shown."))
 
 
 # --------------------------------------------------------------------------- §7

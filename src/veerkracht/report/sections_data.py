@@ -10,6 +10,7 @@ import pandas as pd
 from ..indicators.registry import unit_in
 from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, apply_suppression
 from .sections_trends import _h, _p
+from .words import clean_sources, flag_glossary, flag_name
 
 __all__ = ["data_section", "LIMITS"]
 
@@ -48,7 +49,8 @@ def data_section(ctx) -> list[dict]:
     blocks = [_h(ctx.t("Bronnen en versies", "Sources and vintages"))]
     prov = ctx.store.provenance()
     shown = pd.DataFrame({ctx.t("Soort", "Kind"): prov["kind"],
-                          ctx.t("Bestand", "File"): [Path(str(x)).name for x in prov["location"]],
+                          # a break opportunity after '_' lets long file names wrap between words, not mid-word
+                          ctx.t("Bestand", "File"): [Path(str(x)).name.replace("_", "_\u200b") for x in prov["location"]],
                           ctx.t("Versie", "Vintage"): prov["vintage"].fillna(""),
                           ctx.t("Geladen", "Loaded"): prov["loaded_at"].astype(str).str[:10],
                           ctx.t("Feiten", "Facts"): prov["n_facts"],
@@ -63,7 +65,7 @@ def data_section(ctx) -> list[dict]:
     agg = (used.groupby(["indicator", "geo_version", "level"])["years"]
            .agg(lambda ys: sorted({y for t in ys for y in t})).reset_index())
     codes = ctx.cov.areas["code"].tolist()
-    rows, lineage, supp = [], [], []
+    rows, lineage, supp, seen = [], [], [], []
     for r in agg.itertuples():
         f = ctx.store.facts(indicator=r.indicator, geo_version=r.geo_version, codes=codes, years=list(r.years))
         f = f.merge(ctx.cov.areas[["geo_version", "code", "level"]], on=["geo_version", "code"])
@@ -73,7 +75,7 @@ def data_section(ctx) -> list[dict]:
                      ctx.t("Eenheid", "Unit"): unit_in(meta.get("unit"), ctx.lang),
                      ctx.t("Geografie", "Geography"): f"{r.geo_version}, {r.level}",
                      ctx.t("Jaren", "Years"): ", ".join(map(str, r.years)),
-                     ctx.t("Bron", "Source"): "; ".join(sorted(set(f["source"].astype(str))))})
+                     ctx.t("Bron", "Source"): clean_sources(sorted(set(f["source"].astype(str))), ctx.lang)})
         for (ov,), g in f.groupby(["origin_version"]):
             lineage.append({"indicator": r.indicator, "geo_version": r.geo_version, "level": r.level,
                             "origin_version": ov, "facts": len(g),
@@ -81,9 +83,12 @@ def data_section(ctx) -> list[dict]:
         s = apply_suppression(f)
         flags = f["flags"].fillna("").str.split(",").explode()
         flags = flags[flags != ""].value_counts()
+        flags = flags[flags.index != "suppressed"]
+        seen += list(flags.index)
         supp.append({"indicator": r.indicator, "level": r.level, "facts": len(f),
                      "suppressed": int(s["flags"].str.contains("suppressed").sum()),
-                     "flags": ", ".join(f"{k} ({v})" for k, v in flags.items() if k != "suppressed")})
+                     "flags": ", ".join(f"{k} ({v})" for k, v in flags.items()),
+                     "flags_shown": "; ".join(f"{flag_name(k, ctx.lang)} ({v})" for k, v in flags.items())})
     blocks.append(ctx.table("indicators_used", pd.DataFrame(rows), ctx.t(
         "Gebruikte indicatoren: geografie, jaren en bron", "Indicators used: geography, years and source")))
 
@@ -129,9 +134,13 @@ def data_section(ctx) -> list[dict]:
     sp = pd.DataFrame(supp)
     shown = pd.DataFrame({"Indicator": [ctx.label(i) for i in sp["indicator"]], ctx.t("Niveau", "Level"): sp["level"],
                           ctx.t("Waarden", "Values"): sp["facts"], ctx.t("Onderdrukt", "Suppressed"): sp["suppressed"],
-                          ctx.t("Overige kenmerken (flags)", "Other flags"): sp["flags"]})
+                          ctx.t("Overige kenmerken", "Other flags"): sp["flags_shown"]})
     blocks.append(ctx.table("suppression", shown, ctx.t("Onderdrukte waarden en kenmerken per indicator (regio)",
-                                                        "Suppressed values and flags per indicator (region)"), csv=sp))
+                                                        "Suppressed values and flags per indicator (region)"),
+                            csv=sp.drop(columns=["flags_shown"])))
+    if seen:
+        blocks.append({"type": "h4", "text": ctx.t("Betekenis van de kenmerken", "Meaning of the flags")})
+        blocks.append({"type": "list", "items": flag_glossary(seen, ctx.lang)})
 
     blocks.append(_h(ctx.t("Beperkingen per indicator", "Limits of each indicator")))
     items = []

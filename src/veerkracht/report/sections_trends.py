@@ -194,7 +194,7 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
 
 def _src(ctx, r, v, lv) -> str:
     srcs = sorted({s for m in r.vintage.get("indicators", {}).values() for s in m.get("sources", [])})
-    return f"{ctx.t('Bron', 'Source')}: {clean_sources(srcs)} · {ctx.t('geografie', 'geography')} {v}, {lv}"
+    return f"{ctx.t('Bron', 'Source')}: {clean_sources(srcs, ctx.lang)} · {ctx.t('geografie', 'geography')} {v}, {lv}"
 
 
 # --------------------------------------------------------------------------- §2

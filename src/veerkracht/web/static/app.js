@@ -321,6 +321,8 @@
       }
       if (app.autoLevel && (state.mode !== "typology" || state.level !== app.autoLevel.to)) app.autoLevel = null;
       app.pendingRender = true; mark("data");
+      // the profile panel takes its width before the fit, so the areas are fitted in the space left
+      if (state.profile && $("panel").hidden && app.fitBox) { $("panel").hidden = false; app.map.resize(); }
       applyView(view); fitMap(); mark("applied");
       app.map.triggerRepaint();
       setStatus(view.available ? "" : `${t("not_available")}: ${view.message}`, !view.available);

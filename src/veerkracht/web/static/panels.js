@@ -61,12 +61,11 @@
       html += "</ul>";
       if (view.kind === "numeric" && app.state.mode === "value") html += `<p class="note">${esc(t("pooled_note"))}</p>`;
       // the analyses' caveats fold away so the legend does not cover the map; the first is shown
-      const notes = view.notes || [];
-      if (notes.length) {
-        html += `<p class="note">${esc(notes[0])}</p>`;
-        if (notes.length > 1) html += `<details class="notes"><summary>${esc(t("more_notes"))} (${notes.length - 1})</summary>`
-          + notes.slice(1).map((n) => `<p class="note">${esc(n)}</p>`).join("") + "</details>";
-      }
+      // short notes (estimates, the stable band) stay in view; long caveats fold away
+      const notes = view.notes || [], short = notes.filter((n) => n.length <= 110), long = notes.filter((n) => n.length > 110);
+      html += short.map((n) => `<p class="note">${esc(n)}</p>`).join("");
+      if (long.length) html += `<details class="notes"><summary>${esc(t("more_notes"))} (${long.length})</summary>`
+        + long.map((n) => `<p class="note">${esc(n)}</p>`).join("") + "</details>";
       if ((view.sources || []).length) html += `<p class="src">${esc(t("source"))}: ${esc(view.sources.join("; "))}</p>`;
       el.innerHTML = html + "</div>";
       $("legend-toggle").addEventListener("click", () => { app.legendCollapsed = open; Legend.render(app, view); });
@@ -243,10 +242,13 @@
       const stripes = document.createElement("canvas"); stripes.width = stripes.height = 6;
       const sg = stripes.getContext("2d"); sg.fillStyle = "#eeeeee"; sg.fillRect(0, 0, 6, 6);
       sg.strokeStyle = "#969696"; sg.lineWidth = 1.5; sg.beginPath(); sg.moveTo(0, 6); sg.lineTo(6, 0); sg.stroke();
+      const dots = document.createElement("canvas"); dots.width = dots.height = 4;
+      const dg = dots.getContext("2d"); dg.fillStyle = "#ffffff"; dg.fillRect(0, 0, 4, 4);
+      dg.fillStyle = "#8c8c8c"; dg.fillRect(1, 1, 1.5, 1.5);
       const counts = view.counts || {};
       for (const k of ["suppressed", "missing"]) {
         if (!counts[k]) continue;
-        g.fillStyle = k === "missing" ? view.missing_color : g.createPattern(stripes, "repeat"); g.fillRect(x, y - 11, 18, 13);
+        g.fillStyle = g.createPattern(k === "missing" ? dots : stripes, "repeat"); g.fillRect(x, y - 11, 18, 13);
         g.fillStyle = "#111"; g.fillText(t(k), x + 26, y); y += 20;
       }
       g.font = "11px sans-serif"; g.fillStyle = "#444";
