@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..indicators.registry import unit_in
+from ..indicators.words import flag_meaning
 from ..indicators.reliability import suppress
 from .catalog import ApiError, Catalog
 from .layers import AnalysisLayers
@@ -20,20 +21,6 @@ STATUS_TEXT = {
     "unreliable": ("Onzeker: benaderde of gecorrigeerde waarde.", "Uncertain: approximated or corrected value."),
     "missing": ("Geen waarde bekend.", "No value known."),
 }
-_FLAG_TEXT = {
-    "harmonised": ("omgerekend naar deze gebiedsindeling", "converted to this area division"),
-    "aggregated": ("opgeteld uit kleinere gebieden", "summed from smaller areas"),
-    "approx": ("benadering", "approximation"),
-    "num_from_pct": ("teller afgeleid uit percentage", "numerator derived from a percentage"),
-    "pct_over_100": ("percentage boven 100 in de bron", "percentage above 100 in the source"),
-    "suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
-    "partial_coverage": ("niet alle deelgebieden bekend", "not all sub-areas known"),
-    "incomplete": ("berekend over de bekende deelgebieden", "computed over the known sub-areas only"),
-    "split_estimate": ("geschat: een gesplitst gebied naar oppervlak verdeeld",
-                       "estimated: a split area divided by its area"),
-    "negative_value": ("negatieve waarde in de bron", "negative value in the source"),
-    "implausible": ("onwaarschijnlijke waarde in de bron", "implausible value in the source"),
-}
 #: a "country" line pooled from areas needs national coverage, not one city
 _MIN_GEMEENTEN_FOR_COUNTRY = 100
 
@@ -43,15 +30,8 @@ def _num(v):
 
 
 def _flag_notes(flags: str, lang: str) -> list[str]:
-    out = []
-    for tok in filter(None, str(flags or "").split(",")):
-        key = tok.split(":")[0]
-        if key == "cbs_marker":
-            out.append("CBS: geen cijfer (" + tok.split(":", 1)[1] + ")" if lang == "nl"
-                       else "CBS: no figure (" + tok.split(":", 1)[1] + ")")
-        elif key in _FLAG_TEXT:
-            out.append(_FLAG_TEXT[key][lang == "en"])
-    return out
+    """Each flag of a fact in words (the glossary shared with the report)."""
+    return [flag_meaning(tok, lang) for tok in dict.fromkeys(filter(None, str(flags or "").split(",")))]
 
 
 def _pooled(cat: Catalog, indicator: str, ind: dict, version: str, codes: list[str]) -> list[dict]:
