@@ -5,7 +5,6 @@ working directory by default, or a ``postgresql://`` URL).
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Optional

@@ -164,6 +164,25 @@ def resolve_level(store, geo_version: str, level: str | None = None, indicator: 
     raise StoreError(f"the store has no areas in geography version {geo_version!r}")
 
 
+def scope(store, indicator: str, geo_version: str | None, level: str | None, region):
+    """One indicator in a region: ``(geo_version, level, areas, codes, years)`` resolved once."""
+    geo_version = resolve_geo_version(store, indicator, geo_version)
+    level = resolve_level(store, geo_version, level, indicator=indicator)
+    _, areas = region_codes(store, region, geo_version, level)
+    codes = areas["code"].tolist()
+    years = available_years(store, indicator, geo_version, None if region is None else codes)
+    return geo_version, level, areas, codes, years
+
+
+def period(years: list[int], year_from: int | None, year_to: int | None, indicator: str) -> tuple[int, int]:
+    """The two years of a change (default: the first and last year with values)."""
+    y0 = years[0] if year_from is None and years else year_from
+    y1 = years[-1] if year_to is None and years else year_to
+    if y0 is None or y1 is None or y0 == y1:
+        raise StoreError(f"need two different years of {indicator!r}; the region has {years}")
+    return int(y0), int(y1)
+
+
 def region_codes(store, region, geo_version: str, level: str) -> tuple[list[str] | None, pd.DataFrame]:
     """Area codes of the region and its area table; codes is ``None`` for the whole country.
 

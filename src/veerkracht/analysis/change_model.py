@@ -71,15 +71,8 @@ def run(store, indicator: str = "lbm_onv", predictors: list[str] | None = None,
         raise StoreError(f"errors must be 'HC3' or 'cluster', not {errors!r}")
     if spatial not in (None, "lag", "error"):
         raise StoreError(f"spatial must be None, 'lag' or 'error', not {spatial!r}")
-    geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=indicator)
-    _, areas = c.region_codes(store, region, geo_version, level)
-    codes = areas["code"].tolist()
-    years = c.available_years(store, indicator, geo_version, None if region is None else codes)
-    y0 = years[0] if year_from is None and years else year_from
-    y1 = years[-1] if year_to is None and years else year_to
-    if y0 is None or y1 is None or y0 == y1:
-        raise StoreError(f"need two different years of {indicator!r}; the store has {years}")
+    geo_version, level, areas, codes, years = c.scope(store, indicator, geo_version, level, region)
+    y0, y1 = c.period(years, year_from, year_to, indicator)
 
     candidates = list(VULNERABLE_GROUPS if predictors is None else predictors)
     extra_inds = [i for i in ("corp_share", "urbanity", "residents") if i not in candidates + [indicator]]

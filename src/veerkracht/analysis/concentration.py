@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, two_years
 from .base import Result, analysis
@@ -43,15 +42,8 @@ def run(store, indicator: str = "low_income", year_from: int | None = None, year
     level_breaks : two values (low ≤ a < medium ≤ b < high); default the region's terciles.
     stable_band : a change within ±band is stable (points of the indicator's unit), or ``'tercile'``.
     """
-    geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=indicator)
-    _, areas = c.region_codes(store, region, geo_version, level)
-    codes = areas["code"].tolist()
-    years = c.available_years(store, indicator, geo_version, None if region is None else codes)
-    y0 = years[0] if year_from is None and years else year_from
-    y1 = years[-1] if year_to is None and years else year_to
-    if y0 is None or y1 is None or y0 == y1:
-        raise StoreError(f"need two different years of {indicator!r}; the region has {years}")
+    geo_version, level, areas, codes, years = c.scope(store, indicator, geo_version, level, region)
+    y0, y1 = c.period(years, year_from, year_to, indicator)
     f = two_years(store, [indicator], geo_version, codes, y0, y1)
     lev, chg = f[f"{indicator}_from"], f[f"{indicator}_change"]
 

@@ -62,21 +62,14 @@ def run(store, indicator: str = "low_income", measure: str = "level", year: int 
     import esda
     if measure not in ("level", "change"):
         raise StoreError(f"measure must be 'level' or 'change', not {measure!r}")
-    geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=indicator)
-    _, areas = c.region_codes(store, region, geo_version, level)
-    codes = areas["code"].tolist()
-    years = c.available_years(store, indicator, geo_version, None if region is None else codes)
+    geo_version, level, areas, codes, years = c.scope(store, indicator, geo_version, level, region)
     if not years:
         raise StoreError(f"no values of {indicator!r} in the region")
     if measure == "level":
         y1 = years[-1] if year is None else int(year)
         y0 = y1
     else:
-        y0 = years[0] if year_from is None else int(year_from)
-        y1 = years[-1] if year_to is None else int(year_to)
-        if y0 == y1:
-            raise StoreError(f"a change needs two different years of {indicator!r}; the region has {years}")
+        y0, y1 = c.period(years, year_from, year_to, indicator)
     f = two_years(store, [indicator], geo_version, codes, y0, y1)
     x = f[f"{indicator}_to"] if measure == "level" else f[f"{indicator}_change"]
     sup = f[f"{indicator}_sup_to"] if measure == "level" else f[f"{indicator}_suppressed"]

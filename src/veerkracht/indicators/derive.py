@@ -1,7 +1,6 @@
 """Derived indicators: a rate built from two stored count indicators of the same area and year."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..errors import StoreError

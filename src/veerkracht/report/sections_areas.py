@@ -52,7 +52,7 @@ def typology(ctx) -> list[dict]:
     for i in comps:
         ctx.use(i, v, lv, [y0, y1])
     ctx.use(nuis, v, lv, [r.params["nuisance_year"]])
-    s, p, t = r.summary, r.params, r.table
+    s, t = r.summary, r.table
     n = len(t)
     blocks = [_p(ctx.t(
         f"Van de {n} gebieden ({lv}) {'is' if s['n_probleemgebied'] == 1 else 'zijn'} er {n_of(s['n_probleemgebied'], 'probleemgebied', 'probleemgebieden')} "
@@ -119,7 +119,7 @@ def concentration(ctx) -> list[dict]:
                                       region=ctx.region.codes, geo_version=v, level=lv)
     ctx.results["concentration"] = r
     ctx.use(ind, v, lv, [ys[0], ys[-1]])
-    t, s, label = r.table, r.summary, ctx.label(ind)
+    t, label = r.table, ctx.label(ind)
     known = t[(t["level_class"] > 0) & ~t["suppressed"]]
     hr = int(((known["level_class"] == 3) & (known["change_class"] == 3)).sum())
     hf = int(((known["level_class"] == 3) & (known["change_class"] == 1)).sum())

@@ -6,7 +6,7 @@ import gzip
 import binascii
 import io
 import json
-from typing import Annotated, Literal
+from typing import Literal
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Request
