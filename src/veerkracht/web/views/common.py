@@ -85,39 +85,32 @@ async def ctx(request: Request) -> Context:   # async: FastAPI would run a plain
     return request.app.state.web
 
 
-def view_params(
-    request: Request,
-    version: Annotated[str, Query(pattern=VERSION, description="Geography version, e.g. cbs2019")],
-    level: Annotated[str, Query(pattern=LEVEL, description="gemeente, wijk, buurt or pc4")],
-    indicator: Annotated[str, Query(pattern=INDICATOR, description="Indicator id, e.g. corp_share")],
-    mode: Annotated[Literal["value", "change", "relative", "typology", "concentration", "hotspots"],
-                    Query(description="What to colour")] = "value",
-    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-    year_from: Annotated[int | None, Query(ge=1900, le=2100, description="Start year of a change")] = None,
-    region: Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")] = None,
-    ref: Annotated[Literal["gemeente", "country"], Query(description="Reference of the relative view")] = "gemeente",
-    scheme: Annotated[Literal["quantiles", "fisher_jenks", "equal_interval"], Query()] = "quantiles",
-    k: Annotated[int, Query(ge=3, le=9, description="Number of classes")] = 5,
-) -> tuple[ViewParams, dict]:
+# the view's query parameters, declared once for both dependencies below (and the OpenAPI schema)
+QVersion = Annotated[str, Query(pattern=VERSION, description="Geography version, e.g. cbs2019")]
+QLevel = Annotated[str, Query(pattern=LEVEL, description="gemeente, wijk, buurt or pc4")]
+QIndicator = Annotated[str, Query(pattern=INDICATOR, description="Indicator id, e.g. corp_share")]
+QMode = Annotated[Literal["value", "change", "relative", "typology", "concentration", "hotspots"],
+                  Query(description="What to colour")]
+QYear = Annotated[int | None, Query(ge=1900, le=2100)]
+QYearFrom = Annotated[int | None, Query(ge=1900, le=2100, description="Start year of a change")]
+QRegion = Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")]
+QRef = Annotated[Literal["gemeente", "country"], Query(description="Reference of the relative view")]
+QScheme = Annotated[Literal["quantiles", "fisher_jenks", "equal_interval"], Query()]
+QK = Annotated[int, Query(ge=3, le=9, description="Number of classes")]
+
+
+def view_params(request: Request, version: QVersion, level: QLevel, indicator: QIndicator, mode: QMode = "value",
+                year: QYear = None, year_from: QYearFrom = None, region: QRegion = None, ref: QRef = "gemeente",
+                scheme: QScheme = "quantiles", k: QK = 5) -> tuple[ViewParams, dict]:
     p = ViewParams(version=version, level=level, indicator=indicator, mode=mode, year=year,
                    year_from=year_from, region=region, ref=ref, scheme=scheme, k=k)
     return validate(request.app.state.web.catalog, p)
 
 
-async def view_params_lazy(
-    request: Request,
-    version: Annotated[str, Query(pattern=VERSION, description="Geography version, e.g. cbs2019")],
-    level: Annotated[str, Query(pattern=LEVEL, description="gemeente, wijk, buurt or pc4")],
-    indicator: Annotated[str, Query(pattern=INDICATOR, description="Indicator id, e.g. corp_share")],
-    mode: Annotated[Literal["value", "change", "relative", "typology", "concentration", "hotspots"],
-                    Query(description="What to colour")] = "value",
-    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-    year_from: Annotated[int | None, Query(ge=1900, le=2100, description="Start year of a change")] = None,
-    region: Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")] = None,
-    ref: Annotated[Literal["gemeente", "country"], Query(description="Reference of the relative view")] = "gemeente",
-    scheme: Annotated[Literal["quantiles", "fisher_jenks", "equal_interval"], Query()] = "quantiles",
-    k: Annotated[int, Query(ge=3, le=9, description="Number of classes")] = 5,
-):
+async def view_params_lazy(request: Request, version: QVersion, level: QLevel, indicator: QIndicator,
+                           mode: QMode = "value", year: QYear = None, year_from: QYearFrom = None,
+                           region: QRegion = None, ref: QRef = "gemeente", scheme: QScheme = "quantiles",
+                           k: QK = 5):
     """Like :func:`view_params` (same checks and schema) but validated against the store only when
     called, so a cached answer skips the look-ups."""
     return lambda: view_params(request, version, level, indicator, mode, year, year_from, region, ref, scheme, k)
