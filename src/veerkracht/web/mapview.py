@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..indicators.registry import unit_in
+from ..indicators.words import source_name
 from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, ApiError, Catalog
 from .layers import AnalysisLayers
 from .legend import (LBM_CLASSES, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
@@ -174,7 +175,7 @@ def view_sources(sources: pd.Series, lang: str = "nl") -> list[str]:
         base, _, how = s.partition("+")
         out[base] = out.get(base, False) or bool(how)
     derived = (" (deels afgeleid)", " (partly derived)")[lang == "en"]
-    return [b + (derived if d else "") for b, d in sorted(out.items())]
+    return [source_name(b, lang) + (derived if d else "") for b, d in sorted(out.items())]
 
 
 def _analysis_values(out: dict, table: pd.DataFrame, lay: dict, own_indicator: bool) -> None:
