@@ -10,6 +10,7 @@ __all__ = ["Store", "Batch", "Provenance", "DuckDBStore", "open_store"]
 def open_store(location: str = "veerkracht.duckdb", read_only: bool = False) -> Store:
     """Open a store by location: a DuckDB file path (default) or a ``postgresql://`` URL."""
     if str(location).startswith(("postgresql://", "postgres://")):
-        from .postgis_store import PostGISStore  # optional backend, imported only when asked
-        return PostGISStore(location)
+        from ..errors import StoreError
+        raise StoreError("the PostgreSQL/PostGIS backend is not part of this version yet; "
+                         "use a DuckDB file as --store")
     return DuckDBStore(location, read_only=read_only)
