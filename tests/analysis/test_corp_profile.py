@@ -156,3 +156,21 @@ def test_planted_gap_growth_national(national_buurten):
     cover = [(t.loc[(y, k), "index_lo"] <= truth[y, k] / truth[y, -1] * 100 <= t.loc[(y, k), "index_hi"])
              for y in (2012, 2018) for k in range(9)]
     assert sum(cover) >= 16
+
+
+def test_profile_many_equals_one_region_at_a_time(hand_store):
+    """Many regions in one pass give each region exactly what run() gives it alone; an empty group says so."""
+    from veerkracht.analysis.corp_profile import profile_many
+
+    groups = {"GM0001": "GM0001", "GM0002": "GM0002", "nowhere": "GM9999"}
+    many = profile_many(hand_store, "bijstand", groups, bins=[0, 50, math.inf], index_on="regional",
+                        n_boot=100, seed=3, year_from=2012, year_to=2018)
+    gaps = many.gaps()
+    one = run(hand_store, "bijstand", region="GM0001", bins=[0, 50, math.inf], index_on="regional",
+              n_boot=100, seed=3)
+    assert gaps.loc["GM0001", "gap_from"] == pytest.approx(one.summary["gap_from"])
+    assert gaps.loc["GM0001", "growth"] == pytest.approx(one.summary["growth"])
+    assert gaps.loc["GM0001", "growth_lo"] == pytest.approx(one.summary["growth_lo"])
+    pd.testing.assert_frame_equal(many.result("GM0001").table, one.table)
+    assert gaps.loc["nowhere", "n_areas"] == 0 and "no buurt areas" in gaps.loc["nowhere", "error"]
+    assert pd.isna(gaps.loc["nowhere", "gap_from"])
