@@ -53,19 +53,31 @@ def view(client):
     return {"default": d, "meta": meta, "values": client.get("/api/values", params=params).json()}
 
 
-@pytest.fixture(scope="module")
-def known_area(read_store, view):
-    """The largest area with a shown value in the default view: its code, name, value and a point."""
+def _largest_areas(read_store, view, k: int) -> list[dict]:
+    """The ``k`` largest areas with a shown value in the default view, largest first: code, name,
+    the store's value in the default year and in the indicator's latest year, and a point inside."""
     d = view["default"]
     areas = read_store.areas(geo_version=d["version"], level=d["level"])
     areas = areas[areas["gm_code"] == d["region"]] if d["region"] else areas
     ok = [c for c, (v, _, s) in view["values"]["areas"].items() if v is not None and s == "ok" and v % 1 > 0.05]
     areas = areas[areas["code"].isin(ok)].to_crs(28992)
-    big = areas.loc[areas.area.idxmax()]
-    pt = areas.to_crs(4326).loc[big.name].geometry.representative_point()
-    f = read_store.facts(indicator=d["indicator"], geo_version=d["version"], codes=[big["code"]], years=[d["year"]])
-    value = float(f[~f["source"].str.contains(r"\+")]["value"].iloc[0])
-    return {"code": big["code"], "name": big["name"], "value": value, "lon": pt.x, "lat": pt.y}
+    out = []
+    for idx in areas.area.sort_values(ascending=False).index[:k]:
+        big = areas.loc[idx]
+        pt = areas.to_crs(4326).loc[idx].geometry.representative_point()
+        f = read_store.facts(indicator=d["indicator"], geo_version=d["version"], codes=[big["code"]])
+        f = f[~f["source"].str.contains(r"\+")]          # the area's own fact, not a pooled one
+        last = f.loc[f["year"].idxmax()]
+        out.append({"code": big["code"], "name": big["name"], "lon": pt.x, "lat": pt.y,
+                    "value": float(f.loc[f["year"] == d["year"], "value"].iloc[0]),
+                    "last_year": int(last["year"]), "last_value": float(last["value"])})
+    return out
+
+
+@pytest.fixture(scope="module")
+def known_area(read_store, view):
+    """The largest area with a shown value in the default view: its code, name, value and a point."""
+    return _largest_areas(read_store, view, 1)[0]
 
 
 def _screen_point(page, lon: float, lat: float) -> tuple[float, float]:
@@ -296,3 +308,43 @@ def test_profile_numbers_have_the_indicators_decimals(page, server, view, client
     tips = page.evaluate("[...document.querySelector('.panel svg.chart').querySelectorAll('circle title')]"
                          ".map((e) => e.textContent)")      # the first chart: the view's percentage
     assert tips and all(len(t.split(": ")[1].split(",")[1]) == 1 for t in tips), tips
+
+
+def _nl(x: float, digits: int) -> str:
+    """A number as the page writes it in Dutch (``APP.fmt``): 1.234,5."""
+    return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def test_ctrl_click_compares_two_areas(page, server, view, read_store, artifacts):
+    """Click one buurt, Ctrl-click a second: the compare panel shows both names and the store's values."""
+    from veerkracht.web.legend import decimals
+
+    first, second = _largest_areas(read_store, view, 2)
+    d = view["default"]
+    reg = read_store.indicators().set_index("id").loc[d["indicator"]]     # the registry the app serves
+    digits = decimals(reg["kind"], reg["unit"])
+    _open(page, server)
+    page.mouse.click(*_screen_point(page, first["lon"], first["lat"]))
+    page.wait_for_selector("#profile-name", timeout=30_000)
+    assert page.locator("#profile-name").inner_text() == first["name"]
+    # the profile panel took its width: the second point is projected after that
+    x, y = _screen_point(page, second["lon"], second["lat"])
+    page.keyboard.down("Control")
+    page.mouse.click(x, y)
+    page.keyboard.up("Control")
+    page.wait_for_selector("#compare-table", timeout=30_000)
+    heads = page.locator("#compare-table thead th[scope=col]").all_inner_texts()
+    assert [h.split("\n")[0] for h in heads] == [first["name"], second["name"]]
+    assert [h.split("\n")[-1] for h in heads] == [first["code"], second["code"]]
+    rows = page.evaluate("[...document.querySelectorAll('#compare-table tbody tr')].map((r) => "
+                         "[r.querySelector('th').textContent, [...r.querySelectorAll('td.num')].map((c) => c.textContent)])")
+    cells = next(c for th, c in rows if th == reg["label_nl"] or th.startswith(reg["label_nl"] + " ("))
+    assert cells == [f"{_nl(round(a['last_value'], 4), digits)} {a['last_year']}" for a in (first, second)], cells
+    assert len(rows) >= 2                                            # all key figures, not only one
+    # both areas are listed in the selection and outlined on the map
+    assert sorted(page.locator("#selection [data-open]").all_inner_texts()) == sorted([first["code"], second["code"]])
+    for a in (first, second):
+        assert page.evaluate(f"APP.map.getFeatureState({{source: 'areas', id: '{a['code']}'}})")["selected"] is True
+    assert f"sel={first['code']},{second['code']}" in page.url.replace("%2C", ",")
+    page.screenshot(path=str(artifacts / "web_compare.png"))
+    page.watch.assert_clean()

@@ -206,7 +206,7 @@
       const f = e.features && e.features[0];
       if (!f) return;
       const code = f.properties.code;
-      if (e.originalEvent.ctrlKey || e.originalEvent.metaKey) window.Panels.toggleSelect(app, code);
+      if (e.originalEvent.ctrlKey || e.originalEvent.metaKey) window.Panels.ctrlSelect(app, code);
       else window.Panels.openProfile(app, code);
     });
     map.on("mousemove", "areas-fill", (e) => {

@@ -139,6 +139,16 @@
       const s = app.state;
       s.sel = s.sel.includes(code) ? s.sel.filter((c) => c !== code) : s.sel.concat([code]).slice(-6);
       app.writeUrl(); Panels.highlight(app); Panels.renderSelection(app);
+      if ($("compare-table") && s.sel.length >= 2) Panels.openCompare(app);   // an open comparison follows the selection
+    },
+    // Ctrl/⌘-click: click one area, Ctrl-click the next, and the two are compared; the area whose
+    // profile is open is the first of the comparison
+    ctrlSelect(app, code) {
+      const s = app.state;
+      if (s.profile && s.profile !== code && !s.sel.includes(s.profile)) s.sel = s.sel.concat([s.profile]);
+      Panels.toggleSelect(app, code);
+      if (s.sel.length >= 2) { if (!$("compare-table")) Panels.openCompare(app); }
+      else if (s.sel.length === 1) Panels.openProfile(app, s.sel[0]);
     },
     highlight(app) {
       for (const code of app.codes) {
