@@ -7,7 +7,7 @@ import geopandas as gpd
 
 from .analysis.base import one_fact_per_area_year
 from .errors import VeerkrachtError
-from .indicators.reliability import apply_suppression
+from .indicators.reliability import apply_suppression, small_count_indicators
 
 __all__ = ["export_facts", "FORMATS"]
 
@@ -34,8 +34,7 @@ def export_facts(store, indicators: list[str], geo_version: str, fmt: str, out: 
     areas = store.areas(geo_version=geo_version, level=level, geometry=(fmt == "gpkg"))
     if level is not None:
         facts = facts[facts["code"].isin(areas["code"])]
-    restricted = set(reg.index[reg["restricted"].fillna(False).astype(bool)])
-    facts = apply_suppression(facts, restricted=restricted)
+    facts = apply_suppression(facts, restricted=small_count_indicators(reg.reset_index()))
     facts = facts.merge(areas[["code", "name", "level"]], on="code", how="left")
     facts["unit"] = facts["indicator"].map(reg["unit"])
     facts["label_nl"] = facts["indicator"].map(reg["label_nl"])

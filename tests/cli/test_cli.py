@@ -216,3 +216,15 @@ def test_usage_errors_are_short_and_json_stays_json(demo_out, tmp_path):
     assert (tmp_path / "t.png").stat().st_size > 10_000 and "figure written" in res.stderr
     # notes in the chosen language only
     assert "EN: " not in res.stderr and "LVB ontbreekt" in " ".join(res.stderr.split())
+
+
+def test_small_counts_do_not_undo_a_suppressed_share(demo_out, tmp_path):
+    """A buurt's corp_share 5/600 is suppressed; its count of 5 corporation dwellings must be too."""
+    out = tmp_path / "c.csv"
+    res = run_cli("export", "-i", "corp_share", "-i", "corp_dwellings", "--to", "cbs2019", "--level", "buurt",
+                  "--format", "csv", "--out", str(out), store=demo_out / "demo.duckdb")
+    assert res.returncode == 0, res.stderr
+    df = pd.read_csv(out)
+    counts = df[df["indicator"] == "corp_dwellings"]
+    assert not counts["value"].between(1, 9).any()
+    assert counts["flags"].fillna("").str.contains("suppressed").any()

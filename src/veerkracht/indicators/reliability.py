@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR", "suppress", "apply_suppression"]
+__all__ = ["SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR", "suppress", "apply_suppression",
+           "small_count_indicators"]
 
 SUPPRESS_MIN_DENOMINATOR = 50
 SUPPRESS_MIN_NUMERATOR = 10
@@ -26,12 +27,24 @@ def suppress(num: pd.Series, den: pd.Series, min_den: int = SUPPRESS_MIN_DENOMIN
     return small_den | small_num
 
 
+def small_count_indicators(registry: pd.DataFrame) -> set[str]:
+    """Indicators whose small values (1 … min_num−1) are suppressed as counts.
+
+    Every count (a count of corporation dwellings is the numerator of the corporation share: showing
+    it would undo that share's suppression) and every restricted indicator (personal data).
+    """
+    reg = registry.set_index("id") if "id" in registry.columns else registry
+    counts = reg["kind"].astype(str).eq("count")
+    restricted = reg["restricted"].fillna(False).astype(bool)
+    return set(reg.index[counts | restricted])
+
+
 def apply_suppression(facts: pd.DataFrame, restricted: set[str] | None = None,
                       min_den: int = SUPPRESS_MIN_DENOMINATOR, min_num: int = SUPPRESS_MIN_NUMERATOR) -> pd.DataFrame:
     """Blank value, numerator and denominator of suppressed facts and flag them ``suppressed``.
 
-    Rates are judged on numerator/denominator; counts of *restricted* indicators (personal data,
-    e.g. a corporation's tenants) are suppressed below ``min_num`` too.
+    Rates are judged on numerator/denominator; the value-only facts of the indicators in
+    ``restricted`` (see :func:`small_count_indicators`) are suppressed below ``min_num`` too.
     """
     out = facts.copy()
     hit = suppress(out["numerator"], out["denominator"], min_den, min_num)

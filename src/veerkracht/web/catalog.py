@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import pandas as pd
 
-from ..indicators.reliability import apply_suppression
+from ..indicators.reliability import apply_suppression, small_count_indicators
 
 __all__ = ["ApiError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
 
@@ -76,7 +76,7 @@ class Catalog:
         # was the largest single cost under load)
         self._versions = sorted(set(self.area_table["geo_version"]))
         self._levels = {v: sorted(set(g["level"])) for v, g in self.area_table.groupby("geo_version")}
-        self.restricted = set(self.registry.index[self.registry["restricted"].fillna(False).astype(bool)])
+        self.restricted = small_count_indicators(self.registry)
         lv = facts.merge(self.area_table[["geo_version", "code", "level"]], on=["geo_version", "code"],
                          how="left")
         lv["level"] = lv["level"].fillna("unknown")
