@@ -31,7 +31,7 @@ from tests.analysis.planted import make_panel, national_areas, plant_rate, plant
 from veerkracht.analysis import get_analysis  # noqa: E402
 from veerkracht.analysis.tipping_point import _bootstrap, fit_segmented  # noqa: E402
 
-SHARED_DATA = Path(os.environ.get("VEERKRACHT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED_DATA = ROOT / "tests" / "data" / "real"   # real public data in the repository
 YEARS = [2012, 2014, 2016, 2018]
 DIMENSIONS = ["lbm_won", "lbm_fys", "lbm_vrz", "lbm_soc", "lbm_onv"]
 

@@ -13,7 +13,7 @@ a few microseconds, so the latency measured is the server's (queueing included).
 *client* saturates and its own queueing (p95 ≈ 1 s on this machine) was mistaken for the server's.
 
 Run: ``.venv/bin/python benchmarks/bench_web.py [--only api,render,wire] [--runs 3]``
-(uses /work/shared/data or VEERKRACHT_SHARED_DATA for the national layer).
+(uses the national geometry in tests/data/real for the national layer).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from tests.web.stores import build_demo, build_national_store  # noqa: E402
 
-SHARED = Path(os.environ.get("VEERKRACHT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED = ROOT / "tests" / "data" / "real"   # real public data in the repository
 
 
 def first_render(url: str, runs: int = 5) -> list[float]:

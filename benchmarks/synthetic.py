@@ -5,7 +5,6 @@ from tests with ``sys.path.insert(0, str(ROOT / "benchmarks"))`` or ``importlib`
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,9 +14,8 @@ import shapely
 
 __all__ = ["synthetic_panel", "NATIONAL_GEOMETRY"]
 
-NATIONAL_GEOMETRY = Path(os.environ.get(
-    "VEERKRACHT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / \
-    "geo_buurt_2019_nl" / "buurten_2019_nl_wgs84_topo_simplified.geojson.gz"
+NATIONAL_GEOMETRY = (Path(__file__).resolve().parents[1] / "tests" / "data" / "real" / "geo_buurt_2019_nl"
+                     / "buurten_2019_nl_wgs84_topo_simplified.geojson.gz")
 
 # real registry ids first (kind, scale), then synthetic ones fill up to n_indicators
 _REAL = [("corp_share", "rate", 100), ("low_income", "rate", 100), ("social_minimum", "rate", 100),

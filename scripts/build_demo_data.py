@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python scripts/build_demo_data.py [--shared ../shared/data] [--out src/veerkracht/demo/data]
+    .venv/bin/python scripts/build_demo_data.py [--shared tests/data/real] [--out src/veerkracht/demo/data]
 
 The output is deterministic (sorted rows, fixed number formats, gzip without time stamp), so the
 tests can rebuild it and compare checksums. ``SOURCES.md`` in the shared data describes the inputs;
@@ -29,7 +29,7 @@ from _demo_ois import buurt_crosswalk, wijk_crosswalk  # noqa: E402
 __all__ = ["build", "COPIES", "LBM_EXTRA_PC4"]
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SHARED = REPO.parent / "shared" / "data"
+DEFAULT_SHARED = REPO / "tests" / "data" / "real"   # the real public data kept in the repository
 DEFAULT_OUT = REPO / "src" / "veerkracht" / "demo" / "data"
 
 OIS = "amsterdam_ois/"

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("VEERKRACHT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+#: real public data the tests read, copied into the repository with its attribution (tests/data/real/SOURCES.md)
+REAL_DATA = ROOT / "tests" / "data" / "real"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    assert SHARED_DATA.is_dir(), f"shared data not found at {SHARED_DATA} (set VEERKRACHT_SHARED_DATA)"
-    return SHARED_DATA
+def real_data() -> Path:
+    assert REAL_DATA.is_dir(), f"test data not found at {REAL_DATA}"
+    return REAL_DATA
 
 
 @pytest.fixture(scope="session")

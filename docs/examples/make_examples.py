@@ -1,6 +1,6 @@
 """Real-data examples kept in the docs (issue 3): rerun with
 
-    .venv/bin/python docs/examples/make_examples.py [--shared ../shared/data]
+    .venv/bin/python docs/examples/make_examples.py [--shared tests/data/real]
 
 Writes figures and a ``results.json`` with the headline numbers into docs/examples/; the text in
 docs/examples/README.md describes them. Two stores are built: the bundled Amsterdam demo and a
@@ -72,7 +72,7 @@ def run_all(store, runs, results: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--shared", type=Path, default=ROOT / "tests" / "data" / "real")
     args = ap.parse_args()
     results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,9 +10,9 @@ from veerkracht.store import Batch, Provenance, open_store
 
 
 @pytest.fixture(scope="session")
-def national_buurten(shared_data) -> gpd.GeoDataFrame:
+def national_buurten(real_data) -> gpd.GeoDataFrame:
     """The 13,594 real buurten (CBS 2019 indeling) as an areas frame of version ``cbs2019``."""
-    gdf = gpd.read_file("/vsigzip/" + str(shared_data / "geo_buurt_2019_nl" / "buurten_2019_nl_wgs84_topo_simplified.geojson.gz"))
+    gdf = gpd.read_file("/vsigzip/" + str(real_data / "geo_buurt_2019_nl" / "buurten_2019_nl_wgs84_topo_simplified.geojson.gz"))
     out = gpd.GeoDataFrame({
         "geo_version": "cbs2019", "code": gdf["bu_code"], "level": "buurt", "name": gdf["bu_code"],
         "gm_code": gdf["gm_code"], "wk_code": gdf["wk_code"],

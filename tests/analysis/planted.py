@@ -140,10 +140,10 @@ def planted_store(areas, panel: pd.DataFrame, indicators, geo_version: str = GEO
     return _conftest().store_from(areas, to_facts(panel, indicators, geo_version))
 
 
-def national_areas(shared_data: Path) -> pd.DataFrame:
+def national_areas(real_data: Path) -> pd.DataFrame:
     """The national buurt areas for scripts outside pytest (the benchmark): the same frame as the
     ``national_buurten`` fixture, built by that fixture's own code."""
-    return _conftest().national_buurten.__wrapped__(shared_data)
+    return _conftest().national_buurten.__wrapped__(real_data)
 
 
 def _conftest():

@@ -155,10 +155,10 @@ def test_hand_lbm_class_missing_is_an_error(national_buurten):
 
 # ------------------------------------------------------------------ the real Leefbaarometer PC4 file
 @pytest.mark.slow
-def test_real_pc4_regression_to_the_mean(shared_data):
+def test_real_pc4_regression_to_the_mean(real_data):
     """METHOD.md: in the real PC4 data the bottom decile of 2018 rose +0.017 over 2012–2018 and the top
     decile +0.048; grouped by 2018, 2018–2022 shows the reverse."""
-    raw = pd.read_csv(shared_data / "leefbaarometer_pc4" / "leefbaarometer3_scores_pc4_2002_2022.csv.gz")
+    raw = pd.read_csv(real_data / "leefbaarometer_pc4" / "leefbaarometer3_scores_pc4_2002_2022.csv.gz")
     raw = raw[raw["jaar"].isin([2012, 2018, 2022])]
     codes = "PC" + raw["PC4"].astype(str).str.zfill(4)
     areas = pd.DataFrame({"geo_version": "lbm3-2022", "code": sorted(set(codes)), "level": "pc4"})

@@ -21,14 +21,14 @@ def test_demo_writes_outputs(demo_out):
     assert (demo_out / "data" / "amsterdam_wijken_cbs2019.gpkg").exists()
 
 
-def test_facts_show_real_corp_share_for_several_years(demo_out, shared_data):
+def test_facts_show_real_corp_share_for_several_years(demo_out, real_data):
     res = run_cli("facts", "--indicator", "corp_share", "--area", "BU03630000", "--format", "csv",
                   store=demo_out / "demo.duckdb")
     assert res.returncode == 0, res.stderr
     from io import StringIO
     df = pd.read_csv(StringIO(res.stdout))
     # the OIS yearbook: Kop Zeedijk (A00a) 21 of 644 dwellings in 2005, 83 of 740 in 2017
-    raw = pd.read_csv(shared_data / "amsterdam_ois" / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
+    raw = pd.read_csv(real_data / "amsterdam_ois" / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
     kop = raw[raw["cbs_bu_code_afgeleid"] == "BU03630000"].set_index("jaar")
     by_year = df.set_index("year")
     for year in (2005, 2009, 2013, 2017):
@@ -39,8 +39,8 @@ def test_facts_show_real_corp_share_for_several_years(demo_out, shared_data):
     assert {2005, 2009, 2013, 2017, 2018} <= set(df["year"])
 
 
-def test_harmonising_conserves_amsterdam_dwelling_total(demo_out, shared_data):
-    raw = pd.read_csv(shared_data / "amsterdam_ois" / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
+def test_harmonising_conserves_amsterdam_dwelling_total(demo_out, real_data):
+    raw = pd.read_csv(real_data / "amsterdam_ois" / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
     store = open_store(demo_out / "demo.duckdb", read_only=True)
     try:
         buurten = store.areas(geo_version="cbs2019", level="buurt", geometry=False)["code"]
@@ -62,8 +62,8 @@ def test_lineage_names_the_source_buurten(demo_out):
     assert "A00a" in res.stdout
 
 
-def test_bad_input_names_file_row_and_column(tmp_path, shared_data):
-    df = pd.read_csv(shared_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv", dtype=str,
+def test_bad_input_names_file_row_and_column(tmp_path, real_data):
+    df = pd.read_csv(real_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv", dtype=str,
                      keep_default_na=False)
     df.loc[2, "p_wcorpw"] = "veel"           # data row 3 = file row 4
     bad = tmp_path / "kwb-2023.csv"
@@ -76,8 +76,8 @@ def test_bad_input_names_file_row_and_column(tmp_path, shared_data):
     assert "Traceback" not in res.stderr
 
 
-def test_ingest_twice_changes_nothing_from_the_cli(tmp_path, shared_data):
-    f = shared_data / "kwb_gemeente_2020_2025" / "kwb_gemeente_woningvoorraad_2020_2025.csv"
+def test_ingest_twice_changes_nothing_from_the_cli(tmp_path, real_data):
+    f = real_data / "kwb_gemeente_2020_2025" / "kwb_gemeente_woningvoorraad_2020_2025.csv"
     store = tmp_path / "s.duckdb"
     first = run_cli("ingest", "cbs-kwb", str(f), store=store)
     second = run_cli("ingest", "cbs-kwb", str(f), store=store)
@@ -175,9 +175,9 @@ def test_ingest_from_the_cbs_api_on_loopback(tmp_path):
         srv.wait(timeout=10)
 
 
-def test_gemeenten_harmonised_onto_2023_are_conserved_and_exact(demo_out, shared_data):
+def test_gemeenten_harmonised_onto_2023_are_conserved_and_exact(demo_out, real_data):
     """Merges move whole gemeenten; unchanged codes are not nibbled by generalisation slivers."""
-    kwb = pd.read_csv(shared_data / "kwb_gemeente_2020_2025" / "kwb_gemeente_woningvoorraad_2020_2025.csv")
+    kwb = pd.read_csv(real_data / "kwb_gemeente_2020_2025" / "kwb_gemeente_woningvoorraad_2020_2025.csv")
     k = kwb.set_index(["year", "gwb_code"])["a_woning"]
     store = open_store(demo_out / "demo.duckdb", read_only=True)
     try:

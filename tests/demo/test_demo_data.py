@@ -1,4 +1,4 @@
-"""The bundled demo data: reproducible from the shared data, and its crosswalks hold their invariants."""
+"""The bundled demo data: reproducible from the real data in tests/data/real, and its crosswalks hold their invariants."""
 from __future__ import annotations
 
 import gzip
@@ -40,8 +40,8 @@ def _sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def ois(shared_data) -> pd.DataFrame:
-    return _csv(shared_data / OIS / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
+def ois(real_data) -> pd.DataFrame:
+    return _csv(real_data / OIS / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv")
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +56,8 @@ def wijk_cw() -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ reproducibility
 @pytest.mark.slow
-def test_bundle_is_exactly_what_the_script_builds(shared_data, tmp_path):
-    sizes = _load_script().build(shared_data, tmp_path)
+def test_bundle_is_exactly_what_the_script_builds(real_data, tmp_path):
+    sizes = _load_script().build(real_data, tmp_path)
     built = {p.name: _sha(p) for p in tmp_path.iterdir()}
     bundled = {p.name: _sha(p) for p in DATA.iterdir() if p.is_file()}
     assert set(built) == set(sizes) == set(bundled)
@@ -69,11 +69,11 @@ def test_total_size_within_budget():
     assert 1_000_000 < total <= 5 * 1024 * 1024
 
 
-def test_copies_are_byte_identical(shared_data):
+def test_copies_are_byte_identical(real_data):
     copies = _load_script().COPIES
     assert len(copies) == 9  # 7 data tables + the 2 OIS code-transition tables
     for name, rel in copies.items():
-        assert (DATA / name).read_bytes() == (shared_data / rel).read_bytes(), name
+        assert (DATA / name).read_bytes() == (real_data / rel).read_bytes(), name
 
 
 def test_attribution_names_every_file_and_licence():
@@ -170,7 +170,7 @@ def test_buurt_crosswalk_maps_every_source_to_existing_buurten(ois, buurt_cw):
 
 
 @pytest.mark.parametrize("year", ["2005", "2009", "2013"])
-def test_dwelling_total_is_conserved_exactly(ois, buurt_cw, year, shared_data):
+def test_dwelling_total_is_conserved_exactly(ois, buurt_cw, year, real_data):
     rows = ois[ois.jaar == year]
     dwellings = dict(zip(rows.buurt_code_ois, rows.woningen_totaal.map(Decimal)))
     cw = buurt_cw[(buurt_cw.from_version == "ois2005") & buurt_cw.from_code.isin(dwellings)]
@@ -180,7 +180,7 @@ def test_dwelling_total_is_conserved_exactly(ois, buurt_cw, year, shared_data):
     total = sum(dwellings.values())
     assert sum(per_target.values()) == total
     if year == "2005":  # and it equals the 2005 stock of the separate OIS wijk table (376,233)
-        wijk = pd.read_csv(shared_data / OIS / "amsterdam_wijk_woningvoorraad_1995_2014.csv", encoding="utf-8-sig")
+        wijk = pd.read_csv(real_data / OIS / "amsterdam_wijk_woningvoorraad_1995_2014.csv", encoding="utf-8-sig")
         assert total == Decimal(int(wijk["2005"].sum())) == 376_233
 
 
@@ -209,8 +209,8 @@ def test_name_matched_codes_follow_the_2017_names(ois, buurt_cw):
     assert set(warned.to_code) == {"BU03635001"}
 
 
-def test_wijk_crosswalk(ois, wijk_cw, shared_data):
-    bij = _csv(shared_data / OIS / "amsterdam_wijk_bijstand_wwb_2005_2009_2013_2017.csv")
+def test_wijk_crosswalk(ois, wijk_cw, real_data):
+    bij = _csv(real_data / OIS / "amsterdam_wijk_bijstand_wwb_2005_2009_2013_2017.csv")
     wijken = {f["properties"]["wk_code"] for f in _features("ams_wijken_cbs2019.geojson")}
     assert set(wijk_cw.to_code) <= wijken
     old = wijk_cw[wijk_cw.from_version == "ois2005"]
@@ -230,15 +230,15 @@ def test_wijk_crosswalk(ois, wijk_cw, shared_data):
     assert moved == sum(counts.values())
 
 
-def test_leefbaarometer_subset_keeps_original_rows(shared_data):
+def test_leefbaarometer_subset_keeps_original_rows(real_data):
     with gzip.open(DATA / "leefbaarometer_pc4_amsterdam.csv.gz", "rt", encoding="utf-8") as fh:
         sub = fh.read().splitlines()
-    with gzip.open(shared_data / "leefbaarometer_pc4" / "leefbaarometer3_scores_pc4_2002_2022.csv.gz", "rt",
+    with gzip.open(real_data / "leefbaarometer_pc4" / "leefbaarometer3_scores_pc4_2002_2022.csv.gz", "rt",
                    encoding="utf-8") as fh:
         full = fh.read().splitlines()
     assert sub[0] == full[0] == "PC4,jaar,lbm,afw,fys,onv,soc,vrz,won"
     pc4 = {int(x.split(",")[0]) for x in sub[1:]}
-    addresses = {int(x) for x in _csv(shared_data / "amsterdam_buurten_2022_geo" /
+    addresses = {int(x) for x in _csv(real_data / "amsterdam_buurten_2022_geo" /
                                       "amsterdam_pc4_buurt2022_adresgewichten.csv").pc4}
     wanted = addresses | set(range(1000, 1110)) | set(range(1380, 1385))
     assert pc4 == {int(x.split(",")[0]) for x in full[1:]} & wanted

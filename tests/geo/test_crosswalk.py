@@ -86,8 +86,8 @@ def test_points_basis(squares):
     assert set(cw["basis"]) == {"addresses"}
 
 
-def test_address_crosswalk_real_pc4_table(shared_data):
-    path = shared_data / "amsterdam_buurten_2022_geo" / "amsterdam_pc4_buurt2022_adresgewichten.csv"
+def test_address_crosswalk_real_pc4_table(real_data):
+    path = real_data / "amsterdam_buurten_2022_geo" / "amsterdam_pc4_buurt2022_adresgewichten.csv"
     raw = pd.read_csv(path)
     cw = read("crosswalk-addresses", path, from_version="lbm3-2022", to_version="cbs2023").crosswalk
     assert len(cw) == 273 and cw["from_code"].nunique() == 74
@@ -102,8 +102,8 @@ def test_address_crosswalk_real_pc4_table(shared_data):
     pd.testing.assert_frame_equal(direct, cw)
 
 
-def test_address_crosswalk_bad_count(shared_data, tmp_path):
-    text = (shared_data / "amsterdam_buurten_2022_geo" / "amsterdam_pc4_buurt2022_adresgewichten.csv").read_text()
+def test_address_crosswalk_bad_count(real_data, tmp_path):
+    text = (real_data / "amsterdam_buurten_2022_geo" / "amsterdam_pc4_buurt2022_adresgewichten.csv").read_text()
     lines = text.splitlines()
     lines[6] = lines[6].rsplit(",", 1)[0] + ",veel"
     p = tmp_path / "bad.csv"
@@ -159,11 +159,11 @@ def test_compose_and_lineage():
 
 
 @pytest.mark.slow
-def test_amsterdam_2019_to_2022_indeling(shared_data):
-    nat = read("geometry", shared_data / "geo_buurt_2019_nl" / "buurten_2019_nl_wgs84_topo_simplified.geojson.gz",
+def test_amsterdam_2019_to_2022_indeling(real_data):
+    nat = read("geometry", real_data / "geo_buurt_2019_nl" / "buurten_2019_nl_wgs84_topo_simplified.geojson.gz",
                geo_version="cbs2019").areas
     ams19 = nat[nat["gm_code"] == "GM0363"]
-    ams22 = read("geometry", shared_data / "amsterdam_buurten_2022_geo" /
+    ams22 = read("geometry", real_data / "amsterdam_buurten_2022_geo" /
                  "amsterdam_buurten_indeling2022_wgs84.geojson.gz", geo_version="cbs2023").areas
     assert (len(ams19), len(ams22)) == (479, 518)
     cw = overlay_crosswalk(ams19, ams22, "cbs2019", "cbs2023")

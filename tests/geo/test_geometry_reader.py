@@ -17,8 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def buurt_dir(shared_data):
-    return shared_data / "geo_buurt_2019_nl"
+def buurt_dir(real_data):
+    return real_data / "geo_buurt_2019_nl"
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +148,8 @@ def test_duplicate_code(geojson_doc, tmp_path):
     assert "first seen in feature 4" in e.value.message
 
 
-def test_wijk_2016_duplicate_dissolved_and_empty_dropped(shared_data):
-    path = shared_data / "geo_wijk_2016" / "wijken_2016_nl_wgs84_simplified10m.geojson.gz"
+def test_wijk_2016_duplicate_dissolved_and_empty_dropped(real_data):
+    path = real_data / "geo_wijk_2016" / "wijken_2016_nl_wgs84_simplified10m.geojson.gz"
     with pytest.raises(InputError) as e:                      # WK024316 has an empty MultiPolygon
         read("geometry", path, geo_version="cbs2016")
     assert (e.value.row, e.value.column) == (619, "geometry")
@@ -163,8 +163,8 @@ def test_wijk_2016_duplicate_dissolved_and_empty_dropped(shared_data):
     assert wk.geometry.geom_type == "MultiPolygon" and wk["level"] == "wijk" and wk["gm_code"] == "GM1911"
 
 
-def test_amsterdam_2022_codes_detected(shared_data):
-    b = read("geometry", shared_data / "amsterdam_buurten_2022_geo" / "amsterdam_buurten_indeling2022_wgs84.geojson.gz",
+def test_amsterdam_2022_codes_detected(real_data):
+    b = read("geometry", real_data / "amsterdam_buurten_2022_geo" / "amsterdam_buurten_indeling2022_wgs84.geojson.gz",
              geo_version="cbs2023")
     assert len(b.areas) == 518
     row = b.areas.set_index("code").loc["BU0363AC02"]

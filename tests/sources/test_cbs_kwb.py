@@ -1,4 +1,4 @@
-"""The KWB file readers on the real files in shared/data and on corrupted copies of them."""
+"""The KWB file readers on the real files in tests/data/real and on corrupted copies of them."""
 from __future__ import annotations
 
 import csv
@@ -45,8 +45,8 @@ def _rows(path) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def utrecht_2023(shared_data):
-    return read("cbs-kwb", shared_data / UTRECHT.format(2023))
+def utrecht_2023(real_data):
+    return read("cbs-kwb", real_data / UTRECHT.format(2023))
 
 
 # ----------------------------------------------------------------------------- real files
@@ -70,8 +70,8 @@ def test_utrecht_2023_gemeente_values(utrecht_2023):
         assert math.isnan(fact["value"]) and fact["flags"] == "cbs_marker:."
 
 
-def test_utrecht_2023_every_row_matches_the_file(utrecht_2023, shared_data):
-    raw = _raw(shared_data / UTRECHT.format(2023))
+def test_utrecht_2023_every_row_matches_the_file(utrecht_2023, real_data):
+    raw = _raw(real_data / UTRECHT.format(2023))
     assert len(raw) == 122
     f = utrecht_2023.facts
     corp = f[f["indicator"] == "corp_share"].set_index("code")
@@ -103,8 +103,8 @@ def test_utrecht_2023_areas(utrecht_2023):
     assert utrecht_2023.provenance.vintage == "KWB 2023"
 
 
-def test_utrecht_2024_housing_is_flagged_never_zero(shared_data):
-    b = read("cbs-kwb", shared_data / UTRECHT.format(2024))
+def test_utrecht_2024_housing_is_flagged_never_zero(real_data):
+    b = read("cbs-kwb", real_data / UTRECHT.format(2024))
     f = b.facts
     for ind in ("dwellings", "corp_share", "owner_occupied", "woz", "bijstand", "low_income"):
         sel = f[f["indicator"] == ind]
@@ -115,8 +115,8 @@ def test_utrecht_2024_housing_is_flagged_never_zero(shared_data):
     assert _fact(f, "GM0344", "households")["value"] == 193267
 
 
-def test_gemeente_2020_2025_counts_and_values(shared_data):
-    path = shared_data / GEMEENTE
+def test_gemeente_2020_2025_counts_and_values(real_data):
+    path = real_data / GEMEENTE
     b = read("cbs-kwb", path)
     f = b.facts
     per_year = f[f["indicator"] == "residents"].groupby("year").size().to_dict()
@@ -134,20 +134,20 @@ def test_gemeente_2020_2025_counts_and_values(shared_data):
     assert any("g_wozbag looks like euros" in w for w in b.warnings)
     assert b.provenance.vintage == "KWB 2020–2025"
     # the same gemeente figures as the full Utrecht KWB 2023 file
-    utrecht = read("cbs-kwb", shared_data / UTRECHT.format(2023)).facts
+    utrecht = read("cbs-kwb", real_data / UTRECHT.format(2023)).facts
     for ind in ("residents", "dwellings", "households", "corp_share", "owner_occupied", "woz"):
         assert _fact(f, "GM0344", ind, 2023)["value"] == _fact(utrecht, "GM0344", ind)["value"]
 
 
-def test_gemeente_file_year_option_keeps_one_year(shared_data):
-    b = read("cbs-kwb", shared_data / GEMEENTE, year=2021)
+def test_gemeente_file_year_option_keeps_one_year(real_data):
+    b = read("cbs-kwb", real_data / GEMEENTE, year=2021)
     assert set(b.facts["year"]) == {2021}
     assert b.facts[b.facts["indicator"] == "residents"].shape[0] == 352
     assert set(b.areas["geo_version"]) == {"cbs2021"} and len(b.areas) == 352
 
 
-def test_pdok_geojson_schema(shared_data):
-    b = read("cbs-kwb", shared_data / BAARN / "baarn_buurten_2024_pdok_wgs84.geojson")
+def test_pdok_geojson_schema(real_data):
+    b = read("cbs-kwb", real_data / BAARN / "baarn_buurten_2024_pdok_wgs84.geojson")
     f = b.facts
     assert len(b.areas) == 21 and set(b.areas["level"]) == {"buurt"}
     assert b.areas.set_index("code").loc["BU03080000", "name"] == "Centrum"
@@ -169,8 +169,8 @@ def test_store_round_trip_is_idempotent(mem_store, utrecht_2023):
 
 
 # ----------------------------------------------------------------------------- long file (Baarn)
-def test_baarn_long(shared_data):
-    b = read("cbs-kwb-long", shared_data / BAARN / "baarn_buurt_kwb_indicatoren_2016_2025_long.csv")
+def test_baarn_long(real_data):
+    b = read("cbs-kwb-long", real_data / BAARN / "baarn_buurt_kwb_indicatoren_2016_2025_long.csv")
     f = b.facts
     bij = _fact(f, "GM0308", "bijstand", 2023)
     assert (bij["numerator"], bij["denominator"]) == (370, 25008)
@@ -187,8 +187,8 @@ def test_baarn_long(shared_data):
     assert b.areas[(b.areas["geo_version"] == "cbs2023")]["level"].value_counts().to_dict() == {"buurt": 21, "gemeente": 1}
 
 
-def test_baarn_long_unit_check(shared_data, tmp_path):
-    src = shared_data / BAARN
+def test_baarn_long_unit_check(real_data, tmp_path):
+    src = real_data / BAARN
     (tmp_path / "reeks.csv").write_bytes((src / "baarn_buurt_kwb_indicatoren_2016_2025_long.csv").read_bytes())
     meta = json.loads((src / "baarn_metadata_indicatoren.json").read_text(encoding="utf-8"))
     meta["indicatoren"]["bijstandsontvangers"]["eenheid"] = "per 1.000 inwoners"
@@ -198,18 +198,18 @@ def test_baarn_long_unit_check(shared_data, tmp_path):
     assert any("bijstandsontvangers" in w and "per 1.000 inwoners" in w for w in b.warnings)
 
 
-def test_baarn_long_junk_value(shared_data, tmp_path):
-    rows = _rows(shared_data / BAARN / "baarn_buurt_kwb_indicatoren_2016_2025_long.csv")
+def test_baarn_long_junk_value(real_data, tmp_path):
+    rows = _rows(real_data / BAARN / "baarn_buurt_kwb_indicatoren_2016_2025_long.csv")
     rows[10][7] = "n.v.t."
     with pytest.raises(InputError) as e:
-        read("cbs-kwb-long", _write(rows, tmp_path / "baarn_2016.csv"), metadata=shared_data / BAARN / "baarn_metadata_indicatoren.json")
+        read("cbs-kwb-long", _write(rows, tmp_path / "baarn_2016.csv"), metadata=real_data / BAARN / "baarn_metadata_indicatoren.json")
     assert (e.value.row, e.value.column) == (11, "waarde")
 
 
 # ----------------------------------------------------------------------------- broken copies
 @pytest.fixture
-def utrecht_rows(shared_data):
-    return _rows(shared_data / UTRECHT.format(2023))
+def utrecht_rows(real_data):
+    return _rows(real_data / UTRECHT.format(2023))
 
 
 def _col(rows, name):
@@ -225,8 +225,8 @@ def test_semicolon_cp1252_with_decimal_commas(utrecht_rows, utrecht_2023, tmp_pa
     assert b.areas.set_index("code").loc["BU03441014", "name"] == "Máximapark"
 
 
-def test_xlsx_copy_reads_the_same(shared_data, utrecht_2023, tmp_path):
-    df = pd.read_csv(shared_data / UTRECHT.format(2023), dtype=str, keep_default_na=False)
+def test_xlsx_copy_reads_the_same(real_data, utrecht_2023, tmp_path):
+    df = pd.read_csv(real_data / UTRECHT.format(2023), dtype=str, keep_default_na=False)
     path = tmp_path / "kwb-2023.xlsx"
     df.to_excel(path, index=False)
     b = read("cbs-kwb", path)
@@ -305,8 +305,8 @@ def test_not_an_area_code_and_unknown_year(utrecht_rows, tmp_path):
     assert set(b.facts["year"]) == {2023} and set(b.facts["geo_version"]) == {"cbs2022"}
 
 
-def test_pdok_junk_names_feature_and_long_column(shared_data, tmp_path):
-    doc = json.loads((shared_data / BAARN / "baarn_buurten_2024_pdok_wgs84.geojson").read_text(encoding="utf-8"))
+def test_pdok_junk_names_feature_and_long_column(real_data, tmp_path):
+    doc = json.loads((real_data / BAARN / "baarn_buurten_2024_pdok_wgs84.geojson").read_text(encoding="utf-8"))
     doc["features"][2]["properties"]["aantal_inwoners"] = -12
     path = tmp_path / "buurten_2024.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")

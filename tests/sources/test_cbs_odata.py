@@ -63,11 +63,11 @@ def test_v3_pages_retry_progress_and_checksum(server):
     assert set(b.facts["year"]) == {2023} and set(b.facts["geo_version"]) == {"cbs2023"}
 
 
-def test_v3_equals_the_published_file(server, shared_data):
+def test_v3_equals_the_published_file(server, real_data):
     """The fixture carries the KWB 2023 figures: API and file reader must give identical facts."""
     api = read("cbs-odata", f"{server.base}{V3}/TypedDataSet", **FAST).facts
     codes = ["GM0344", "WK034401", "BU03440111", "BU03440112", "BU03440113", "BU03440911"]
-    f = read("cbs-kwb", shared_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv").facts
+    f = read("cbs-kwb", real_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv").facts
     key = ["code", "indicator"]
     f = f[f["code"].isin(codes)].sort_values(key).reset_index(drop=True)
     api = api[api["code"].isin(codes)].sort_values(key).reset_index(drop=True)

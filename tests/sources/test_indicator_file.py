@@ -18,14 +18,14 @@ SHIPPED = sorted(p.name for p in MAPPINGS.glob("*.toml"))
 WONINGEN = "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv"
 
 
-def _ois(shared_data) -> Path:
-    return shared_data / "amsterdam_ois"
+def _ois(real_data) -> Path:
+    return real_data / "amsterdam_ois"
 
 
-def _load(shared_data, name):
+def _load(real_data, name):
     m = load_mapping(MAPPINGS / name)
     first = m["file"][0] if isinstance(m["file"], list) else m["file"]   # [original, demo copy]
-    batch = read("indicator-file", _ois(shared_data) / first, mapping=MAPPINGS / name)
+    batch = read("indicator-file", _ois(real_data) / first, mapping=MAPPINGS / name)
     assert not [w for w in batch.warnings if "was written for" in w]
     return batch
 
@@ -41,8 +41,8 @@ def test_all_nine_mappings_are_shipped():
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_each_shipped_mapping_loads_its_real_file(shared_data, mem_store, name):
-    b = _load(shared_data, name)
+def test_each_shipped_mapping_loads_its_real_file(real_data, mem_store, name):
+    b = _load(real_data, name)
     f = b.facts
     assert len(f) > 0
     assert set(f["indicator"]) <= {d["id"] for d in registry.CORE_INDICATORS}
@@ -52,8 +52,8 @@ def test_each_shipped_mapping_loads_its_real_file(shared_data, mem_store, name):
     assert mem_store.ingest(b)["skipped"] is False
 
 
-def test_woningvoorraad_2005_kop_zeedijk(shared_data):
-    f = _load(shared_data, "ois_buurt_woningvoorraad_2005_2009.toml").facts
+def test_woningvoorraad_2005_kop_zeedijk(real_data):
+    f = _load(real_data, "ois_buurt_woningvoorraad_2005_2009.toml").facts
     # file row 2: 2005, A00a Kop Zeedijk, koop 158, corporatie 21, particulier 465, totaal 644
     cs = _fact(f, "A00a", 2005, "corp_share")
     assert (cs["numerator"], cs["denominator"]) == (21, 644)
@@ -64,8 +64,8 @@ def test_woningvoorraad_2005_kop_zeedijk(shared_data):
     assert set(f["geo_version"]) == {"ois2005"} and set(f["year"]) == {2005, 2009}
 
 
-def test_woningvoorraad_2013_is_relabelled_to_2005_codes(shared_data):
-    b = _load(shared_data, "ois_buurt_woningvoorraad_2013.toml")
+def test_woningvoorraad_2013_is_relabelled_to_2005_codes(real_data):
+    b = _load(real_data, "ois_buurt_woningvoorraad_2013.toml")
     f = b.facts
     # file row 1166: 2013, K44d Aalsmeerwegbuurt Oost (V44d in 2005), 249 of 1247
     cs = _fact(f, "V44d", 2013, "corp_share")
@@ -75,16 +75,16 @@ def test_woningvoorraad_2013_is_relabelled_to_2005_codes(shared_data):
     assert b.areas.set_index("code").loc["V44d", "name"] == "Aalsmeerwegbuurt Oost"
 
 
-def test_woningvoorraad_2017_on_cbs_codes(shared_data):
-    f = _load(shared_data, "ois_buurt_woningvoorraad_2017.toml").facts
+def test_woningvoorraad_2017_on_cbs_codes(real_data):
+    f = _load(real_data, "ois_buurt_woningvoorraad_2017.toml").facts
     cs = _fact(f, "BU03630000", 2017, "corp_share")   # file row 1412: 83 of 740
     assert cs["value"] == pytest.approx(83 / 740 * 100)
     zero = f[(f["indicator"] == "corp_share") & (f["denominator"] == 0)]
     assert len(zero) == 27 and zero["value"].isna().all() and (zero["flags"] == "zero_denominator").all()
 
 
-def test_bijstand_counts_and_2017_rate(shared_data):
-    f = pd.concat([_load(shared_data, n).facts for n in
+def test_bijstand_counts_and_2017_rate(real_data):
+    f = pd.concat([_load(real_data, n).facts for n in
                    ("ois_wijk_bijstand_2005_2009.toml", "ois_wijk_bijstand_2013.toml",
                     "ois_wijk_bijstand_2017.toml")])
     assert _fact(f, "A00", 2005, "bijstand_benefits")["value"] == 145
@@ -98,16 +98,16 @@ def test_bijstand_counts_and_2017_rate(shared_data):
     assert not f["indicator"].eq("bijstand").any()   # a count, not the per-1,000 rate
 
 
-def test_bijstand_2017_code_rule_matches_cbs_pairs(shared_data):
-    f = _load(shared_data, "ois_wijk_bijstand_2017.toml").facts
-    pairs = pd.read_csv(_ois(shared_data) / "amsterdam_wijk_veiligheidsindex_2014_2017.csv",
+def test_bijstand_2017_code_rule_matches_cbs_pairs(real_data):
+    f = _load(real_data, "ois_wijk_bijstand_2017.toml").facts
+    pairs = pd.read_csv(_ois(real_data) / "amsterdam_wijk_veiligheidsindex_2014_2017.csv",
                         usecols=["wijk_code_ois", "cbs_wijk_code"]).dropna()
     assert len(pairs) == 92
     assert set(pairs["cbs_wijk_code"]) <= set(f["code"])
 
 
-def test_veiligheidsindex(shared_data):
-    b = _load(shared_data, "ois_wijk_veiligheidsindex_2014_2017.toml")
+def test_veiligheidsindex(real_data):
+    b = _load(real_data, "ois_wijk_veiligheidsindex_2014_2017.toml")
     f = b.facts
     assert _fact(f, "WK036300", 2014, "safety_index")["value"] == 165
     assert _fact(f, "WK036300", 2017, "nuisance")["value"] == 306
@@ -116,8 +116,8 @@ def test_veiligheidsindex(shared_data):
     assert b.warnings == ["dropped 1 row(s) without a code: file row(s) 83"]
 
 
-def test_ses_woa_levels(shared_data):
-    f = _load(shared_data, "cbs_ses_woa_2019_amsterdam.toml").facts
+def test_ses_woa_levels(real_data):
+    f = _load(real_data, "cbs_ses_woa_2019_amsterdam.toml").facts
     assert _fact(f, "GM0363", 2019, "ses_woa")["value"] == -0.1
     assert _fact(f, "WK036300", 2019, "ses_woa")["value"] == -0.022
     assert _fact(f, "GM0363", 2019, "households")["value"] == 457_400
@@ -126,8 +126,8 @@ def test_ses_woa_levels(shared_data):
     assert ses["value"].isna().sum() == 90
 
 
-def test_bbga_patterns(shared_data):
-    f = _load(shared_data, "bbga_buurt_2014_2018.toml").facts
+def test_bbga_patterns(real_data):
+    f = _load(real_data, "bbga_buurt_2014_2018.toml").facts
     # file row 2: Calandlaan/Lelylaan, population 2014 1202, housing 2018 662, corporation 496
     assert _fact(f, "BU03638103", 2014, "residents")["value"] == 1202
     assert _fact(f, "BU03638103", 2018, "dwellings")["value"] == 662
@@ -147,40 +147,40 @@ def _mapping(tmp_path, text, name="m.toml") -> Path:
 BASE = (MAPPINGS / "ois_buurt_woningvoorraad_2005_2009.toml").read_text()
 
 
-def _data_copy(shared_data, tmp_path, edit) -> Path:
-    lines = (_ois(shared_data) / WONINGEN).read_text().splitlines()
+def _data_copy(real_data, tmp_path, edit) -> Path:
+    lines = (_ois(real_data) / WONINGEN).read_text().splitlines()
     edit(lines)
     p = tmp_path / WONINGEN
     p.write_text("\n".join(lines) + "\n")
     return p
 
 
-def test_missing_mapped_column_names_mapping_key_and_column(shared_data, tmp_path):
+def test_missing_mapped_column_names_mapping_key_and_column(real_data, tmp_path):
     m = _mapping(tmp_path, BASE.replace('numerator = "huur_corporatie"', 'numerator = "huur_corp"'))
     with pytest.raises(InputError) as e:
-        read("indicator-file", _ois(shared_data) / WONINGEN, mapping=m)
+        read("indicator-file", _ois(real_data) / WONINGEN, mapping=m)
     err = e.value
     assert err.file == str(m) and err.column == "numerator"
     assert m.read_text().splitlines()[err.row - 1].strip() == 'numerator = "huur_corp"'
     assert "huur_corp" in err.message and WONINGEN in err.message
 
 
-def test_unknown_indicator_id(shared_data, tmp_path):
+def test_unknown_indicator_id(real_data, tmp_path):
     m = _mapping(tmp_path, BASE.replace('id = "dwellings"', 'id = "dwelings"'))
     with pytest.raises(InputError) as e:
-        read("indicator-file", _ois(shared_data) / WONINGEN, mapping=m)
+        read("indicator-file", _ois(real_data) / WONINGEN, mapping=m)
     assert e.value.file == str(m) and e.value.column == "id"
     assert m.read_text().splitlines()[e.value.row - 1].strip() == 'id = "dwelings"'
 
 
-def test_toml_syntax_error_names_line(shared_data, tmp_path):
+def test_toml_syntax_error_names_line(real_data, tmp_path):
     m = _mapping(tmp_path, 'geo_version = "ois2005"\nlevel = buurt\n')
     with pytest.raises(InputError) as e:
-        read("indicator-file", _ois(shared_data) / WONINGEN, mapping=m)
+        read("indicator-file", _ois(real_data) / WONINGEN, mapping=m)
     assert e.value.file == str(m) and e.value.row == 2
 
 
-def test_junk_number_names_file_row_column(shared_data, tmp_path):
+def test_junk_number_names_file_row_column(real_data, tmp_path):
     def edit(lines):   # file row 500 is 2009 (kept by the filter); row 1500 is 2017 (filtered out)
         cells = lines[499].split(",")
         cells[5] = "12a"
@@ -188,43 +188,43 @@ def test_junk_number_names_file_row_column(shared_data, tmp_path):
         cells = lines[1499].split(",")
         cells[5] = "junk"
         lines[1499] = ",".join(cells)
-    p = _data_copy(shared_data, tmp_path, edit)
+    p = _data_copy(real_data, tmp_path, edit)
     with pytest.raises(InputError) as e:
         read("indicator-file", p, mapping=MAPPINGS / "ois_buurt_woningvoorraad_2005_2009.toml")
     assert (e.value.file, e.value.row, e.value.column) == (str(p), 500, "huur_corporatie")
 
 
-def test_numerator_over_denominator_is_flagged(shared_data, tmp_path):
+def test_numerator_over_denominator_is_flagged(real_data, tmp_path):
     def edit(lines):
         cells = lines[1].split(",")   # A00a 2005: corporatie 21 -> 700 of 644
         cells[5] = "700"
         lines[1] = ",".join(cells)
-    p = _data_copy(shared_data, tmp_path, edit)
+    p = _data_copy(real_data, tmp_path, edit)
     f = read("indicator-file", p, mapping=MAPPINGS / "ois_buurt_woningvoorraad_2005_2009.toml").facts
     assert _fact(f, "A00a", 2005, "corp_share")["flags"] == "pct_over_100"
 
 
-def test_negative_count_is_an_error(shared_data, tmp_path):
+def test_negative_count_is_an_error(real_data, tmp_path):
     def edit(lines):
         cells = lines[2].split(",")
         cells[7] = "-5"          # woningen_totaal of A00b 2005
         lines[2] = ",".join(cells)
-    p = _data_copy(shared_data, tmp_path, edit)
+    p = _data_copy(real_data, tmp_path, edit)
     with pytest.raises(InputError) as e:
         read("indicator-file", p, mapping=MAPPINGS / "ois_buurt_woningvoorraad_2005_2009.toml")
     assert (e.value.row, e.value.column) == (3, "woningen_totaal")
 
 
-def test_duplicate_code_year(shared_data, tmp_path):
-    p = _data_copy(shared_data, tmp_path, lambda lines: lines.insert(10, lines[1]))
+def test_duplicate_code_year(real_data, tmp_path):
+    p = _data_copy(real_data, tmp_path, lambda lines: lines.insert(10, lines[1]))
     with pytest.raises(InputError) as e:
         read("indicator-file", p, mapping=MAPPINGS / "ois_buurt_woningvoorraad_2005_2009.toml")
     assert e.value.row == 11 and e.value.column == "buurt_code_ois"
     assert "first seen on row 2" in e.value.message
 
 
-def test_bad_year(shared_data, tmp_path):
-    lines = (_ois(shared_data) / "amsterdam_ses_woa_2019_cbs_codes.csv").read_text().splitlines()
+def test_bad_year(real_data, tmp_path):
+    lines = (_ois(real_data) / "amsterdam_ses_woa_2019_cbs_codes.csv").read_text().splitlines()
     lines[4] = lines[4].replace("2019,", "19,", 1)
     p = tmp_path / "amsterdam_ses_woa_2019_cbs_codes.csv"
     p.write_text("\n".join(lines) + "\n")
@@ -233,20 +233,20 @@ def test_bad_year(shared_data, tmp_path):
     assert (e.value.file, e.value.row, e.value.column) == (str(p), 5, "jaar")
 
 
-def test_code_not_in_lookup(shared_data, tmp_path):
+def test_code_not_in_lookup(real_data, tmp_path):
     def edit(lines):
         i = next(i for i, ln in enumerate(lines) if ln.startswith("2013,"))
         lines[i] = lines[i].replace(",A00a,", ",Z99z,", 1)
-    p = _data_copy(shared_data, tmp_path, edit)
+    p = _data_copy(real_data, tmp_path, edit)
     (tmp_path / "amsterdam_buurten_codes_overgang_2005_2010_2015.csv").write_bytes(
-        (_ois(shared_data) / "amsterdam_buurten_codes_overgang_2005_2010_2015.csv").read_bytes())
+        (_ois(real_data) / "amsterdam_buurten_codes_overgang_2005_2010_2015.csv").read_bytes())
     with pytest.raises(InputError) as e:
         read("indicator-file", p, mapping=MAPPINGS / "ois_buurt_woningvoorraad_2013.toml")
     assert (e.value.row, e.value.column) == (942, "buurt_code_ois") and "Z99z" in e.value.message
 
 
-def test_code_regex_mismatch(shared_data, tmp_path):
-    src = _ois(shared_data) / "amsterdam_wijk_bijstand_wwb_2005_2009_2013_2017.csv"
+def test_code_regex_mismatch(real_data, tmp_path):
+    src = _ois(real_data) / "amsterdam_wijk_bijstand_wwb_2005_2009_2013_2017.csv"
     lines = src.read_text().splitlines()
     i = next(i for i, ln in enumerate(lines) if ln.startswith("2017,"))
     lines[i] = lines[i].replace(",A00,", ",A0,", 1)
@@ -284,7 +284,7 @@ def test_scale_from_converts_units(tmp_path):
     assert _fact(f, "GM0363", 2020, "bijstand")["value"] == 250.0   # fraction -> per 1,000
 
 
-def test_a_mapping_can_define_an_indicator_the_registry_lacks(tmp_path, shared_data, mem_store):
+def test_a_mapping_can_define_an_indicator_the_registry_lacks(tmp_path, real_data, mem_store):
     """KWB's a_soz_ao (disability benefits) is not a core indicator: a [[define]] entry registers it."""
     mapping = tmp_path / "ao.toml"
     mapping.write_text('''
@@ -306,7 +306,7 @@ higher_is_worse = true
 id = "disability_benefits"
 value = "a_soz_ao"
 ''')
-    src = shared_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv"
+    src = real_data / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv"
     batch = read("indicator-file", src, mapping=mapping)
     mem_store.ingest(batch)
     raw = pd.read_csv(src, dtype=str).set_index("gwb_code_10")

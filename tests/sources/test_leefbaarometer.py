@@ -15,13 +15,13 @@ DIMS = ["lbm_fys", "lbm_onv", "lbm_soc", "lbm_vrz", "lbm_won"]
 
 
 @pytest.fixture(scope="module")
-def real(shared_data):
-    return read("leefbaarometer", shared_data / REAL)
+def real(real_data):
+    return read("leefbaarometer", real_data / REAL)
 
 
 @pytest.fixture(scope="module")
-def real_lines(shared_data) -> list[str]:
-    return gzip.decompress((shared_data / REAL).read_bytes()).decode().splitlines()
+def real_lines(real_data) -> list[str]:
+    return gzip.decompress((real_data / REAL).read_bytes()).decode().splitlines()
 
 
 def _fact(facts, code, year, indicator):

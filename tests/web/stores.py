@@ -2,7 +2,7 @@
 
 ``build_demo``: the bundled demo store (real files shipped in the package: Amsterdam buurten and
 wijken on ``cbs2019``, Leefbaarometer harmonised, gemeenten on ``cbs2020``–``cbs2025``), the store
-every web test runs on. ``build_national_store``: the 13,594 national buurten of the shared data
+every web test runs on. ``build_national_store``: the 13,594 national buurten of the real data in tests/data/real
 with a synthetic indicator (benchmark of the bytes over the wire only).
 """
 from __future__ import annotations
