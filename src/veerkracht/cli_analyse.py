@@ -1,6 +1,7 @@
 """``veerkracht analyse <name>``: run one analysis of METHOD.md on the store."""
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 from pathlib import Path
@@ -19,10 +20,10 @@ def parse_value(text: str):
         return text
 
 
-def notes_in(notes: list[str], lang: str) -> list[str]:
-    """The notes in one language: bilingual notes come as 'NL: …' / 'EN: …' pairs."""
-    mine, other = ("NL: ", "EN: ") if lang == "nl" else ("EN: ", "NL: ")
-    return [n[len(mine):] if n.startswith(mine) else n for n in notes if not n.startswith(other)]
+def notes_in(notes: list, lang: str) -> list[str]:
+    """The notes in one language (messages rendered; old 'NL: …' / 'EN: …' pairs filtered)."""
+    from .analysis.base import note_texts
+    return note_texts(notes, lang)
 
 
 def register(app, open_current, state, console, emit) -> None:
@@ -42,6 +43,7 @@ def register(app, open_current, state, console, emit) -> None:
         """Run an analysis: corporation-share profile, liveability, tipping point, typology, …"""
         from .analysis import ANALYSES, get_analysis
         from .analysis import _load_all  # noqa: F401
+        from .i18n import Message
 
         if name is None:
             for n in sorted(ANALYSES):
@@ -54,9 +56,12 @@ def register(app, open_current, state, console, emit) -> None:
         accepted = inspect.signature(run).parameters
         if list_:
             console.print(f"[bold]{name}[/]: {run.summary_en if state.lang == 'en' else run.summary_nl}\n")
+            helps = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(run.Params)} \
+                if hasattr(run, "Params") else {}
             for p in list(accepted.values())[1:]:
                 default = "" if p.default is inspect.Parameter.empty else f" = {p.default!r}"
-                console.print(f"  -o {p.name}=…{default}", highlight=False)
+                tail = f"  — {helps[p.name]}" if helps.get(p.name) else ""
+                console.print(f"  -o {p.name}=…{default}{tail}", highlight=False, markup=False)
             console.print("\n" + (inspect.getdoc(run) or ""), highlight=False)
             return
         params = {}
@@ -86,19 +91,21 @@ def register(app, open_current, state, console, emit) -> None:
         from rich.console import Console
         err = Console(stderr=True)
         for note in notes_in(result.notes, state.lang):
-            err.print(f"[yellow]note:[/] {note}", highlight=False)
+            err.print("note: " + note, highlight=False, markup=False, style="yellow")
         if fmt == "json":
-            print(result.to_json())
+            print(result.to_json(state.lang))
         else:
-            table = result.table
+            table = result.rendered_table(state.lang)
             if fmt == "table":   # on screen: the columns of the other language only take room
                 other = "_en" if state.lang == "nl" else "_nl"
                 table = table[[c for c in table.columns if not str(c).endswith(other)]]
             emit(table, fmt, title=name)
             if fmt == "table" and result.summary:
                 for k, v in result.summary.items():
-                    if isinstance(v, str) and k.startswith("sentence") and k.endswith(state.lang):
-                        console.print(v)
+                    if isinstance(v, Message):
+                        console.print(v.render(state.lang), markup=False)
+                    elif isinstance(v, str) and k.startswith("sentence") and k.endswith(state.lang):
+                        console.print(v, markup=False)
         if figure is not None:
             fig = result.figure(lang=state.lang)
             fig.savefig(figure, dpi=150, bbox_inches="tight")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .analysis.base import one_fact_per_area_year
+from .indicators.choice import one_fact_per_area_year
 from .errors import VeerkrachtError
 from .indicators.reliability import apply_suppression, small_count_indicators
 

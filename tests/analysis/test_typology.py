@@ -11,6 +11,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, planted_store
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.typology import run, typology_map
+from veerkracht.i18n import render
 
 
 def _exact_rate(pan, ind, p_from, p_to):
@@ -49,21 +50,23 @@ def test_planted_members_exact(planted):
     store, A, B, C, residents = planted
     res = run(store)
     t = res.table.set_index("code")
-    assert set(t.index[t["class"] == "probleemgebied"]) == set(A)
-    assert set(t.index[t["class"] == "kwetsbaar"]) == set(B)
-    assert set(t.index[t["class"] == "signaal"]) == set(C)
-    assert (t["class"] == "geen").sum() == 13594 - 900
+    assert set(t.index[t["class"] == "problem"]) == set(A)
+    assert set(t.index[t["class"] == "vulnerable"]) == set(B)
+    assert set(t.index[t["class"] == "signal"]) == set(C)
+    assert (t["class"] == "none").sum() == 13594 - 900
     assert not res.params["vulnerable_standin"] and res.params["vulnerable_threshold"] == 35
-    # rise: A +5 points (darkest shade), B 0 (lightest: most areas have 0 rise)
+    # rise: A +5 points > the rise threshold (darkest shade), B about 0 (lightest)
     assert (t.loc[A, "shade"] == 3).all() and (t.loc[B, "shade"] == 1).all()
     assert t.loc[C, "watch"].all() and not t.loc[A, "watch"].any()
     r = t.loc[A[0]]
     v = f"{r['vulnerable']:.1f}".replace(".", ",")
-    assert r["rule_nl"] == f"lbm_onv -0,20 ≤ -0,10 (zwak of slechter) en LVB {v}% > 35,0%"
-    assert t.loc[B[0], "rule_en"].startswith("LVB 45.") and "no nuisance problem (yet)" in t.loc[B[0], "rule_en"]
+    lvb_nl, onv_nl = render("common.indicator_lc", "nl", ind="lvb"), render("common.indicator_lc", "nl", ind="lbm_onv")
+    assert render(r["rule"], "nl") == f"{onv_nl} -0,20 ≤ -0,10 (zwak of slechter) en {lvb_nl} {v}% > 35,0%"
+    rule_b = render(t.loc[B[0], "rule"], "en")
+    assert rule_b.startswith(render("common.indicator_lc", "en", ind="lvb") + " 45.") and "no nuisance problem (yet)" in rule_b
     rc = t.loc[C[0]]
     assert 14 < rc["rise"] < 16                                   # 10% → 25% of a rounded count
-    assert rc["rule_nl"].startswith("stijging +" + f"{rc['rise']:.1f}".replace(".", ",") + " procentpunt > +2,0")
+    assert render(rc["rule"], "nl").startswith("stijging +" + f"{rc['rise']:.1f}".replace(".", ",") + " procentpunt > +2,0 procentpunt")
     # reliability: areas under 50 residents are flagged and blanked on the map
     small = residents.index[residents < 50]
     assert len(small) > 0 and t.loc[small, "suppressed"].all() and not t.loc[residents.index[residents >= 100], "suppressed"].any()
@@ -72,14 +75,14 @@ def test_planted_members_exact(planted):
     assert lay.set_index("code").loc[A[0], "colour"] == "#a50f15"
     # sensitivity: at +10 points (45%) only the areas whose rounded count lies above 45% stay
     s = res.extra["sensitivity"].set_index(["threshold", "shift"])
-    assert s.loc[("vulnerable", 0), "probleemgebied"] == 300
-    assert s.loc[("vulnerable", 10), "probleemgebied"] == (t.loc[A, "vulnerable"] > 45).sum() < 300
-    assert s.loc[("vulnerable", 10), "kwetsbaar"] == (t.loc[B, "vulnerable"] > 45).sum() < 300
+    assert s.loc[("vulnerable", 0), "problem"] == 300
+    assert s.loc[("vulnerable", 10), "problem"] == (t.loc[A, "vulnerable"] > 45).sum() < 300
+    assert s.loc[("vulnerable", 10), "vulnerable"] == (t.loc[B, "vulnerable"] > 45).sum() < 300
     above = int((t.loc[C, "vulnerable"] > 25).sum())                         # C ends at ~25%
-    assert s.loc[("vulnerable", -10), "kwetsbaar"] == 300 + above and s.loc[("vulnerable", -10), "signaal"] == 300 - above
-    assert s.loc[("nuisance", -5), "probleemgebied"] == 300 and s.loc[("nuisance", 10), "probleemgebied"] == 300
-    assert s.loc[("rise", 10), "signaal"] == 300                             # C rose 15 > 12
-    assert s.loc[("rise", -5), "signaal"] == 13594 - 600                     # a rise of 0 > −3 counts
+    assert s.loc[("vulnerable", -10), "vulnerable"] == 300 + above and s.loc[("vulnerable", -10), "signal"] == 300 - above
+    assert s.loc[("nuisance", -5), "problem"] == 300 and s.loc[("nuisance", 10), "problem"] == 300
+    assert s.loc[("rise", 10), "signal"] == 300                               # C rose 15 > 12
+    assert s.loc[("rise", -5), "signal"] == 13594 - 600                       # a rise of 0 > −3 counts
 
 
 @pytest.mark.slow
@@ -107,13 +110,15 @@ def test_standin_when_lvb_missing(national_buurten):
     codes = national_buurten["code"].to_numpy()
     assert res.params["vulnerable_standin"] and res.params["nuisance_standin"]
     assert res.params["standin_components"] == ["bijstand", "low_income", "social_minimum"]
+    assert res.inputs["nuisance"] == {"indicators": ["crime_rate"], "years": [2018], "standin": True}
     assert res.params["vulnerable_used"] == "standin" and res.params["nuisance_used"] == "crime_rate"
-    assert (t["rise"] == 0).all() and (t["class"] != "signaal").all()     # the same values both years
-    assert set(t.index[t["class"] == "probleemgebied"]) == set(codes[top[:200]])
-    assert set(t.index[t["class"] == "kwetsbaar"]) == set(codes[top[200:]])
-    assert "stand-in vulnerability index" in t.loc[codes[top[0]], "rule_en"]
-    assert "crime_rate (vervanging)" in t.loc[codes[top[0]], "rule_nl"]
-    assert any("LVB ontbreekt" in n for n in res.notes) and any("stands in" in n for n in res.notes)
+    assert (t["rise"] == 0).all() and (t["class"] != "signal").all()     # the same values both years
+    assert set(t.index[t["class"] == "problem"]) == set(codes[top[:200]])
+    assert set(t.index[t["class"] == "vulnerable"]) == set(codes[top[200:]])
+    assert "stand-in vulnerability index" in render(t.loc[codes[top[0]], "rule"], "en")
+    crime_nl = render("common.indicator_lc", "nl", ind="crime_rate")
+    assert f"{crime_nl} (vervanging)" in render(t.loc[codes[top[0]], "rule"], "nl")
+    assert any("LVB ontbreekt" in n for n in res.note_texts("nl")) and any("stands in" in n for n in res.note_texts("en"))
 
 
 def test_hand_case_rules_and_sensitivity():
@@ -135,23 +140,28 @@ def test_hand_case_rules_and_sensitivity():
     facts = pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand")
     res = get_analysis("typology")(store_from(areas, facts))
     t = res.table.set_index("code")
-    assert t["class"].tolist() == ["probleemgebied", "kwetsbaar", "signaal", "geen", "onbekend"]
-    assert t["rule_nl"].tolist()[:4] == [
-        "lbm_onv -0,15 ≤ -0,10 (zwak of slechter) en LVB 40,0% > 35,0%",
-        "LVB 36,0% > 35,0% en lbm_onv 0,02 > -0,10 ((nog) geen overlastprobleem)",
-        "stijging +4,0 procentpunt > +2,0 procentpunt en lbm_onv 0,00 > -0,10; LVB 24,0% ≤ 35,0%",
-        "LVB 31,0% ≤ 35,0%, stijging +1,0 procentpunt ≤ +2,0 procentpunt; lbm_onv -0,12 ≤ -0,10 (zwak of slechter)"]
-    assert t.loc[codes[0], "rule_en"] == "lbm_onv -0.15 ≤ -0.10 (weak or worse) and LVB 40.0% > 35.0%"
-    # rises 2, 0, 4, 1, 0 → terciles at 0.33 and 1.33: area 0 (rise 2) shade 3, area 1 (rise 0) shade 1
-    assert t["shade"].tolist() == [3, 1, 0, 0, 0]
+    assert t["class"].tolist() == ["problem", "vulnerable", "signal", "none", "unknown"]
+    L, O = render("common.indicator_lc", "nl", ind="lvb"), render("common.indicator_lc", "nl", ind="lbm_onv")
+    assert [render(x, "nl") for x in t["rule"]] == [
+        f"{O} -0,15 ≤ -0,10 (zwak of slechter) en {L} 40,0% > 35,0%",
+        f"{L} 36,0% > 35,0% en {O} 0,02 > -0,10: (nog) geen overlastprobleem",
+        f"stijging +4,0 procentpunt > +2,0 procentpunt en {O} 0,00 > -0,10; {L} 24,0% ≤ 35,0%",
+        f"{L} 31,0% ≤ 35,0%, stijging +1,0 procentpunt ≤ +2,0 procentpunt; {O} -0,12 ≤ -0,10 (zwak of slechter)",
+        f"ontbrekende gegevens ({O})"]
+    Le, Oe = render("common.indicator_lc", "en", ind="lvb"), render("common.indicator_lc", "en", ind="lbm_onv")
+    assert render(t.loc[codes[0], "rule"], "en") == f"{Oe} -0.15 ≤ -0.10 (weak or worse) and {Le} 40.0% > 35.0%"
+    # shades of problem and vulnerable areas by their rise against the rise threshold 2: area 0 rose
+    # 2 (≤ 2: 'risen', shade 2), area 1 rose 0 (≤ 1: 'not or hardly', shade 1); others have no shade
+    assert t["shade"].tolist() == [2, 1, 0, 0, 0]
+    assert t["layer_class"].tolist() == ["problem:2", "vulnerable:1", "signal", "none", "unknown"]
     assert t["watch"].tolist() == [False, False, True, False, False]
     s = res.extra["sensitivity"].set_index(["threshold", "shift"])
     # vulnerable threshold 30: areas 0,1 above; area 3 (31) too, with a problem → 2 problem areas
-    assert s.loc[("vulnerable", -5), ["probleemgebied", "kwetsbaar", "signaal", "geen", "onbekend"]].tolist() == [2, 1, 1, 0, 1]
+    assert s.loc[("vulnerable", -5), ["problem", "vulnerable", "signal", "none", "unknown"]].tolist() == [2, 1, 1, 0, 1]
     # nuisance threshold −0.15: only area 0 has a problem; −0.05: also area 3
-    assert s.loc[("nuisance", -5), "probleemgebied"] == 1 and s.loc[("nuisance", 5), "geen"] == 1
+    assert s.loc[("nuisance", -5), "problem"] == 1 and s.loc[("nuisance", 5), "none"] == 1
     # rise threshold −3 (shift −5): every known area without a problem rises "fast"
-    assert s.loc[("rise", -5), "watch"] == 2 and s.loc[("rise", 5), "signaal"] == 0
+    assert s.loc[("rise", -5), "watch"] == 2 and s.loc[("rise", 5), "signal"] == 0
     assert res.figure().axes[0].get_ylabel() == "gebieden"
     import matplotlib
     matplotlib.use("Agg")

@@ -91,11 +91,11 @@ def test_text_holds_the_numbers_of_the_store_and_the_analyses(report_nl, demo_st
     r = tp.table.iloc[0]
     expected += [f"{fmt(r['breakpoint'])}%", f"{fmt(r['break_lo'])}% – {fmt(r['break_hi'])}%"]
     # typology counts (stand-in from benefits, nuisance index of 2017)
-    ty = get_analysis("typology")(demo_store, vulnerable="lvb", nuisance="nuisance",
-                                  standin_components=["bijstand_per_100_dwellings"], year_from=2005, year_to=2017,
+    ty = get_analysis("typology")(demo_store, year_from=2005, year_to=2017,
                                   region=["GM0363"], geo_version="cbs2019", level="wijk")
-    expected.append(f"er {ty.summary['n_probleemgebied']} probleemgebied")
-    expected.append(f"{ty.summary['n_signaal']} signaalgebied")
+    assert ty.params["standin_components"] == ["bijstand_per_100_dwellings"] and ty.params["nuisance_used"] == "nuisance"
+    expected.append(f"hoog aandeel kwetsbare bewoners): {ty.summary['n_problem']};")
+    expected.append(f"(nog) geen overlastprobleem is: {ty.summary['n_signal']}.")
     # liveability: lowest decile's mean change in the last period, grouped by start year
     lv = get_analysis("liveability")(demo_store, indicator="lbm", region=["GM0363"], geo_version="cbs2019",
                                      level="buurt", periods=[(2008, 2012), (2012, 2014), (2014, 2016)])
@@ -137,22 +137,17 @@ def test_corporation_named_and_overlay_stated_missing(report_nl):
 
 def test_suppressed_values_are_not_printed(report_nl, demo_store):
     html = html_text(report_nl["html"])
-    ty = get_analysis("typology")(demo_store, vulnerable="lvb", nuisance="nuisance",
-                                  standin_components=["bijstand_per_100_dwellings"], year_from=2005, year_to=2017,
+    ty = get_analysis("typology")(demo_store, year_from=2005, year_to=2017,
                                   region=["GM0363"], geo_version="cbs2019", level="wijk")
     t = ty.table
-    hidden = t[t["suppressed"] & t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
-    shown = t[~t["suppressed"] & t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
+    hidden = t[t["suppressed"] & t["class"].isin(["problem", "vulnerable", "signal"])]
+    shown = t[~t["suppressed"] & t["class"].isin(["problem", "vulnerable", "signal"])]
     assert len(hidden) >= 1 and len(shown) >= 1
-    from veerkracht.report.words import humanize_ids
-
-    def words(rule):          # the report prints the registry's labels for the ids in a rule
-        return humanize_ids(rule, lambda i: demo_store.indicator(i)["label_nl"],
-                            ["bijstand_per_100_dwellings", "nuisance"])
-    for rule in hidden["rule_nl"]:
-        assert words(rule) not in html
-    for rule in shown["rule_nl"]:
-        assert words(rule) in html
+    from veerkracht.i18n import render
+    for rule in hidden["rule"]:
+        assert " ".join(render(rule, "nl").split()) not in html
+    for rule in shown["rule"]:
+        assert " ".join(render(rule, "nl").split()) in html
     csv = Path(report_nl["html"]).parent / "tables" / "typology_areas.csv"
     assert not set(pd.read_csv(csv)["code"]) & set(hidden["code"])
     rel = pd.read_csv(Path(report_nl["html"]).parent / "tables" / "relative_top.csv")
@@ -194,7 +189,7 @@ def test_no_internal_ids_in_the_text(report_nl, report_en, demo_store):
     assert "Gemeente Amsterdam, OIS woningvoorraad (opgeteld uit buurten)" in nl
     assert "Leefbaarometer 3.0 (BZK)" in nl and "afgeleid" in nl
     assert "Overlast gemeten met overlast (veiligheidsindex) als percentiel" in nl
-    assert "vervangende kwetsbaarheidsindex (bijstandsuitkeringen per 100 woningen; geen LVB)" in nl
+    assert "vervangende kwetsbaarheidsindex (bijstandsuitkeringen per 100 woningen; geen LVB)" in html_text(report_nl["html"])
     assert "Betekenis van de kenmerken" in nl and "deels gedekt: niet alle brongebieden" in nl
     assert "telling volgens bronkolom ‘wwb levensonderhoud’" in nl
     assert "City of Amsterdam, OIS housing stock (summed from buurten)" in en and "Meaning of the flags" in en
@@ -217,13 +212,11 @@ def test_units_ranks_and_counts_read_well(report_nl, report_en, demo_store):
     else:
         assert f"{len(hidden)} rangen ({', '.join(map(str, hidden))}) horen bij gebieden" in nl
     # typology: one hidden area is '1 gebied … rust', never '1 gebieden … rusten'
-    ty = get_analysis("typology")(demo_store, vulnerable="lvb", nuisance="nuisance",
-                                  standin_components=["bijstand_per_100_dwellings"], year_from=2005, year_to=2017,
+    ty = get_analysis("typology")(demo_store, year_from=2005, year_to=2017,
                                   region=["GM0363"], geo_version="cbs2019", level="wijk")
     tt = ty.table
-    n_hidden = int((tt["suppressed"] & tt["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])).sum())
-    word = "gebied in deze klassen rust" if n_hidden == 1 else "gebieden in deze klassen rusten"
-    assert f"{n_hidden} {word} op kleine aantallen: niet getoond" in nl
+    n_hidden = int((tt["suppressed"] & tt["class"].isin(["problem", "vulnerable", "signal"])).sum())
+    assert f"Gebieden in deze klassen die op kleine aantallen rusten, zijn niet getoond: {n_hidden}." in nl
     assert not re.search(r"\b1 gebieden\b", nl) and not re.search(r"\b1 areas\b", en)
 
 

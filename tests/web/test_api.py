@@ -234,7 +234,7 @@ def test_index_inlines_meta_and_starts_the_default_requests(client):
 
 def test_flagged_estimates_are_unreliable(client, read_store):
     """partial_coverage / incomplete values are drawn hatched; plain aggregated sums are not."""
-    from veerkracht.web.catalog import UNRELIABLE_FLAGS
+    from veerkracht.maps.catalog import UNRELIABLE_FLAGS
     # 2013: OIS 2005 buurten converted to cbs2019, some only partly covered (partial_coverage)
     params = {"version": "cbs2019", "level": "buurt", "indicator": "corp_share", "region": "GM0363", "year": 2013}
     body = client.get("/api/values", params=params).json()
@@ -282,11 +282,12 @@ def test_analysis_layers_match_the_analyses(client, read_store):
     assert not same["available"] and "zichzelf" in same["message"]
     typ = client.get("/api/values", params={**base, "level": "wijk", "indicator": "corp_share", "mode": "typology"}).json()
     assert typ["available"] and typ["rules"] and typ["unit"] == "" and typ["title"].startswith("Typologie 20")
-    assert {e["cls"].split(":")[0] for e in typ["legend"]} <= {"probleemgebied", "kwetsbaar", "signaal", "geen"}
+    assert {e["cls"].split(":")[0] for e in typ["legend"]} <= {"problem", "vulnerable", "signal", "none"}
+    assert all(e["label_nl"] and e["label_en"] and "_" not in e["label_nl"] for e in typ["legend"])
     no = client.get("/api/values", params={**base, "level": "buurt", "indicator": "corp_share", "mode": "typology"}).json()
     assert not no["available"] and "kies niveau wijk" in no["message"]
     hot = client.get("/api/values", params={**base, "level": "buurt", "indicator": "lbm", "mode": "hotspots"}).json()
-    assert {"HH", "LL"} <= {e["cls"] for e in hot["legend"]} and "geen waarde" not in {e["cls"] for e in hot["legend"]}
+    assert {"HH", "LL"} <= {e["cls"] for e in hot["legend"]} and "" not in {e["cls"] for e in hot["legend"]}
 
 
 def test_model_estimates_are_coloured_and_said_once(client, read_store):
@@ -314,14 +315,14 @@ def test_typology_switches_to_the_level_of_its_inputs(client):
     wijk = client.get("/api/values", params={**base, "level": "wijk"}).json()
     assert wijk["available"] and wijk.get("switch_level") is None
     classes = [cls for _, cls, status in wijk["areas"].values() if status == "ok"]
-    assert len(classes) >= 50 and any(str(c).startswith("probleemgebied") for c in classes)
+    assert len(classes) >= 50 and any(str(c).startswith("problem:") for c in classes)
     value = client.get("/api/values", params={**base, "level": "buurt", "mode": "value"}).json()
     assert "switch_level" not in value
 
 
 def test_decimals_per_indicator(client, read_store):
     """Item 4: one number of decimals per indicator (by kind and unit), in meta, profile and compare."""
-    from veerkracht.web.legend import decimals
+    from veerkracht.maps.legend import decimals
     assert [decimals("rate", "%"), decimals("rate", "per 1.000 inwoners"), decimals("count", "aantal"),
             decimals("score", "afwijking"), decimals("class", "klasse"), decimals("score", "index (stad = 100)"),
             decimals("score", "x 1.000 euro")] == [1, 1, 0, 2, 0, 0, 0]

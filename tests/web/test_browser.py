@@ -262,7 +262,7 @@ def test_analysis_layers_render(page, server, client, artifacts, name):
     if name == "concentration":            # the 3×3 bivariate legend
         assert page.locator("#legend ul.bivariate li").count() == 9
     if name == "typology":                 # the profile says why the class fired
-        code = next(c for c, cls in shown.items() if str(cls).startswith("probleemgebied"))
+        code = next(c for c, cls in shown.items() if str(cls).startswith("problem:"))
         rule = body["rules"][code]
         page.goto(page.url + f"&p={code}")
         page.wait_for_selector("#profile-typology")
@@ -317,7 +317,7 @@ def _nl(x: float, digits: int) -> str:
 
 def test_ctrl_click_compares_two_areas(page, server, view, read_store, artifacts):
     """Click one buurt, Ctrl-click a second: the compare panel shows both names and the store's values."""
-    from veerkracht.web.legend import decimals
+    from veerkracht.maps.legend import decimals
 
     first, second = _largest_areas(read_store, view, 2)
     d = view["default"]

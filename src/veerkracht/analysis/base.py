@@ -1,36 +1,48 @@
-"""What every analysis shares: the registry, the result object, region selection and panels.
+"""What every analysis shares: the registry, the result contract, region selection and panels.
 
-An analysis is a module with one public entry point ``run(store, **params) -> Result`` registered
-with :func:`analysis`. It is a pure function of the store and its parameters.
+An analysis is a subclass of :class:`Analysis` registered with :func:`register`: typed parameters
+(a dataclass with defaults and help text), a ``resolve`` step (which indicators, years, geography
+version and level the question needs, decided once), a ``compute`` step that returns a
+:class:`Result`, and — when it has one — a :class:`LayerSpec` that tells every output how to draw
+it on a map. The social map's modes, the report's maps, ``veerkracht analyse`` and the exports
+are all derived from this registry (``docs/decisions/0003-result-contract.md``).
+
+Older analyses are still plain functions ``run(store, **params) -> Result`` registered with
+:func:`analysis`; both kinds are called the same way: ``get_analysis(name)(store, **params)``.
 """
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
+from ..i18n import Message, render
+from ..i18n import catalog as _catalog
+from ..indicators.choice import one_fact_per_area_year
 from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, suppress
 
 __all__ = [
-    "analysis", "ANALYSES", "get_analysis", "Result", "select_region", "panel", "one_fact_per_area_year",
+    "analysis", "register", "Analysis", "LayerSpec", "ClassSpec", "Message", "mapped_analyses",
+    "ANALYSES", "get_analysis", "Result", "select_region", "panel", "one_fact_per_area_year",
     "suppress",
     "SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR",
 ]
 
 ANALYSES: dict[str, Callable] = {}
 
-
-
-def analysis(name: str, summary_nl: str, summary_en: str):
-    """Register ``run`` as analysis ``name`` (``veerkracht analyse <name>``)."""
+def analysis(name: str, summary_nl: str, summary_en: str, layer: "LayerSpec | None" = None):
+    """Register ``run`` as analysis ``name`` (``veerkracht analyse <name>``); ``layer``: its map."""
     def deco(fn):
         fn.analysis_name = name
         fn.summary_nl = summary_nl
         fn.summary_en = summary_en
+        fn.layer = layer
         ANALYSES[name] = fn
         return fn
     return deco
@@ -61,6 +73,13 @@ class Result:
     summary: dict = field(default_factory=dict)   # headline numbers (and sentences) for report & CLI
     _figure: Callable | None = None
     _layer: Callable | None = None
+    #: what the result rests on, per role (``vulnerable``, ``nuisance`` …): indicator, years,
+    #: geography version, level and sources — so no output has to guess which year was used
+    inputs: dict = field(default_factory=dict)
+
+    def note_texts(self, lang: str = "nl") -> list[str]:
+        """The notes in one language (messages rendered; old ``NL: …``/``EN: …`` pairs filtered)."""
+        return note_texts(self.notes, lang)
 
     def figure(self, lang: str = "nl"):
         """A matplotlib Figure; Dutch labels by default, English with ``lang='en'``."""
@@ -78,14 +97,170 @@ class Result:
     def is_spatial(self) -> bool:
         return self._layer is not None
 
-    def to_json(self) -> str:
+    def about(self, lang: str = "nl") -> list[str]:
+        """What the result rests on, in words: each input with its label and years, the geography
+        and the sources (for a CSV's companion text, a caption, a CLI footer)."""
+        from ..indicators.words import source_name
+        lines = []
+        roles = {k: v for k, v in self.inputs.items() if isinstance(v, dict) and "indicators" in v}
+        if not roles:       # analyses not yet on the result contract: their vintage
+            roles = {f"input:{k}": {"indicators": [k], "years": v.get("years", [])}
+                     for k, v in self.vintage.get("indicators", {}).items()}
+        for role, v in roles.items():
+            key = f"result.role.{role}" if f"result.role.{role}" in _catalog(lang) else "result.role.input"
+            lines.append(render("result.about.input", lang, role=Message(key),
+                                inds=list(v["indicators"]), years=", ".join(map(str, v.get("years", [])))))
+        gv = self.inputs.get("geo_version") or self.vintage.get("geo_version")
+        lv = self.inputs.get("level") or self.vintage.get("level")
+        if gv:
+            lines.append(render("result.about.geography", lang, version=gv, level=lv or ""))
+        srcs = self.inputs.get("sources") or sorted({s for v in self.vintage.get("indicators", {}).values()
+                                                     for s in v.get("sources", [])})
+        if srcs:
+            lines.append(render("result.about.sources", lang,
+                                sources="; ".join(dict.fromkeys(source_name(x, lang) for x in srcs))))
+        return lines
+
+    def rendered_table(self, lang: str = "nl") -> pd.DataFrame:
+        """The table with every :class:`Message` cell rendered in ``lang`` (rules, class names)."""
+        return rendered(self.table, lang)
+
+    def to_json(self, lang: str = "nl") -> str:
         def frame(df):
-            return json.loads(df.to_json(orient="records", double_precision=6))
+            return json.loads(rendered(df, lang).to_json(orient="records", double_precision=6))
         return json.dumps({
-            "analysis": self.name, "params": self.params, "vintage": self.vintage, "notes": self.notes,
-            "summary": self.summary, "table": frame(self.table),
+            "analysis": self.name, "params": self.params, "inputs": self.inputs, "vintage": self.vintage,
+            "notes": self.note_texts(lang), "summary": self.summary, "table": frame(self.table),
             "extra": {k: frame(v) for k, v in self.extra.items()},
         }, indent=2, default=_json_default, ensure_ascii=False)
+
+
+def rendered(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A copy of ``df`` with :class:`Message` cells rendered as text in ``lang``."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, Message)).any():
+            out[col] = out[col].map(lambda v: render(v, lang) if isinstance(v, Message) else v)
+    return out
+
+
+def note_texts(notes, lang: str = "nl") -> list[str]:
+    """Notes in one language: messages rendered; legacy ``NL: …``/``EN: …`` pairs filtered."""
+    mine, other = ("EN: ", "NL: ") if lang == "en" else ("NL: ", "EN: ")
+    out = []
+    for n in notes:
+        if isinstance(n, Message):
+            out.append(render(n, lang))
+        elif not str(n).startswith(other):
+            out.append(str(n)[len(mine):] if str(n).startswith(mine) else str(n))
+    return out
+
+
+# ------------------------------------------------------------------------ registered analyses
+@dataclass(frozen=True)
+class ClassSpec:
+    """One class of a map layer: its key in the result table, its label and its colour."""
+
+    key: str
+    label: Message
+    colour: str
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """How every output draws an analysis on a map (the map, the report's maps, the exports).
+
+    ``kind``: ``categorical`` (``classes`` in legend order), ``bivariate`` (3×3 ``classes`` with
+    ``row``/``col`` given by their key ``"<level>-<change>"``) or ``numeric`` (``column`` holds a
+    value, drawn with a diverging palette around 0). ``column``: the per-area column to draw;
+    ``rule_column``: a :class:`Message` per area saying why it has its class. ``own_indicator``:
+    the analysis runs on the map's indicator (so that indicator's suppressed values stay hidden);
+    False when it chooses its own inputs (the typology).
+    """
+
+    kind: str
+    column: str
+    classes: tuple[ClassSpec, ...] = ()
+    rule_column: str | None = None
+    own_indicator: bool = True
+    label: Message | None = None
+    #: numeric layers with a choice of reference: reference → column (e.g. gemeente → ``diff_gm``)
+    refs: Mapping[str, str] = field(default_factory=dict)
+    #: place among the map's modes (lower first)
+    order: int = 100
+
+    def column_for(self, ref: str | None = None) -> str:
+        return self.refs.get(ref or "", self.column) if self.refs else self.column
+
+
+class Analysis:
+    """Base of a registered analysis: ``Params`` → ``resolve`` → ``compute`` → :class:`Result`.
+
+    Subclasses set ``name``, ``Params`` (a dataclass; a field's ``metadata['help']`` is its help
+    text), ``title`` and ``summary`` (message ids) and, when they have a map, ``layer``. Calling the
+    instance validates the parameters and runs both steps.
+    """
+
+    name: ClassVar[str]
+    Params: ClassVar[type]
+    title: ClassVar[str]
+    summary: ClassVar[str]
+    layer: ClassVar[LayerSpec | None] = None
+
+    def params(self, **given) -> Any:
+        """``Params`` from keyword arguments; an unknown key is an error listing the valid ones."""
+        names = [f.name for f in dataclasses.fields(self.Params)]
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise StoreError(f"analysis {self.name} has no parameter {', '.join(unknown)}; "
+                             f"its parameters: {', '.join(names)}")
+        return self.Params(**given)
+
+    def resolve(self, store, p) -> Any:          # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def compute(self, store, scope) -> Result:   # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def __call__(self, store, **params) -> Result:
+        p = self.params(**params)
+        return self.compute(store, self.resolve(store, p))
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """``(store, *, <Params fields>)``: what the CLI and the map pass as keyword arguments."""
+        ps = [inspect.Parameter("store", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        ps += [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=f.type,
+                                 default=f.default if f.default is not dataclasses.MISSING else
+                                 (f.default_factory() if f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+                                  else inspect.Parameter.empty))
+               for f in dataclasses.fields(self.Params)]
+        return inspect.Signature(ps)
+
+    @property
+    def summary_nl(self) -> str:
+        return render(self.summary, "nl")
+
+    @property
+    def summary_en(self) -> str:
+        return render(self.summary, "en")
+
+    @property
+    def analysis_name(self) -> str:
+        return self.name
+
+
+def register(cls: type[Analysis]) -> type[Analysis]:
+    """Class decorator: register an :class:`Analysis` subclass under its ``name``."""
+    ANALYSES[cls.name] = cls()
+    return cls
+
+
+def mapped_analyses() -> dict[str, Any]:
+    """Every registered analysis that has a map layer, in registration order (the map's modes)."""
+    from . import _load_all  # noqa: F401
+    have = [(a.layer.order, k, a) for k, a in ANALYSES.items() if getattr(a, "layer", None) is not None]
+    return {k: a for _, k, a in sorted(have, key=lambda t: (t[0], t[1]))}
 
 
 def _json_default(o):
@@ -111,19 +286,6 @@ def select_region(store, region: list[str] | str | None, geo_version: str, level
     if not keep.any():
         raise StoreError(f"no {level} areas of {geo_version!r} lie in region {', '.join(codes)}")
     return areas[keep]
-
-
-def one_fact_per_area_year(facts: pd.DataFrame) -> pd.DataFrame:
-    """One fact per (code, year, indicator) when several sources hold it.
-
-    A source's own figure beats one aggregated from smaller areas; between equals, the source
-    name decides — never the order in which rows happen to come back.
-    """
-    if facts.empty:
-        return facts
-    derived = facts["source"].astype(str).str.contains("+aggregated", regex=False)
-    return (facts.assign(_derived=derived).sort_values(["code", "year", "indicator", "_derived", "source"])
-            .drop_duplicates(["code", "year", "indicator"]).drop(columns="_derived"))
 
 
 def panel(store, indicators: list[str], geo_version: str, codes=None, years=None) -> pd.DataFrame:

@@ -7,7 +7,7 @@ Per group (each gemeente of the region, or ``groups`` = a mapping name → area/
   ``corp_profile.run`` for each group on its own;
 * the trend of an indicator: its pooled value (Σnum/Σden, else the mean) in both years and the change
   (a total over all areas, so no sampling interval);
-* typology counts (probleemgebied / kwetsbaar / signaal) from one :mod:`typology` run over all groups,
+* typology counts (problem / vulnerable / signal) from one :mod:`typology` run over all groups,
   when the store has what the typology needs;
 * size (Σ ``residents`` or ``dwellings`` in ``year_to``) and corporation share (pooled, ``year_to``).
 
@@ -92,7 +92,7 @@ def run(store, indicator: str = "bijstand", groups: dict | None = None, region=N
             ty = typology.run(cached, region=region if len(all_codes) == len(areas) else all_codes,
                               geo_version=geo_version, level=level)
             cls = ty.table.set_index("code")["class"].reindex(long["code"]).to_numpy()
-            for k in ("probleemgebied", "kwetsbaar", "signaal"):
+            for k in ("problem", "vulnerable", "signal"):
                 t[f"n_{k}"] = pd.Series(cls == k).groupby(long["group"].to_numpy()).sum().reindex(t.index)
             if ty.params["vulnerable_standin"] or ty.params["nuisance_standin"]:
                 notes += c.bilingual("Typologie met vervangende indicatoren (zie typologie).",

@@ -2,7 +2,8 @@
 
 Level of an indicator (default ``low_income``) in ``year_from``: low / medium / high by the region's
 terciles, or by fixed ``level_breaks``. Change to ``year_to``: falling / stable / rising with a stable
-band of ±``stable_band`` points (default 1), or by terciles of the change (``stable_band='tercile'``).
+band of ±``stable_band`` points (default 1 for a percentage), or by terciles of the change
+(``stable_band='tercile'``, the default for other units).
 Class code ``"<level>-<change>"``, e.g. ``"3-3"`` = high and rising (growing concentration).
 
 Colours: Joshua Stevens' 3×3 pink-blue bivariate scheme (level on the pink axis, change on the
@@ -15,7 +16,7 @@ import pandas as pd
 
 from . import _common as c
 from ._spatial import area_layer, two_years
-from .base import Result, analysis
+from .base import ClassSpec, LayerSpec, Message, Result, analysis
 
 __all__ = ["run", "PALETTE", "legend_figure"]
 
@@ -29,20 +30,30 @@ LEVEL = {1: ("laag", "low"), 2: ("midden", "medium"), 3: ("hoog", "high")}
 CHANGE = {1: ("dalend", "falling"), 2: ("stabiel", "stable"), 3: ("stijgend", "rising")}
 
 
+LAYER = LayerSpec(order=30, kind="bivariate", column="class", label=Message("analysis.concentration.title"), classes=tuple(
+    ClassSpec(f"{lv}-{ch}", Message("concentration.class", {"level": Message(f"concentration.level.{lv}"),
+                                                             "change": Message(f"concentration.change.{ch}")}),
+              PALETTE[f"{lv}-{ch}"]) for ch in (3, 2, 1) for lv in (1, 2, 3)))
+
+
 @analysis("concentration",
           "Niveau × ontwikkeling (3×3): waar neemt de concentratie toe?",
-          "Level × change (3×3): where is concentration growing?")
+          "Level × change (3×3): where is concentration growing?", layer=LAYER)
 def run(store, indicator: str = "low_income", year_from: int | None = None, year_to: int | None = None,
         region=None, geo_version: str | None = None, level: str | None = None,
-        level_breaks: tuple[float, float] | None = None, stable_band: float | str = 1.0) -> Result:
+        level_breaks: tuple[float, float] | None = None, stable_band: float | str | None = None) -> Result:
     """Bivariate class per area.
 
     Parameters
     ----------
     level_breaks : two values (low ≤ a < medium ≤ b < high); default the region's terciles.
     stable_band : a change within ±band is stable (points of the indicator's unit), or ``'tercile'``.
+        Default: ±1 point for a percentage; terciles otherwise (±1 on a Leefbaarometer score of
+        ±0.1 would make every area 'stable').
     """
     geo_version, level, areas, codes, years = c.scope(store, indicator, geo_version, level, region)
+    if stable_band is None:
+        stable_band = 1.0 if c.indicator_meta(store, indicator).get("unit") == "%" else "tercile"
     y0, y1 = c.period(years, year_from, year_to, indicator)
     f = two_years(store, [indicator], geo_version, codes, y0, y1)
     lev, chg = f[f"{indicator}_from"], f[f"{indicator}_change"]
@@ -90,7 +101,9 @@ def run(store, indicator: str = "low_income", year_from: int | None = None, year
                              "(gemarkeerd; waarden niet op de kaart).",
                              f"{int(table['suppressed'].sum())} areas rest on small numbers (flagged; values "
                              "not shown on the map).")
-    if change_method != "tercile":
+    if change_method == "tercile":
+        notes.append(Message("map.stable_tercile"))
+    else:
         notes += c.bilingual(f"Stabiel = verandering binnen ±{band:g} punt; bij kleine aantallen valt "
                              "toevalsruis daar makkelijk buiten.",
                              f"Stable = change within ±{band:g} points; with small numbers random noise "

@@ -19,11 +19,15 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, two_years, weights
-from .base import Result, analysis
+from .base import ClassSpec, LayerSpec, Message, Result, analysis
 
 __all__ = ["run", "bh_qvalues", "COLOURS"]
 
-COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#eeeeee"}
+#: "ns" is a pale cream, not white-grey, which would read as "no data"
+COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#fbf7ea"}
+LAYER = LayerSpec(order=40, kind="categorical", column="class", label=Message("analysis.hotspots.title"),
+                  classes=tuple(ClassSpec(k, Message(f"hotspots.class.{k}"), COLOURS[k])
+                                for k in ("HH", "LL", "HL", "LH", "ns")))
 _QUAD = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 
 
@@ -41,7 +45,7 @@ def bh_qvalues(p: np.ndarray) -> np.ndarray:
 
 @analysis("hotspots",
           "Ruimtelijke clusters (lokale Moran's I, FDR-gecorrigeerd) van een indicator of haar verandering",
-          "Spatial clusters (local Moran's I, FDR-corrected) of an indicator or its change")
+          "Spatial clusters (local Moran's I, FDR-corrected) of an indicator or its change", layer=LAYER)
 def run(store, indicator: str = "low_income", measure: str = "level", year: int | None = None,
         year_from: int | None = None, year_to: int | None = None, region=None,
         geo_version: str | None = None, level: str | None = None, permutations: int = 999,
@@ -89,7 +93,7 @@ def run(store, indicator: str = "low_income", measure: str = "level", year: int 
     t["z"] = pd.Series(lisa.z_sim, index=use.index)
     t["p"] = pd.Series(lisa.p_sim, index=use.index)
     t["q"] = pd.Series(q, index=use.index)
-    t["class"] = pd.Series(cls, index=use.index).reindex(t.index).fillna("geen waarde")
+    t["class"] = pd.Series(cls, index=use.index).reindex(t.index).fillna("")     # "": not analysed
     meta = c.indicator_meta(store, indicator)
     good_high = meta.get("higher_is_worse") in (False, 0)
     fav = {"HH": good_high, "LL": not good_high}

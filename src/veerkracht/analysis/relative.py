@@ -23,14 +23,16 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, pooled, wilson
-from .base import Result, analysis, suppress
+from .base import LayerSpec, Message, Result, analysis, suppress
 
 __all__ = ["run", "references"]
 
 
 @analysis("relative",
           "Indicator als afwijking van de eigen gemeente en van Nederland",
-          "Indicator as a deviation from the area's gemeente and from the country")
+          "Indicator as a deviation from the area's gemeente and from the country",
+          layer=LayerSpec(order=10, kind="numeric", column="diff_gm", refs={"gemeente": "diff_gm", "country": "diff_nl"},
+                          label=Message("analysis.relative.title")))
 def run(store, indicator: str = "low_income", year: int | None = None, region=None,
         geo_version: str | None = None, level: str | None = None,
         national_min_gemeenten: int = 300) -> Result:

@@ -1,30 +1,37 @@
 """Typology and watch-list (METHOD.md analysis 5; report appendix, map 4).
 
-Each area gets one class, the rule that fired (Dutch and English), a shade and a watch flag:
+Each area gets one class, the rule that fired (a message), a shade and a watch flag:
 
-* ``probleemgebied`` (red): a nuisance problem and a high vulnerable share;
-* ``kwetsbaar`` (blue): a high vulnerable share, no nuisance problem ("(nog) geen problemen");
-* ``signaal`` (orange, the preventive watch-list): vulnerable share below the threshold but rising
-  faster than ``rise_threshold``, no nuisance problem yet;
-* ``geen`` otherwise; ``onbekend`` when the status year lacks a value.
+* ``problem`` (red): a nuisance problem and a high vulnerable share;
+* ``vulnerable`` (blue): a high vulnerable share, no nuisance problem ("(nog) geen problemen");
+* ``watch`` (orange, the preventive watch-list): vulnerable share at or below the threshold but
+  rising faster than ``rise_threshold``, no nuisance problem yet;
+* ``none`` otherwise; ``unknown`` when the status year lacks a value.
 
 ``watch`` is True for every area rising fast without a nuisance problem (blue ones included). The
-shade 1–3 is the tercile of the rise over the period among the region's areas (0 = no rise known).
-Status is measured in ``year_to``, the rise between ``year_from`` and ``year_to``.
+shade of problem and vulnerable areas says how their vulnerable share moved over the period:
+1 = not or hardly risen (≤ half the rise threshold), 2 = risen, 3 = risen strongly (more than the
+rise threshold, as on the watch-list). Status is measured in ``year_to``, the rise between
+``year_from`` and ``year_to``.
 
-Vulnerable share: ``lvb`` (%, report threshold 35%). When the store has no ``lvb``, a documented
-*stand-in* is used: the mean of the components' z-scores (``bijstand``, ``low_income``,
-``social_minimum`` — those present; standardised on the region's ``year_from`` mean and sd, so a
-general rise counts as a rise), expressed as the percentile of the region's ``year_from``
-distribution (0–100). Default threshold then P90, rise threshold 10 percentile points.
-Nuisance: ``lbm_onv`` ≤ −0.10 (roughly *zwak* or worse; the bottom ~6% of PC4 areas in 2022), or a
-stand-in (``nuisance``, ``crime_rate``, ``safety_index``) as the percentile of the region's
-``year_to`` values, worse end high; default threshold P80.
+Inputs are chosen once, in :meth:`Typology.resolve`, so every output that asks the same question
+gets the same answer. Vulnerable share: ``lvb`` (%, report threshold 35%). When the store has no
+``lvb``, a documented *stand-in* is used: the mean of the components' z-scores (those of
+:data:`STANDIN_COMPONENTS` with values in both years; standardised on the region's ``year_from``
+mean and sd, so a general rise counts as a rise), expressed as the percentile of the region's
+``year_from`` distribution (0–100). Default threshold then P90, rise threshold 10 percentile
+points. Nuisance: ``lbm_onv`` ≤ −0.10 (roughly *zwak* or worse), or a stand-in
+(:data:`NUISANCE_STANDINS`) as the percentile of the region's values, worse end high; default
+threshold P80. The nuisance year is ``year_to`` when it has values, else the latest year inside
+the period; only when no measure has a value inside the period, the nearest year outside it — and
+then a note says so. The result's ``inputs`` and notes always say which year was used.
 
 Sensitivity (``extra['sensitivity']``): class counts with each threshold moved by −10, −5, 0, +5,
 +10 *points*: percentage points / percentile points, and 0.01 for a Leefbaarometer score.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,264 +39,335 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, percentile_of, two_years
-from .base import Result, analysis
+from .base import Analysis, ClassSpec, LayerSpec, Message, Result, register
 
-__all__ = ["run", "typology_map", "CLASSES", "COLOURS", "STANDIN_COMPONENTS", "NUISANCE_STANDINS"]
+__all__ = ["Typology", "run", "typology_map", "CLASSES", "COLOURS", "STANDIN_COMPONENTS", "NUISANCE_STANDINS"]
 
-CLASSES = ["probleemgebied", "kwetsbaar", "signaal", "geen", "onbekend"]
-CLASS_EN = {"probleemgebied": "problem area", "kwetsbaar": "vulnerable, no problems (yet)",
-            "signaal": "watch-list", "geen": "none", "onbekend": "unknown"}
+CLASSES = ["problem", "vulnerable", "signal", "none", "unknown"]
 #: colour per (class, shade); shade 0 = rise unknown
-COLOURS = {("probleemgebied", 0): "#ef3b2c", ("probleemgebied", 1): "#fcae91",
-           ("probleemgebied", 2): "#fb6a4a", ("probleemgebied", 3): "#a50f15",
-           ("kwetsbaar", 0): "#4292c6", ("kwetsbaar", 1): "#bdd7e7", ("kwetsbaar", 2): "#6baed6",
-           ("kwetsbaar", 3): "#08519c", ("signaal", 0): "#fd8d3c", ("geen", 0): "#f0f0f0",
-           ("onbekend", 0): "#ffffff"}
-STANDIN_COMPONENTS = ["bijstand", "low_income", "social_minimum"]
+COLOURS = {("problem", 0): "#ef3b2c", ("problem", 1): "#fcae91", ("problem", 2): "#fb6a4a",
+           ("problem", 3): "#a50f15", ("vulnerable", 0): "#4292c6", ("vulnerable", 1): "#bdd7e7",
+           ("vulnerable", 2): "#6baed6", ("vulnerable", 3): "#08519c", ("signal", 0): "#fd8d3c",
+           ("none", 0): "#f0f0f0", ("unknown", 0): "#ffffff"}
+STANDIN_COMPONENTS = ["bijstand", "low_income", "social_minimum", "bijstand_15_64", "bijstand_per_100_dwellings"]
 NUISANCE_STANDINS = ["nuisance", "crime_rate", "safety_index"]
 STEPS = (-10, -5, 0, 5, 10)
 
 
-@analysis("typology",
-          "Typologie per gebied: probleemgebied, kwetsbaar (nog geen problemen), signaal (preventief)",
-          "Typology per area: problem area, vulnerable (no problems yet), watch-list (preventive)")
-def run(store, vulnerable: str = "lvb", nuisance: str = "lbm_onv", year_from: int | None = None,
-        year_to: int | None = None, region=None, geo_version: str | None = None, level: str | None = None,
-        vulnerable_threshold: float | None = None, nuisance_threshold: float | None = None,
-        rise_threshold: float | None = None, standin_components: list[str] | None = None,
-        sensitivity_steps=STEPS) -> Result:
-    """Classify every area of the region; see the module docstring for the rules.
+def _layer_classes() -> tuple[ClassSpec, ...]:
+    out = []
+    for k in ("problem", "vulnerable"):
+        for shade in (3, 2, 1, 0):
+            label = Message(f"typology.class.{k}") if shade == 0 else \
+                Message("typology.class_shade", {"cls": Message(f"typology.class.{k}"),
+                                                 "shade": Message(f"typology.shade.{shade}")})
+            out.append(ClassSpec(f"{k}:{shade}", label, COLOURS[k, shade]))
+    out += [ClassSpec("signal", Message("typology.class.signal"), COLOURS["signal", 0]),
+            ClassSpec("none", Message("typology.class.none"), COLOURS["none", 0])]
+    return tuple(out)
 
-    Parameters
-    ----------
-    vulnerable, nuisance : indicators; a stand-in is used (and said) when the store lacks them.
-    vulnerable_threshold : default 35 (% LVB) or 90 (percentile, stand-in).
-    nuisance_threshold : default −0.10 (``lbm*`` score, problem when ≤) or 80 (percentile, problem when ≥).
-    rise_threshold : default 2 (%-points LVB) or 10 (percentile points, stand-in).
-    """
-    wanted = {vulnerable, nuisance, *(standin_components or STANDIN_COMPONENTS), *NUISANCE_STANDINS}
-    inds = {k for k in wanted if not store.facts(indicator=k, geo_version=geo_version).empty}
-    v_standin = vulnerable not in inds
-    comps = [k for k in (standin_components or STANDIN_COMPONENTS) if k in inds] if v_standin else [vulnerable]
-    if not comps:
-        raise StoreError(f"the store has neither {vulnerable!r} nor any stand-in component "
-                         f"({', '.join(standin_components or STANDIN_COMPONENTS)})")
-    n_standin = nuisance not in inds
-    nuis = next((k for k in NUISANCE_STANDINS if k in inds), None) if n_standin else nuisance
-    if nuis is None:
-        raise StoreError(f"the store has neither {nuisance!r} nor a nuisance stand-in "
-                         f"({', '.join(NUISANCE_STANDINS)})")
-    geo_version = c.resolve_geo_version(store, comps[0], geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=comps[0])
-    _, areas = c.region_codes(store, region, geo_version, level)
-    codes = areas["code"].tolist()
-    years = c.available_years(store, comps[0], geo_version, None if region is None else codes)
-    y0 = years[0] if year_from is None and years else year_from
-    y1 = years[-1] if year_to is None and years else year_to
-    if y1 is None:
-        raise StoreError(f"no values of {comps[0]!r} in the region")
-    n_years = c.available_years(store, nuis, geo_version, None if region is None else codes)
-    ny = y1 if y1 in n_years else (max(n_years) if n_years else y1)
-    f = two_years(store, comps, geo_version, codes, y0, y1)
-    nf = two_years(store, [nuis], geo_version, codes, ny, ny)
 
-    if v_standin:
-        z = {t: [] for t in ("from", "to")}
-        for k in comps:
-            mu, sd = f[f"{k}_from"].mean(), f[f"{k}_from"].std()
-            for t in z:
-                z[t].append((f[f"{k}_{t}"] - mu) / (sd if sd > 0 else 1))
-        comp_from, comp_to = (pd.concat(z[t], axis=1).mean(axis=1) for t in ("from", "to"))
-        v_from, v_to = percentile_of(comp_from, comp_from), percentile_of(comp_to, comp_from)
-    else:
-        v_from, v_to = f[f"{vulnerable}_from"], f[f"{vulnerable}_to"]
-    rise = v_to - v_from if y0 != y1 else pd.Series(np.nan, index=f.index)
-    v_sup = f[[f"{k}_suppressed" for k in comps]].any(axis=1)
+def _help(text: str):
+    return field(default=None, metadata={"help": text})
 
-    meta_n = c.indicator_meta(store, nuis)
-    n_raw = nf[f"{nuis}_to"]
-    n_percentile = n_standin or not str(nuis).startswith("lbm")
-    worse_high = meta_n.get("higher_is_worse") not in (False, 0)
-    if n_percentile:
-        sign = 1 if worse_high else -1
-        n_val = percentile_of(n_raw * sign, n_raw * sign)
-    else:
-        n_val = n_raw
-    ctx = _Context(v_standin, comps, nuis, n_standin, n_percentile, worse_high)
 
-    vt = (90.0 if v_standin else 35.0) if vulnerable_threshold is None else float(vulnerable_threshold)
-    nt = (80.0 if n_percentile else -0.10) if nuisance_threshold is None else float(nuisance_threshold)
-    rt = (10.0 if v_standin else 2.0) if rise_threshold is None else float(rise_threshold)
-    base = pd.DataFrame({"vulnerable": v_to, "vulnerable_from": v_from, "rise": rise, "nuisance": n_val})
-    valid_rise = rise.dropna()
-    breaks = valid_rise.quantile([1 / 3, 2 / 3]).to_numpy() if len(valid_rise) else np.array([np.nan] * 2)
-    cls = _classify(base, vt, nt, rt, ctx, breaks, rules=True)
+@dataclass
+class TypologyParams:
+    vulnerable: str = field(default="lvb", metadata={"help": "vulnerable-share indicator (stand-in when missing)"})
+    nuisance: str = field(default="lbm_onv", metadata={"help": "nuisance indicator (stand-in when missing)"})
+    year_from: int | None = _help("start of the rise (default: the first year with values)")
+    year_to: int | None = _help("status year (default: the last year with values)")
+    region: list[str] | str | None = _help("gemeente/wijk/area codes (default: every area of the level)")
+    geo_version: str | None = _help("geography version (default: the only one holding the inputs)")
+    level: str | None = _help("level (default: the finest level holding the inputs)")
+    indicator: str | None = _help("ignored: the typology chooses its own inputs (accepted from map views)")
+    vulnerable_threshold: float | None = _help("default 35 (% LVB) or 90 (percentile, stand-in)")
+    nuisance_threshold: float | None = _help("default −0.10 (Leefbaarometer score, problem when ≤) or 80 (percentile)")
+    rise_threshold: float | None = _help("default 2 (%-points LVB) or 10 (percentile points, stand-in)")
+    standin_components: list[str] | None = _help("stand-in components (default: those with values in both years)")
+    sensitivity_steps: tuple = field(default=STEPS, metadata={"help": "threshold shifts of the sensitivity table"})
 
-    table = pd.DataFrame({"code": f.index, "gm_code": areas.set_index("code").loc[f.index, "gm_code"].to_numpy()})
-    for col in cls:
-        table[col] = cls[col].to_numpy()
-    table["vulnerable"], table["vulnerable_from"] = v_to.to_numpy(), v_from.to_numpy()
-    table["rise"], table["nuisance"] = rise.to_numpy(), n_val.to_numpy()
-    if n_percentile:
-        table["nuisance_value"] = n_raw.to_numpy()
-    table["suppressed"] = (v_sup | nf[f"{nuis}_suppressed"]).to_numpy()
 
+@dataclass
+class Scope:
+    """What the typology rests on, decided once: inputs, years, areas, scales and thresholds."""
+
+    p: TypologyParams
+    geo_version: str
+    level: str
+    areas: pd.DataFrame
+    comps: list[str]
+    v_standin: bool
+    nuis: str
+    n_standin: bool
+    n_percentile: bool
+    worse_high: bool
+    y0: int
+    y1: int
+    ny: int
+    notes: list[Message]
+
+
+@register
+class Typology(Analysis):
+    name = "typology"
+    Params = TypologyParams
+    title = "analysis.typology.title"
+    summary = "analysis.typology.summary"
+    layer = LayerSpec(order=20, kind="categorical", column="layer_class", classes=_layer_classes(), rule_column="rule",
+                      own_indicator=False, label=Message("analysis.typology.title"))
+
+    # -------------------------------------------------------------------- resolve
+    def resolve(self, store, p: TypologyParams) -> Scope:
+        cands = [p.vulnerable] + [k for k in (p.standin_components or STANDIN_COMPONENTS) if k != p.vulnerable]
+        have = [k for k in cands if not store.facts(indicator=k, geo_version=p.geo_version).empty]
+        if not have:
+            raise StoreError(f"the store has neither {p.vulnerable!r} nor a stand-in for it "
+                             f"({', '.join(cands[1:])}); load one of them")
+        geo_version = c.resolve_geo_version(store, have[0], p.geo_version)
+        level = c.resolve_level(store, geo_version, p.level, indicator=have[0])
+        _, areas = c.region_codes(store, p.region, geo_version, level)
+        codes = None if p.region is None else areas["code"].tolist()
+        years = {k: c.available_years(store, k, geo_version, codes) for k in have}
+        v_standin = p.vulnerable not in have
+        pool = [k for k in have if k != p.vulnerable] if v_standin else [p.vulnerable]
+        notes: list[Message] = []
+        first = next((k for k in pool if len(years[k]) >= 2), pool[0])
+        y1 = _year_in(years[first], p.year_to, p.year_from, first, "year_to")
+        y0 = _year_in([y for y in years[first] if y <= y1], p.year_from, None, first, "year_from", first=True)
+        for asked, used in ((p.year_to, y1), (p.year_from, y0)):
+            if asked is not None and asked != used:
+                notes.append(Message("typology.note.year_moved", {"asked": asked, "used": used, "ind": first}))
+        comps = [k for k in pool if y0 in years[k] and y1 in years[k]] if v_standin else [first]
+        if not comps:
+            raise StoreError(f"no stand-in component has values in both {y0} and {y1}")
+        nuis, ny = self._nuisance(store, p, geo_version, codes, y0, y1)
+        n_standin = nuis != p.nuisance
+        n_percentile = n_standin or not str(nuis).startswith("lbm")
+        worse_high = c.indicator_meta(store, nuis).get("higher_is_worse") not in (False, 0)
+        if not y0 <= ny <= y1:
+            notes.append(Message("typology.note.nuisance_outside", {"ind": nuis, "year": ny, "y0": y0, "y1": y1}))
+        elif ny != y1:
+            notes.append(Message("typology.note.nuisance_year", {"ind": nuis, "year": ny, "year_to": y1}))
+        return Scope(p, geo_version, level, areas, comps, v_standin, nuis, n_standin, n_percentile, worse_high,
+                     int(y0), int(y1), int(ny), notes)
+
+    @staticmethod
+    def _nuisance(store, p, geo_version, codes, y0, y1) -> tuple[str, int]:
+        """The nuisance measure and year: one observed in ``y1`` first, else the latest inside the period."""
+        cands = [p.nuisance] + [k for k in NUISANCE_STANDINS if k != p.nuisance]
+        years = {k: c.available_years(store, k, geo_version, codes) for k in cands}
+        for k in cands:
+            if y1 in years[k]:
+                return k, y1
+        inside = [(max(y for y in years[k] if y0 <= y <= y1), k) for k in cands
+                  if any(y0 <= y <= y1 for y in years[k])]
+        if inside:
+            ny, k = max(inside, key=lambda t: (t[0], -cands.index(t[1])))
+            return k, ny
+        # nothing inside the period: the year nearest to it (said in a note), never silently
+        near = [(min(abs(y - y1), abs(y - y0)), y > y1, cands.index(k), y, k) for k in cands for y in years[k]]
+        if not near:
+            raise StoreError(f"no nuisance measure ({', '.join(cands)}) in the store for these areas; "
+                             "load the Leefbaarometer or a safety or crime indicator")
+        *_, ny, k = min(near)
+        return k, ny
+
+    # -------------------------------------------------------------------- compute
+    def compute(self, store, s: Scope) -> Result:
+        p = s.p
+        codes = s.areas["code"].tolist()
+        f = two_years(store, s.comps, s.geo_version, codes, s.y0, s.y1)
+        nf = two_years(store, [s.nuis], s.geo_version, codes, s.ny, s.ny)
+        v_from, v_to = _vulnerable(f, s)
+        rise = v_to - v_from if s.y0 != s.y1 else pd.Series(np.nan, index=f.index)
+        v_sup = f[[f"{k}_suppressed" for k in s.comps]].any(axis=1)
+        n_raw = nf[f"{s.nuis}_to"]
+        sign = 1 if s.worse_high else -1
+        n_val = percentile_of(n_raw * sign, n_raw * sign) if s.n_percentile else n_raw
+
+        vt = (90.0 if s.v_standin else 35.0) if p.vulnerable_threshold is None else float(p.vulnerable_threshold)
+        nt = (80.0 if s.n_percentile else -0.10) if p.nuisance_threshold is None else float(p.nuisance_threshold)
+        rt = (10.0 if s.v_standin else 2.0) if p.rise_threshold is None else float(p.rise_threshold)
+        base = pd.DataFrame({"vulnerable": v_to, "vulnerable_from": v_from, "rise": rise, "nuisance": n_val})
+        cls = classify(base, vt, nt, rt, s.n_percentile)
+        words = _Words(s, vt, nt, rt)
+
+        table = pd.DataFrame({"code": f.index, "gm_code": s.areas.set_index("code").loc[f.index, "gm_code"].to_numpy()})
+        for col in cls:
+            table[col] = cls[col].to_numpy()
+        table["layer_class"] = [f"{k}:{sh}" if k in ("problem", "vulnerable") else k
+                                for k, sh in zip(table["class"], table["shade"])]
+        table["colour"] = [COLOURS.get((k, sh), COLOURS.get((k, 0))) for k, sh in zip(table["class"], table["shade"])]
+        table["rule"] = [words.rule(k, r) for k, r in zip(cls["class"], base.itertuples())]
+        table["vulnerable"], table["vulnerable_from"] = v_to.to_numpy(), v_from.to_numpy()
+        table["rise"], table["nuisance"] = rise.to_numpy(), n_val.to_numpy()
+        if s.n_percentile:
+            table["nuisance_value"] = n_raw.to_numpy()
+        table["suppressed"] = (v_sup | nf[f"{s.nuis}_suppressed"]).to_numpy()
+
+        sens = _sensitivity(base, vt, nt, rt, s.n_percentile, p.sensitivity_steps)
+        counts = table["class"].value_counts().reindex(CLASSES, fill_value=0)
+        summary = {**{f"n_{k}": int(v) for k, v in counts.items()}, "n_watch": int(table["watch"].sum()),
+                   "n_areas": int(len(table)),
+                   "message": Message("typology.summary", {"problem": int(counts["problem"]),
+                                                           "vulnerable": int(counts["vulnerable"]),
+                                                           "signal": int(counts["signal"]), "n": int(len(table))})}
+        params = {"vulnerable": p.vulnerable, "vulnerable_used": "standin" if s.v_standin else s.comps[0],
+                  "vulnerable_standin": s.v_standin, "standin_components": s.comps if s.v_standin else None,
+                  "nuisance": p.nuisance, "nuisance_used": s.nuis, "nuisance_standin": s.n_standin,
+                  "nuisance_scale": "percentile" if s.n_percentile else "score",
+                  "vulnerable_threshold": vt, "nuisance_threshold": nt, "rise_threshold": rt,
+                  "year_from": s.y0, "year_to": s.y1, "nuisance_year": s.ny, "region": p.region,
+                  "geo_version": s.geo_version, "level": s.level, "sensitivity_steps": list(p.sensitivity_steps)}
+        used = store.facts(indicator=s.comps + [s.nuis], geo_version=s.geo_version, years=sorted({s.y0, s.y1, s.ny}))
+        vint = c.vintage(store, used, s.geo_version, s.level)
+        inputs = {"vulnerable": {"indicators": s.comps, "years": [s.y0, s.y1], "standin": s.v_standin},
+                  "nuisance": {"indicators": [s.nuis], "years": [s.ny], "standin": s.n_standin},
+                  "geo_version": s.geo_version, "level": s.level,
+                  "sources": sorted({src for v in vint["indicators"].values() for src in v["sources"]})}
+        notes = s.notes + _notes(s, vt, nt, int(table["suppressed"].sum()))
+        return Result("typology", table, params, vint, notes, {"sensitivity": sens}, summary,
+                      _figure=_figure, _layer=lambda r, st: _layer(r, st or store), inputs=inputs)
+
+
+def run(store, **params) -> Result:
+    """The typology (see :class:`Typology`); kept as a function for callers of the old entry point."""
+    from .base import ANALYSES
+    return ANALYSES["typology"](store, **params)
+
+
+def _year_in(years: list[int], asked: int | None, lower: int | None, ind: str, what: str, first: bool = False) -> int:
+    """``asked`` when ``ind`` has it; else the nearest year on the period's inner side (never outside it)."""
+    if not years:
+        raise StoreError(f"no values of {ind!r} in the region")
+    if asked is None:
+        return years[0] if first else years[-1]
+    if asked in years:
+        return int(asked)
+    inside = [y for y in years if (y >= asked if first else (y <= asked and (lower is None or y >= lower)))]
+    if not inside:
+        raise StoreError(f"{ind!r} has no values for {what}={asked} or inside the period; years: "
+                         f"{', '.join(map(str, years))}")
+    return int(inside[0] if first else inside[-1])
+
+
+def _vulnerable(f: pd.DataFrame, s: Scope) -> tuple[pd.Series, pd.Series]:
+    if not s.v_standin:
+        k = s.comps[0]
+        return f[f"{k}_from"], f[f"{k}_to"]
+    z: dict[str, list] = {"from": [], "to": []}
+    for k in s.comps:
+        mu, sd = f[f"{k}_from"].mean(), f[f"{k}_from"].std()
+        for t in z:
+            z[t].append((f[f"{k}_{t}"] - mu) / (sd if sd > 0 else 1))
+    comp_from, comp_to = (pd.concat(z[t], axis=1).mean(axis=1) for t in ("from", "to"))
+    return percentile_of(comp_from, comp_from), percentile_of(comp_to, comp_from)
+
+
+def classify(d: pd.DataFrame, vt: float, nt: float, rt: float, n_percentile: bool) -> pd.DataFrame:
+    """``class``, ``shade`` and ``watch`` per row of ``d`` (vulnerable, rise, nuisance)."""
+    known = d["vulnerable"].notna() & d["nuisance"].notna()
+    problem = (d["nuisance"] >= nt) if n_percentile else (d["nuisance"] <= nt)
+    high = d["vulnerable"] > vt
+    rising = d["rise"] > rt
+    watch = known & rising & ~problem
+    cls = np.select([~known, problem & high, high, watch], ["unknown", "problem", "vulnerable", "signal"], "none")
+    shade = np.select([d["rise"].isna(), d["rise"] <= rt / 2, d["rise"] <= rt], [0, 1, 2], 3)
+    shade = np.where(np.isin(cls, ["problem", "vulnerable"]), shade, 0)
+    return pd.DataFrame({"class": cls, "shade": shade.astype(int), "watch": watch.to_numpy()}, index=d.index)
+
+
+def _sensitivity(base, vt, nt, rt, n_percentile, steps) -> pd.DataFrame:
     unit = {"vulnerable": 1.0, "nuisance": 1.0 if n_percentile else 0.01, "rise": 1.0}
     thr = {"vulnerable": vt, "nuisance": nt, "rise": rt}
     rows = []
     for name in thr:
-        for step in sensitivity_steps:
+        for step in steps:
             t = dict(thr, **{name: round(thr[name] + step * unit[name], 9)})   # −0.1−0.05 ≠ −0.15 in floats
-            k = _classify(base, t["vulnerable"], t["nuisance"], t["rise"], ctx, breaks, rules=False)
+            k = classify(base, t["vulnerable"], t["nuisance"], t["rise"], n_percentile)
             counts = k["class"].value_counts().reindex(CLASSES, fill_value=0)
             rows.append({"threshold": name, "shift": step, "value": t[name], **counts.to_dict(),
                          "watch": int(k["watch"].sum())})
-    sens = pd.DataFrame(rows)
-
-    notes = _notes(ctx, vt, nt, rt, y0, y1, ny, int(table["suppressed"].sum()))
-    counts = table["class"].value_counts().reindex(CLASSES, fill_value=0)
-    summary = {**{f"n_{k}": int(v) for k, v in counts.items()}, "n_watch": int(table["watch"].sum())}
-    n = c.n_of
-    summary["sentence_nl"] = (f"{n(counts['probleemgebied'], 'probleemgebied', 'probleemgebieden')}, "
-                              f"{n(counts['kwetsbaar'], 'kwetsbaar gebied', 'kwetsbare gebieden')} zonder (zichtbare) "
-                              f"problemen en {n(counts['signaal'], 'signaalgebied', 'signaalgebieden')} (preventief) "
-                              f"van {len(table)} gebieden.")
-    summary["sentence_en"] = (f"{n(counts['probleemgebied'], 'problem area', 'problem areas')}, "
-                              f"{n(counts['kwetsbaar'], 'vulnerable area', 'vulnerable areas')} without (visible) "
-                              f"problems and {n(counts['signaal'], 'watch-list area', 'watch-list areas')} of "
-                              f"{len(table)} areas.")
-    params = {"vulnerable": vulnerable, "vulnerable_used": "standin" if v_standin else vulnerable,
-              "vulnerable_standin": v_standin, "standin_components": comps if v_standin else None,
-              "nuisance": nuisance, "nuisance_used": nuis, "nuisance_standin": n_standin,
-              "nuisance_scale": "percentile" if n_percentile else "score",
-              "vulnerable_threshold": vt, "nuisance_threshold": nt, "rise_threshold": rt,
-              "year_from": int(y0), "year_to": int(y1), "nuisance_year": int(ny), "region": region,
-              "geo_version": geo_version, "level": level, "shade_breaks": [float(b) for b in breaks],
-              "sensitivity_steps": list(sensitivity_steps)}
-    vint = c.vintage(store, store.facts(indicator=comps + [nuis], geo_version=geo_version,
-                                        years=sorted({y0, y1, ny})), geo_version, level)
-    return Result("typology", table, params, vint, notes, {"sensitivity": sens}, summary,
-                  _figure=_figure, _layer=lambda r, s: _layer(r, s or store))
+    return pd.DataFrame(rows)
 
 
-class _Context:
-    """What the rule text must say about the measures (names, units, stand-ins)."""
+class _Words:
+    """The rule that fired, as messages: measure names, values with their unit, thresholds."""
 
-    def __init__(self, v_standin, comps, nuis, n_standin, n_percentile, worse_high):
-        self.n_percentile, self.worse_high, self.v_standin = n_percentile, worse_high, v_standin
-        if v_standin:
-            self.v = {"nl": f"vervangende kwetsbaarheidsindex ({', '.join(comps)}; geen LVB)",
-                      "en": f"stand-in vulnerability index ({', '.join(comps)}; no LVB)"}
-        else:
-            self.v = {"nl": "LVB" if comps[0] == "lvb" else comps[0], "en": "LVB" if comps[0] == "lvb" else comps[0]}
-        tag = {"nl": " (vervanging)", "en": " (stand-in)"} if n_standin else {"nl": "", "en": ""}
-        self.n = {lang: nuis + tag[lang] for lang in ("nl", "en")}
+    def __init__(self, s: Scope, vt: float, nt: float, rt: float):
+        self.s, self.vt, self.nt, self.rt = s, vt, nt, rt
+        self.v_name = Message("typology.measure.standin", {"inds": s.comps}) if s.v_standin else \
+            Message("common.indicator_lc", {"ind": s.comps[0]})
+        self.n_name = Message("typology.measure.nuisance_standin" if s.n_standin else "common.indicator_lc",
+                              {"ind": s.nuis})
+        self.v_unit = "typology.value.percentile" if s.v_standin else "typology.value.pct"
+        self.rise_unit = "typology.rise.percentile_points" if s.v_standin else "typology.rise.points"
 
-    def v_fmt(self, x, lang):
-        return f"P{c.fmt(x, 0, lang)}" if self.v_standin else f"{c.fmt(x, 1, lang)}%"
+    def _n(self, value: float, problem: bool) -> Message:
+        kind = "pct" if self.s.n_percentile else "score"
+        return Message(f"typology.nuisance.{'problem' if problem else 'ok'}_{kind}",
+                       {"name": self.n_name, "value": float(value), "limit": self.nt})
 
-    def rise_fmt(self, x, lang):
-        unit = {"nl": " percentielpunten", "en": " percentile points"} if self.v_standin else \
-            {"nl": " procentpunt", "en": " points"}
-        return c.fmt(x, 1, lang, sign=True) + unit[lang]
-
-    def n_fmt(self, x, lang):
-        return f"P{c.fmt(x, 0, lang)}" if self.n_percentile else c.fmt(x, 2, lang)
-
-
-def _classify(d: pd.DataFrame, vt, nt, rt, ctx: _Context, breaks, rules: bool) -> pd.DataFrame:
-    known = d["vulnerable"].notna() & d["nuisance"].notna()
-    problem = (d["nuisance"] >= nt) if ctx.n_percentile else (d["nuisance"] <= nt)
-    high = d["vulnerable"] > vt
-    rising = d["rise"] > rt
-    watch = known & rising & ~problem
-    cls = np.select([~known, problem & high, high, watch], ["onbekend", "probleemgebied", "kwetsbaar", "signaal"],
-                    "geen")
-    shade = np.where(d["rise"].isna(), 0, 1 + (d["rise"] > breaks[0]).astype(int) + (d["rise"] > breaks[1]).astype(int))
-    shade = np.where(np.isin(cls, ["probleemgebied", "kwetsbaar"]), shade, 0)
-    out = pd.DataFrame({"class": cls, "shade": shade.astype(int), "watch": watch.to_numpy()}, index=d.index)
-    if rules:
-        out["class_en"] = out["class"].map(CLASS_EN)
-        out["colour"] = [COLOURS.get((k, s), COLOURS.get((k, 0))) for k, s in zip(out["class"], out["shade"])]
-        for lang in ("nl", "en"):
-            out[f"rule_{lang}"] = [_rule(k, r, vt, nt, rt, ctx, lang) for k, r in zip(cls, d.itertuples())]
-    return out
+    def rule(self, k: str, r) -> Message:
+        v = {"v_name": self.v_name, "v_value": Message(self.v_unit, {"x": float(r.vulnerable)}),
+             "v_limit": Message(self.v_unit, {"x": self.vt})}
+        if k == "unknown":
+            missing = self.v_name if pd.isna(r.vulnerable) else self.n_name
+            return Message("typology.rule.unknown", {"missing": missing})
+        problem = (r.nuisance >= self.nt) if self.s.n_percentile else (r.nuisance <= self.nt)
+        rise = {"rise": Message(self.rise_unit, {"x": float(r.rise)}),
+                "rise_limit": Message(self.rise_unit, {"x": self.rt})}
+        if k == "problem":
+            return Message("typology.rule.problem", {**v, "n": self._n(r.nuisance, True)})
+        if k == "vulnerable":
+            return Message("typology.rule.vulnerable", {**v, "n": self._n(r.nuisance, False)})
+        if k == "signal":
+            return Message("typology.rule.signal", {**v, **rise, "n": self._n(r.nuisance, False)})
+        key = "typology.rule.none" + ("_rise" if pd.notna(r.rise) else "") + ("_problem" if problem else "")
+        return Message(key, {**v, **(rise if pd.notna(r.rise) else {}), "n": self._n(r.nuisance, problem)})
 
 
-def _rule(k, r, vt, nt, rt, ctx: _Context, lang) -> str:
-    nl = lang == "nl"
-    v = f"{ctx.v[lang]} {ctx.v_fmt(r.vulnerable, lang)}" if pd.notna(r.vulnerable) else ""
-    if ctx.n_percentile:
-        n_cmp = f"{ctx.n[lang]} {ctx.n_fmt(r.nuisance, lang)}"
-        prob = f"{n_cmp} ≥ {ctx.n_fmt(nt, lang)} ({'overlastprobleem' if nl else 'nuisance problem'})"
-        noprob = f"{n_cmp} < {ctx.n_fmt(nt, lang)}"
-    else:
-        n_cmp = f"{ctx.n[lang]} {ctx.n_fmt(r.nuisance, lang)}"
-        prob = f"{n_cmp} ≤ {ctx.n_fmt(nt, lang)} ({'zwak of slechter' if nl else 'weak or worse'})"
-        noprob = f"{n_cmp} > {ctx.n_fmt(nt, lang)}"
-    vt_s = ctx.v_fmt(vt, lang)
-    rise = f"{'stijging' if nl else 'rise'} {ctx.rise_fmt(r.rise, lang)}" if pd.notna(r.rise) else ""
-    and_ = " en " if nl else " and "
-    if k == "onbekend":
-        return ("ontbrekende gegevens" if nl else "missing data") + f" ({ctx.v[lang] if pd.isna(r.vulnerable) else ctx.n[lang]})"
-    if k == "probleemgebied":
-        return f"{prob}{and_}{v} > {vt_s}"
-    if k == "kwetsbaar":
-        return f"{v} > {vt_s}{and_}{noprob} ({'(nog) geen overlastprobleem' if nl else 'no nuisance problem (yet)'})"
-    if k == "signaal":
-        return f"{rise} > {ctx.rise_fmt(rt, lang)}{and_}{noprob}; {v} ≤ {vt_s}"
-    tail = f"; {prob}" if ((r.nuisance >= nt) if ctx.n_percentile else (r.nuisance <= nt)) else ""
-    return f"{v} ≤ {vt_s}" + (f", {rise} ≤ {ctx.rise_fmt(rt, lang)}" if rise else "") + tail
-
-
-def _notes(ctx, vt, nt, rt, y0, y1, ny, n_sup) -> list[str]:
+def _notes(s: Scope, vt: float, nt: float, n_sup: int) -> list[Message]:
     notes = []
-    if ctx.v_standin:
-        notes += c.bilingual(
-            f"LVB ontbreekt: als vervanging dient {ctx.v['nl']}, het gemiddelde van de z-scores "
-            f"(gestandaardiseerd op {y0}) als percentiel van de verdeling in {y0}. Drempel P{vt:g}: "
-            "een relatieve maat, niet te vergelijken met de 35%-LVB-grens uit het rapport.",
-            f"LVB is missing: a {ctx.v['en']} stands in, the mean of z-scores (standardised on {y0}) "
-            f"as a percentile of the {y0} distribution. Threshold P{vt:g}: a relative measure, not "
-            "comparable with the report's 35% LVB limit.")
-    if ctx.n_percentile:
-        notes += c.bilingual(
-            f"Overlast gemeten met {ctx.n['nl']} als percentiel binnen de regio ({ny}); probleem vanaf P{nt:g}.",
-            f"Nuisance measured by {ctx.n['en']} as a percentile within the region ({ny}); problem from P{nt:g}.")
-    if y0 == y1:
-        notes += c.bilingual("Maar één jaar: geen stijging, dus geen schaduw en geen signaallijst.",
-                             "Only one year: no rise, hence no shading and no watch-list.")
-    if ny != y1:
-        notes += c.bilingual(f"Overlast uit {ny} (geen gegevens in {y1}).", f"Nuisance from {ny} (no data for {y1}).")
+    if s.v_standin:
+        notes.append(Message("typology.note.standin", {"inds": s.comps, "year": s.y0, "limit": vt}))
+    if s.n_standin:
+        notes.append(Message("typology.note.nuisance_standin", {"wanted": s.p.nuisance, "ind": s.nuis}))
+    if s.n_percentile:
+        notes.append(Message("typology.note.nuisance_percentile", {"ind": s.nuis, "year": s.ny, "limit": nt}))
+    if s.y0 == s.y1:
+        notes.append(Message("typology.note.one_year"))
     if n_sup:
-        notes += c.bilingual(f"{n_sup} gebieden rusten op kleine aantallen (gemarkeerd, waarden niet op de kaart).",
-                             f"{n_sup} areas rest on small numbers (flagged; values not shown on the map).")
+        notes.append(Message("typology.note.suppressed", {"n": n_sup}))
     return notes
 
 
 def _layer(result: Result, store):
-    return area_layer(result.table.drop(columns=["gm_code"]), store, result.params["geo_version"],
+    return area_layer(result.rendered_table().drop(columns=["gm_code"]), store, result.params["geo_version"],
                       blank={"suppressed": ["vulnerable", "vulnerable_from", "rise", "nuisance", "nuisance_value"]})
 
 
 def typology_map(result: Result, ax, store=None, lang: str = "nl"):
     """A static map of the classes in their colours on ``ax`` (the web app draws the interactive one)."""
+    from matplotlib.patches import Patch
+
+    from ..i18n import render
     lay = result.layer(store)
     lay.plot(ax=ax, color=lay["colour"], edgecolor="#bbbbbb", linewidth=0.1)
-    from matplotlib.patches import Patch
-    ax.legend(handles=[Patch(color=COLOURS[(k, 0 if k not in ("probleemgebied", "kwetsbaar") else 3)],
-                             label=CLASS_EN[k] if lang == "en" else k) for k in CLASSES[:4]],
+    ax.legend(handles=[Patch(color=COLOURS[(k, 3 if k in ("problem", "vulnerable") else 0)],
+                             label=render(f"typology.class.{k}", lang)) for k in CLASSES[:4]],
               frameon=False, fontsize=8, loc="lower right")
     ax.set_axis_off()
     return ax
 
 
 def _figure(result: Result, lang: str = "nl"):
+    from ..i18n import render
     counts = result.table["class"].value_counts().reindex(CLASSES[:4], fill_value=0)
     fig, ax = c.new_figure(7, 4)
-    labels = [CLASS_EN[k] if lang == "en" else k for k in counts.index]
-    ax.bar(labels, counts.to_numpy(), color=[COLOURS[(k, 0)] for k in counts.index], edgecolor="#666666")
+    ax.bar([render(f"typology.class.{k}", lang) for k in counts.index], counts.to_numpy(),
+           color=[COLOURS[(k, 0)] for k in counts.index], edgecolor="#666666")
     ax.set_ylabel(c.tr("areas", lang))
-    ax.set_title(("Typology" if lang == "en" else "Typologie")
-                 + f" {result.params['year_from']}–{result.params['year_to']}")
+    ax.set_title(render("typology.figure_title", lang, y0=result.params["year_from"], y1=result.params["year_to"]))
     return fig

@@ -131,8 +131,10 @@ def run_analyses(store, out: Path, lang: str = "nl", on_step=None) -> list[dict]
         params = dict(item.get("params", {}))
         t0 = time.perf_counter()
         result = get_analysis(name)(store, **params)
-        (folder / f"{slug}.json").write_text(result.to_json(), encoding="utf-8")
-        result.table.to_csv(folder / f"{slug}.csv", index=False)
+        (folder / f"{slug}.json").write_text(result.to_json(lang), encoding="utf-8")
+        result.rendered_table(lang).to_csv(folder / f"{slug}.csv", index=False)
+        (folder / f"{slug}.about.txt").write_text("\n".join(result.about(lang) + result.note_texts(lang)) + "\n",
+                                                  encoding="utf-8")
         try:
             fig = result.figure(lang=lang)
             fig.savefig(folder / f"{slug}.png", dpi=130, bbox_inches="tight")

@@ -5,6 +5,7 @@ import pandas as pd
 
 from ..errors import StoreError
 from ..store.schema import merge_flags
+from .choice import one_fact_per_area_year
 
 __all__ = ["derive_rate"]
 
@@ -13,15 +14,15 @@ def _one_per_area_year(f, indicator: str, source: str | None):
     """The facts of ``indicator``, one per (code, year).
 
     Several sources can hold the same count (e.g. dwellings from the OIS yearbook and from BBGA):
-    ``source`` picks one; without it the first source in alphabetical order wins, so the result never
-    depends on the order rows were written in.
+    ``source`` picks one; without it :func:`~veerkracht.indicators.choice.one_fact_per_area_year`
+    decides, as it does for every other reader of facts.
     """
     part = f[f["indicator"] == indicator]
     if source is not None:
         part = part[part["source"] == source]
         if part.empty:
             raise StoreError(f"no {indicator} facts from source {source!r}")
-    part = part.sort_values(["code", "year", "source"]).drop_duplicates(["code", "year"], keep="first")
+    part = one_fact_per_area_year(part)
     return part.set_index(["code", "year"])[["value", "flags"]]
 
 

@@ -139,7 +139,7 @@ class Ctx:
     def catalog(self):
         """The social map's catalogue over the store (suppressed facts, pooled breaks)."""
         if self._catalog is None:
-            from ..web.catalog import Catalog
+            from ..maps.catalog import Catalog
             self._catalog = Catalog(self.store)
         return self._catalog
 

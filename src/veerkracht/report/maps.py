@@ -1,10 +1,11 @@
 """Static maps with the social map's cartography: its classes, colours, statuses and legend text.
 
-The view (classes, colours, which areas are suppressed) comes from the web app's own
-:func:`veerkracht.web.mapview.map_view` over its :class:`~veerkracht.web.catalog.Catalog`: pooled
-mapclassify breaks over all years, the polarity colours of ``web.legend``, suppression applied
-before anything is drawn. Analysis maps (typology, concentration, relative) use the report's own
-result, handed to the web layer code through :class:`_Given`, so map and table agree.
+The view (classes, colours, which areas are suppressed) comes from :mod:`veerkracht.maps`, the
+package the social map draws with: :func:`~veerkracht.maps.view.map_view` over its
+:class:`~veerkracht.maps.catalog.Catalog` (pooled mapclassify breaks over all years, polarity
+colours, suppression applied before anything is drawn). Analysis maps draw the report's own
+result with :func:`~veerkracht.maps.layers.layer_of`, from the analysis' ``LayerSpec`` — the same
+function the social map uses — so map, table and social map agree.
 Only the drawing is done here, with geopandas/matplotlib: suppressed areas hatched grey, missing
 areas plain grey, unreliable values hatched over their colour.
 """
@@ -15,10 +16,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..web.layers import AnalysisLayers
-from ..web.legend import MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify, diverging
-from ..web.mapview import ViewParams, map_view, validate
-from ..web.printing import legend_rows
+from ..maps.layers import AnalysisLayers, layer_of
+from ..maps.legend import MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify, diverging
+from ..maps.view import ViewParams, map_view, validate
+from ..maps.legend import legend_rows
 from .context import clean_sources
 
 __all__ = ["area_map"]
@@ -26,19 +27,6 @@ __all__ = ["area_map"]
 RD = 28992
 _STATUS = {"suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
            "missing": ("geen gegevens", "no data"), "unreliable": ("onzeker (gearceerd)", "uncertain (hatched)")}
-
-
-class _Given(AnalysisLayers):
-    """The web's analysis layers, fed with results the report already computed."""
-
-    def __init__(self, catalog, results: dict):
-        super().__init__(catalog)
-        self.results = results
-
-    def _run(self, name, **params):
-        if name in self.results:
-            return self.results[name], ""
-        return None, f"analysis '{name}' was not computed for this report"
 
 
 def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str = "value",
@@ -127,8 +115,7 @@ def _view(ctx, version, level, indicator, mode, year, year_from, result) -> dict
                                       year=year, year_from=year_from, region=None))
     if mode == "value":
         return map_view(cat, AnalysisLayers(cat), p, ind, ctx.lang)
-    layers = _Given(cat, {mode: _web_ready(mode, result)})
-    lay = layers.layer(mode, version, level, None, indicator, p.year, p.year_from, "gemeente", ctx.lang)
+    lay = layer_of(mode, result, ctx.lang, ref="gemeente")
     if not lay["available"]:
         from .plan import Unavailable
         raise Unavailable(f"kaart niet beschikbaar: {lay.get('message')}", f"map not available: {lay.get('message')}")
@@ -159,24 +146,6 @@ def _key(c) -> str:
     if isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool):
         return str(int(c))
     return str(c)
-
-
-def _web_ready(mode: str, result):
-    """A copy of ``result`` whose table the web layer code reads as intended.
-
-    * concentration: areas without a class are dropped;
-    * relative: ``diff_gemeente``/``diff_country`` aliases of ``diff_gm``/``diff_nl`` (earlier web
-      versions read those names; harmless now).
-    """
-    import copy
-    r = copy.copy(result)
-    t = result.table.copy()
-    if mode == "concentration":
-        t = t[t["level_class"] > 0]
-    if mode == "relative":
-        t["diff_gemeente"], t["diff_country"] = t["diff_gm"], t["diff_nl"]
-    r.table = t
-    return r
 
 
 def _bivariate_legend(fig, legend: list[dict], result, ctx) -> None:

@@ -7,15 +7,16 @@ import pandas as pd
 
 from ..analysis import get_analysis
 from ..analysis._common import n_of
-from ..analysis.typology import CLASS_EN, NUISANCE_STANDINS, STANDIN_COMPONENTS
+from ..analysis.typology import STANDIN_COMPONENTS
+from ..errors import StoreError
+from ..i18n import render
 from .context import Finding, direction
 from .maps import area_map
 from .plan import VULNERABLE, Unavailable
 from .sections_trends import _h, _na, _p, _src, national_reference
 
-__all__ = ["typology", "concentration", "relative", "benchmark"]
+__all__ = ["typology", "typology_scope", "watch_list", "concentration", "relative", "benchmark"]
 
-STANDINS = STANDIN_COMPONENTS + ["bijstand_15_64", "bijstand_per_100_dwellings"]
 CONCENTRATION = ["low_income", "social_minimum", "bijstand", "bijstand_15_64", "bijstand_per_100_dwellings"]
 
 
@@ -25,88 +26,86 @@ def _names(ctx, version: str) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- §4
-def typology(ctx) -> list[dict]:
+def typology_scope(cov) -> tuple[str, str, list[int]]:
+    """The (version, level, years) the report runs the typology on: LVB where it exists, else the
+    finest level of a stand-in component. The analysis itself chooses its inputs on that scope."""
     try:
-        v, lv, ys = ctx.cov.choose("lvb")
-        comps = ["lvb"]
+        return cov.choose("lvb")
     except Unavailable:
-        found = ctx.cov.available(STANDINS)
+        found = cov.available(STANDIN_COMPONENTS)
         if not found:
-            raise ctx.cov.missing("lvb") from None
+            raise cov.missing("lvb") from None
         _, v, lv, ys = found[0]
-        comps = [i for i, iv, ilv, iys in found if (iv, ilv) == (v, lv) and ys[0] in iys and ys[-1] in iys]
+        return v, lv, ys
+
+
+def typology(ctx) -> list[dict]:
+    v, lv, ys = typology_scope(ctx.cov)
     y0, y1 = ys[0], ys[-1]
-    nuis = None
-    for cand in sorted(["lbm_onv"] + NUISANCE_STANDINS, key=lambda k: y1 not in ctx.cov.years(k, v, lv)):
-        have = ctx.cov.years(cand, v, lv, in_period=False)
-        if y1 in have or (have and y0 <= max(have) <= y1):
-            nuis = cand
-            break
-    if nuis is None:
-        names = ", ".join(ctx.label(i) for i in ["lbm_onv"] + NUISANCE_STANDINS)
-        raise Unavailable(f"geen maat voor overlast of onveiligheid ({names}) op niveau {lv} binnen {ctx.period()}",
-                          f"no measure of nuisance or unsafety ({names}) at level {lv} within {ctx.period()}")
-    r = get_analysis("typology")(ctx.store, vulnerable="lvb", nuisance=nuis, standin_components=comps,
-                                 year_from=y0, year_to=y1, region=ctx.region.codes, geo_version=v, level=lv)
+    try:
+        r = get_analysis("typology")(ctx.store, region=ctx.region.codes, geo_version=v, level=lv,
+                                     year_from=y0, year_to=y1)
+    except StoreError as e:
+        raise Unavailable(str(e)) from None
     ctx.results["typology"] = r
-    for i in comps:
-        ctx.use(i, v, lv, [y0, y1])
-    ctx.use(nuis, v, lv, [r.params["nuisance_year"]])
+    for role in ("vulnerable", "nuisance"):
+        for ind in r.inputs[role]["indicators"]:
+            ctx.use(ind, v, lv, r.inputs[role]["years"])
     s, t = r.summary, r.table
-    n = len(t)
-    blocks = [_p(ctx.t(
-        f"Van de {n} gebieden ({lv}) {'is' if s['n_probleemgebied'] == 1 else 'zijn'} er {n_of(s['n_probleemgebied'], 'probleemgebied', 'probleemgebieden')} "
-        f"(overlast én een hoog aandeel kwetsbare bewoners), {s['n_kwetsbaar']} kwetsbaar zonder (zichtbare) "
-        f"overlastproblemen en {n_of(s['n_signaal'], 'signaalgebied', 'signaalgebieden')}: het aandeel kwetsbaren "
-        f"steeg er snel tussen {y0} en {y1} terwijl er (nog) geen overlastprobleem is. "
-        f"{n_of(s['n_onbekend'], 'gebied mist', 'gebieden missen')} gegevens.",
-        f"Of the {n} areas ({lv}), {n_of(s['n_probleemgebied'], 'is a problem area', 'are problem areas')} "
-        f"(nuisance and a high vulnerable share), {s['n_kwetsbaar']} vulnerable without (visible) nuisance problems "
-        f"and {s['n_signaal']} on the watch-list: their vulnerable share rose fast between {y0} and {y1} while "
-        f"there is no nuisance problem (yet). {n_of(s['n_onbekend'], 'area lacks', 'areas lack')} data."))]
-    ids = comps + [nuis]       # the analysis prints these ids in its notes and rules: show their labels
-    notes = [ctx.humanize(x[4:], ids) for x in r.notes if x.startswith("EN: " if ctx.en else "NL: ")]
-    blocks += [{"type": "note", "text": x} for x in notes]
-    ctx.findings.append(Finding(4, 1 if s["n_probleemgebied"] + s["n_signaal"] > 0 else 0, ctx.t(
-        f"Typologie {y1}: {ctx.humanize(r.summary['sentence_nl'], ids)}",
-        f"Typology {y1}: {ctx.humanize(r.summary['sentence_en'], ids)}"), "typology"))
+    ry0, ry1 = r.params["year_from"], r.params["year_to"]
+    blocks = [_p(render("report.typology.intro", ctx.lang, n=len(t), level=lv, problem=s["n_problem"],
+                        vulnerable=s["n_vulnerable"], signal=s["n_signal"], unknown=s["n_unknown"],
+                        y0=ry0, y1=ry1))]
+    blocks += [{"type": "note", "text": x} for x in r.note_texts(ctx.lang)]
+    ctx.findings.append(Finding(4, 1 if s["n_problem"] + s["n_signal"] > 0 else 0,
+                                render("report.typology.finding", ctx.lang, year=ry1, summary=s["message"]),
+                                "typology"))
     sup = set(t.loc[t["suppressed"], "code"])
     try:
-        blocks.append(area_map(ctx, "map_typology", v, lv, comps[0], "typology", year=y1, year_from=y0, result=r,
-                               suppressed_codes=sup, title=ctx.t(f"Typologie {y0}–{y1}", f"Typology {y0}–{y1}")))
+        blocks.append(area_map(ctx, "map_typology", v, lv, r.inputs["vulnerable"]["indicators"][0], "typology",
+                               year=ry1, year_from=ry0, result=r, suppressed_codes=sup,
+                               title=render("typology.figure_title", ctx.lang, y0=ry0, y1=ry1)))
     except Unavailable as e:
         blocks.append(_na(ctx, e))
-    pick = t[t["class"].isin(["probleemgebied", "kwetsbaar", "signaal"])]
-    hidden = pick[pick["suppressed"]]
-    pick = pick[~pick["suppressed"]].copy()
-    order = {"probleemgebied": 0, "kwetsbaar": 1, "signaal": 2}
-    pick = pick.sort_values(["class", "rise"], key=lambda c: c.map(order) if c.name == "class" else -c)
+    listed = watch_list(r)
+    hidden = int((t["suppressed"] & t["class"].isin(LISTED)).sum())
     names = _names(ctx, v)
-    shown = pd.DataFrame({ctx.t("Code", "Code"): pick["code"],
-                          ctx.t("Gebied", "Area"): pick["code"].map(names),
-                          ctx.t("Klasse", "Class"): pick["class"].map(CLASS_EN) if ctx.en else pick["class"],
-                          ctx.t("Regel die gold", "Rule that fired"): [ctx.humanize(x, ids) for x in pick[f"rule_{ctx.lang}"]]})
-    note = ctx.t(f"{n_of(len(hidden), 'gebied in deze klassen rust', 'gebieden in deze klassen rusten')} op kleine "
-                 "aantallen: niet getoond.",
-                 f"{n_of(len(hidden), 'area in these classes rests', 'areas in these classes rest')} on small "
-                 "numbers: not shown.") if len(hidden) else ""
+    shown = pd.DataFrame({ctx.t("Code", "Code"): listed["code"],
+                          ctx.t("Gebied", "Area"): listed["code"].map(names),
+                          ctx.t("Klasse", "Class"): [render(f"typology.class.{k}", ctx.lang) for k in listed["class"]],
+                          ctx.t("Regel die gold", "Rule that fired"): [render(x, ctx.lang) for x in listed["rule"]]})
+    note = render("report.typology.hidden", ctx.lang, n=hidden) if hidden else ""
     if len(shown):
         blocks.append(ctx.table("typology_areas", shown, ctx.t("Probleem-, kwetsbare en signaalgebieden met de regel die gold",
                                                                "Problem, vulnerable and watch-list areas with the rule that fired"),
-                                csv=pick.drop(columns=["colour"]), note=note))
+                                csv=r.rendered_table(ctx.lang).loc[listed.index].drop(columns=["colour"]), note=note))
     sens = r.extra["sensitivity"]
     what = {"vulnerable": ctx.t("kwetsbaarheid", "vulnerability"), "nuisance": ctx.t("overlast", "nuisance"),
             "rise": ctx.t("stijging", "rise")}
     shown = pd.DataFrame({ctx.t("Drempel", "Threshold"): sens["threshold"].map(what),
                           ctx.t("Verschuiving", "Shift"): [ctx.fmt(x, sign=True) if x else "0" for x in sens["shift"]],
                           ctx.t("Waarde", "Value"): [ctx.fmt(x, 0 if float(x).is_integer() else 2) for x in sens["value"]],
-                          ctx.t("Probleem", "Problem"): sens["probleemgebied"],
-                          ctx.t("Kwetsbaar", "Vulnerable"): sens["kwetsbaar"],
-                          ctx.t("Signaal", "Watch-list"): sens["signaal"]})
+                          ctx.t("Probleem", "Problem"): sens["problem"],
+                          ctx.t("Kwetsbaar", "Vulnerable"): sens["vulnerable"],
+                          ctx.t("Signaal", "Watch-list"): sens["signal"]})
     blocks.append(ctx.table("typology_sensitivity", shown, ctx.t(
         "Gevoeligheid: aantallen als één drempel verschuift (de andere blijven staan)",
         "Sensitivity: counts when one threshold moves (the others stay)"), csv=sens))
     return blocks
+
+
+#: the classes the watch-list names, in the order it names them
+LISTED = ["problem", "vulnerable", "signal"]
+
+
+def watch_list(result) -> pd.DataFrame:
+    """The areas the typology names (problem, vulnerable, signal; not suppressed), in the report's
+    order: class, then the largest rise first. The same list as the map's and the export's."""
+    t = result.table
+    pick = t[t["class"].isin(LISTED) & ~t["suppressed"]]
+    order = pick["class"].map({k: i for i, k in enumerate(LISTED)})
+    return pick.assign(_o=order, _r=-pick["rise"].fillna(-np.inf)).sort_values(["_o", "_r", "code"]).drop(
+        columns=["_o", "_r"])
 
 
 # --------------------------------------------------------------------------- §5

@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..errors import VeerkrachtError
-from .catalog import ApiError, Catalog
+from ..maps.catalog import ViewError, Catalog
 from .geometry import GeometryService
-from .layers import AnalysisLayers
+from ..maps.layers import AnalysisLayers
 from .views import ROUTERS
 from .views.common import Context
 
@@ -103,7 +103,7 @@ def _index_html(c: Context) -> str:
 
 def _warm(c: Context) -> None:
     """Compute what the first page view asks for: metadata, the default view and its outlines."""
-    from .mapview import ViewParams, map_view, validate
+    from ..maps.view import ViewParams, map_view, validate
     from .views.meta import meta_dict
 
     d = meta_dict(c)["default"]
@@ -121,13 +121,13 @@ def _warm(c: Context) -> None:
         first = c.catalog.region_areas(d["version"], d["level"], d["region"])["code"]
         if len(first):
             area_profile(c.catalog, c.layers, d["version"], first.iloc[0], d["indicator"], None)
-    except (ApiError, VeerkrachtError) as exc:  # a store without drawable data still serves the page
+    except (ViewError, VeerkrachtError) as exc:  # a store without drawable data still serves the page
         log.warning("warm-up skipped: %s", exc)
 
 
 def _error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError):
+    @app.exception_handler(ViewError)
+    async def _api_error(request: Request, exc: ViewError):
         return JSONResponse({"error": exc.message}, status_code=exc.status)
 
     @app.exception_handler(VeerkrachtError)

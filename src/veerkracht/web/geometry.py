@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .catalog import ApiError, Catalog
+from ..maps.catalog import ViewError, Catalog
 
 __all__ = ["GeometryService", "zoom_bucket", "ZOOM_BUCKETS"]
 
@@ -101,7 +101,7 @@ class GeometryService:
         g = self.frame(version, level)
         g = g[g["code"].isin(areas["code"])]
         if g.empty:
-            raise ApiError(f"the store holds no geometry for {level} areas of version {version!r}", 404)
+            raise ViewError(f"the store holds no geometry for {level} areas of version {version!r}", 404)
         data = gzip.compress(_feature_collection(g, z).encode(), 6)
         with self._lock:
             self._bytes[key] = data

@@ -11,35 +11,14 @@ from pathlib import Path
 
 import jinja2
 
-__all__ = ["render_pdf", "legend_rows"]
+from ..maps.legend import legend_rows
+
+__all__ = ["render_pdf"]
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                           autoescape=True)
 _STATUS = {"suppressed": ("Onderdrukt (kleine aantallen)", "Suppressed (small numbers)"),
            "missing": ("Geen gegevens", "No data"), "unreliable": ("Onzeker (gearceerd)", "Uncertain (hatched)")}
-
-
-def _fmt(x, lang: str, digits: int = 1) -> str:
-    if x is None:
-        return ""
-    s = f"{x:,.{digits}f}"
-    return s.replace(",", " ").replace(".", ",") if lang == "nl" else s
-
-
-def legend_rows(view: dict, lang: str) -> list[dict]:
-    """Legend entries as (colour, text) for any kind of view."""
-    rows, d = [], view.get("decimals", 1)
-    for e in view.get("legend", []):
-        if "label_nl" in e:
-            text = e["label_en" if lang == "en" else "label_nl"]
-        elif e.get("low") is None:
-            text = f"≤ {_fmt(e['high'], lang, d)}"
-        elif e.get("high") is None:
-            text = f"> {_fmt(e['low'], lang, d)}"
-        else:
-            text = f"{_fmt(e['low'], lang, d)} – {_fmt(e['high'], lang, d)}"
-        rows.append({"color": e["color"], "text": text})
-    return rows
 
 
 def render_pdf(view: dict, png: bytes, provenance, lang: str = "nl") -> bytes:

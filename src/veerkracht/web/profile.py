@@ -9,9 +9,9 @@ import pandas as pd
 from ..indicators.registry import unit_in
 from ..indicators.words import flag_meaning
 from ..indicators.reliability import suppress
-from .catalog import ApiError, Catalog
-from .layers import AnalysisLayers
-from .legend import decimals
+from ..maps.catalog import ViewError, Catalog
+from ..maps.layers import AnalysisLayers
+from ..maps.legend import decimals
 
 __all__ = ["area_profile", "compare", "search", "STATUS_TEXT"]
 
@@ -159,7 +159,7 @@ def _class_label(layer: dict, code: str, lang: str) -> str | None:
 
 def compare(cat: Catalog, layers: AnalysisLayers, version: str, codes: list[str], lang: str = "nl") -> dict:
     if not 2 <= len(codes) <= 6:
-        raise ApiError("compare takes 2 to 6 area codes")
+        raise ViewError("compare takes 2 to 6 area codes")
     profiles = [area_profile(cat, layers, version, c, lang=lang) for c in codes]
     inds = []
     for p in profiles:
@@ -180,7 +180,7 @@ def compare(cat: Catalog, layers: AnalysisLayers, version: str, codes: list[str]
 def search(cat: Catalog, q: str, version: str | None = None, limit: int = 20) -> list[dict]:
     q = (q or "").strip().lower()
     if not 1 <= len(q) <= 60:
-        raise ApiError("search text must be 1 to 60 characters")
+        raise ViewError("search text must be 1 to 60 characters")
     t = cat.area_table
     if version is not None:
         cat.check_version(version)

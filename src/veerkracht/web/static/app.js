@@ -101,16 +101,16 @@
     years.forEach((y) => option(ids.year_from, y, y));
     ids.indicator.value = state.indicator; ids.version.value = state.version; ids.level.value = state.level;
     ids.year.value = state.year; ids.year_from.value = state.year_from;
-    $("mode").value = state.mode; $("ref").value = state.ref;
+    const modeSel = $("mode");
+    modeSel.textContent = "";
+    app.meta.modes.forEach((m) => option(modeSel, m.id, state.lang === "en" ? m.label_en : m.label_nl));
+    modeSel.value = state.mode; $("ref").value = state.ref;
     $("from-row").hidden = state.mode !== "change";
-    $("ref-row").hidden = state.mode !== "relative";
+    $("ref-row").hidden = !(modeOf(state.mode).refs || []).length;
     $("year").previousElementSibling.textContent = state.mode === "change" ? t("year") + " (→)" : t("year");
-    for (const o of $("mode").options) {
-      const a = app.meta.analyses[o.value];
-      o.disabled = false;
-      o.textContent = t("mode_" + o.value) + (a === false ? ` — ${t("not_available").toLowerCase()}` : "");
-    }
   }
+  // the mode's description from /api/meta (the analysis registry)
+  function modeOf(id) { return app.meta.modes.find((m) => m.id === id) || app.meta.modes[0]; }
   // make the state consistent with what the store holds (after URL input or a change)
   function normalise() {
     const inds = app.meta.indicators;
@@ -125,7 +125,7 @@
     const years = (ind.available[state.version] || {})[state.level] || [];
     if (!years.includes(state.year)) state.year = years[years.length - 1] || null;
     if (!years.includes(state.year_from) || state.year_from >= state.year) state.year_from = years[0] || null;
-    if (!["value", "change", "relative", "typology", "concentration", "hotspots"].includes(state.mode)) state.mode = "value";
+    if (!app.meta.modes.some((m) => m.id === state.mode)) state.mode = "value";
     if (state.ref !== "country") state.ref = "gemeente";
   }
 
@@ -313,13 +313,13 @@
       const [, view] = await Promise.all([loadGeometry(geomKey !== app.geomKey || (opts && opts.fit)),
                                           app.api("/api/values", viewParams())]);
       if (my !== seq) return;
-      // the typology's inputs exist only at another level (e.g. wijk): go there instead of an empty map
-      if (!view.available && view.switch_level && state.mode === "typology" && view.switch_level !== state.level) {
+      // an analysis whose inputs exist only at another level (e.g. wijk): go there instead of an empty map
+      if (!view.available && view.switch_level && modeOf(state.mode).analysis && view.switch_level !== state.level) {
         app.autoLevel = { from: state.level, to: view.switch_level };
         state.level = view.switch_level;
         return update({ ...(opts || {}), fit: true });
       }
-      if (app.autoLevel && (state.mode !== "typology" || state.level !== app.autoLevel.to)) app.autoLevel = null;
+      if (app.autoLevel && (!modeOf(state.mode).analysis || state.level !== app.autoLevel.to)) app.autoLevel = null;
       app.pendingRender = true; mark("data");
       // the profile panel takes its width before the fit, so the areas are fitted in the space left
       if (state.profile && $("panel").hidden && app.fitBox) { $("panel").hidden = false; app.map.resize(); }

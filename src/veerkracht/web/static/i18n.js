@@ -3,10 +3,7 @@ window.I18N = {
   nl: {
     title: "Sociale kaart", subtitle: "Veerkracht van buurten", search: "Zoek gebied",
     search_ph: "Zoek op naam of code", controls: "Kaartinstellingen", map: "Kaart", close: "Sluiten",
-    indicator: "Indicator", mode: "Weergave", mode_value: "Waarde", mode_change: "Verandering tussen twee jaren",
-    mode_relative: "Ten opzichte van gemeente / land", mode_typology: "Typologie",
-    mode_concentration: "Concentratie (bivariaat)", mode_hotspots: "Hotspots",
-    year: "Jaar", year_from: "Van jaar", ref: "Vergelijk met", ref_gemeente: "eigen gemeente", ref_country: "Nederland",
+    indicator: "Indicator", mode: "Weergave", year: "Jaar", year_from: "Van jaar", ref: "Vergelijk met", ref_gemeente: "eigen gemeente", ref_country: "Nederland",
     level: "Niveau", version: "Gebiedsindeling", region: "Regio", whole: "Alles", export: "Exporteren",
     export_csv: "CSV", export_geojson: "GeoJSON", export_png: "PNG", export_pdf: "PDF",
     hint: "Klik op een gebied voor het profiel. Met Ctrl/⌘-klik voeg je gebieden toe om te vergelijken.",
@@ -25,15 +22,12 @@ window.I18N = {
     typology_na: "Typologie nog niet beschikbaar", pooled: "berekend uit deelgebieden",
     year_short: "jaar", pdf_busy: "PDF wordt gemaakt…", error: "Fout", no_results: "Geen resultaten",
     change_unit_pp: "%-punt", legend: "Legenda", legend_hide: "Legenda inklappen", legend_show: "Legenda uitklappen",
-    auto_level: "De typologie bestaat alleen per {to}: het niveau is automatisch van {from} naar {to} gezet."
+    auto_level: "Deze weergave bestaat alleen per {to}: het niveau is automatisch van {from} naar {to} gezet."
   },
   en: {
     title: "Social map", subtitle: "Neighbourhood resilience", search: "Search area",
     search_ph: "Search by name or code", controls: "Map settings", map: "Map", close: "Close",
-    indicator: "Indicator", mode: "View", mode_value: "Value", mode_change: "Change between two years",
-    mode_relative: "Relative to municipality / country", mode_typology: "Typology",
-    mode_concentration: "Concentration (bivariate)", mode_hotspots: "Hot spots",
-    year: "Year", year_from: "From year", ref: "Compare with", ref_gemeente: "own municipality", ref_country: "the Netherlands",
+    indicator: "Indicator", mode: "View", year: "Year", year_from: "From year", ref: "Compare with", ref_gemeente: "own municipality", ref_country: "the Netherlands",
     level: "Level", version: "Area division", region: "Region", whole: "All", export: "Export",
     export_csv: "CSV", export_geojson: "GeoJSON", export_png: "PNG", export_pdf: "PDF",
     hint: "Click an area for its profile. Ctrl/⌘-click adds areas to compare.",
@@ -52,7 +46,7 @@ window.I18N = {
     typology_na: "Typology not available yet", pooled: "computed from sub-areas",
     year_short: "year", pdf_busy: "Making PDF…", error: "Error", no_results: "No results",
     change_unit_pp: "%-points", legend: "Legend", legend_hide: "Collapse legend", legend_show: "Expand legend",
-    auto_level: "The typology exists per {to} only: the level was switched from {from} to {to} automatically."
+    auto_level: "This view exists per {to} only: the level was switched from {from} to {to} automatically."
   }
 };
 window.t = function (key) {

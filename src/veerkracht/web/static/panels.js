@@ -42,7 +42,7 @@
         + `aria-label="${esc(t(open ? "legend_hide" : "legend_show"))}" title="${esc(t(open ? "legend_hide" : "legend_show"))}">${open ? "▾" : "▸"}</button></div>`;
       html += `<div id="legend-body"${open ? "" : " hidden"}>`;
       const auto = app.autoLevel;
-      if (auto && app.state.mode === "typology" && app.state.level === auto.to) {
+      if (auto && app.state.level === auto.to) {
         const lv = (k) => t("level_" + k).toLowerCase();
         html += `<p class="note auto-level">${esc(t("auto_level").replaceAll("{from}", lv(auto.from)).replaceAll("{to}", lv(auto.to)))}</p>`;
       }

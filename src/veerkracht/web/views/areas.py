@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from ..catalog import ApiError
+from ...maps.catalog import ViewError
 from ..profile import area_profile, compare as _compare
 from .common import CODE, INDICATOR, VERSION, Context, Lang, cached, clean, ctx
 
@@ -31,5 +31,5 @@ def compare(version: Annotated[str, Query(pattern=VERSION)],
     c.catalog.check_version(version)
     items = [s.strip() for s in codes.split(",") if s.strip()]
     if len(set(items)) != len(items):
-        raise ApiError("compare: an area code occurs twice")
+        raise ViewError("compare: an area code occurs twice")
     return clean(_compare(c.catalog, c.layers, version, items, lang))

@@ -15,10 +15,10 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..catalog import Catalog
+from ...maps.catalog import Catalog
 from ..geometry import GeometryService
-from ..layers import AnalysisLayers
-from ..mapview import ViewParams, validate
+from ...maps.layers import AnalysisLayers
+from ...maps.view import MODES, ViewParams, validate
 
 __all__ = ["Context", "ctx", "view_params", "view_params_lazy", "clean", "cached_json", "cached", "Lang",
            "VERSION", "LEVEL", "INDICATOR", "CODE"]
@@ -89,8 +89,9 @@ async def ctx(request: Request) -> Context:   # async: FastAPI would run a plain
 QVersion = Annotated[str, Query(pattern=VERSION, description="Geography version, e.g. cbs2019")]
 QLevel = Annotated[str, Query(pattern=LEVEL, description="gemeente, wijk, buurt or pc4")]
 QIndicator = Annotated[str, Query(pattern=INDICATOR, description="Indicator id, e.g. corp_share")]
-QMode = Annotated[Literal["value", "change", "relative", "typology", "concentration", "hotspots"],
-                  Query(description="What to colour")]
+#: the map's modes: value, change and every registered analysis with a map layer
+ModeName = Literal[MODES]  # type: ignore[valid-type]
+QMode = Annotated[ModeName, Query(description="What to colour: value, change or an analysis (see /api/meta)")]
 QYear = Annotated[int | None, Query(ge=1900, le=2100)]
 QYearFrom = Annotated[int | None, Query(ge=1900, le=2100, description="Start year of a change")]
 QRegion = Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")]

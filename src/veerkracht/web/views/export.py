@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ..catalog import ApiError
-from ..mapview import ViewParams, map_view, validate
+from ...maps.catalog import ViewError
+from ...maps.view import ViewParams, map_view, validate
 from ..printing import render_pdf
-from .common import CODE, INDICATOR, LEVEL, VERSION, Context, Lang, ctx, view_params
+from .common import CODE, INDICATOR, LEVEL, VERSION, Context, Lang, ModeName, ctx, view_params
 
 __all__ = ["router", "export_table"]
 
@@ -75,7 +75,7 @@ class PrintRequest(BaseModel):
     version: str = Field(pattern=VERSION)
     level: str = Field(pattern=LEVEL)
     indicator: str = Field(pattern=INDICATOR)
-    mode: Literal["value", "change", "relative", "typology", "concentration", "hotspots"] = "value"
+    mode: ModeName = "value"
     year: int | None = Field(None, ge=1900, le=2100)
     year_from: int | None = Field(None, ge=1900, le=2100)
     region: str | None = Field(None, pattern=CODE)
@@ -89,19 +89,19 @@ class PrintRequest(BaseModel):
 def _png(data_url: str) -> bytes:
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix):
-        raise ApiError("image must be a PNG data URL (data:image/png;base64,…)")
+        raise ViewError("image must be a PNG data URL (data:image/png;base64,…)")
     try:
         raw = base64.b64decode(data_url[len(prefix):], validate=True)
     except (binascii.Error, ValueError):
-        raise ApiError("image is not valid base64") from None
+        raise ViewError("image is not valid base64") from None
     if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ApiError("image is not a PNG")
+        raise ViewError("image is not a PNG")
     from PIL import Image
     try:
         with Image.open(io.BytesIO(raw)) as im:
             im.verify()
     except Exception:
-        raise ApiError("image is not a readable PNG") from None
+        raise ViewError("image is not a readable PNG") from None
     return raw
 
 

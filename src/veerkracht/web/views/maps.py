@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from ..mapview import map_view
+from ...maps.view import map_view
 from starlette.concurrency import run_in_threadpool
 
 from .common import CODE, LEVEL, VERSION, Context, Lang, cached, clean, ctx, view_params_lazy

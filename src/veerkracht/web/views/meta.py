@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ..catalog import MAP_LEVELS
-from ..layers import ANALYSIS_LAYERS
-from ..legend import decimals
+from ...maps.catalog import MAP_LEVELS
+from ...i18n import render
+from ...maps.layers import analysis_of, modes
+from ...maps.legend import decimals
 from ..profile import search as _search
 from .common import VERSION, Context, cached, clean, ctx
 
@@ -39,8 +40,22 @@ def build_meta(c: Context) -> dict:
                           | {"available": avail, "sources": cat.sources.get(iid, []),
                              "decimals": decimals(row["kind"], row["unit"])})
     return clean({"versions": versions, "indicators": indicators, "levels": list(MAP_LEVELS),
-                  "analyses": {a: c.layers.installed(a) for a in ANALYSIS_LAYERS},
+                  "analyses": {a: True for a in modes()}, "modes": map_modes(),
                   "default": _default_view(c, versions, indicators)})
+
+
+def map_modes() -> list[dict]:
+    """The map's modes for the front end: value and change, then every analysis with a map layer
+    (from the analysis registry; nothing in the front end lists them)."""
+    out = [{"id": m, "label_nl": render(f"map.mode.{m}", "nl"), "label_en": render(f"map.mode.{m}", "en"),
+            "kind": "numeric", "analysis": False, "refs": []} for m in ("value", "change")]
+    for name in modes():
+        spec = analysis_of(name).layer
+        out.append({"id": name, "analysis": True, "kind": spec.kind, "refs": list(spec.refs),
+                    "own_indicator": spec.own_indicator,
+                    "label_nl": render(spec.label, "nl") if spec.label else name,
+                    "label_en": render(spec.label, "en") if spec.label else name})
+    return out
 
 
 def _default_view(c: Context, versions: list[dict], indicators: list[dict]) -> dict:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SCHEMES", "sequential", "diverging", "pooled_breaks", "change_breaks", "classify",
-           "LBM_CLASSES", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR", "decimals"]
+           "LBM_CLASSES", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR", "decimals", "legend_rows"]
 
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
 #: no data: white (drawn with a dotted pattern on the map), so it never reads as a pale class colour
@@ -116,3 +116,26 @@ def class_legend(bins: list[float], colors: list[str], symmetric: bool = False, 
         high = None if (symmetric and i == len(bins) - 1) else b
         out.append({"cls": i, "color": c, "low": low, "high": high})
     return out
+
+
+def _fmt(x, lang: str, digits: int = 1) -> str:
+    if x is None:
+        return ""
+    s = f"{x:,.{digits}f}"
+    return s.replace(",", " ").replace(".", ",") if lang == "nl" else s
+
+
+def legend_rows(view: dict, lang: str) -> list[dict]:
+    """Legend entries as (colour, text) for any kind of view."""
+    rows, d = [], view.get("decimals", 1)
+    for e in view.get("legend", []):
+        if "label_nl" in e:
+            text = e["label_en" if lang == "en" else "label_nl"]
+        elif e.get("low") is None:
+            text = f"≤ {_fmt(e['high'], lang, d)}"
+        elif e.get("high") is None:
+            text = f"> {_fmt(e['low'], lang, d)}"
+        else:
+            text = f"{_fmt(e['low'], lang, d)} – {_fmt(e['high'], lang, d)}"
+        rows.append({"color": e["color"], "text": text})
+    return rows

@@ -14,9 +14,10 @@ import threading
 import numpy as np
 import pandas as pd
 
+from ..indicators.choice import one_fact_per_area_year
 from ..indicators.reliability import apply_suppression, small_count_indicators
 
-__all__ = ["ApiError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
+__all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
 
 #: flags that make a known value unreliable: drawn hatched, never as a plain colour
 UNRELIABLE_FLAGS = {"pct_over_100", "unreliable", "partial_coverage", "incomplete",
@@ -35,7 +36,7 @@ _PATTERNS = {
 }
 
 
-class ApiError(Exception):
+class ViewError(Exception):
     """A bad request: rendered as ``{"error": message}`` with ``status`` (never a traceback)."""
 
     def __init__(self, message: str, status: int = 400):
@@ -107,7 +108,7 @@ class Catalog:
     # ------------------------------------------------------------------ validation
     def _pattern(self, kind: str, value: str) -> str:
         if value is None or not _PATTERNS[kind].match(str(value)):
-            raise ApiError(f"invalid {kind} {str(value)[:60]!r}: expected letters, digits and _ . # - only")
+            raise ViewError(f"invalid {kind} {str(value)[:60]!r}: expected letters, digits and _ . # - only")
         return str(value)
 
     def versions(self) -> list[str]:
@@ -116,7 +117,7 @@ class Catalog:
     def check_version(self, version: str) -> str:
         self._pattern("version", version)
         if version not in self._levels:
-            raise ApiError(f"unknown geography version {version!r}; known: {_shorten(self.versions())}", 404)
+            raise ViewError(f"unknown geography version {version!r}; known: {_shorten(self.versions())}", 404)
         return version
 
     def levels(self, version: str) -> list[str]:
@@ -126,13 +127,13 @@ class Catalog:
         self._pattern("level", level)
         known = self.levels(version)
         if level not in known:
-            raise ApiError(f"version {version!r} has no level {level!r}; it has: {_shorten(known)}", 404)
+            raise ViewError(f"version {version!r} has no level {level!r}; it has: {_shorten(known)}", 404)
         return level
 
     def check_indicator(self, indicator: str) -> dict:
         self._pattern("indicator", indicator)
         if indicator not in self.registry.index:
-            raise ApiError(f"unknown indicator {indicator!r}; known: {_shorten(self.registry.index)}", 404)
+            raise ViewError(f"unknown indicator {indicator!r}; known: {_shorten(self.registry.index)}", 404)
         return self.registry.loc[indicator].to_dict()
 
     def years(self, indicator: str, version: str, level: str | None = None) -> list[int]:
@@ -144,9 +145,9 @@ class Catalog:
     def check_year(self, indicator: str, version: str, level: str, year: int) -> int:
         known = self.years(indicator, version, level)
         if not known:
-            raise ApiError(f"no {indicator!r} data for {level} areas in version {version!r}", 404)
+            raise ViewError(f"no {indicator!r} data for {level} areas in version {version!r}", 404)
         if year not in known:
-            raise ApiError(f"no {indicator!r} data for {year} ({level}, {version}); years: "
+            raise ViewError(f"no {indicator!r} data for {year} ({level}, {version}); years: "
                            f"{_shorten(known, 30)}", 404)
         return year
 
@@ -155,7 +156,7 @@ class Catalog:
         try:
             row = self._by_key.loc[(version, code)]
         except KeyError:
-            raise ApiError(f"no area {code!r} in version {version!r}", 404) from None
+            raise ViewError(f"no area {code!r} in version {version!r}", 404) from None
         if isinstance(row, pd.DataFrame):
             row = row.iloc[0]
         return {"geo_version": version, "code": code, **{k: _clean(v) for k, v in row.items()}}
@@ -169,7 +170,7 @@ class Catalog:
         self.check_code(version, region)
         keep = (t["code"] == region) | (t["gm_code"] == region) | (t["wk_code"] == region)
         if not keep.any():
-            raise ApiError(f"no {level} areas of version {version!r} lie in region {region!r}", 404)
+            raise ViewError(f"no {level} areas of version {version!r} lie in region {region!r}", 404)
         return t[keep]
 
     # ------------------------------------------------------------------ facts
@@ -182,14 +183,14 @@ class Catalog:
         key = (indicator, version)
         hit = self._facts_cache.get(key)
         if hit is None:     # two threads may both compute it once; the answers are equal
-            hit = _one_per_code_year(self._suppress(self.db().facts(indicator=indicator, geo_version=version)))
+            hit = one_fact_per_area_year(self._suppress(self.db().facts(indicator=indicator, geo_version=version)))
             with self.lock:
                 hit = self._facts_cache.setdefault(key, hit)
         return hit
 
     def raw_facts(self, indicator: str, version: str) -> pd.DataFrame:
         """Unsuppressed facts, only for pooling into large reference areas (never sent out)."""
-        return self.memo(("raw", indicator, version), lambda: _one_per_code_year(
+        return self.memo(("raw", indicator, version), lambda: one_fact_per_area_year(
             self.db().facts(indicator=indicator, geo_version=version)))
 
     def series(self, indicator: str, version: str, code: str) -> list[dict]:
@@ -222,7 +223,7 @@ class Catalog:
     def area_facts(self, version: str, code: str) -> pd.DataFrame:
         """Every suppressed fact of one area, all indicators and years."""
         def build():
-            f = _one_per_code_year(self._suppress(self.db().facts(geo_version=version)), by=("indicator",))
+            f = one_fact_per_area_year(self._suppress(self.db().facts(geo_version=version)))
             return {c: g.reset_index(drop=True) for c, g in f.groupby("code", sort=False)}
         hit = self.memo(("by_code", version), build).get(code)
         return hit if hit is not None else self._suppress(self.db().facts(geo_version=version, codes=[code]))
@@ -275,16 +276,6 @@ class _Locked:
             with self._lock:
                 return attr(*a, **kw)
         return call
-
-
-def _one_per_code_year(df: pd.DataFrame, by: tuple = ()) -> pd.DataFrame:
-    """Keep one fact per (code, year): published sources before derived ones (aggregated, harmonised)."""
-    if df.empty:
-        return df.reset_index(drop=True)
-    derived = df["source"].astype(str).str.contains(r"\+") | (df["geo_version"] != df["origin_version"])
-    keys = ["code", "year", *by]
-    return (df.assign(_rank=derived.astype(int)).sort_values([*keys, "_rank"])
-            .drop_duplicates(keys).drop(columns="_rank").reset_index(drop=True))
 
 
 def _clean(v):

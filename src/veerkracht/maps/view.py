@@ -12,15 +12,24 @@ import pandas as pd
 
 from ..indicators.registry import unit_in
 from ..indicators.words import source_name
-from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, ApiError, Catalog
-from .layers import AnalysisLayers
+from ..i18n import render
+from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, Catalog, ViewError
+from .layers import AnalysisLayers, analysis_of, modes
 from .legend import (LBM_CLASSES, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
                      decimals, diverging, pooled_breaks, sequential)
 
 __all__ = ["ViewParams", "MODES", "map_view", "validate", "view_sources"]
 
-MODES = ("value", "change", "relative", "typology", "concentration", "hotspots")
-_ANALYSIS_MODES = ("typology", "concentration", "hotspots")
+#: the map's own modes; every registered analysis with a map layer adds one (:func:`all_modes`)
+VIEW_MODES = ("value", "change")
+
+
+def all_modes() -> tuple[str, ...]:
+    """``value``, ``change`` and the analyses with a map layer, in registration order."""
+    return VIEW_MODES + tuple(modes())
+
+
+MODES = all_modes()
 
 
 @dataclass(frozen=True)
@@ -46,13 +55,13 @@ def validate(cat: Catalog, p: ViewParams) -> tuple[ViewParams, dict]:
         cat.region_areas(p.version, p.level, p.region)
     years = cat.years(p.indicator, p.version, p.level)
     if not years:
-        raise ApiError(f"no {p.indicator!r} data for {p.level} areas in version {p.version!r}", 404)
+        raise ViewError(f"no {p.indicator!r} data for {p.level} areas in version {p.version!r}", 404)
     year = years[-1] if p.year is None else cat.check_year(p.indicator, p.version, p.level, p.year)
     year_from = p.year_from
     if p.mode == "change":
         year_from = years[0] if year_from is None else cat.check_year(p.indicator, p.version, p.level, year_from)
         if year_from >= year:
-            raise ApiError(f"year_from ({year_from}) must be before year ({year})")
+            raise ViewError(f"year_from ({year_from}) must be before year ({year})")
     elif year_from is not None:
         cat.check_year(p.indicator, p.version, p.level, year_from)
     return ViewParams(**{**asdict(p), "year": year, "year_from": year_from,
@@ -63,21 +72,22 @@ def _title(ind: dict, p: ViewParams, lang: str) -> str:
     label = ind["label_en" if lang == "en" else "label_nl"]
     if p.mode == "change":
         return f"{label}: {'change' if lang == 'en' else 'verandering'} {p.year_from}–{p.year}"
-    if p.mode == "relative":
-        ref = {"gemeente": ("t.o.v. gemeente", "vs municipality"), "country": ("t.o.v. Nederland", "vs country")}[p.ref]
-        return f"{label} {ref[lang == 'en']}, {p.year}"
-    if p.mode in _ANALYSIS_MODES:
+    if p.mode in modes():
         return _analysis_title(ind, p, str(p.year), lang)
     return f"{label}, {p.year}"
 
 
 def _analysis_title(ind: dict, p: ViewParams, period: str, lang: str) -> str:
-    """Title with the years the analysis used; the typology does not rest on the view's indicator."""
-    en = lang == "en"
-    if p.mode == "typology":
-        return f"{'Typology' if en else 'Typologie'} {period}"
-    name = {"concentration": ("Concentratie", "Concentration"), "hotspots": ("Hotspots", "Hot spots")}[p.mode][en]
-    return f"{name}: {ind['label_en' if en else 'label_nl']}, {period}"
+    """Title with the years the analysis used; an analysis that chooses its own inputs (the
+    typology) is not titled with the view's indicator."""
+    spec = analysis_of(p.mode).layer
+    name = render(spec.label, lang) if spec.label else p.mode
+    if spec.refs:
+        ref = {"gemeente": ("t.o.v. gemeente", "vs municipality"), "country": ("t.o.v. Nederland", "vs country")}[p.ref]
+        return f"{ind['label_en' if lang == 'en' else 'label_nl']} {ref[lang == 'en']}, {period}"
+    if not spec.own_indicator:
+        return f"{name} {period}"
+    return f"{name}: {ind['label_en' if lang == 'en' else 'label_nl']}, {period}"
 
 
 def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lang: str = "nl") -> dict:
@@ -110,32 +120,26 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         table.loc[table["status"].isin(["suppressed", "missing"]), "value"] = np.nan
         _numeric_legend(out, table, ind, symmetric=True)
         out["unit"] = _change_unit(out["unit"], lang)
-    elif p.mode == "relative":
-        lay = layers.layer("relative", p.version, p.level, p.region, p.indicator, p.year, None, p.ref, lang)
-        _analysis_values(out, table, lay, own_indicator=True)
-        if out["available"]:
-            _numeric_legend(out, table, ind, symmetric=True)
-            out["unit"] = _change_unit(out["unit"], lang)
     else:
-        # a ±1 band means 1 %-point; for scores (Leefbaarometer ±0.1) it makes every area 'stable'
-        band = None if p.mode != "concentration" or ind.get("unit") == "%" else "tercile"
-        lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year, p.year_from, p.ref, lang,
-                           stable_band=band)
-        _analysis_values(out, table, lay, own_indicator=p.mode != "typology")
-        if p.mode == "typology" and not lay["available"]:
+        spec = analysis_of(p.mode).layer
+        lay = layers.layer(p.mode, p.version, p.level, p.region, p.indicator, p.year,
+                           p.year_from if p.mode != "relative" else None, p.ref, lang)
+        _analysis_values(out, table, lay, own_indicator=spec.own_indicator)
+        if not lay["available"] and lay.get("levels"):
             out["switch_level"] = _switch_level(cat, p, lay.get("levels", []))
-        if band == "tercile":
-            out["notes"] = [("'Stable' is the middle third of the changes (the indicator is not a percentage)."
-                             if lang == "en" else "'Stabiel' is het middelste derde van de veranderingen "
-                             "(de indicator is geen percentage).")] + out["notes"]
         out["title"] = _analysis_title(ind, p, lay.get("period") or str(p.year), lang)
-        out["unit"] = ""    # classes, not the indicator's unit
-        if p.mode == "typology":
+        if spec.kind == "numeric":
+            if out["available"]:
+                _numeric_legend(out, table, ind, symmetric=True)
+            out["unit"] = _change_unit(out["unit"], lang)
+        else:
+            out["unit"] = ""    # classes, not the indicator's unit
+            out["kind"] = lay.get("kind", "categorical")
+            out["legend"] = lay.get("legend", [])
+            table["cls"] = table["value"]
+            table["rule"] = table["code"].map(lay.get("rules", {}))
+        if not spec.own_indicator:
             out["sources"] = []     # its own indicators: named in the notes
-        out["kind"] = lay.get("kind", "categorical")
-        out["legend"] = lay.get("legend", [])
-        table["cls"] = table["value"]
-        table["rule"] = table["code"].map(lay.get("rules", {}))
     table.loc[table["status"].isin(["suppressed", "missing"]), ["value", "cls"]] = [np.nan, -1]
     if (table["status"] == "unreliable").any() and not (table["status"] == "ok").any():
         out["notes"] = [("Every value here is an estimate (converted from another area division or "

@@ -1,0 +1,102 @@
+"""Same question, same answer: the map API, the report, the map's CSV export and the CLI give one
+typology (and one concentration map) for one region and period.
+
+All four read the demo store that ``veerkracht demo`` built (``demo_out``); the report is the one
+the demo wrote (Amsterdam, 2005–2017). Nothing here is typed in: each output is compared with the
+others.
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from .conftest import run_cli
+
+LISTED = {"problem", "vulnerable", "signal"}
+REGION, VERSION, LEVEL = "GM0363", "cbs2019", "wijk"
+
+
+@pytest.fixture(scope="module")
+def store_copy(demo_out, tmp_path_factory):
+    path = tmp_path_factory.mktemp("same") / "demo.duckdb"
+    shutil.copy(demo_out / "demo.duckdb", path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(store_copy):
+    from fastapi.testclient import TestClient
+
+    from veerkracht.web.app import create_app
+    with TestClient(create_app(str(store_copy), warm=False), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _map(client, mode: str, indicator: str, y0: int, y1: int, lang: str = "nl") -> dict[str, tuple]:
+    body = client.get("/api/values", params={"version": VERSION, "level": LEVEL, "region": REGION, "mode": mode,
+                                             "indicator": indicator, "year": y1, "year_from": y0,
+                                             "lang": lang}).json()
+    assert body["available"], body.get("message")
+    return {code: (str(cls), body["rules"].get(code)) for code, (_, cls, status) in body["areas"].items()
+            if status in ("ok", "unreliable")}, body
+
+
+def _cli(store, name: str, y0: int, y1: int, *opts) -> pd.DataFrame:
+    res = run_cli("analyse", name, "--region", REGION, "--from", str(y0), "--to", str(y1), "--geo-version", VERSION,
+                  "-o", f"level={LEVEL}", *opts, "--format", "json", store=store)
+    assert res.returncode == 0, res.stderr
+    return pd.DataFrame(json.loads(res.stdout)["table"])
+
+
+@pytest.mark.parametrize("y0, y1", [(2005, 2017), (2013, 2017)])
+def test_typology_is_one_answer(demo_out, store_copy, client, y0, y1):
+    # the map: the classes and rules of every shown area
+    shown, body = _map(client, "typology", "bijstand_per_100_dwellings", y0, y1)
+    assert body["title"] == f"Typologie {y0}–{y1}"
+    map_list = {c: (k.split(":")[0], r) for c, (k, r) in shown.items() if k.split(":")[0] in LISTED}
+    # the CLI's JSON, with the same scope
+    cli = _cli(store_copy, "typology", y0, y1)
+    cli = cli[cli["class"].isin(LISTED) & ~cli["suppressed"]]
+    cli_list = dict(zip(cli["code"], zip(cli["class"], cli["rule"])))
+    assert map_list == cli_list and len(map_list) >= 5
+    # the map's CSV export of the same view
+    csv = client.get("/api/export.csv", params={"version": VERSION, "level": LEVEL, "region": REGION,
+                                                "mode": "typology", "indicator": "bijstand_per_100_dwellings",
+                                                "year": y1, "year_from": y0})
+    exp = pd.read_csv(io.StringIO(csv.text), dtype=str)
+    exp = exp[exp["class"].fillna("").str.split(":").str[0].isin(LISTED)]
+    assert dict(zip(exp["code"], zip(exp["class"].str.split(":").str[0], exp["rule"]))) == map_list
+    # the demo's analysis files (2013–2017) and the report (2005–2017)
+    if (y0, y1) == (2013, 2017):
+        files = pd.read_csv(demo_out / "analyses" / "typology-wijken-2013-2017.csv")
+        files = files[files["class"].isin(LISTED) & ~files["suppressed"]]
+        assert dict(zip(files["code"], zip(files["class"], files["rule"]))) == map_list
+        about = (demo_out / "analyses" / "typology-wijken-2013-2017.about.txt").read_text(encoding="utf-8")
+        assert "Overlast: Overlast (veiligheidsindex) (2017)" in about and "nuisance" not in about
+    else:
+        rep = pd.read_csv(demo_out / "report" / "tables" / "typology_areas.csv")
+        assert dict(zip(rep["code"], zip(rep["class"], rep["rule"]))) == map_list
+
+
+def test_concentration_is_one_answer(demo_out, store_copy, client):
+    shown, body = _map(client, "concentration", "bijstand_per_100_dwellings", 2005, 2017)
+    cli = _cli(store_copy, "concentration", 2005, 2017, "--indicator", "bijstand_per_100_dwellings")
+    cli = cli[(cli["class"] != "") & ~cli["suppressed"]]
+    assert {c: k for c, (k, _) in shown.items()} == dict(zip(cli["code"], cli["class"]))
+    files = pd.read_csv(demo_out / "analyses" / "concentration-bijstand-2005-2017.csv", dtype={"class": str})
+    files = files[files["class"].notna() & ~files["suppressed"]]
+    assert dict(zip(files["code"], files["class"])) == {c: k for c, (k, _) in shown.items()}
+
+
+def test_the_map_never_measures_outside_the_period_silently(client):
+    """The year selector says 2005–2013 and no nuisance measure has values in it: the typology
+    takes the nearest year (2014, the safety index's first), never the Leefbaarometer of 2022 (as
+    before), and the layer's notes say the year lies outside the period."""
+    _, body = _map(client, "typology", "bijstand_per_100_dwellings", 2005, 2013)
+    assert body["title"] == "Typologie 2005–2013"
+    text = " ".join(body["notes"])
+    assert "uit 2014: dat ligt buiten de periode 2005–2013" in text and "2022" not in text
