@@ -151,3 +151,22 @@ def test_figure_grid_for_six_outcomes():
     fig, axes = new_figure(13, 7, ncols=3, nrows=2)
     assert axes.shape == (2, 3) and len(fig.axes) == 6
     assert not any(ax.spines["top"].get_visible() for ax in fig.axes)
+
+
+def test_figure_when_the_crossing_lies_outside_its_bootstrap_interval():
+    """Few bootstrap samples cross zero: their interval can miss the point estimate (the report of
+    Amsterdam 2018–2025 failed on it with "'xerr' must not contain negative values")."""
+    codes = [f"BU0001000{i}" for i in range(6)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[Point(5, 52 + i / 100) for i in range(6)], crs=4326)
+    rows = [("corp_share", cd, 2012, x) for cd, x in zip(codes, X6)]
+    rows += [("lbm", cd, 2012, 1.0) for cd in codes] + [("lbm", cd, 2018, 1 + y) for cd, y in zip(codes, Y6)]
+    facts = pd.DataFrame(rows, columns=["indicator", "code", "year", "value"])
+    facts["geo_version"], facts["source"] = "cbs2019", "hand"
+    res = run(store_from(areas, facts, tag="hand-tp-fig"), n_boot=50, min_side=2, trim=0)
+    res.table.loc[0, ["zero_lo", "zero_hi"]] = [res.table.loc[0, "zero_crossing"] + 5,
+                                                res.table.loc[0, "zero_crossing"] + 9]
+    ax = res.figure().axes[0]
+    segments = [list(ln.get_xdata()) for ln in ax.lines if list(ln.get_ydata()) == [0, 0]]
+    assert any(x == pytest.approx([80.0, 84.0]) for x in segments)

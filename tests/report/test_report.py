@@ -233,3 +233,27 @@ def test_tables_and_figures_are_laid_out_alike(report_nl):
     assert all(7.0 <= w <= 8.3 for w in widths) and max(widths) - min(widths) < 0.5, widths
     shown = [float(x) for x in re.findall(r'style="width: ([\d.]+)%"', html)]
     assert len(shown) >= len(charts) and all(80 <= x <= 100 for x in shown)
+
+
+def test_a_failing_section_shows_no_exception_and_is_not_summarised(demo_store, tmp_path, monkeypatch):
+    """Amsterdam 2018–2025 printed "ValueError: 'xerr' must not contain negative values" in its
+    tipping-point chapter while the summary quoted that chapter. Now the tipping point draws (its
+    crossing interval may miss the point estimate), and a section that does fail shows no exception
+    text and is not quoted in the summary."""
+    from veerkracht.report import build as b
+    from veerkracht.report.context import Finding
+
+    orig = b._sections
+
+    def boom(ctx):
+        ctx.findings.append(Finding(0, 9, "BOOM-FINDING", "corp"))
+        raise ValueError("'xerr' must not contain negative values")
+
+    monkeypatch.setattr(b, "_sections", lambda: [(k, t, boom if k == "corp" else fn) for k, t, fn in orig()])
+    res = b.build_report(demo_store, region=["GM0363"], year_from=2018, year_to=2025, out_dir=tmp_path)
+    text = pdf_text(res["pdf"])
+    assert res["sections"]["corp"] == "unavailable" and res["sections"]["tipping"] == "ok"
+    assert "BOOM-FINDING" not in text and "BOOM-FINDING" not in res["findings"]
+    for raw in ("ValueError", "xerr", "Traceback", "Error:"):
+        assert raw not in text, raw
+    assert "door een fout in het programma niet worden berekend" in text

@@ -353,9 +353,11 @@ def _figure(result: Result, lang: str = "nl"):
         ax.axvspan(r["break_lo"], r["break_hi"], color=c.COLORS[1], alpha=0.12,
                    label=f"{c.tr('break', lang)} ({c.tr('ci95', lang)})")
         if np.isfinite(r["zero_crossing"]):
-            ax.errorbar([r["zero_crossing"]], [0], xerr=[[r["zero_crossing"] - r["zero_lo"]],
-                        [r["zero_hi"] - r["zero_crossing"]]], fmt="D", color=c.COLORS[3], capsize=3,
-                        label=c.tr("zero", lang))
+            # the interval comes from the bootstrap samples that cross zero at all; when few do, the
+            # point estimate can lie outside it — drawn as a segment and a marker, never as error bars
+            if np.isfinite(r["zero_lo"]) and np.isfinite(r["zero_hi"]):
+                ax.plot([r["zero_lo"], r["zero_hi"]], [0, 0], color=c.COLORS[3], lw=2, solid_capstyle="butt")
+            ax.plot([r["zero_crossing"]], [0], "D", color=c.COLORS[3], label=c.tr("zero", lang))
         lo, hi = np.nanpercentile(y[ok], [1, 99]) if ok.any() else (-1, 1)
         pad = 0.1 * (hi - lo)
         ax.set_ylim(lo - pad, hi + pad)

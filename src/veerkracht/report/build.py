@@ -98,11 +98,16 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
         except Unavailable as e:
             blocks = [{"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ") + e.text(lang)}]
             status[key] = "unavailable"
-        except Exception as e:  # a section must never take the report down: say what went wrong
+        except Exception:  # a bug: logged with its traceback; the reader sees no exception text
             log.exception("report section %s failed", key)
-            blocks = [{"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ")
-                       + ctx.t("de berekening gaf een fout: ", "the computation failed: ") + f"{type(e).__name__}: {e}"}]
+            blocks = [{"type": "unavailable", "text": ctx.t(
+                "Niet beschikbaar: dit onderdeel kon door een fout in het programma niet worden berekend "
+                "(de details staan in het logbestand). Meld het, met de opdracht die u gaf.",
+                "Not available: this part could not be computed because of an error in the program (the "
+                "details are in the log). Please report it, with the command you gave.")}]
             status[key] = "unavailable"
+        # the summary never quotes a section that could not be computed
+        ctx.findings = [f for f in ctx.findings if status.get(f.section, "ok") != "unavailable"]
         built.append({"key": key, "title": title, "blocks": blocks})
         if on_section:
             on_section(key, title)
