@@ -1,7 +1,7 @@
 """Errors that point the user at the exact place of bad input."""
 from __future__ import annotations
 
-__all__ = ["VeerkrachtError", "InputError", "StoreError"]
+__all__ = ["VeerkrachtError", "InputError", "StoreError", "NotComputable"]
 
 
 class VeerkrachtError(Exception):
@@ -30,3 +30,17 @@ class InputError(VeerkrachtError):
 
 class StoreError(VeerkrachtError):
     """The store cannot do what was asked (unknown version, indicator, …)."""
+
+
+class NotComputable(StoreError):
+    """An analysis cannot run on this selection; ``message`` (an ``i18n.Message``) says why and
+    what input would make it work, in the user's language. ``str()`` is the English text."""
+
+    def __init__(self, message):
+        from .i18n import render
+        self.message = message
+        super().__init__(render(message, "en"))
+
+    def text(self, lang: str = "nl") -> str:
+        from .i18n import render
+        return render(self.message, lang)

@@ -21,7 +21,7 @@ from typing import Any, Callable, ClassVar, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import StoreError
+from ..errors import NotComputable, StoreError
 from ..i18n import Message, render
 from ..i18n import catalog as _catalog
 from ..indicators.choice import one_fact_per_area_year
@@ -34,7 +34,8 @@ __all__ = [
     "SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR",
 ]
 
-ANALYSES: dict[str, Callable] = {}
+#: name → a registered analysis: an :class:`Analysis` instance or a function with ``analysis_name``
+ANALYSES: dict[str, Any] = {}
 
 def analysis(name: str, summary_nl: str, summary_en: str, layer: "LayerSpec | None" = None):
     """Register ``run`` as analysis ``name`` (``veerkracht analyse <name>``); ``layer``: its map."""
@@ -278,13 +279,14 @@ def select_region(store, region: list[str] | str | None, geo_version: str, level
     """
     areas = store.areas(geo_version=geo_version, level=level, geometry=False)
     if areas.empty:
-        raise StoreError(f"the store has no {level} areas in geography version {geo_version!r}")
+        raise NotComputable(Message("analysis.err.no_areas", {"level": level, "version": geo_version}))
     if region is None or region == [] or region == "NL01" or region == ["NL01"]:
         return areas
     codes = [region] if isinstance(region, str) else list(region)
     keep = areas["code"].isin(codes) | areas["gm_code"].isin(codes) | areas["wk_code"].isin(codes)
     if not keep.any():
-        raise StoreError(f"no {level} areas of {geo_version!r} lie in region {', '.join(codes)}")
+        raise NotComputable(Message("analysis.err.region_empty", {"level": level, "version": geo_version,
+                                                                  "region": ", ".join(codes)}))
     return areas[keep]
 
 
@@ -293,8 +295,8 @@ def panel(store, indicators: list[str], geo_version: str, codes=None, years=None
     facts = one_fact_per_area_year(store.facts(indicator=indicators, geo_version=geo_version, codes=codes,
                                                years=years))
     if facts.empty:
-        raise StoreError(f"no facts for {', '.join(indicators)} in {geo_version!r}"
-                         + (f" for years {years}" if years else ""))
+        raise NotComputable(Message("analysis.err.no_facts", {"inds": list(indicators), "version": geo_version,
+                                                              "years": ", ".join(map(str, years or [])) or "-"}))
     wide = facts.pivot_table(index=["code", "year"], columns="indicator",
                              values=["value", "numerator", "denominator"], aggfunc="first")
     out = pd.DataFrame(index=wide.index)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import StoreError
+from ..errors import NotComputable
 from . import _common as c
 from ._spatial import area_layer, percentile_of, two_years
 from .base import Analysis, ClassSpec, LayerSpec, Message, Result, register
@@ -122,8 +122,7 @@ class Typology(Analysis):
         cands = [p.vulnerable] + [k for k in (p.standin_components or STANDIN_COMPONENTS) if k != p.vulnerable]
         have = [k for k in cands if not store.facts(indicator=k, geo_version=p.geo_version).empty]
         if not have:
-            raise StoreError(f"the store has neither {p.vulnerable!r} nor a stand-in for it "
-                             f"({', '.join(cands[1:])}); load one of them")
+            raise NotComputable(Message("typology.err.no_input", {"wanted": p.vulnerable, "standins": cands[1:]}))
         geo_version = c.resolve_geo_version(store, have[0], p.geo_version)
         level = c.resolve_level(store, geo_version, p.level, indicator=have[0])
         _, areas = c.region_codes(store, p.region, geo_version, level)
@@ -140,7 +139,7 @@ class Typology(Analysis):
                 notes.append(Message("typology.note.year_moved", {"asked": asked, "used": used, "ind": first}))
         comps = [k for k in pool if y0 in years[k] and y1 in years[k]] if v_standin else [first]
         if not comps:
-            raise StoreError(f"no stand-in component has values in both {y0} and {y1}")
+            raise NotComputable(Message("typology.err.no_component_both", {"y0": y0, "y1": y1, "inds": pool}))
         nuis, ny = self._nuisance(store, p, geo_version, codes, y0, y1)
         n_standin = nuis != p.nuisance
         n_percentile = n_standin or not str(nuis).startswith("lbm")
@@ -168,8 +167,7 @@ class Typology(Analysis):
         # nothing inside the period: the year nearest to it (said in a note), never silently
         near = [(min(abs(y - y1), abs(y - y0)), y > y1, cands.index(k), y, k) for k in cands for y in years[k]]
         if not near:
-            raise StoreError(f"no nuisance measure ({', '.join(cands)}) in the store for these areas; "
-                             "load the Leefbaarometer or a safety or crime indicator")
+            raise NotComputable(Message("typology.err.no_nuisance", {"inds": cands}))
         *_, ny, k = min(near)
         return k, ny
 
@@ -240,15 +238,15 @@ def run(store, **params) -> Result:
 def _year_in(years: list[int], asked: int | None, lower: int | None, ind: str, what: str, first: bool = False) -> int:
     """``asked`` when ``ind`` has it; else the nearest year on the period's inner side (never outside it)."""
     if not years:
-        raise StoreError(f"no values of {ind!r} in the region")
+        raise NotComputable(Message("typology.err.no_values", {"ind": ind}))
     if asked is None:
         return years[0] if first else years[-1]
     if asked in years:
         return int(asked)
     inside = [y for y in years if (y >= asked if first else (y <= asked and (lower is None or y >= lower)))]
     if not inside:
-        raise StoreError(f"{ind!r} has no values for {what}={asked} or inside the period; years: "
-                         f"{', '.join(map(str, years))}")
+        raise NotComputable(Message("typology.err.year", {"ind": ind, "asked": asked,
+                                                          "years": ", ".join(map(str, years))}))
     return int(inside[0] if first else inside[-1])
 
 

@@ -17,6 +17,7 @@ import threading
 
 import pandas as pd
 
+from ..errors import NotComputable
 from ..i18n import render
 
 __all__ = ["AnalysisLayers", "layer_of", "modes", "analysis_of"]
@@ -123,13 +124,13 @@ class AnalysisLayers:
         try:
             fn = analysis_of(name)
         except Exception:
-            return None, f"analysis '{name}' is not available in this installation"
+            return None, f"analysis '{name}' is not available in this installation"  # noqa: a bug, not a user's state
         accepted = inspect.signature(fn).parameters
         call = {k: v for k, v in params.items() if k in accepted and v is not None}
         try:
             return fn(self.catalog.db(), **call), ""
         except Exception as exc:  # an analysis that cannot run here: say why, never a 500
-            return None, str(exc)
+            return None, exc
 
     @staticmethod
     def view_params(version: str, level: str, region: str | None, indicator: str | None, year: int | None,
@@ -154,7 +155,8 @@ class AnalysisLayers:
         result, why = self.result(name, **params)
         if result is None:
             levels = self.levels_for(name, version, level, region, indicator, year, year_from)
-            msg = render("map.cannot_run", lang, name=render(spec.label, lang) if spec.label else name, reason=why)
+            reason = why.text(lang) if isinstance(why, NotComputable) else str(why)
+            msg = render("map.cannot_run", lang, name=render(spec.label, lang) if spec.label else name, reason=reason)
             if levels:
                 msg = render("map.other_levels", lang, message=msg, levels=", ".join(levels))
             return _unavailable(name, msg, levels=levels)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SCHEMES", "sequential", "diverging", "pooled_breaks", "change_breaks", "classify",
-           "LBM_CLASSES", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR", "decimals", "legend_rows"]
+           "lbm_legend", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR", "decimals", "legend_rows"]
 
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
 #: no data: white (drawn with a dotted pattern on the map), so it never reads as a pale class colour
@@ -23,12 +23,13 @@ _YLORRD = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e
 _BLUES = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"]
 _RDBU = ["#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b"]
 
-LBM_CLASSES = [  # Leefbaarometer 3.0 classes 1–9
-    (1, "zeer onvoldoende", "very insufficient", "#8c510a"), (2, "ruim onvoldoende", "largely insufficient", "#bf812d"),
-    (3, "onvoldoende", "insufficient", "#dfc27d"), (4, "zwak", "weak", "#f6e8c3"),
-    (5, "voldoende", "sufficient", "#c7eae5"), (6, "ruim voldoende", "amply sufficient", "#80cdc1"),
-    (7, "goed", "good", "#35978f"), (8, "zeer goed", "very good", "#01665e"), (9, "uitstekend", "excellent", "#003c30"),
-]
+def lbm_legend() -> list[dict]:
+    """Legend entries of the Leefbaarometer's nine classes (names and colours from
+    :mod:`veerkracht.indicators.lbm`, their one owner)."""
+    from ..i18n import render
+    from ..indicators.lbm import lbm_classes
+    return [{"cls": k, "label_nl": render(m, "nl"), "label_en": render(m, "en"), "color": col}
+            for k, m, col in lbm_classes()]
 
 
 def decimals(kind: str | None, unit: str | None) -> int:

@@ -15,7 +15,7 @@ from ..indicators.words import source_name
 from ..i18n import render
 from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, Catalog, ViewError
 from .layers import AnalysisLayers, analysis_of, modes
-from .legend import (LBM_CLASSES, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
+from .legend import (lbm_legend, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
                      decimals, diverging, pooled_breaks, sequential)
 
 __all__ = ["ViewParams", "MODES", "map_view", "validate", "view_sources"]
@@ -91,7 +91,10 @@ def _analysis_title(ind: dict, p: ViewParams, period: str, lang: str) -> str:
 
 
 def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lang: str = "nl") -> dict:
-    """``{params, title, unit, legend, kind, table (DataFrame), notes, available, message}``."""
+    """``{params, title, unit, legend, kind, table (DataFrame), notes, available, message}``.
+
+    ``p`` must come from :func:`validate` (its ``year`` filled in)."""
+    assert p.year is not None, "map_view takes validated parameters"
     base = cat.values(p.indicator, p.version, p.level, p.year, p.region)
     table = base[["code", "name", "gm_code", "wk_code", "status", "flags", "source"]].copy()
     table["value"] = base["value"]
@@ -101,7 +104,7 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
            "kind": "numeric", "decimals": decimals(ind.get("kind"), ind.get("unit"))}
     if p.mode == "value" and ind.get("kind") == "class":
         out["kind"] = "categorical"
-        out["legend"] = [{"cls": c, "label_nl": nl, "label_en": en, "color": col} for c, nl, en, col in LBM_CLASSES]
+        out["legend"] = lbm_legend()
         table["cls"] = table["value"].round().astype("Int64").astype(object)
     elif p.mode == "value":
         bins = pooled_breaks(cat.pooled_values(p.indicator, p.version, p.level), p.scheme, p.k)
@@ -111,6 +114,7 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         out["breaks"] = bins
         table["cls"] = classify(table["value"], bins)
     elif p.mode == "change":
+        assert p.year_from is not None      # validate() fills it for a change view
         before = cat.values(p.indicator, p.version, p.level, p.year_from, p.region).set_index("code")
         prev = table["code"].map(before["value"])
         prev_status = table["code"].map(before["status"]).fillna("missing")
@@ -174,7 +178,7 @@ def _estimate_note(table: pd.DataFrame, lang: str) -> list[str]:
 def view_sources(sources: pd.Series, lang: str = "nl") -> list[str]:
     """The sources of the values on the map, once each: ``bbga+aggregated`` is ``bbga`` (summed
     from smaller areas), which the legend says in words instead of listing every derivation."""
-    out = {}
+    out: dict[str, bool] = {}
     for s in sources.dropna().astype(str):
         base, _, how = s.partition("+")
         out[base] = out.get(base, False) or bool(how)

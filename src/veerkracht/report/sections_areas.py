@@ -8,7 +8,7 @@ import pandas as pd
 from ..analysis import get_analysis
 from ..analysis._common import n_of
 from ..analysis.typology import STANDIN_COMPONENTS
-from ..errors import StoreError
+from ..errors import NotComputable, StoreError
 from ..i18n import render
 from .context import Finding, direction
 from .maps import area_map
@@ -45,6 +45,8 @@ def typology(ctx) -> list[dict]:
     try:
         r = get_analysis("typology")(ctx.store, region=ctx.region.codes, geo_version=v, level=lv,
                                      year_from=y0, year_to=y1)
+    except NotComputable as e:
+        raise Unavailable(e.text("nl"), e.text("en")) from None
     except StoreError as e:
         raise Unavailable(str(e)) from None
     ctx.results["typology"] = r
