@@ -23,7 +23,7 @@ def register(app, open_current, state, console) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from .report import build_report
-        from .report.build import SECTIONS
+        from .report.build import section_keys
 
         language = lang or state.lang
         if language not in ("nl", "en"):
@@ -34,13 +34,14 @@ def register(app, open_current, state, console) -> None:
         store = open_current(read_only=True)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=False) as prog:
-            task = prog.add_task("report", total=len(SECTIONS) - 1)   # 8 chapters + rendering
+            n_steps = len(section_keys()) - 1      # the chapters + rendering
+            task = prog.add_task("report", total=n_steps)
 
             def tick(key, title):
                 prog.update(task, advance=1, description="HTML + PDF" if key == "data" else title[:48])
             res = build_report(store, region=codes, corporation=corporation, year_from=year_from,
                                year_to=year_to, lang=language, out_dir=out, on_section=tick)
-            prog.update(task, completed=len(SECTIONS) - 1, description="HTML + PDF")
+            prog.update(task, completed=n_steps, description="HTML + PDF")
         missing = [k for k, v in res["sections"].items() if v != "ok"]
         console.print(f"report: {res['pdf']} ({res['pages']} pages), {res['html']}; "
                       f"{len(res['figures'])} figure files, {len(res['tables'])} tables, {res['seconds']} s")

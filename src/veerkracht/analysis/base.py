@@ -28,7 +28,8 @@ from ..indicators.choice import one_fact_per_area_year
 from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, suppress
 
 __all__ = [
-    "analysis", "register", "Analysis", "LayerSpec", "ClassSpec", "Message", "mapped_analyses",
+    "analysis", "register", "Analysis", "LayerSpec", "ClassSpec", "ReportSpec", "Message", "mapped_analyses",
+    "reported_analyses",
     "ANALYSES", "get_analysis", "Result", "select_region", "panel", "one_fact_per_area_year",
     "suppress",
     "SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR",
@@ -37,13 +38,16 @@ __all__ = [
 #: name → a registered analysis: an :class:`Analysis` instance or a function with ``analysis_name``
 ANALYSES: dict[str, Any] = {}
 
-def analysis(name: str, summary_nl: str, summary_en: str, layer: "LayerSpec | None" = None):
-    """Register ``run`` as analysis ``name`` (``veerkracht analyse <name>``); ``layer``: its map."""
+def analysis(name: str, summary_nl: str, summary_en: str, layer: "LayerSpec | None" = None,
+             report: "ReportSpec | None" = None):
+    """Register ``run`` as analysis ``name`` (``veerkracht analyse <name>``); ``layer``: its map;
+    ``report``: its generic report chapter."""
     def deco(fn):
         fn.analysis_name = name
         fn.summary_nl = summary_nl
         fn.summary_en = summary_en
         fn.layer = layer
+        fn.report = report
         ANALYSES[name] = fn
         return fn
     return deco
@@ -194,6 +198,20 @@ class LayerSpec:
         return self.refs.get(ref or "", self.column) if self.refs else self.column
 
 
+@dataclass(frozen=True)
+class ReportSpec:
+    """How the report shows an analysis that has no hand-written chapter of its own.
+
+    ``order``: place among the chapters (corporation share 10 … benchmark 70); ``title``: the
+    chapter title; ``indicators``: the indicators to run it on, in order of preference (the first
+    the region has in the period is used); empty for analyses that choose their own inputs.
+    """
+
+    order: int
+    title: Message
+    indicators: tuple[str, ...] = ()
+
+
 class Analysis:
     """Base of a registered analysis: ``Params`` → ``resolve`` → ``compute`` → :class:`Result`.
 
@@ -207,6 +225,7 @@ class Analysis:
     title: ClassVar[str]
     summary: ClassVar[str]
     layer: ClassVar[LayerSpec | None] = None
+    report: ClassVar[ReportSpec | None] = None
 
     def params(self, **given) -> Any:
         """``Params`` from keyword arguments; an unknown key is an error listing the valid ones."""
@@ -255,6 +274,13 @@ def register(cls: type[Analysis]) -> type[Analysis]:
     """Class decorator: register an :class:`Analysis` subclass under its ``name``."""
     ANALYSES[cls.name] = cls()
     return cls
+
+
+def reported_analyses() -> dict[str, Any]:
+    """Every registered analysis with a :class:`ReportSpec`, by its ``order``."""
+    from . import _load_all  # noqa: F401
+    have = [(a.report.order, k, a) for k, a in ANALYSES.items() if getattr(a, "report", None) is not None]
+    return {k: a for _, k, a in sorted(have, key=lambda t: (t[0], t[1]))}
 
 
 def mapped_analyses() -> dict[str, Any]:

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, two_years, weights
-from .base import ClassSpec, LayerSpec, Message, Result, analysis
+from .base import ClassSpec, LayerSpec, Message, ReportSpec, Result, analysis
 
 __all__ = ["run", "bh_qvalues", "COLOURS"]
 
@@ -45,7 +45,10 @@ def bh_qvalues(p: np.ndarray) -> np.ndarray:
 
 @analysis("hotspots",
           "Ruimtelijke clusters (lokale Moran's I, FDR-gecorrigeerd) van een indicator of haar verandering",
-          "Spatial clusters (local Moran's I, FDR-corrected) of an indicator or its change", layer=LAYER)
+          "Spatial clusters (local Moran's I, FDR-corrected) of an indicator or its change", layer=LAYER,
+          report=ReportSpec(order=55, title=Message("analysis.hotspots.chapter"),
+                            indicators=("low_income", "social_minimum", "bijstand", "bijstand_per_100_dwellings",
+                                        "corp_share", "lbm")))
 def run(store, indicator: str = "low_income", measure: str = "level", year: int | None = None,
         year_from: int | None = None, year_to: int | None = None, region=None,
         geo_version: str | None = None, level: str | None = None, permutations: int = 999,

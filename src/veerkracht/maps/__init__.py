@@ -11,6 +11,6 @@ the report draw the same view from the same code, and neither imports the other.
 """
 from .catalog import MAP_LEVELS, Catalog, ViewError
 from .layers import AnalysisLayers
-from .view import MODES, ViewParams, map_view, validate
+from .view import ViewParams, all_modes, map_view, validate
 
-__all__ = ["Catalog", "ViewError", "MAP_LEVELS", "AnalysisLayers", "ViewParams", "map_view", "validate", "MODES"]
+__all__ = ["Catalog", "ViewError", "MAP_LEVELS", "AnalysisLayers", "ViewParams", "map_view", "validate", "all_modes"]

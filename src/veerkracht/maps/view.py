@@ -18,7 +18,7 @@ from .layers import AnalysisLayers, analysis_of, modes
 from .legend import (lbm_legend, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
                      decimals, diverging, pooled_breaks, sequential)
 
-__all__ = ["ViewParams", "MODES", "map_view", "validate", "view_sources"]
+__all__ = ["ViewParams", "VIEW_MODES", "all_modes", "map_view", "validate", "view_sources"]
 
 #: the map's own modes; every registered analysis with a map layer adds one (:func:`all_modes`)
 VIEW_MODES = ("value", "change")
@@ -28,8 +28,6 @@ def all_modes() -> tuple[str, ...]:
     """``value``, ``change`` and the analyses with a map layer, in registration order."""
     return VIEW_MODES + tuple(modes())
 
-
-MODES = all_modes()
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,8 @@ class ViewParams:
 
 def validate(cat: Catalog, p: ViewParams) -> tuple[ViewParams, dict]:
     """Check every parameter against the store; fill the default year. Returns (params, indicator)."""
+    if p.mode not in all_modes():        # checked per request: an analysis registered later is a mode too
+        raise ViewError(f"unknown mode {p.mode!r}; modes: {', '.join(all_modes())}", 422)
     cat.check_version(p.version)
     cat.check_level(p.version, p.level)
     ind = cat.check_indicator(p.indicator)

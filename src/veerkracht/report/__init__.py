@@ -8,6 +8,6 @@ summary rule and :mod:`veerkracht.report.plan` for how each section finds its da
 """
 from __future__ import annotations
 
-from .build import SECTIONS, build_report, pick_findings
+from .build import build_report, pick_findings, section_keys
 
-__all__ = ["build_report", "pick_findings", "SECTIONS"]
+__all__ = ["build_report", "pick_findings", "section_keys"]

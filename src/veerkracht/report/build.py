@@ -21,7 +21,7 @@ from markupsafe import Markup
 from .context import Ctx, slug
 from .plan import Coverage, Unavailable, resolve_region
 
-__all__ = ["build_report", "SECTIONS", "pick_findings"]
+__all__ = ["build_report", "section_keys", "pick_findings"]
 
 log = logging.getLogger("veerkracht.report")
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -29,25 +29,40 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape
 _CSS_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=False)
 
 
-def _sections():
+#: hand-written chapters: key, titles, function, order (the analyses they show are not given a
+#: generic chapter); every other analysis with a ReportSpec gets one at its own order
+def _handwritten():
     from . import sections_areas as a
     from . import sections_data as d
     from . import sections_trends as t
     return [
         ("corp", ("Corporatiebezit en kwetsbare groepen", "Housing-association stock and vulnerable groups"),
-         t.corp_and_vulnerable),
-        ("liveability", ("Ontwikkeling van de leefbaarheid", "Development of liveability"), t.liveability),
-        ("tipping", ("Omslagpunten", "Tipping points"), t.tipping_points),
-        ("typology", ("Probleemgebieden en signaallijst", "Problem areas and watch-list"), a.typology),
-        ("concentration", ("Concentratie", "Concentration"), a.concentration),
-        ("relative", ("Relatieve positie", "Relative position"), a.relative),
-        ("benchmark", ("Vergelijking met andere gemeenten", "Comparison with other gemeenten"), a.benchmark),
-        ("data", ("Gegevens en verantwoording", "Data and methods"), d.data_section),
+         t.corp_and_vulnerable, 10, "corp-profile"),
+        ("liveability", ("Ontwikkeling van de leefbaarheid", "Development of liveability"), t.liveability, 20,
+         "liveability"),
+        ("tipping", ("Omslagpunten", "Tipping points"), t.tipping_points, 30, "tipping-point"),
+        ("typology", ("Probleemgebieden en signaallijst", "Problem areas and watch-list"), a.typology, 40, "typology"),
+        ("concentration", ("Concentratie", "Concentration"), a.concentration, 50, "concentration"),
+        ("relative", ("Relatieve positie", "Relative position"), a.relative, 60, "relative"),
+        ("benchmark", ("Vergelijking met andere gemeenten", "Comparison with other gemeenten"), a.benchmark, 70,
+         "benchmark"),
+        ("data", ("Gegevens en verantwoording", "Data and methods"), d.data_section, 90, None),
     ]
 
 
-SECTIONS = ["summary", "about", "corp", "liveability", "tipping", "typology", "concentration", "relative",
-            "benchmark", "data"]
+def _sections():
+    """The chapters in order: the hand-written ones and one per other analysis in the registry."""
+    from .sections_registry import registry_sections
+    hand = _handwritten()
+    shown = {analysis for *_, analysis in hand if analysis}
+    rows = [(order, key, titles, fn) for key, titles, fn, order, _ in hand]
+    rows += [(order, key, titles, fn) for key, titles, fn, order in registry_sections(shown)]
+    return [(key, titles, fn) for order, key, titles, fn in sorted(rows, key=lambda r: r[0])]
+
+
+def section_keys() -> list[str]:
+    """Every chapter key in order, summary and introduction first (derived from the registry)."""
+    return ["summary", "about"] + [key for key, _, _ in _sections()]
 
 
 def pick_findings(findings: list, n: int = 5) -> list:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ...maps.catalog import Catalog
 from ..geometry import GeometryService
 from ...maps.layers import AnalysisLayers
-from ...maps.view import MODES, ViewParams, validate
+from ...maps.view import ViewParams, validate
 
 __all__ = ["Context", "ctx", "view_params", "view_params_lazy", "clean", "cached_json", "cached", "Lang",
            "VERSION", "LEVEL", "INDICATOR", "CODE"]
@@ -89,9 +89,11 @@ async def ctx(request: Request) -> Context:   # async: FastAPI would run a plain
 QVersion = Annotated[str, Query(pattern=VERSION, description="Geography version, e.g. cbs2019")]
 QLevel = Annotated[str, Query(pattern=LEVEL, description="gemeente, wijk, buurt or pc4")]
 QIndicator = Annotated[str, Query(pattern=INDICATOR, description="Indicator id, e.g. corp_share")]
-#: the map's modes: value, change and every registered analysis with a map layer
-ModeName = Literal[MODES]  # type: ignore[valid-type]
-QMode = Annotated[ModeName, Query(description="What to colour: value, change or an analysis (see /api/meta)")]
+#: the map's modes: value, change and every registered analysis with a map layer (checked per request
+#: against the registry by ``maps.view.validate``, so no list of modes is written here)
+MODE = r"^[a-z][a-z0-9_-]{0,40}$"
+QMode = Annotated[str, Query(pattern=MODE, description="What to colour: value, change or an analysis (see "
+                                                        "/api/meta, 'modes')")]
 QYear = Annotated[int | None, Query(ge=1900, le=2100)]
 QYearFrom = Annotated[int | None, Query(ge=1900, le=2100, description="Start year of a change")]
 QRegion = Annotated[str | None, Query(pattern=CODE, description="Gemeente or wijk code")]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from ...maps.catalog import ViewError
 from ...maps.view import ViewParams, map_view, validate
 from ..printing import render_pdf
-from .common import CODE, INDICATOR, LEVEL, VERSION, Context, Lang, ModeName, ctx, view_params
+from .common import CODE, INDICATOR, LEVEL, MODE, VERSION, Context, Lang, ctx, view_params
 
 __all__ = ["router", "export_table"]
 
@@ -75,7 +75,7 @@ class PrintRequest(BaseModel):
     version: str = Field(pattern=VERSION)
     level: str = Field(pattern=LEVEL)
     indicator: str = Field(pattern=INDICATOR)
-    mode: ModeName = "value"
+    mode: str = Field("value", pattern=MODE)
     year: int | None = Field(None, ge=1900, le=2100)
     year_from: int | None = Field(None, ge=1900, le=2100)
     region: str | None = Field(None, pattern=CODE)

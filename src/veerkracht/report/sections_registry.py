@@ -1,0 +1,75 @@
+"""Chapters for the analyses that declare a :class:`~veerkracht.analysis.base.ReportSpec` and have no
+hand-written chapter: found in the analysis registry, so an analysis added as one module appears in
+the report without a change here.
+
+A chapter runs the analysis on the first of its preferred indicators that the region has in the
+period (finest level first), and shows its summary, its notes and — when it has a map layer — its
+map in the social map's cartography (:func:`~veerkracht.maps.layers.layer_of` via ``area_map``).
+"""
+from __future__ import annotations
+
+import inspect
+
+from ..analysis import get_analysis
+from ..analysis.base import reported_analyses
+from ..errors import NotComputable
+from ..i18n import Message, render
+from .maps import area_map
+from .plan import Unavailable
+
+__all__ = ["registry_sections"]
+
+
+def registry_sections(handwritten: set[str]) -> list[tuple[str, tuple[str, str], object, int]]:
+    """``(key, (title nl, title en), section function, order)`` for every reported analysis without
+    a hand-written chapter."""
+    out = []
+    for name, a in reported_analyses().items():
+        if name in handwritten:
+            continue
+        spec = a.report
+        out.append((name, (render(spec.title, "nl"), render(spec.title, "en")),
+                    lambda ctx, name=name: chapter(ctx, name), spec.order))
+    return out
+
+
+def chapter(ctx, name: str) -> list[dict]:
+    """The generic chapter of analysis ``name`` (see the module docstring)."""
+    run = get_analysis(name)
+    spec = run.report
+    accepted = inspect.signature(run).parameters
+    found = ctx.cov.available(spec.indicators) if spec.indicators else []
+    if spec.indicators and not found:
+        raise ctx.cov.missing(spec.indicators[0])
+    ind, v, lv, ys = found[0] if found else (None, None, None, [ctx.cov.year_from, ctx.cov.year_to])
+    given = {"region": ctx.region.codes, "geo_version": v, "level": lv, "indicator": ind,
+             "year_from": ys[0], "year_to": ys[-1], "year": ys[-1]}
+    try:
+        r = run(ctx.store, **{k: x for k, x in given.items() if k in accepted and x is not None})
+    except NotComputable as e:
+        raise Unavailable(e.text("nl"), e.text("en")) from None
+    ctx.results[name] = r
+    if ind is not None:
+        ctx.use(ind, v, lv, [ys[-1]] if "year" in accepted and "year_from" not in accepted else ys)
+    blocks = []
+    msg = (r.summary or {}).get("message")
+    if isinstance(msg, Message):
+        blocks.append({"type": "p", "text": render(msg, ctx.lang)})
+    blocks += [{"type": "note", "text": x} for x in r.note_texts(ctx.lang)]
+    if getattr(run, "layer", None) is not None and v is not None:
+        try:
+            sup = set(r.table.loc[r.table["suppressed"].astype(bool), "code"]) if "suppressed" in r.table else set()
+            blocks.append(area_map(ctx, f"map_{name}", v, lv, ind, name, year=ys[-1], year_from=ys[0], result=r,
+                                   suppressed_codes=sup, title=render("report.registry.map_title", ctx.lang,
+                                                                      name=run.report.title, ind=ind,
+                                                                      period=_period(r.params, ys))))
+        except Unavailable as e:
+            blocks.append({"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ") + e.text(ctx.lang)})
+    return blocks
+
+
+def _period(params: dict, ys: list[int]) -> str:
+    y0, y1 = params.get("year_from"), params.get("year_to") or params.get("year")
+    if y0 and y1 and y0 != y1:
+        return f"{y0}–{y1}"
+    return str(y1 or ys[-1])
