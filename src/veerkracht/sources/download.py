@@ -119,7 +119,8 @@ class DownloadCache:
         self.timeout = timeout
         self.pacer = _Pacer(min_interval)
         self._inner = transport or httpx.HTTPTransport()
-        self.stats = {"requests": 0, "cache_hits": 0, "bytes": 0, "resumed": 0, "retries": 0}
+        # seconds: time spent waiting on the network (requests, transfers, back-off), for build timings
+        self.stats = {"requests": 0, "cache_hits": 0, "bytes": 0, "resumed": 0, "retries": 0, "seconds": 0.0}
 
     # ------------------------------------------------------------------ policy shared by both ways
     def wait(self, attempt: int, response: httpx.Response | None = None) -> None:
@@ -171,6 +172,7 @@ class DownloadCache:
         dest = self.path_for(url, name)
         part = dest.with_name(dest.name + ".part")
         last = ""
+        t0 = time.perf_counter()
         with self.client() as http:
             for attempt in range(self.retries + 1):
                 have = part.stat().st_size if part.exists() else 0
@@ -213,6 +215,7 @@ class DownloadCache:
             else:
                 raise InputError(url, f"download failed after {self.retries + 1} attempts; last: {last} "
                                       f"(the part is kept in {part} and resumed next time)")
+        self.stats["seconds"] += time.perf_counter() - t0
         digest = sha256_file(part)
         if sha256 and digest != sha256:
             part.unlink()
@@ -263,6 +266,13 @@ class CachingTransport(httpx.BaseTransport):
                                       content=body, request=request)
         if self.cache.offline:
             raise OfflineError(url, self.cache.root)
+        t0 = time.perf_counter()
+        try:
+            return self._fetch(request, url, body_path, meta_path)
+        finally:
+            self.cache.stats["seconds"] += time.perf_counter() - t0
+
+    def _fetch(self, request: httpx.Request, url: str, body_path: Path, meta_path: Path) -> httpx.Response:
         for attempt in range(self.cache.retries + 1):
             self.cache.pacer.wait(url)
             self.cache.stats["requests"] += 1
