@@ -115,7 +115,7 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
         if res["skipped"]:
             console.print(f"resumed: {len(res['skipped'])} finished step(s) skipped")
         tm = res["timings"]
-        console.print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in tm.items()))
+        console.print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in tm.items() if "_" not in k))
         print_frame(coverage_table(res["coverage"], "buurt"),
                     title=f"Dekking op {plan.target_version} (% buurten met een waarde)")
         for key, rep in res["reports"].items():

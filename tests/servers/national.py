@@ -119,9 +119,8 @@ def _table(areas_by_level: dict[str, pd.DataFrame], counts: pd.DataFrame, n_extr
                             ("p_hh_li", "n_li", "a_hh"), ("p_hh_osm", "n_osm", "a_hh")):
         out[short] = np.round(100 * t[num].to_numpy() / np.maximum(t[den].to_numpy(), 1)).astype(np.int64)
     out["g_wozbag"] = np.round(t["woz_sum"].to_numpy() / np.maximum(t["a_woning"].to_numpy(), 1)).astype(np.int64)
-    for k in range(n_extra):
-        out[f"extra_{k:03d}"] = rng.integers(0, 1000, len(out))
-    return out
+    extra = pd.DataFrame(rng.integers(0, 1000, (len(out), n_extra)), columns=[f"extra_{k:03d}" for k in range(n_extra)])
+    return pd.concat([out, extra], axis=1)
 
 
 def _geojson(gdf: gpd.GeoDataFrame, path: Path, props: dict[str, str]) -> None:

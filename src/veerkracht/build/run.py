@@ -79,19 +79,23 @@ class Timings(defaultdict):
     def __init__(self):
         super().__init__(float)
 
-    def fetch(self, cache: DownloadCache, fn):
-        """Run a fetch; network time goes to ``download``, the rest to ``parse``."""
+    def fetch(self, cache: DownloadCache, fn, label: str = ""):
+        """Run a fetch; network time goes to ``download``, the rest to ``parse`` (and ``parse_<label>``)."""
         s0, t0 = cache.stats["seconds"], time.perf_counter()
         out = fn()
         net = cache.stats["seconds"] - s0
         self["download"] += net
-        self["parse"] += time.perf_counter() - t0 - net
+        self.add("parse", None, time.perf_counter() - t0 - net, label)
         return out
 
-    def add(self, phase: str, fn):
+    def add(self, phase: str, fn, seconds: float | None = None, label: str = ""):
+        """Run ``fn`` and book its time on ``phase`` (and ``<phase>_<label>``); or book ``seconds``."""
         t0 = time.perf_counter()
-        out = fn()
-        self[phase] += time.perf_counter() - t0
+        out = fn() if fn is not None else None
+        dt = seconds if seconds is not None else time.perf_counter() - t0
+        self[phase] += dt
+        if label:
+            self[f"{phase}_{label}"] += dt
         return out
 
 
@@ -161,10 +165,11 @@ def run_build(store, plan: BuildPlan, cache: DownloadCache, services: Services =
     def ingest(name: str, batch) -> dict:
         nonlocal facts_in
         with store.transaction():
-            res = t.add("ingest", lambda: store.ingest(batch))
+            res = t.add("ingest", lambda: store.ingest(batch), label=name.split(":")[0])
             _test_pause(name)
             store.mark_step(bid, name, {k: v for k, v in res.items()})
         facts_in += res["facts"] if not res["skipped"] else 0
+        t["facts_" + name.split(":")[0]] += res["facts"] if not res["skipped"] else 0
         return res
 
     for year in plan.years:
@@ -172,11 +177,12 @@ def run_build(store, plan: BuildPlan, cache: DownloadCache, services: Services =
             name = f"geometry:{year}:{level}"
             step(name, lambda y=year, lv=level, n=name: ingest(n, t.fetch(cache, lambda: fetch_geometry(
                 y, lv, cache, services, region=plan.region, via=plan.geo_via,
-                progress=bar(f"kaart {y} {lv}")))))
+                progress=bar(f"kaart {y} {lv}")), "geometry")))
     for year in plan.years:
         name = f"kwb:{year}"
         step(name, lambda y=year, n=name: ingest(n, t.fetch(cache, lambda: fetch_kwb(
-            y, cache, services, region=plan.region, via=plan.kwb_via, api=plan.api, progress=bar(f"KWB {y}")))))
+            y, cache, services, region=plan.region, via=plan.kwb_via, api=plan.api, progress=bar(f"KWB {y}")),
+            "kwb")))
     for year in plan.years:
         if year == plan.target:
             continue
