@@ -38,7 +38,7 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
                              else 0.2)
 
     @app.command()
-    def fetch(source: str = typer.Argument(..., help="kwb, geometry, pc4 or leefbaarometer"),
+    def fetch(source: str = typer.Argument(..., help="kwb, geometry, pc4, leefbaarometer or crime"),
               year: int = typer.Option(..., "--year", help="KWB edition / map year / Leefbaarometer meting."),
               level: Optional[str] = typer.Option(None, "--level", help="geometry: buurt (default), wijk or "
                                                   "gemeente; leefbaarometer: pc4 (default), buurt, wijk, gemeente, grid"),
@@ -62,10 +62,13 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
                 batch = f.fetch_geometry(year, level or "buurt", c, svc, region=reg, via=via or "ogcapi", progress=bar)
             elif source == "pc4":
                 batch = f.fetch_pc4(year, c, svc, progress=bar)
+            elif source == "crime":
+                from .sources.fetch_crime import fetch_crime
+                batch = fetch_crime([year], c, svc, region=reg, progress=bar)
             elif source == "leefbaarometer":
                 batch = f.fetch_leefbaarometer(year, c, svc, level=level or "pc4", progress=bar)
             else:
-                raise VeerkrachtError(f"unknown source {source!r}: choose kwb, geometry, pc4 or leefbaarometer")
+                raise VeerkrachtError(f"unknown source {source!r}: choose kwb, geometry, pc4, leefbaarometer or crime")
         for w in batch.warnings:
             err_console.print(f"[yellow]warning:[/] {w}")
         console.print(f"fetched {batch.provenance.location}: {batch.summary()} (cache {c.root}, "
