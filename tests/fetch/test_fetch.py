@@ -123,3 +123,24 @@ def test_region_helpers():
     from veerkracht.store.base import Batch, Provenance
     b = Batch(Provenance("x", "y", "z"), facts=pd.DataFrame({"code": ["BU03440111", "BU03630000", "NL01", "GM0344"]}))
     assert restrict(b, ["GM0344"]).facts["code"].tolist() == ["BU03440111", "NL01", "GM0344"]
+
+
+def test_fetch_command_loads_the_store(public_server, tmp_path):
+    from tests.cli.conftest import run_cli
+    from veerkracht.store import open_store
+
+    store, cache = tmp_path / "f.duckdb", str(tmp_path / "cache")
+    common = ["--region", "GM0344", "--cache", cache, "--services-url", public_server["base"]]
+    res = run_cli("fetch", "geometry", "--year", "2023", *common, store=store)
+    assert res.returncode == 0, res.stderr
+    assert "loaded 111 areas" in res.stdout
+    res = run_cli("fetch", "kwb", "--year", "2023", *common, store=store)
+    assert res.returncode == 0, res.stderr
+    again = run_cli("fetch", "kwb", "--year", "2023", *common, "--offline", store=store)
+    assert again.returncode == 0 and "nothing changed" in again.stdout and "0 requests" in again.stdout
+    s = open_store(store, read_only=True)
+    try:
+        assert s.facts(indicator="residents", codes=["GM0344"])["value"].tolist() == [367947]
+        assert len(s.areas(geo_version="cbs2023", level="buurt")) == 111
+    finally:
+        s.close()
