@@ -167,3 +167,46 @@ def test_country_build_conserves_national_totals(tmp_path_factory, tmp_path):
     assert (cov[(cov["level"] == "buurt")]["share"] == 1.0).all()
     assert set(cov["year"]) == set(years) and res["facts_ingested"] > 3 * 17000 * 9
     store.close()
+
+
+def test_address_weighted_crosswalks(region_server, tmp_path):
+    """With address points the crosswalks are weighted by addresses: a split buurt divides by its points."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from veerkracht.build import BuildPlan, run_build
+    from veerkracht.indicators import registry_frame
+    from veerkracht.sources.download import DownloadCache
+    from veerkracht.sources.public import Services
+
+    atoms = region_server["truth"]["atoms"].to_crs(28992)
+    rng = np.random.default_rng(5)
+    pts = []
+    for g in atoms.geometry:                      # 1–6 addresses at random inside every 2019 buurt
+        x0, y0, x1, y1 = g.bounds
+        got = 0
+        want = int(rng.integers(1, 7))
+        while got < want:
+            p = shapely.Point(rng.uniform(x0, x1), rng.uniform(y0, y1))
+            if g.contains(p):
+                pts.append(p)
+                got += 1
+    path = tmp_path / "adressen.geojson"
+    gpd.GeoDataFrame(geometry=pts, crs=28992).to_file(path)
+    store = open_store(tmp_path / "a.duckdb")
+    store.register_indicators(registry_frame())
+    plan = BuildPlan(years=[2020, 2021], region=["GM0344"], levels=("buurt",), addresses=str(path))
+    run_build(store, plan, DownloadCache(tmp_path / "cache"), Services.loopback(region_server["base"]))
+    cw = store.crosswalk(from_version="cbs2020", to_version="cbs2021")
+    assert set(cw["basis"]) == {"addresses"}
+    split = cw.groupby("from_code").filter(lambda g: len(g) == 2)
+    assert len(split) >= 2
+    src = store.areas(geo_version="cbs2020", level="buurt").to_crs(28992).set_index("code")
+    dst = store.areas(geo_version="cbs2021", level="buurt").to_crs(28992).set_index("code")
+    p = gpd.GeoSeries(pts, crs=28992)
+    for r in split.itertuples():
+        inside = p.within(src.geometry[r.from_code])
+        share = (inside & p.within(dst.geometry[r.to_code])).sum() / inside.sum()
+        assert r.weight == pytest.approx(share) and r.amount == (inside & p.within(dst.geometry[r.to_code])).sum()
+    store.close()
