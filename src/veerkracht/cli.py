@@ -286,7 +286,9 @@ def crosswalk(from_version: str = typer.Option(..., "--from"), to_version: str =
     dst = store.areas(geo_version=to_version, level=level)
     for v, g in ((from_version, src), (to_version, dst)):
         if g.empty or g.geometry.isna().all():
-            raise VeerkrachtError(f"no {level} geometry for version {v!r} in the store")
+            from .geo.levels import no_geometry_message
+            raise VeerkrachtError(no_geometry_message(store, v, level)
+                                  + " Across levels (PC4 → buurt): `veerkracht crosswalk-levels`.")
     with err_console.status(f"overlaying {len(src)} × {len(dst)} areas"):
         cw = overlay_crosswalk(src, dst, from_version, to_version, basis=basis,
                                same_code_same_area=same_code_same_area)
@@ -313,8 +315,10 @@ def harmonise(to: str = typer.Option(..., "--to", help="Target geography version
         if basis and not into.empty:
             raise VeerkrachtError(f"no crosswalk into {to!r} with basis {basis!r}; available: "
                                   f"{', '.join(sorted(into['basis'].unique()))}")
-        raise VeerkrachtError(f"nothing to harmonise onto {to!r}: no facts with a crosswalk path to it "
-                              "(build one with `veerkracht crosswalk`, or load a crosswalk file)")
+        from .geo.levels import missing_path_message
+        stuck = [v for v in store.geo_versions()["id"] if v != to and (not from_version or v in from_version)]
+        raise VeerkrachtError(f"nothing to harmonise onto {to!r}: no facts with a crosswalk path to it. "
+                              + " ".join(missing_path_message(store, v, to) for v in stuck[:3]))
     import pandas as pd
     rows = [{"from": v, "path": " → ".join(s["path"]), "facts in": s["facts_in"], "facts out": s["facts_out"],
              "unmapped codes": len(s["unmapped"]),
@@ -407,9 +411,17 @@ def _register_report() -> None:
         _registered.add("report")
 
 
+def _register_build() -> None:
+    if "build" not in _registered:
+        from .cli_build import register
+        register(app, open_current, console, err_console, progress, print_frame)
+        _registered.add("build")
+
+
 def main() -> None:
     _register_analyse()
     _register_report()
+    _register_build()
     try:
         app(standalone_mode=False)
     except VeerkrachtError as exc:

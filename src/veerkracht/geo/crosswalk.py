@@ -64,7 +64,8 @@ def _point_pieces(points: gpd.GeoDataFrame, point_weight, crs, src_g, dst_g):
 def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version: str, to_version: str,
                       basis: str = "area", points: gpd.GeoDataFrame | None = None,
                       point_weight: str | None = None, min_share: float = 0.001, crs=28992,
-                      identical_tolerance: float = 0.001, same_code_same_area: bool = False) -> pd.DataFrame:
+                      identical_tolerance: float = 0.001, same_code_same_area: bool = False,
+                      min_coverage: float = 0.5) -> pd.DataFrame:
     """Crosswalk from ``src`` to ``dst`` areas by geometry.
 
     Parameters
@@ -73,8 +74,13 @@ def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version
     basis : ``'area'`` (intersection areas in ``crs``, equal-area for NL) or the name of a point
         basis (``'addresses'``, ``'dwellings'``); the latter needs ``points``.
     points : point GeoDataFrame; ``point_weight`` names its count column (default 1 per point).
-    min_share : pieces below this share of the source are dropped; the rest is renormalised so
-        that the weights of each source sum to exactly 1.
+    min_share : pieces below this share of the source are dropped (slivers of differently
+        generalised layers); the rest is renormalised so that the weights of each source sum to 1.
+    min_coverage : a source whose kept pieces cover less than this share of it lies (mostly) outside
+        the target map — e.g. a Diemen wijk against a map of Amsterdam only — and is *unmatched*, not
+        renormalised to weight 1 (which would move all its residents into the few target areas it
+        touches). Sources covered between ``min_coverage`` and 99 % are kept and listed in
+        ``attrs['report']['partial']``.
     crs : the equal-area projection for the overlay (default RD New, EPSG:28992).
     identical_tolerance : a same-code pair whose symmetric difference is below this share of the
         area is taken as unchanged (weight 1) without an overlay.
@@ -87,8 +93,10 @@ def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version
     Returns
     -------
     DataFrame with :data:`CROSSWALK_COLUMNS`. ``attrs['unmatched']`` lists the source codes that
-    received no target (no overlap, or no points); ``attrs['report']`` counts identical pairs,
-    overlaid sources, pieces and dropped slivers.
+    received no target (no overlap, no points, or coverage below ``min_coverage``);
+    ``attrs['report']`` counts identical pairs, overlaid sources, pieces, dropped slivers and the
+    share of the overlaid basis they held (``sliver_share``), sources left out for low coverage
+    (``low_coverage``, with codes in ``attrs['low_coverage']``) and partly covered sources (``partial``).
     """
     if basis != "area" and points is None:
         raise ValueError(f"basis {basis!r} needs points=; use basis='area' for an area overlay")
@@ -120,9 +128,18 @@ def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version
 
     share = np.divide(amount, src_total[si], out=np.zeros_like(amount), where=src_total[si] > 0)
     kept = share >= min_share
+    sliver_share = float(amount[~kept].sum() / max(amount.sum(), 1e-300)) if len(amount) else 0.0
+    n_slivers = int((~kept).sum())
     si, di, amount = si[kept], di[kept], amount[kept]
     kept_total = np.bincount(si, weights=amount, minlength=len(src_g))
+    coverage = np.divide(kept_total, src_total, out=np.zeros(len(src_g)), where=src_total > 0)
+    low = np.zeros(len(src_g), dtype=bool)
+    low[np.unique(si)] = True
+    low &= coverage < min_coverage                    # touches the target map only at its edge
+    keep_piece = ~low[si]
+    si, di, amount = si[keep_piece], di[keep_piece], amount[keep_piece]
     weight = amount / kept_total[si]
+    partial = np.unique(si[coverage[si] < 0.99])
     frame = pd.DataFrame({
         "from_code": np.concatenate([src_c[same], src_c[si]]),
         "to_code": np.concatenate([dst_c[match[same]], dst_c[di]]),
@@ -133,9 +150,13 @@ def overlay_crosswalk(src: gpd.GeoDataFrame, dst: gpd.GeoDataFrame, from_version
     out = normalise_crosswalk(frame[CROSSWALK_COLUMNS].sort_values(["from_code", "to_code"]))
     unmatched = sorted(set(src_c[rest]) - set(src_c[si]))
     out.attrs["unmatched"] = unmatched
+    out.attrs["low_coverage"] = sorted(src_c[low])
+    out.attrs["coverage"] = pd.Series(coverage[rest], index=src_c[rest])
     out.attrs["report"] = {"identical": int(len(same)), "overlaid": int(len(rest)),
-                           "pieces": int(len(si)), "slivers_dropped": int((~kept).sum()),
-                           "unmatched": len(unmatched), "points_outside": n_points_out}
+                           "pieces": int(len(si)), "slivers_dropped": n_slivers,
+                           "sliver_share": round(sliver_share, 6), "low_coverage": int(low.sum()),
+                           "partial": int(len(partial)), "unmatched": len(unmatched),
+                           "points_outside": n_points_out}
     return out
 
 

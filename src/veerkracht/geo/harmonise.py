@@ -303,6 +303,9 @@ def harmonise_store(store, to_version: str, basis: str | None = None, indicators
             progress(f"{v} → {to_version} ({i}/{len(versions)}): {len(facts):,} facts")
         out = harmonise(facts, cw, kinds, to_version, scales)
         store.write_facts(out.drop(columns="coverage"))
+        if hasattr(store, "write_support"):    # which source areas each target rests on (METHOD: support)
+            from .support import support_frame
+            store.write_support(support_frame(cw, v))
         summary[v] = {"facts_in": int(len(facts)), "facts_out": int(len(out)),
                       "unmapped": out.attrs["unmapped"].get(v, []), "path": path,
                       "warnings": out.attrs["warnings"]}

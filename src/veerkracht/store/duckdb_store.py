@@ -23,6 +23,7 @@ import shapely
 from ..errors import StoreError
 from .base import Provenance, Store
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
+from .support import SUPPORT_DDL, SupportTables
 
 __all__ = ["DuckDBStore", "spatial_extension_path"]
 
@@ -106,7 +107,7 @@ def _in_list(values) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
-class DuckDBStore(Store):
+class DuckDBStore(SupportTables, Store):
     """Store in one DuckDB file (or ``:memory:``)."""
 
     def __init__(self, path: str | os.PathLike = "veerkracht.duckdb", read_only: bool = False):
@@ -122,6 +123,7 @@ class DuckDBStore(Store):
         if not read_only:
             self._migrate_facts()
             self.con.execute(_DDL)
+            self.con.execute(SUPPORT_DDL)      # support and build journal; older stores gain them here
 
     def _migrate_facts(self) -> None:
         """A store written before facts were normalised holds a ``facts`` table: move it over once."""
