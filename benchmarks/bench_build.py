@@ -105,9 +105,9 @@ def main(argv=None):
     print(f"  wall time            {wall:8.1f} s    (goal ≤ 120 s: {wall / 120:.2f} of it)")
     print(f"  peak memory (child)  {peak:8,.0f} MB   (goal ≤ 2,048 MB: {peak / 2048:.2f} of it)")
     for ph in PHASES:
-        sec = med(lambda r: r["timings"].get(ph, 0.0))
+        sec = med(lambda r, ph=ph: r["timings"].get(ph, 0.0))
         print(f"  {ph:<20} {sec:8.1f} s    {sec / wall:6.1%} of the wall time")
-    other = wall - sum(med(lambda r: r["timings"].get(ph, 0.0)) for ph in PHASES)
+    other = wall - sum(med(lambda r, ph=ph: r["timings"].get(ph, 0.0)) for ph in PHASES)
     print(f"  {'(journal, other)':<20} {other:8.1f} s    {other / wall:6.1%}")
     pk = med(lambda r: r["timings"].get("parse_kwb", 0) + r["timings"].get("ingest_kwb", 0))
     pg = med(lambda r: r["timings"].get("parse_geometry", 0) + r["timings"].get("ingest_geometry", 0))

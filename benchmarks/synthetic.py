@@ -44,7 +44,7 @@ def _indicators(n: int) -> list[tuple[str, str, float]]:
 def _redraw(areas: gpd.GeoDataFrame, n_merge: int, n_split: int, rng, version: str) -> gpd.GeoDataFrame:
     """Second version: ``n_merge`` neighbour pairs merged, ``n_split`` buurten cut through the centroid."""
     rd = np.asarray(areas.geometry.to_crs(28992).values, dtype=object)
-    codes, gm = areas["code"].to_numpy(), areas["gm_code"].to_numpy()
+    gm = areas["gm_code"].to_numpy()
     a, b = shapely.STRtree(rd).query(rd, predicate="touches")
     ok = (a < b) & (gm[a] == gm[b])
     a, b = a[ok], b[ok]

@@ -79,7 +79,7 @@ def gemeente_crosswalk(kwb: pd.DataFrame, gem2022: gpd.GeoDataFrame, ams2023: gp
         else:  # a new code: its 2023 wijk names must be the old gemeente's 2016 wijk names
             old = {_strip_wijk(n) for n in wijken2016.loc[wijken2016.gm_code == code, "wk_naam"]}
             by_gm = wijk_list_2023.groupby("GM_CODE").WK_NAAM.apply(lambda s: {_strip_wijk(n) for n in s})
-            hits = by_gm.apply(lambda names: len(old & names))
+            hits = by_gm.apply(lambda names, old=old: len(old & names))
             assert hits.idxmax() == target and hits.max() >= len(old) / 2, f"{code}: wijk names point to {hits.idxmax()}"
             members = [c for c, (t, _) in MERGES_2023.items() if t == target]
             before = sum(int(inw[("2022", c)]) for c in members)

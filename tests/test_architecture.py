@@ -12,6 +12,7 @@ ALLOWED = {
     "sources": {"sources", "store", "errors", "indicators", "i18n"},
     "store": {"store", "errors", "indicators"},
     "geo": {"geo", "store", "errors", "indicators", "sources"},
+    "build": {"build", "geo", "store", "errors", "indicators", "sources"},
     "indicators": {"indicators", "store", "errors", "i18n"},
     "analysis": {"analysis", "indicators", "store", "errors", "geo", "i18n"},
     "maps": {"maps", "analysis", "indicators", "store", "errors", "geo", "i18n"},

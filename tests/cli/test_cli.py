@@ -144,7 +144,7 @@ def test_every_command_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     import typer.main
     names = {c.name or c.callback.__name__ for c in typer.main.get_command(app).commands.values()}
-    missing = [n for n in names if f"veerkracht {n}" not in readme and f"--store" not in n]
+    missing = [n for n in names if f"veerkracht {n}" not in readme and "--store" not in n]
     assert not missing, f"commands missing from README: {missing}"
 
 

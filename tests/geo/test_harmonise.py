@@ -11,7 +11,7 @@ from veerkracht.geo.crosswalk import overlay_crosswalk
 from veerkracht.geo.harmonise import harmonise, harmonise_store
 from veerkracht.store import Batch, Provenance
 
-from .test_crosswalk import X0, Y0, areas, box, partitions, regroup
+from .test_crosswalk import areas, box, partitions, regroup
 
 KINDS = {"dwellings": "count", "corp_share": "rate", "lbm": "score", "lbm_class": "class"}
 SCALES = {"corp_share": 100.0}

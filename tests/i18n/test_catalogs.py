@@ -57,7 +57,8 @@ def test_every_message_the_code_uses_exists():
 def test_numbers_follow_the_language():
     m = Message("typology.rise.points", {"x": 1234.56})
     assert render(m, "nl") == "+1234,6 procentpunt" and render(m, "en") == "+1234.6 percentage points"
-    assert render("typology.note.suppressed", "nl", n=3) == "3 gebieden rusten op kleine aantallen (gemarkeerd, waarden niet op de kaart)."
+    assert render("typology.note.suppressed", "nl", n=3) == \
+        "3 gebieden rusten op kleine aantallen (gemarkeerd, waarden niet op de kaart)."
     # years are never grouped; indicator ids become labels, inside a sentence with a lower-case initial
     text = render("typology.note.nuisance_year", "nl", ind="nuisance", year=2016, year_to=2017)
     assert text == "Overlast (overlast (veiligheidsindex)) uit 2016: er zijn geen gegevens over 2017."

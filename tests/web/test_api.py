@@ -2,7 +2,6 @@
 every bad parameter gets a 4xx with a message, no traversal, no injection."""
 from __future__ import annotations
 
-import gzip
 import io
 import json
 
@@ -87,7 +86,7 @@ def test_class_breaks_are_pooled_over_years(client, read_store, default):
     legends = [client.get("/api/values", params=_params(default, year=y)).json()["breaks"] for y in years]
     assert all(b == legends[0] for b in legends) and len(legends) >= 2
     body = client.get("/api/values", params=_params(default, year=years[0])).json()
-    for code, (value, cls, status) in body["areas"].items():
+    for value, cls, _status in body["areas"].values():
         if value is not None:
             lo = -np.inf if cls == 0 else legends[0][cls - 1]
             assert lo < value <= legends[0][cls] + 1e-9
@@ -95,7 +94,8 @@ def test_class_breaks_are_pooled_over_years(client, read_store, default):
 
 def test_change_is_difference_of_the_two_years(client, read_store, default):
     meta = client.get("/api/meta").json()
-    years = next(i for i in meta["indicators"] if i["id"] == default["indicator"])["available"][default["version"]][default["level"]]
+    ind = next(i for i in meta["indicators"] if i["id"] == default["indicator"])
+    years = ind["available"][default["version"]][default["level"]]
     y0, y1 = years[0], years[-1]
     body = client.get("/api/values", params=_params(default, mode="change", year=y1, year_from=y0)).json()
     f = read_store.facts(indicator=default["indicator"], geo_version=default["version"], years=[y0, y1])
@@ -242,7 +242,7 @@ def test_flagged_estimates_are_unreliable(client, read_store):
     f = f[f["code"].isin(list(body["areas"]))].set_index("code")
     shown = apply_suppression(f.reset_index()).set_index("code")
     seen = set()
-    for code, (value, _, status) in body["areas"].items():
+    for code, (_value, _, status) in body["areas"].items():
         if code not in shown.index or "suppressed" in shown.loc[code, "flags"] or pd.isna(shown.loc[code, "value"]):
             continue
         tokens = set(str(shown.loc[code, "flags"]).split(","))
@@ -264,7 +264,7 @@ def test_analysis_layers_match_the_analyses(client, read_store):
     assert body["kind"] == "bivariate" and sorted(e["cls"] for e in body["legend"]) == sorted(
         f"{a}-{b}" for a in (1, 2, 3) for b in (1, 2, 3))
     n = 0
-    for code, (value, cls, status) in body["areas"].items():
+    for code, (value, _cls, status) in body["areas"].items():
         if t.loc[code, "suppressed"] or t.loc[code, "class"] == "":
             assert value is None
         elif status in ("ok", "unreliable"):

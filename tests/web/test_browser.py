@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from veerkracht.indicators import apply_suppression
 
 pytestmark = pytest.mark.browser
 
@@ -109,7 +108,6 @@ def test_page_loads_cleanly_and_draws_areas(page, server, view, artifacts):
 
 def test_suppressed_area_is_striped_not_coloured(page, server, view, read_store):
     _open(page, server)
-    d = view["default"]
     code = next(c for c, (v, _, s) in view["values"]["areas"].items() if s == "suppressed")
     state = page.evaluate(f"APP.map.getFeatureState({{source: 'areas', id: '{code}'}})")
     assert state["status"] == "suppressed" and state["color"] == "#eeeeee"

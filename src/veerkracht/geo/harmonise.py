@@ -72,7 +72,8 @@ SELECT $to AS geo_version, to_code AS code, year, indicator,
        source,
        {_flag_sql("concat_ws(',', src_flags, 'harmonised', CASE WHEN is_approx THEN 'approx' END, "
                   "CASE WHEN pooled_part THEN 'incomplete' END, "
-                  "CASE WHEN kind = 'count' AND n_val = n AND min_weight < 1 - " + str(_COVERAGE_TOL) + " THEN 'split_estimate' END, "
+                  "CASE WHEN kind = 'count' AND n_val = n AND min_weight < 1 - " + str(_COVERAGE_TOL)
+                  + " THEN 'split_estimate' END, "
                   "CASE WHEN coverage < 1 - " + str(_COVERAGE_TOL) + " THEN 'partial_coverage' END)")} AS flags,
        from_version AS origin_version, coverage
 FROM calc

@@ -12,7 +12,8 @@ Numbers are formatted by the format spec in the message (``{value:.1f}``, ``{n:,
 thousands separator; a plain ``{year}`` is never grouped), with a decimal comma and a thousands
 point in Dutch. Conversions look words up: ``{x!i}`` renders an indicator id (or a list of ids) as
 its registry label, ``{x!l}`` the same with a lower-case initial for use inside a sentence,
-``{x!m}`` renders a message id (or a :class:`Message`) nested inside another. Catalogs are read with Babel (no compile step); ``tests/i18n`` fails when a message lacks
+``{x!m}`` renders a message id (or a :class:`Message`) nested inside another. Catalogs are read
+with Babel (no compile step); ``tests/i18n`` fails when a message lacks
 Dutch or English, or when the two disagree on their placeholders.
 """
 from __future__ import annotations
