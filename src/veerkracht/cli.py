@@ -224,12 +224,21 @@ def _years(y) -> str:
 def facts(indicator: str = typer.Option(..., "--indicator", "-i"),
           area: list[str] = typer.Option(..., "--area", "-a", help="Area code(s)."),
           geo_version: Optional[str] = typer.Option(None, "--geo-version"),
-          fmt: str = typer.Option("table", "--format", help="table, csv or json")):
-    """Show the facts of one indicator for one or more areas, all years and versions."""
+          fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+          raw: bool = typer.Option(False, "--raw", help="Show small numbers too (to check a load in your own "
+                                                       "store; never share such output).")):
+    """Show the facts of one indicator for one or more areas, all years and versions.
+
+    Small numbers are suppressed as in every other output, unless --raw is given.
+    """
+    from .indicators.reliability import apply_suppression, small_count_indicators
+
     store = open_current(read_only=True)
     store.indicator(indicator)  # clear error for an unknown indicator
     area = [c.strip() for a in area for c in a.split(",") if c.strip()]
     df = store.facts(indicator=indicator, codes=area, geo_version=geo_version)
+    if not raw and not df.empty:
+        df = apply_suppression(df, restricted=small_count_indicators(store.indicators()))
     if df.empty:
         known = store.areas(codes=area, geometry=False)
         if known.empty:

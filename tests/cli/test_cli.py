@@ -228,3 +228,21 @@ def test_small_counts_do_not_undo_a_suppressed_share(demo_out, tmp_path):
     counts = df[df["indicator"] == "corp_dwellings"]
     assert not counts["value"].between(1, 9).any()
     assert counts["flags"].fillna("").str.contains("suppressed").any()
+
+
+def test_facts_suppress_small_numbers_unless_raw(demo_out):
+    """The CLI is an output like the map: a share resting on 1–9 corporation dwellings is blank;
+    --raw shows it (the analyst checking a load in their own store)."""
+    from io import StringIO
+
+    from veerkracht.store import open_store
+    store = open_store(str(demo_out / "demo.duckdb"), read_only=True)
+    f = store.facts(indicator="corp_share", geo_version="cbs2019")
+    store.close()
+    small = f[(f["numerator"] >= 1) & (f["numerator"] < 10)].iloc[0]
+    args = ("facts", "-i", "corp_share", "-a", small["code"], "--geo-version", "cbs2019", "--format", "csv")
+    shown = pd.read_csv(StringIO(run_cli(*args, store=demo_out / "demo.duckdb").stdout)).set_index("year")
+    raw = pd.read_csv(StringIO(run_cli(*args, "--raw", store=demo_out / "demo.duckdb").stdout)).set_index("year")
+    y = int(small["year"])
+    assert pd.isna(shown.loc[y, "value"]) and pd.isna(shown.loc[y, "numerator"]) and "suppressed" in shown.loc[y, "flags"]
+    assert raw.loc[y, "numerator"] == small["numerator"] and raw.loc[y, "value"] == pytest.approx(small["value"])
