@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import get_analysis
-from ..analysis._common import n_of
 from ..analysis.typology import STANDIN_COMPONENTS
 from ..errors import StoreError
 from ..i18n import render
@@ -244,14 +243,8 @@ def _rank_note(ctx, table: pd.DataFrame, top: pd.DataFrame) -> str:
     ranks = sorted({int(x) for x in sup["rank_gm"].dropna()} - {int(x) for x in top["rank_gm"]})
     if not ranks:
         return ""
-    nums, one = ", ".join(map(str, ranks)), len(ranks) == 1
-    return ctx.t(
-        f"De rang telt alle gebieden van de gemeente; {n_of(len(ranks), 'rang', 'rangen')} ({nums}) "
-        + ("hoort bij een gebied dat op kleine aantallen rust en daarom niet getoond wordt." if one else
-           "horen bij gebieden die op kleine aantallen rusten en daarom niet getoond worden."),
-        f"The rank counts every area of the gemeente; {n_of(len(ranks), 'rank', 'ranks')} ({nums}) "
-        + ("belongs to an area that rests on small numbers and is therefore not shown." if one else
-           "belong to areas that rest on small numbers and are therefore not shown."))
+    return render(f"report.relative.rank_note.{'one' if len(ranks) == 1 else 'many'}", ctx.lang,
+                  n=len(ranks), nums=", ".join(map(str, ranks)))
 
 
 # --------------------------------------------------------------------------- §7
