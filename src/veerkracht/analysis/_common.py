@@ -87,9 +87,11 @@ def inputs(vint: dict, roles: dict[str, list[str]]) -> dict:
     """``Result.inputs`` from a :func:`vintage`: per role its indicators and the years they were used
     in, plus the geography version, level and sources (``docs/decisions/0003-result-contract.md``)."""
     inds = vint.get("indicators", {})
-    out: dict = {role: {"indicators": list(ids),
-                        "years": sorted({y for i in ids for y in inds.get(i, {}).get("years", [])})}
-                 for role, ids in roles.items() if ids}
+    out: dict = {}
+    for role, ids in roles.items():
+        if ids and list(ids) not in [v["indicators"] for v in out.values()]:   # one role per input
+            out[role] = {"indicators": list(ids),
+                         "years": sorted({y for i in ids for y in inds.get(i, {}).get("years", [])})}
     out.update(geo_version=vint.get("geo_version"), level=vint.get("level"),
                sources=sorted({s for i in inds.values() for s in i.get("sources", [])}))
     return out

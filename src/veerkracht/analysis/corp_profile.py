@@ -339,7 +339,8 @@ class Profiles:
                    "top_bin": labels[top] if top is not None else None,
                    "bottom_bin": labels[bot] if bot is not None else None}
         share = self.share if self.whole else self.share[self.share["code"].astype(object).isin(self.codes[name])]
-        vint = c.vintage(self.store, pd.concat([self.ind, share]), self.geo_version, self.level)
+        vint = c.vintage(self.store, pd.concat([self.ind, share[share["year"].isin(yrs)]]), self.geo_version,
+                         self.level)
         summary["message"] = _summary_message(summary, yrs, self.indicator, self.index_on)
         params = {"indicator": self.indicator, "region": region, "geo_version": self.geo_version,
                   "level": self.level, "year_from": yrs[0], "year_to": yrs[1], "bins": self.edges,

@@ -111,7 +111,8 @@ class Liveability(Analysis):
             if share.empty:
                 raise StoreError(f"no corp_share facts in {s.geo_version!r} for the region")
             table, n_fb = _dimension(wide, s.inds, share, p.threshold, periods)
-            facts = pd.concat([facts, share])
+            # the shares used: those of the periods' start years (any year when one fell back)
+            facts = pd.concat([facts, share if n_fb else share[share["year"].isin([f for f, _ in periods])]])
             if n_fb:
                 notes.append(Message("liveability.note.share_fallback", {"n": int(n_fb)}))
             roles = {"dimensions": s.inds, "corp_share": ["corp_share"]}
@@ -121,7 +122,9 @@ class Liveability(Analysis):
                   "periods": [list(x) for x in periods], "region": p.region, "geo_version": s.geo_version,
                   "level": s.level, "mode": p.mode, "threshold": p.threshold,
                   "dimensions": s.inds if p.mode == "dimension" else None}
-        vint = c.vintage(store, facts, s.geo_version, s.level)
+        used = {y for per in periods for y in per} | ({p.group_year} if p.group_year is not None else set())
+        vint = c.vintage(store, facts[facts["year"].isin(used) | (facts["indicator"] == "corp_share")],
+                         s.geo_version, s.level)
         return Result("liveability", table, params, vint, notes, summary=_summary(table, p), _figure=_figure,
                       inputs=c.inputs(vint, roles))
 

@@ -125,7 +125,10 @@ class TippingPoint(Analysis):
         table = pd.DataFrame(rows)
         table["message"] = [_message(r) for r in rows]
         data = data.reset_index().rename(columns={"index": "code"})
-        vint = c.vintage(store, pd.concat([s.facts, share_f]), s.geo_version, s.level)
+        # the years used: the outcomes' two, the share's start year (any year when it fell back)
+        share_used = share_f if share.attrs["n_fallback"] else share_f[share_f["year"] == y0]
+        vint = c.vintage(store, pd.concat([s.facts[s.facts["year"].isin([y0, y1])], share_used]),
+                         s.geo_version, s.level)
         first = table.iloc[0].to_dict()
         summary = {k: first[k] for k in ("outcome", "breakpoint", "break_lo", "break_hi", "zero_crossing",
                                          "zero_lo", "zero_hi", "zero_share", "pattern", "message")}
