@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -124,18 +123,6 @@ EXTRA_RUNS = {   # the other branches with words of their own
     "concentration-band": ("concentration", dict(indicator="corp_share", geo_version="cbs2019", level="buurt",
                                                  region=A, year_from=2005, year_to=2017)),
 }
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    from veerkracht.demo import build_demo_store
-    from veerkracht.store import open_store
-    path = tmp_path_factory.mktemp("words") / "demo.duckdb"
-    store = open_store(str(path))
-    build_demo_store(store)
-    yield store
-    store.close()
-    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def test_every_registered_analysis_is_run_here():

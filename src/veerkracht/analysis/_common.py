@@ -16,7 +16,7 @@ from treating it as an analysis) but meant to be reused by every analysis module
   :func:`positive` and :func:`between` (validation), :func:`run_registered` (a module's thin ``run``),
   :func:`inputs` (``Result.inputs`` from a vintage);
 * **text** — none is built here: :func:`tr` renders a figure label from the message catalogs
-  (``figure.<key>``), :func:`ind_label` an indicator's registry label;
+  (``figure.<key>``), :func:`ind_label` an indicator's registry label, :func:`fmt` a number;
 * **figures** — :func:`new_figure` (one house style), :func:`grouped_bars` (bars with error bars),
   :func:`reference_line`.
 """
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
-from ..i18n import render
+from ..i18n import fmt_number, render
 from ..indicators import registry
 from ..store.base import Store
 from ._bootstrap import (  # noqa: F401  (re-exported: analyses use c.boot_group_sums …)
@@ -37,7 +37,7 @@ from ._bootstrap import (  # noqa: F401  (re-exported: analyses use c.boot_group
 from .base import select_region
 
 __all__ = [
-    "tr", "param", "choice", "positive", "between", "run_registered", "inputs", "ind_label", "indicator_meta",
+    "tr", "fmt", "param", "choice", "positive", "between", "run_registered", "inputs", "ind_label", "indicator_meta",
     "resolve_geo_version",
     "resolve_level", "region_codes", "group_members", "cached_reads", "available_years", "value_at",
     "vintage", "bin_labels",
@@ -50,6 +50,14 @@ __all__ = [
 def tr(key: str, lang: str = "nl", **params) -> str:
     """A figure label: message ``figure.<key>`` rendered in ``lang`` (a thin wrapper over ``render``)."""
     return render(f"figure.{key}", lang, **params)
+
+
+def fmt(x: float, digits: int = 0, lang: str = "nl", sign: bool = False) -> str:
+    """A number with the language's separators, ``sign=True`` prefixes '+' to positives; NaN: n.b./n/a.
+
+    A thin wrapper over :func:`veerkracht.i18n.fmt_number`, the one owner of number formatting.
+    """
+    return fmt_number(x, f"{'+' if sign else ''},.{digits}f", lang)
 
 
 def param(default: Any = None, help: str = "", factory: Callable | None = None) -> Any:

@@ -12,7 +12,8 @@ but stay in the reference value.
 
 Many regions at once (the benchmark's 355 gemeenten): :func:`profile_many` reads the national panel
 once, gives each area a composite (region, bin) id and does the pooled sums and the bootstrap with
-one ``np.bincount`` over region × bin per replicate chunk; its per-region results equal ``run``'s.
+one ``np.bincount`` over region × bin per replicate chunk; its per-region results equal those of
+:class:`CorpProfile`.
 """
 from __future__ import annotations
 
@@ -69,13 +70,9 @@ class Scope:
 
 @register
 class CorpProfile(Analysis):
-    """Profile of ``indicator`` by corporation-share bin in ``year_from`` and ``year_to``.
-
-    Returns a :class:`Result` whose ``table`` has one row per year × bin (n_areas, numerator,
-    denominator, rate, index and their 95% intervals, suppressed); ``extra['gap']``: gap per year;
-    ``extra['reference']``; ``summary``: gap_from, gap_to, growth, growth_lo/hi, top_bin,
-    bottom_bin and ``message``.
-    """
+    """Profile of ``indicator`` by corporation-share bin in ``year_from`` and ``year_to``: ``table`` one
+    row per year × bin (n_areas, numerator, denominator, rate, index, 95% intervals, suppressed);
+    ``extra['gap']``, ``extra['reference']``; ``summary``: gaps, growth and interval, bins, message."""
 
     name = "corp-profile"
     Params = CorpProfileParams
@@ -83,11 +80,8 @@ class CorpProfile(Analysis):
     summary = "analysis.corp_profile.summary"
 
     def resolve(self, store, p: CorpProfileParams) -> Scope:
-        geo_version = c.resolve_geo_version(store, p.indicator, p.geo_version)
-        level = c.resolve_level(store, geo_version, p.level, indicator=p.indicator)
-        index_on = _honest_reference(store, geo_version, level, p.index_on)
+        geo_version, level, index_on, meta = _resolve(store, p.indicator, p.geo_version, p.level, p.index_on)
         codes, areas = c.region_codes(store, p.region, geo_version, level)
-        meta = _rate_meta(store, p.indicator)
         years = c.available_years(store, p.indicator, geo_version, codes)
         yrs = _two_years(years, p.year_from, p.year_to, p.indicator)
         share = store.facts(indicator="corp_share", geo_version=geo_version, codes=codes)
@@ -107,6 +101,13 @@ class CorpProfile(Analysis):
 def run(store, indicator: str = "bijstand", **params) -> Result:
     """The profile (see :class:`CorpProfile`); kept for callers of the old entry point."""
     return c.run_registered("corp-profile", store, indicator=indicator, **params)
+
+
+def _resolve(store, indicator: str, geo_version: str | None, level: str | None, index_on: str):
+    """Geography version, level, the honest reference and the rate's registry entry."""
+    geo_version = c.resolve_geo_version(store, indicator, geo_version)
+    level = c.resolve_level(store, geo_version, level, indicator=indicator)
+    return geo_version, level, _honest_reference(store, geo_version, level, index_on), _rate_meta(store, indicator)
 
 
 def _two_years(years: list[int], year_from: int | None, year_to: int | None, indicator: str) -> list[int]:
@@ -132,10 +133,7 @@ def profile_many(store, indicator: str, groups: dict, geo_version: str | None = 
     from its own stream seeded with ``seed``) — and ``Profiles.gaps()`` is one row per group.
     """
     edges, _ = _check(index_on, bins)
-    geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=indicator)
-    index_on = _honest_reference(store, geo_version, level, index_on)
-    meta = _rate_meta(store, indicator)
+    geo_version, level, index_on, meta = _resolve(store, indicator, geo_version, level, index_on)
     years = [] if year_from is not None and year_to is not None else \
         c.available_years(store, indicator, geo_version)
     yrs = _two_years(years, year_from, year_to, indicator)

@@ -146,13 +146,12 @@ def concentration(ctx) -> list[dict]:
         blocks.append(_na(ctx, e))
     grid = pd.crosstab(known["level_class"], known["change_class"]).reindex(index=[3, 2, 1], columns=[1, 2, 3],
                                                                             fill_value=0)
-    words = {1: ctx.t("dalend", "falling"), 2: ctx.t("stabiel", "stable"), 3: ctx.t("stijgend", "rising")}
-    lvl = {1: ctx.t("laag", "low"), 2: ctx.t("midden", "medium"), 3: ctx.t("hoog", "high")}
-    shown = pd.DataFrame({ctx.t("Niveau", "Level"): [lvl[i] for i in grid.index],
-                          **{words[c]: grid[c].to_numpy() for c in grid.columns}})
+    shown = pd.DataFrame({ctx.t("Niveau", "Level"): [render(f"concentration.level.{i}", ctx.lang) for i in grid.index],
+                          **{render(f"concentration.change.{c}", ctx.lang): grid[c].to_numpy() for c in grid.columns}})
     blocks.append(ctx.table("concentration_counts", shown, ctx.t("Aantal gebieden per klasse (niveau × ontwikkeling)",
                                                                 "Areas per class (level × change)"),
-                            csv=t[~t["suppressed"]].drop(columns=["colour"])))
+                            csv=r.rendered_table(ctx.lang)[~t["suppressed"]].drop(columns=["colour"])))
+    blocks += [{"type": "note", "text": x} for x in r.note_texts(ctx.lang)]
     return blocks
 
 

@@ -194,7 +194,8 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
 
 
 def _src(ctx, r, v, lv) -> str:
-    srcs = sorted({s for m in r.vintage.get("indicators", {}).values() for s in m.get("sources", [])})
+    srcs = sorted({s for m in r.vintage.get("indicators", {}).values() for s in m.get("sources", [])},
+                  key=lambda s: (s.startswith("derived"), s))          # publishers first, then 'derived'
     return f"{ctx.t('Bron', 'Source')}: {clean_sources(srcs, ctx.lang)} · {ctx.t('geografie', 'geography')} {v}, {lv}"
 
 
