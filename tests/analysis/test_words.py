@@ -9,6 +9,7 @@ without an internal id (``bijstand_per_100_dwellings``, ``lbm_onv``), a Python r
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 
 from veerkracht.analysis import ANALYSES, get_analysis
 from veerkracht.analysis import _load_all  # noqa: F401
+from veerkracht.analysis.base import Analysis
+from veerkracht.errors import StoreError
 from veerkracht.i18n import LANGS, Message, render
 
 ANALYSIS_DIR = Path(__file__).resolve().parents[2] / "src" / "veerkracht" / "analysis"
@@ -127,6 +130,17 @@ EXTRA_RUNS = {   # the other branches with words of their own
 
 def test_every_registered_analysis_is_run_here():
     assert set(DEMO_RUNS) == set(ANALYSES)
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_RUNS))
+def test_every_analysis_is_a_class_with_typed_params_help_and_words(name):
+    a = get_analysis(name)
+    assert isinstance(a, Analysis) and dataclasses.is_dataclass(a.Params)
+    assert all(f.metadata.get("help") for f in dataclasses.fields(a.Params))
+    for lang in LANGS:
+        assert render(a.title, lang) and render(a.summary, lang)
+    with pytest.raises(StoreError, match="no parameter"):
+        a(None, no_such_parameter=1)
 
 
 def _figure_texts(fig) -> list[str]:
