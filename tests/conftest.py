@@ -31,3 +31,16 @@ def mem_store():
     store.register_indicators(registry_frame())
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """The bundled demo store (Amsterdam and the country), built once per session; read only."""
+    from veerkracht.demo import build_demo_store
+    from veerkracht.store import open_store
+
+    path = tmp_path_factory.mktemp("demostore") / "demo.duckdb"
+    store = open_store(str(path))
+    build_demo_store(store)
+    yield store
+    store.close()

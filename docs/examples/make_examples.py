@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from veerkracht.analysis import get_analysis  # noqa: E402
 from veerkracht.demo import build_demo_store  # noqa: E402
+from veerkracht.i18n import Message, render  # noqa: E402
 from veerkracht.indicators import registry_frame  # noqa: E402
 from veerkracht.sources import read  # noqa: E402
 from veerkracht.store import open_store  # noqa: E402
@@ -64,10 +65,12 @@ def run_all(store, runs, results: dict) -> None:
             typology_map(res, ax, store=store)
             fig.savefig(HERE / "figures" / f"{slug}-map.png", dpi=110, bbox_inches="tight")
             plt.close(fig)
-            results[slug + "-problem-and-watch-areas"] = res.table[res.table["class"].isin(
-                ["probleemgebied", "signaal", "kwetsbaar"])][["code", "class", "rule_nl"]].to_dict("records")
-        results[slug] = {"summary": res.summary, "notes": res.notes, "params": res.params}
-        print(f"{slug}: {res.summary.get('sentence_nl') or list(res.summary)[:4]}")
+            listed = res.rendered_table("nl")[res.table["class"].isin(["problem", "signal", "vulnerable"])]
+            results[slug + "-problem-and-watch-areas"] = listed[["code", "class", "rule"]].to_dict("records")
+        summary = {k: render(v, "nl") if isinstance(v, Message) else v for k, v in res.summary.items()}
+        results[slug] = {"summary": summary, "notes": res.note_texts("nl"), "params": res.params,
+                         "inputs": res.inputs}
+        print(f"{slug}: {summary.get('message') or list(summary)[:4]}")
 
 
 def main() -> None:

@@ -60,7 +60,7 @@ def test_planted_growth_and_peer_ranks(planted):
             assert d.loc[d.index.isin(up), "rank_growth"].mean() > d.loc[~d.index.isin(up), "rank_growth"].mean()
     ranked = t["rank_growth"].notna()                               # a few tiny gemeenten have no gap
     assert ranked.sum() > 340 and (t.loc[ranked, "rank_growth"] <= t.loc[ranked, "peer_size"]).all()
-    assert any("Geen typologie" in n for n in res.notes)           # no lvb, no stand-in nuisance
+    assert any("Geen typologie" in n for n in res.note_texts("nl"))           # no lvb, no stand-in nuisance
     assert res.figure().axes[0].get_ylabel() == "Groei van het verschil (%)"
 
 

@@ -14,6 +14,7 @@ from tests.analysis.planted import make_panel, plant_rate, planted_store
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis._spatial import weights
 from veerkracht.analysis.change_model import run
+from veerkracht.i18n import render
 
 # planted truth: Δonv = −0.004·Δbijstand(‰) − 0.01·Δpsych(%) + 0·Δdementia + 0.0005·corp_share + ε
 B_BIJ, B_PSY, B_SHARE = -0.004, -0.01, 0.0005
@@ -60,12 +61,14 @@ def test_planted_coefficients_inside_intervals(planted):
     assert t.loc["d_bijstand", "p"] < 1e-6 and t.loc["d_psych", "p"] < 1e-6
     assert (t["n"] == 13594).all()
     # residents are constant in the planted panel: population change has no variation and is left out
-    assert "pop_change" not in t.index and any("pop_change" in n for n in res.notes)
+    pop = render("change_model.term.pop_change", "nl")
+    assert "pop_change" not in t.index and any(pop in n and "variatie" in n for n in res.note_texts("nl"))
     assert set(t.loc[t["role"] == "control"].index) == {
         "start_lbm_onv", "start_bijstand", "start_psych", "start_dementia", "corp_share"}
-    assert res.summary["sentence_en"].startswith(
-        "rises in social assistance recipients, living independently with psychiatric problems")
-    assert "gaat samen met een slechtere leefbaarometer: overlast en onveiligheid" in res.summary["sentence_nl"]
+    assert render(res.summary["message"], "en").startswith(
+        "Rises in social assistance recipients, living independently with psychiatric problems")
+    onv = render("common.indicator_lc", "nl", ind="lbm_onv")
+    assert f"gaat samen met een slechtere {onv}" in render(res.summary["message"], "nl")
     assert res.figure().axes and res.figure("en").axes[0].get_xlabel().startswith("Standardised")
 
 
@@ -78,7 +81,7 @@ def test_suppression_and_cluster_errors(planted):
     assert res.extra["fit"]["n_clusters"].iloc[0] > 300
     t = res.table.set_index("term")
     assert t.loc["d_bijstand", "lower"] <= B_BIJ <= t.loc["d_bijstand", "upper"]
-    assert any("vallen af" in n for n in res.notes)
+    assert any("vallen af" in n for n in res.note_texts("nl"))
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, planted_store
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.concentration import PALETTE, run
+from veerkracht.i18n import render
 
 
 @pytest.mark.slow
@@ -30,7 +31,8 @@ def test_planted_classes_exact(national_buurten):
     expect = pd.Series([f"{i % 3 + 1}-{(i // 3) % 3 + 1}" for i in range(n)], index=t.index)
     assert (t["class"][big] == expect[big]).all()
     assert t.loc[expect.index[big & (expect == "3-3").to_numpy()], "colour"].eq("#3b4994").all()
-    assert t.loc[t.index[0], "class_nl"] == "laag, dalend" and t.loc[t.index[8], "class_en"] == "high, rising"
+    assert render(t.loc[t.index[0], "class_label"], "nl") == "laag, dalend"
+    assert render(t.loc[t.index[8], "class_label"], "en") == "high, rising"
     assert res.summary["n_3_3"] == (t["class"] == "3-3").sum() > 1400
     small = ~big
     num = pan["low_income_num"].to_numpy().reshape(2, n)

@@ -13,6 +13,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import expected_pooled, make_panel, plant_rate, planted_store
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.corp_profile import run
+from veerkracht.i18n import render
 
 # ------------------------------------------------------------------ hand-computed case (7 areas)
 # Areas A–F in GM0001, G in GM0002. bins [0, 50, ∞) -> "0–50", "≥50". bijstand per 1,000.
@@ -77,14 +78,14 @@ def test_hand_regional_index(hand_store):
     assert s["gap_to"] == pytest.approx(55 / 37.5 * 100)            # 146.67
     assert s["growth"] == pytest.approx((55 / 37.5) / (35 / 32.5) - 1)   # 0.3619
     assert (s["top_bin"], s["bottom_bin"]) == ("≥50", "0–50")
-    assert any("2012" in n and "1 " in n for n in res.notes)     # the share fallback is reported
+    assert any("2012" in n and "1 " in n for n in res.note_texts("nl"))     # the share fallback is reported
     # bootstrap intervals bracket the point estimates
     assert (t["index_lo"] <= t["index"] + 1e-9).all() and (t["index"] <= t["index_hi"] + 1e-9).all()
     assert s["growth_lo"] <= s["growth"] <= s["growth_hi"]
 
 
 def test_hand_national_index_and_sentence(hand_store):
-    res = get_analysis("corp-profile")(hand_store, "bijstand", region="GM0001", bins=[0, 50, math.inf],
+    res = get_analysis("corp-profile")(hand_store, indicator="bijstand", region="GM0001", bins=[0, 50, math.inf],
                                        n_boot=50)
     t = res.table.set_index(["year", "bin_label"])
     assert t.loc[(2012, "0–50"), "index"] == pytest.approx(15 / 40 * 100)       # 37.5
@@ -93,8 +94,9 @@ def test_hand_national_index_and_sentence(hand_store):
     assert res.summary["gap_to"] == pytest.approx(123.75)
     assert res.summary["growth"] == pytest.approx(123.75 / 87.5 - 1)
     assert res.extra["reference"]["rate"].tolist() == pytest.approx([40, 400 / 9])
-    assert "+41%" in res.summary["sentence_nl"] and "88 in 2012" in res.summary["sentence_nl"]
-    assert "+41%" in res.summary["sentence_en"] and "housing-association" in res.summary["sentence_en"]
+    nl, en = render(res.summary["message"], "nl"), render(res.summary["message"], "en")
+    assert "+41%" in nl and "88 in 2012" in nl
+    assert "+41%" in en and "housing-association" in en
 
 
 def test_hand_suppression(hand_store):
@@ -102,7 +104,7 @@ def test_hand_suppression(hand_store):
               min_den=4001)       # every bin has a pooled denominator of 4,000
     assert res.table["suppressed"].all() and res.table["rate"].isna().all()
     assert math.isnan(res.summary["gap_from"])
-    assert any("Fewer than two bins" in n for n in res.notes)
+    assert any("Fewer than two bins" in n for n in res.note_texts("en"))
 
 
 def test_figure_labels(hand_store):

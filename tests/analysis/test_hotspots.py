@@ -55,7 +55,7 @@ def test_planted_cluster_found_and_nothing_far_away(planted, national_buurten):
     assert ch.loc[national_buurten["code"][dist > 30_000], "class"].ne("HH").all()
     # 199 permutations: p ≥ 0.005, so BH needs ≥ 1,360 areas at that floor — the cluster is too small
     few = run(store, indicator="lbm_onv", permutations=199, seed=2)
-    assert (few.table["class"] == "ns").all() and any("1360" in n for n in few.notes)
+    assert (few.table["class"] == "ns").all() and any("1360" in n for n in few.note_texts("nl"))
     assert len(res.layer()) == 13594
 
 

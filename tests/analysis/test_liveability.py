@@ -11,6 +11,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, planted_store
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.liveability import run
+from veerkracht.i18n import render
 
 MU = {(2012, 2016): 0.05 - 0.01 * np.arange(10),        # planted mean change per start decile 1…10
       (2016, 2018): -0.02 + 0.004 * np.arange(10)}
@@ -44,7 +45,7 @@ def test_planted_decile_changes(national_buurten):
         assert (d["ci_hi"] - d["ci_lo"]).max() < 0.004   # t·SE with sd 0.02 and ~1,360 areas
     assert covered >= 17                                 # of 20 planted means
     assert res.summary["lowest_group"]["2012–2016"] == pytest.approx(0.05, abs=0.002)
-    assert t.loc[0, "group_label_nl"] == "1 (laagst)" and t.loc[9, "group_label_en"] == "10 (highest)"
+    assert render(t.loc[0, "group_label"], "nl") == "1 (laagst)" and render(t.loc[9, "group_label"], "en") == "10 (highest)"
 
 
 @pytest.mark.slow
@@ -62,12 +63,12 @@ def test_regression_to_the_mean_and_warning(national_buurten):
     # Var(level)=0.01, Var(noise)=0.0025: grouping by start, bottom decile rises, top falls; by end, reverse
     assert start[1] > 0.03 and start[10] < -0.03
     assert end[1] < -0.03 and end[10] > 0.03
-    assert any("regressie naar het gemiddelde" in n and "eind" in n for n in end_res.notes)
-    assert any("regression to the mean" in n and "end of the period" in n for n in end_res.notes)
-    assert not any("Caution" in n for n in run(store, group_by="start").notes)
+    assert any("regressie naar het gemiddelde" in n and "eind" in n for n in end_res.note_texts("nl"))
+    assert any("regression to the mean" in n and "end of the period" in n for n in end_res.note_texts("en"))
+    assert not any("Caution" in n for n in run(store, group_by="start").note_texts("en"))
     fixed = run(store, group_year=2018)       # report fig. 8 style: one grouping year
     assert fixed.table["mean_change"].tolist() == pytest.approx(end.tolist())
-    assert any("Caution" in n for n in fixed.notes)
+    assert any("Caution" in n for n in fixed.note_texts("en"))
 
 
 @pytest.mark.slow
@@ -128,7 +129,7 @@ def test_hand_lbm_classes(hand_store):
     assert t.loc[2, "sd"] == pytest.approx(0.02) and t.loc[2, "se"] == pytest.approx(0.02 / np.sqrt(3))
     assert t.loc[2, "ci_lo"] == pytest.approx(0.03 - 0.049683, abs=1e-5)
     assert t.loc[7, "ci_hi"] == pytest.approx(0.049683, abs=1e-5)
-    assert t.loc[2, "group_label_nl"] == "2 ruim onvoldoende" and t.loc[7, "group_label_en"] == "7 good"
+    assert render(t.loc[2, "group_label"], "nl") == "2 ruim onvoldoende" and render(t.loc[7, "group_label"], "en") == "7 good"
     ax = res.figure().axes[0]
     assert ax.get_xlabel() == "Leefbaarometer-klasse" and ax.get_ylabel() == "Gemiddelde verandering"
     assert res.figure("en").axes[0].get_ylabel() == "Mean change"
@@ -142,7 +143,7 @@ def test_hand_dimensions(hand_store):
     assert t.loc[("lbm_onv", "<50%"), "mean_change"] == pytest.approx(0.02)
     assert t.loc[("lbm_won", "≥50%"), "ci_lo"] == pytest.approx(0.1)   # sd 0: a point interval
     assert t.loc[("lbm_onv", "≥50%"), "n"] == 3
-    assert any("6 keer" in n for n in res.notes)          # share of 2019 used for 2014 (nearest year)
+    assert any("6 keer" in n for n in res.note_texts("nl"))          # share of 2019 used for 2014 (nearest year)
 
 
 def test_hand_lbm_class_missing_is_an_error(national_buurten):
@@ -170,6 +171,6 @@ def test_real_pc4_regression_to_the_mean(real_data):
     assert round(t[("2012–2018", 1)], 3) == pytest.approx(0.017, abs=0.001)
     assert round(t[("2012–2018", 10)], 3) == pytest.approx(0.048, abs=0.001)
     assert t[("2018–2022", 1)] > 0.02 > -0.02 > t[("2018–2022", 10)]          # the reverse
-    assert any("Caution" in n for n in res.notes)
+    assert any("Caution" in n for n in res.note_texts("en"))
     start = run(store, periods=[(2012, 2018)]).table.set_index("group")["mean_change"]
     assert start[1] > start[10] + 0.05     # grouped by the start year, the bottom decile rises most

@@ -13,6 +13,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, planted_store, segmented
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.tipping_point import fit_segmented, run
+from veerkracht.i18n import render
 
 
 def _sse_at(x, y, k):
@@ -56,8 +57,8 @@ def test_planted_break_and_zero_crossing(planted):
     assert _sse_at(s, change, k) <= min(_sse_at(s, change, k - 0.05), _sse_at(s, change, k + 0.05)) + 1e-9
     assert r["sse"] == pytest.approx(_sse_at(s, change, k), rel=1e-9)
     z = round(r["zero_crossing"])
-    assert f"boven ~{z}% corporatiewoningen" in res.summary["sentence_nl"]
-    assert f"turns negative above ~{z}% housing-association dwellings (95% interval" in res.summary["sentence_en"]
+    assert f"boven ~{z}% corporatiewoningen" in render(res.summary["message"], "nl")
+    assert f"turns negative above ~{z}% housing-association dwellings (95% interval" in render(res.summary["message"], "en")
 
 
 @pytest.mark.slow
@@ -88,12 +89,12 @@ def test_honest_alternatives(national_buurten):
     res = run(store, outcome="all", n_boot=100)
     t = res.table.set_index("outcome")
     assert t.loc["lbm", "pattern"] == "always_positive" and math.isnan(t.loc["lbm", "zero_crossing"])
-    assert "er is geen omslagpunt" in t.loc["lbm", "sentence_nl"]
-    assert "there is no turning point" in t.loc["lbm", "sentence_en"]
+    assert "er is geen omslagpunt" in render(t.loc["lbm", "message"], "nl")
+    assert "there is no turning point" in render(t.loc["lbm", "message"], "en")
     assert t.loc["lbm", "zero_share"] < 0.05
     assert t.loc["lbm_fys", "pattern"] == "turns_positive"
     assert t.loc["lbm_fys", "up_crossing"] == pytest.approx(40, abs=3)
-    assert "from negative to positive at ~" in t.loc["lbm_fys", "sentence_en"]
+    assert "from negative to positive at ~" in render(t.loc["lbm_fys", "message"], "en")
 
 
 # ------------------------------------------------------------------ hand-computed case

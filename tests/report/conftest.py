@@ -1,4 +1,5 @@
-"""Fixtures for the report tests: the bundled demo store (built once) and the reports made from it.
+"""Fixtures for the report tests: the reports made from the bundled demo store (``demo_store``, built once
+in ``tests/conftest.py``).
 
 Every expected number is computed in the tests from the store or the analyses, never typed in.
 """
@@ -8,18 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory):
-    from veerkracht.demo import build_demo_store
-    from veerkracht.store import open_store
-
-    path = tmp_path_factory.mktemp("reportstore") / "demo.duckdb"
-    store = open_store(str(path))
-    build_demo_store(store)
-    yield store
-    store.close()
 
 
 def _build(store, out: Path, **kw) -> dict:

@@ -12,20 +12,24 @@ from treating it as an analysis) but meant to be reused by every analysis module
   :func:`boot_group_sums` (per replicate, per group sums of any area values, vectorised with
   ``np.bincount``; :func:`group_sums` is its point estimate); :func:`percentile_interval` and
   :func:`t_interval`;
-* **text** — :func:`tr` (Dutch/English label lookup in :data:`TEXT`), :func:`ind_label`,
-  :func:`fmt` (numbers with a decimal comma in Dutch), :func:`bilingual` (a note in both languages);
+* **parameters and results** — :func:`param` (a ``Params`` field with help text), :func:`choice`,
+  :func:`positive` and :func:`between` (validation), :func:`run_registered` (a module's thin ``run``),
+  :func:`inputs` (``Result.inputs`` from a vintage);
+* **text** — none is built here: :func:`tr` renders a figure label from the message catalogs
+  (``figure.<key>``), :func:`ind_label` an indicator's registry label, :func:`fmt` a number;
 * **figures** — :func:`new_figure` (one house style), :func:`grouped_bars` (bars with error bars),
   :func:`reference_line`.
 """
 from __future__ import annotations
 
-import math
-from typing import Sequence
+from dataclasses import field
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
+from ..i18n import fmt_number, render
 from ..indicators import registry
 from ..store.base import Store
 from ._bootstrap import (  # noqa: F401  (re-exported: analyses use c.boot_group_sums …)
@@ -33,7 +37,8 @@ from ._bootstrap import (  # noqa: F401  (re-exported: analyses use c.boot_group
 from .base import select_region
 
 __all__ = [
-    "TEXT", "tr", "fmt", "bilingual", "ind_label", "indicator_meta", "resolve_geo_version",
+    "tr", "fmt", "param", "choice", "positive", "between", "run_registered", "inputs", "ind_label", "indicator_meta",
+    "resolve_geo_version",
     "resolve_level", "region_codes", "group_members", "cached_reads", "available_years", "value_at",
     "vintage", "bin_labels",
     "assign_bins", "group_sums", "boot_indices",
@@ -42,76 +47,62 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------------------- text
-#: Label lookup: key -> (Dutch, English). Analyses add their own keys here rather than hard-coding
-#: strings in figures, so a report in either language uses one vocabulary.
-TEXT: dict[str, tuple[str, str]] = {
-    "corp_share": ("Aandeel corporatiewoningen (%)", "Housing-association dwellings (%)"),
-    "corp_bin": ("Aandeel corporatiewoningen", "Share of housing-association dwellings"),
-    "index_ref": ("Index ({ref} = 100)", "Index ({ref} = 100)"),
-    "national": ("Nederland", "the Netherlands"),
-    "regional": ("regio", "region"),
-    "store": ("alle gebieden in de database", "all areas in the store"),
-    "year": ("Jaar", "Year"),
-    "period": ("Periode", "Period"),
-    "mean_change": ("Gemiddelde verandering", "Mean change"),
-    "change_in": ("Verandering {what}", "Change in {what}"),
-    "decile": ("Deciel {what} in {year}", "Decile of {what} in {year}"),
-    "decile_start": ("Deciel {what} aan het begin van de periode",
-                     "Decile of {what} at the start of the period"),
-    "decile_end": ("Deciel {what} aan het eind van de periode",
-                   "Decile of {what} at the end of the period"),
-    "lbm_class": ("Leefbaarometer-klasse", "Leefbaarometer class"),
-    "dimension": ("Dimensie", "Dimension"),
-    "areas": ("gebieden", "areas"),
-    "ci95": ("95%-interval", "95% interval"),
-    "break": ("knikpunt", "breakpoint"),
-    "zero": ("omslag naar negatief", "turns negative"),
-    "fitted": ("gefitte lijn (gesegmenteerd)", "fitted (segmented) line"),
-    "binned": ("gemiddelde per klasse van 5%-punt", "mean per 5-point class"),
-    "suppressed": ("onderdrukt (te kleine aantallen)", "suppressed (small numbers)"),
-}
-
-#: Leefbaarometer classes 1–9 (Dutch names as published; English translations).
-LBM_CLASSES: dict[int, tuple[str, str]] = {
-    1: ("zeer onvoldoende", "very poor"), 2: ("ruim onvoldoende", "poor"),
-    3: ("onvoldoende", "insufficient"), 4: ("zwak", "weak"), 5: ("voldoende", "sufficient"),
-    6: ("ruim voldoende", "amply sufficient"), 7: ("goed", "good"), 8: ("zeer goed", "very good"),
-    9: ("uitstekend", "excellent"),
-}
-
-
-def tr(key: str, lang: str = "nl", **fmt_args) -> str:
-    """Label ``key`` from :data:`TEXT` in ``lang`` ('nl' or 'en'), formatted with ``fmt_args``.
-
-    An unknown key is returned as is (so a missing label shows up, it does not crash a report).
-    """
-    nl, en = TEXT.get(key, (key, key))
-    text = en if lang == "en" else nl
-    return text.format(**fmt_args) if fmt_args else text
-
-
-_DECIMAL_COMMA = str.maketrans(",.", ".,")
-
-
-def n_of(n: int, singular: str, plural: str) -> str:
-    """'1 probleemgebied', '5 probleemgebieden': a count with the right noun form."""
-    return f"{n} {singular if int(n) == 1 else plural}"
+def tr(key: str, lang: str = "nl", **params) -> str:
+    """A figure label: message ``figure.<key>`` rendered in ``lang`` (a thin wrapper over ``render``)."""
+    return render(f"figure.{key}", lang, **params)
 
 
 def fmt(x: float, digits: int = 0, lang: str = "nl", sign: bool = False) -> str:
-    """A number for a sentence: decimal comma in Dutch, ``sign=True`` prefixes '+' to positives.
+    """A number with the language's separators, ``sign=True`` prefixes '+' to positives; NaN: n.b./n/a.
 
-    NaN becomes 'n.b.' (nl) / 'n/a' (en).
+    A thin wrapper over :func:`veerkracht.i18n.fmt_number`, the one owner of number formatting.
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a" if lang == "en" else "n.b."
-    s = f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
-    return s if lang == "en" else s.translate(_DECIMAL_COMMA)     # 1,234.5 -> 1.234,5
+    return fmt_number(x, f"{'+' if sign else ''},.{digits}f", lang)
 
 
-def bilingual(nl: str, en: str) -> list[str]:
-    """A note for :attr:`Result.notes` in both languages: ``['NL: …', 'EN: …']``."""
-    return [f"NL: {nl}", f"EN: {en}"]
+def param(default: Any = None, help: str = "", factory: Callable | None = None) -> Any:
+    """A ``Params`` field with its help text (``veerkracht analyse <name> --list`` shows it)."""
+    if factory is not None:
+        return field(default_factory=factory, metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+def choice(name: str, value: Any, options: Sequence) -> None:
+    """Raise :class:`StoreError` unless ``value`` is one of ``options`` (parameter validation)."""
+    if value not in options:
+        raise StoreError(f"{name} must be {' or '.join(repr(o) for o in options)}, not {value!r}")
+
+
+def positive(name: str, value: float, allow_zero: bool = False) -> None:
+    """Raise :class:`StoreError` unless ``value`` is a positive number (or zero when allowed)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (value == 0 and not allow_zero):
+        raise StoreError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, not {value!r}")
+
+
+def between(name: str, value: float, lo: float, hi: float, with_lo: bool = False) -> None:
+    """Raise :class:`StoreError` unless ``lo < value < hi`` (``lo ≤ value`` with ``with_lo``)."""
+    if not isinstance(value, (int, float)) or not (lo <= value if with_lo else lo < value) or not value < hi:
+        raise StoreError(f"{name} must lie between {lo:g} and {hi:g}, not {value!r}")
+
+
+def run_registered(name: str, store, **params):
+    """``get_analysis(name)(store, **params)``: the body of every module's thin ``run``."""
+    from .base import get_analysis
+    return get_analysis(name)(store, **params)
+
+
+def inputs(vint: dict, roles: dict[str, list[str]]) -> dict:
+    """``Result.inputs`` from a :func:`vintage`: per role its indicators and the years they were used
+    in, plus the geography version, level and sources (``docs/decisions/0003-result-contract.md``)."""
+    inds = vint.get("indicators", {})
+    out: dict = {}
+    for role, ids in roles.items():
+        if ids and list(ids) not in [v["indicators"] for v in out.values()]:   # one role per input
+            out[role] = {"indicators": list(ids),
+                         "years": sorted({y for i in ids for y in inds.get(i, {}).get("years", [])})}
+    out.update(geo_version=vint.get("geo_version"), level=vint.get("level"),
+               sources=sorted({s for i in inds.values() for s in i.get("sources", [])}))
+    return out
 
 
 def indicator_meta(store, indicator: str) -> dict:

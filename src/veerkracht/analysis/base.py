@@ -135,7 +135,8 @@ class Result:
             return json.loads(rendered(df, lang).to_json(orient="records", double_precision=6))
         return json.dumps({
             "analysis": self.name, "params": self.params, "inputs": self.inputs, "vintage": self.vintage,
-            "notes": self.note_texts(lang), "summary": self.summary, "table": frame(self.table),
+            "notes": self.note_texts(lang), "table": frame(self.table),
+            "summary": {k: render(v, lang) if isinstance(v, Message) else v for k, v in self.summary.items()},
             "extra": {k: frame(v) for k, v in self.extra.items()},
         }, indent=2, default=_json_default, ensure_ascii=False)
 

@@ -22,6 +22,8 @@ profiles read the same facts.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -29,102 +31,145 @@ from ..errors import StoreError
 from . import _common as c
 from . import corp_profile, typology
 from ._spatial import pooled, two_years
-from .base import Result, analysis
+from .base import Analysis, Message, Result, register
 
-__all__ = ["run"]
+__all__ = ["Benchmark", "run"]
 
 
-@analysis("benchmark",
-          "Gemeenten of regio's vergeleken met vergelijkbare (grootte, corporatieaandeel)",
-          "Gemeenten or regions compared with their peers (size, corporation share)")
-def run(store, indicator: str = "bijstand", groups: dict | None = None, region=None,
-        geo_version: str | None = None, level: str | None = None, year_from: int | None = None,
-        year_to: int | None = None, size_indicator: str = "residents", peer_method: str = "kmeans",
-        n_peers: int = 5, n_boot: int = 200, seed: int = 0, with_typology: bool = True,
-        index_on: str = "national") -> Result:
+@dataclass
+class BenchmarkParams:
+    indicator: str = c.param("bijstand", "indicator whose gap and trend are compared")
+    groups: dict | None = c.param(None, "name → area/wijk/gemeente codes (default: each gemeente of the region)")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: the whole country)")
+    geo_version: str | None = c.param(None, "geography version (default: the only one holding the indicator)")
+    level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
+    year_from: int | None = c.param(None, "first year (default: the first year with values)")
+    year_to: int | None = c.param(None, "second year (default: the last year with values)")
+    size_indicator: str = c.param("residents", "count indicator that measures a group's size in year_to")
+    peer_method: str = c.param("kmeans", "'kmeans' on log size and corporation share, or 'quantile' (3×3 terciles)")
+    n_peers: int = c.param(5, "number of peer groups (k-means)")
+    n_boot: int = c.param(200, "bootstrap replicates of the corporation-share gap")
+    seed: int = c.param(0, "seed of the bootstrap and the k-means")
+    with_typology: bool = c.param(True, "count problem, vulnerable and watch-list areas per group")
+    index_on: str = c.param("national", "reference of the gap: 'national' or 'regional'")
+
+    def __post_init__(self):
+        c.choice("peer_method", self.peer_method, ("kmeans", "quantile"))
+        c.choice("index_on", self.index_on, ("national", "regional"))
+        c.positive("n_peers", self.n_peers)
+        c.positive("n_boot", self.n_boot)
+
+
+@dataclass
+class Scope:
+    """The question, resolved once: geography, areas, the members of each group and the two years."""
+
+    p: BenchmarkParams
+    store: object            # the store with cached reads (the typology and the profiles share them)
+    geo_version: str
+    level: str
+    areas: pd.DataFrame
+    groups: dict
+    member: dict
+    y0: int
+    y1: int
+
+
+@register
+class Benchmark(Analysis):
     """One row per group with gap, growth, trend, typology counts, peer group and ranks."""
-    if peer_method not in ("kmeans", "quantile"):
-        raise StoreError(f"peer_method must be 'kmeans' or 'quantile', not {peer_method!r}")
-    cached = c.cached_reads(store)
-    geo_version = c.resolve_geo_version(cached, indicator, geo_version)
-    level = c.resolve_level(cached, geo_version, level, indicator=indicator)
-    _, areas = c.region_codes(cached, region, geo_version, level)
-    if groups is None:
-        groups = {g: [g] for g in sorted(areas["gm_code"].dropna().unique())}
-    codes = areas["code"].to_numpy(dtype=object)
-    member = {name: codes[pos] for name, pos in c.group_members(areas, groups).items()}
-    years = c.available_years(cached, indicator, geo_version)
-    y0 = years[0] if year_from is None and years else year_from
-    y1 = years[-1] if year_to is None and years else year_to
-    if y0 is None or y1 is None or y0 == y1:
-        raise StoreError(f"need two different years of {indicator!r}; the store has {years}")
 
-    long = pd.DataFrame({"group": pd.Index(list(member), dtype=object).repeat([len(v) for v in member.values()]),
-                         "code": np.concatenate([np.empty(0, dtype=object), *member.values()])})
-    all_codes = sorted(set(long["code"]))
-    f = two_years(cached, [indicator, "corp_share", size_indicator], geo_version, all_codes, y0, y1)
-    scale = float(c.indicator_meta(cached, indicator).get("scale") or 1)
-    ff = f.loc[long["code"]].set_index(long.index)
-    rows = {}
-    for tag in ("from", "to"):
-        p = pooled(ff[f"{indicator}_{tag}"], ff[f"{indicator}_num_{tag}"], ff[f"{indicator}_den_{tag}"],
-                   long["group"], scale)
-        rows[f"value_{tag}"] = p["value"]
-    share = pooled(ff["corp_share_to"], ff["corp_share_num_to"], ff["corp_share_den_to"], long["group"], 100.0)
-    size = ff[f"{size_indicator}_to"].groupby(long["group"]).sum(min_count=1)
-    t = pd.DataFrame({"n_areas": long.groupby("group").size(), "size": size, "corp_share": share["value"],
-                      **rows}).reindex(list(member))
-    t["trend"] = t["value_to"] - t["value_from"]
+    name = "benchmark"
+    Params = BenchmarkParams
+    title = "analysis.benchmark.title"
+    summary = "analysis.benchmark.summary"
 
-    notes = []
-    gaps = corp_profile.profile_many(cached, indicator, member, geo_version=geo_version, level=level,
-                                     year_from=y0, year_to=y1, n_boot=n_boot, seed=seed,
-                                     index_on=index_on).gaps()
-    for name, err in gaps["error"].dropna().items():
-        notes += c.bilingual(f"{name}: geen verschil te berekenen ({err}).", f"{name}: no gap ({err}).")
-    gaps = gaps.rename(columns={"gap_to_lo": "gap_lo", "gap_to_hi": "gap_hi"})
-    t = t.join(gaps[["gap_from", "gap_to", "gap_lo", "gap_hi", "growth", "growth_lo", "growth_hi",
-                     "top_bin", "bottom_bin"]])
+    def resolve(self, store, p: BenchmarkParams) -> Scope:
+        cached = c.cached_reads(store)
+        geo_version = c.resolve_geo_version(cached, p.indicator, p.geo_version)
+        level = c.resolve_level(cached, geo_version, p.level, indicator=p.indicator)
+        _, areas = c.region_codes(cached, p.region, geo_version, level)
+        groups = p.groups if p.groups is not None else \
+            {g: [g] for g in sorted(areas["gm_code"].dropna().unique())}
+        codes = areas["code"].to_numpy(dtype=object)
+        member = {name: codes[pos] for name, pos in c.group_members(areas, groups).items()}
+        years = c.available_years(cached, p.indicator, geo_version)
+        y0, y1 = c.period(years, p.year_from, p.year_to, p.indicator)
+        return Scope(p, cached, geo_version, level, areas, groups, member, y0, y1)
 
-    if with_typology:
-        try:
-            # the whole region when the groups cover it: no 13,594-code IN list
-            ty = typology.run(cached, region=region if len(all_codes) == len(areas) else all_codes,
-                              geo_version=geo_version, level=level)
-            cls = ty.table.set_index("code")["class"].reindex(long["code"]).to_numpy()
-            for k in ("problem", "vulnerable", "signal"):
-                t[f"n_{k}"] = pd.Series(cls == k).groupby(long["group"].to_numpy()).sum().reindex(t.index)
-            if ty.params["vulnerable_standin"] or ty.params["nuisance_standin"]:
-                notes += c.bilingual("Typologie met vervangende indicatoren (zie typologie).",
-                                     "Typology with stand-in indicators (see typology).")
-        except StoreError as e:
-            notes += c.bilingual(f"Geen typologie: {e}.", f"No typology: {e}.")
+    def compute(self, store, s: Scope) -> Result:
+        p, cached, member, y0, y1 = s.p, s.store, s.member, s.y0, s.y1
+        ind, size_ind = p.indicator, p.size_indicator
+        long = pd.DataFrame({"group": pd.Index(list(member), dtype=object).repeat([len(v) for v in member.values()]),
+                             "code": np.concatenate([np.empty(0, dtype=object), *member.values()])})
+        all_codes = sorted(set(long["code"]))
+        f = two_years(cached, [ind, "corp_share", size_ind], s.geo_version, all_codes, y0, y1)
+        scale = float(c.indicator_meta(cached, ind).get("scale") or 1)
+        ff = f.loc[long["code"]].set_index(long.index)
+        rows = {}
+        for tag in ("from", "to"):
+            rows[f"value_{tag}"] = pooled(ff[f"{ind}_{tag}"], ff[f"{ind}_num_{tag}"], ff[f"{ind}_den_{tag}"],
+                                          long["group"], scale)["value"]
+        share = pooled(ff["corp_share_to"], ff["corp_share_num_to"], ff["corp_share_den_to"], long["group"], 100.0)
+        size = ff[f"{size_ind}_to"].groupby(long["group"]).sum(min_count=1)
+        t = pd.DataFrame({"n_areas": long.groupby("group").size(), "size": size, "corp_share": share["value"],
+                          **rows}).reindex(list(member))
+        t["trend"] = t["value_to"] - t["value_from"]
 
-    t["peer_group"] = _peers(t, peer_method, n_peers, seed)
-    worse_high = c.indicator_meta(cached, indicator).get("higher_is_worse") not in (False, 0)
-    by = t.groupby("peer_group")
-    t["peer_size"] = by["n_areas"].transform("size")
-    for col, src, asc in (("rank_gap", "gap_to", True), ("rank_growth", "growth", True),
-                          ("rank_trend", "trend", worse_high)):
-        if src in t:
-            t[col] = by[src].rank(ascending=asc, method="min")
-    table = t.reset_index(names="group")
-    notes += c.bilingual(
-        f"Vergelijkingsgroepen: {'k-means op log(grootte) en corporatieaandeel' if peer_method == 'kmeans' else 'tertielen van grootte × tertielen van corporatieaandeel'} "
-        f"(grootte = {size_indicator} {y1}). Rang 1 = kleinste verschil / groei, gunstigste ontwikkeling.",
-        f"Peer groups: {'k-means on log size and corporation share' if peer_method == 'kmeans' else 'size terciles × corporation-share terciles'} "
-        f"(size = {size_indicator} {y1}). Rank 1 = smallest gap / growth, most favourable trend.")
-    summary = {"n_groups": int(len(table)), "n_peer_groups": int(table["peer_group"].nunique()),
-               "median_growth": float(table["growth"].median()) if "growth" in table else np.nan}
-    summary["sentence_nl"] = f"{len(table)} gebieden vergeleken in {summary['n_peer_groups']} vergelijkingsgroepen."
-    summary["sentence_en"] = f"{len(table)} areas compared in {summary['n_peer_groups']} peer groups."
-    params = {"indicator": indicator, "groups": {k: list(v) if not isinstance(v, str) else [v] for k, v in groups.items()},
-              "region": region, "geo_version": geo_version, "level": level, "year_from": int(y0), "year_to": int(y1),
-              "size_indicator": size_indicator, "peer_method": peer_method, "n_peers": n_peers, "n_boot": n_boot,
-              "seed": seed, "index_on": index_on}
-    vint = c.vintage(store, cached.facts(indicator=[indicator, "corp_share", size_indicator],
-                                        geo_version=geo_version, years=[y0, y1]), geo_version, level)
-    return Result("benchmark", table, params, vint, notes, {}, summary, _figure=_figure)
+        prof = corp_profile.profile_many(cached, ind, member, geo_version=s.geo_version, level=s.level,
+                                         year_from=y0, year_to=y1, n_boot=p.n_boot, seed=p.seed,
+                                         index_on=p.index_on)
+        notes = [Message("benchmark.note.no_gap", {"group": g, "reason": err}) for g, err in prof.errors.items()]
+        gaps = prof.gaps().rename(columns={"gap_to_lo": "gap_lo", "gap_to_hi": "gap_hi"})
+        t = t.join(gaps[["gap_from", "gap_to", "gap_lo", "gap_hi", "growth", "growth_lo", "growth_hi",
+                         "top_bin", "bottom_bin"]])
+        if p.with_typology:
+            notes += _typology_counts(t, cached, long, p.region if len(all_codes) == len(s.areas) else all_codes,
+                                      s.geo_version, s.level)
+
+        t["peer_group"] = _peers(t, p.peer_method, p.n_peers, p.seed)
+        worse_high = c.indicator_meta(cached, ind).get("higher_is_worse") not in (False, 0)
+        by = t.groupby("peer_group")
+        t["peer_size"] = by["n_areas"].transform("size")
+        for col, src, asc in (("rank_gap", "gap_to", True), ("rank_growth", "growth", True),
+                              ("rank_trend", "trend", worse_high)):
+            if src in t:
+                t[col] = by[src].rank(ascending=asc, method="min")
+        table = t.reset_index(names="group")
+        notes.append(Message("benchmark.note.peers", {"method": Message(f"benchmark.peers.{p.peer_method}"),
+                                                      "size": size_ind, "year": y1}))
+        summary = {"n_groups": int(len(table)), "n_peer_groups": int(table["peer_group"].nunique()),
+                   "median_growth": float(table["growth"].median()) if "growth" in table else np.nan}
+        summary["message"] = Message("benchmark.summary", {"n": summary["n_groups"], "k": summary["n_peer_groups"]})
+        params = {"indicator": ind, "groups": {k: list(v) if not isinstance(v, str) else [v]
+                                               for k, v in s.groups.items()},
+                  "region": p.region, "geo_version": s.geo_version, "level": s.level, "year_from": int(y0),
+                  "year_to": int(y1), "size_indicator": size_ind, "peer_method": p.peer_method,
+                  "n_peers": p.n_peers, "n_boot": p.n_boot, "seed": p.seed, "index_on": p.index_on}
+        vint = c.vintage(store, cached.facts(indicator=[ind, "corp_share", size_ind],
+                                            geo_version=s.geo_version, years=[y0, y1]), s.geo_version, s.level)
+        return Result("benchmark", table, params, vint, notes, {}, summary, _figure=_figure,
+                      inputs=c.inputs(vint, {"indicator": [ind], "corp_share": ["corp_share"], "size": [size_ind]}))
+
+
+def run(store, **params) -> Result:
+    """The benchmark (see :class:`Benchmark`); kept for callers of the old entry point."""
+    return c.run_registered("benchmark", store, **params)
+
+
+def _typology_counts(t: pd.DataFrame, store, long: pd.DataFrame, region, geo_version: str, level: str) -> list:
+    """Problem / vulnerable / signal counts per group from one typology run (in ``t``); its notes."""
+    try:
+        # the whole region when the groups cover it: no 13,594-code IN list
+        ty = typology.run(store, region=region, geo_version=geo_version, level=level)
+    except StoreError as e:
+        return [Message("benchmark.note.no_typology", {"reason": str(e)})]
+    cls = ty.table.set_index("code")["class"].reindex(long["code"]).to_numpy()
+    for k in ("problem", "vulnerable", "signal"):
+        t[f"n_{k}"] = pd.Series(cls == k).groupby(long["group"].to_numpy()).sum().reindex(t.index)
+    if ty.params["vulnerable_standin"] or ty.params["nuisance_standin"]:
+        return [Message("benchmark.note.typology_standin")]
+    return []
 
 
 def _peers(t: pd.DataFrame, method: str, k: int, seed: int) -> pd.Series:
@@ -157,7 +202,7 @@ def _figure(result: Result, lang: str = "nl"):
         ax.scatter(d["corp_share"], d["growth"] * 100, s=14, color=c.COLORS[(i + 1) % len(c.COLORS)], label=str(pg))
     ax.axhline(0, color="#333333", linewidth=0.8, linestyle="--")
     ax.set_xlabel(c.tr("corp_share", lang))
-    ax.set_ylabel("Growth of the gap (%)" if lang == "en" else "Groei van het verschil (%)")
-    ax.set_title(("Peer groups" if lang == "en" else "Vergelijkingsgroepen") + f" — {c.ind_label(result, result.params['indicator'], lang)}")
-    ax.legend(frameon=False, fontsize=8, title="peer" if lang == "en" else "groep")
+    ax.set_ylabel(c.tr("gap_growth", lang))
+    ax.set_title(c.tr("peer_groups", lang, ind=result.params["indicator"]))
+    ax.legend(frameon=False, fontsize=8, title=c.tr("peer_group", lang))
     return fig

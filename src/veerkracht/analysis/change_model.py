@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,149 +24,171 @@ from scipy import stats
 
 from ..errors import StoreError
 from . import _common as c
+from ..i18n import render
 from ._spatial import two_years, to_w, weights
-from .base import Result, analysis
+from .base import Analysis, Message, Result, register
 
-__all__ = ["run", "VULNERABLE_GROUPS"]
+__all__ = ["ChangeModel", "run", "VULNERABLE_GROUPS"]
 
 #: The report's vulnerable groups, in its order; whichever the store holds are used.
 VULNERABLE_GROUPS = ["bijstand", "low_income", "psych", "lvb", "refugee_origin", "students", "dementia"]
 
-c.TEXT.update({
-    "std_coef": ("Gestandaardiseerde coëfficiënt (95%-interval)", "Standardised coefficient (95% interval)"),
-    "d": ("Verandering {what}", "Change in {what}"),
-    "start": ("Beginniveau {what}", "Start level of {what}"),
-    "pop_change": ("Bevolkingsverandering (%)", "Population change (%)"),
-    "predictor": ("kwetsbare groep", "vulnerable group"),
-    "control": ("controle", "control"),
-})
+CONTROLS = ("start", "corp_share", "urbanity", "population")
 
 
-@analysis("change-model",
-          "Regressie van de verandering in overlast/onveiligheid op de verandering in kwetsbare groepen",
-          "Regression of the change in nuisance/unsafety on the change in vulnerable groups")
-def run(store, indicator: str = "lbm_onv", predictors: list[str] | None = None,
-        year_from: int | None = None, year_to: int | None = None, region=None,
-        geo_version: str | None = None, level: str | None = None, controls: list[str] | None = None,
-        errors: str = "HC3", spatial: str | None = None, spatial_method: str = "gm",
-        ml_max_n: int = 3000, drop_suppressed: bool = True, level_ci: float = 0.95) -> Result:
+@dataclass
+class ChangeModelParams:
+    indicator: str = c.param("lbm_onv", "the outcome (any indicator; lbm_onv: higher = less nuisance)")
+    predictors: list[str] | None = c.param(None, "vulnerable-group indicators (default: those present in both years)")
+    year_from: int | None = c.param(None, "start year (default: the first year of the indicator)")
+    year_to: int | None = c.param(None, "end year (default: the last year of the indicator)")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: the whole country)")
+    geo_version: str | None = c.param(None, "geography version (default: the only one holding the indicator)")
+    level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
+    controls: list[str] | None = c.param(None, "subset of start, corp_share, urbanity, population (default: all available)")
+    errors: str = c.param("HC3", "'HC3' (robust) or 'cluster' (clustered by gemeente)")
+    spatial: str | None = c.param(None, "None, 'lag' or 'error' (Queen weights; islands joined to their nearest area)")
+    spatial_method: str = c.param("gm", "'gm' (GMM, fast) or 'ml' (maximum likelihood; only up to ml_max_n areas)")
+    ml_max_n: int = c.param(3000, "largest number of areas for maximum likelihood")
+    drop_suppressed: bool = c.param(True, "leave out areas whose rates rest on small numbers")
+    level_ci: float = c.param(0.95, "confidence level of the intervals")
+
+    def __post_init__(self):
+        c.choice("errors", self.errors, ("HC3", "cluster"))
+        c.choice("spatial", self.spatial, (None, "lag", "error"))
+        c.choice("spatial_method", self.spatial_method, ("gm", "ml"))
+        unknown = set(self.controls or ()) - set(CONTROLS)
+        if unknown:
+            raise StoreError(f"unknown controls {sorted(unknown)}")
+        c.between("level_ci", self.level_ci, 0, 1)
+
+
+@dataclass
+class Scope:
+    """The question, resolved once: geography, areas, years, the predictors present and the data."""
+
+    p: ChangeModelParams
+    geo_version: str
+    level: str
+    areas: pd.DataFrame
+    y0: int
+    y1: int
+    present: list[str]
+    wanted: set[str]
+    frame: pd.DataFrame
+
+
+@register
+class ChangeModel(Analysis):
     """Regress the change in ``indicator`` on the changes in vulnerable groups.
 
-    Parameters
-    ----------
-    indicator : the outcome (any indicator; ``lbm_onv``: higher = less nuisance).
-    predictors : vulnerable-group indicators; default the :data:`VULNERABLE_GROUPS` present in both years.
-    year_from, year_to : default the first and last year of ``indicator``.
-    controls : subset of ``start``, ``corp_share``, ``urbanity``, ``population``; default all available.
-    errors : ``'HC3'`` (robust) or ``'cluster'`` (clustered by gemeente).
-    spatial : ``None``, ``'lag'`` or ``'error'`` (Queen weights; islands joined to their nearest area).
-    spatial_method : ``'gm'`` (GMM, fast) or ``'ml'`` (maximum likelihood; only up to ``ml_max_n`` areas).
-    drop_suppressed : leave out areas whose rates rest on small numbers.
-
-    Returns
-    -------
-    Result with ``table`` (term, label_nl, label_en, role, coef, se, lower, upper, p, n, std_coef,
-    std_lower, std_upper), ``extra['fit']`` and ``extra['dropped']``.
+    Returns a :class:`Result` with ``table`` (term, label (a message), role, coef, se, lower,
+    upper, p, n, std_coef, std_lower, std_upper), ``extra['fit']`` and ``extra['dropped']``.
     """
-    if errors not in ("HC3", "cluster"):
-        raise StoreError(f"errors must be 'HC3' or 'cluster', not {errors!r}")
-    if spatial not in (None, "lag", "error"):
-        raise StoreError(f"spatial must be None, 'lag' or 'error', not {spatial!r}")
-    geo_version, level, areas, codes, years = c.scope(store, indicator, geo_version, level, region)
-    y0, y1 = c.period(years, year_from, year_to, indicator)
 
-    candidates = list(VULNERABLE_GROUPS if predictors is None else predictors)
-    extra_inds = [i for i in ("corp_share", "urbanity", "residents") if i not in candidates + [indicator]]
-    frame = two_years(store, [indicator] + candidates + extra_inds, geo_version, codes, y0, y1)
-    present = [p for p in candidates if frame[f"{p}_change"].notna().any()]
-    if predictors is not None and len(present) < len(candidates):
-        missing = sorted(set(candidates) - set(present))
-        raise StoreError(f"predictors without values in both {y0} and {y1}: {', '.join(missing)}")
-    if not present:
-        raise StoreError(f"none of the vulnerable groups ({', '.join(candidates)}) has values in both "
-                         f"{y0} and {y1}")
-    wanted = {"start", "corp_share", "urbanity", "population"} if controls is None else set(controls)
-    unknown = wanted - {"start", "corp_share", "urbanity", "population"}
-    if unknown:
-        raise StoreError(f"unknown controls {sorted(unknown)}")
+    name = "change-model"
+    Params = ChangeModelParams
+    title = "analysis.change_model.title"
+    summary = "analysis.change_model.summary"
 
-    # design: one column per term, with its role and labels
-    cols, roles, labels = {}, {}, {}
+    def resolve(self, store, p: ChangeModelParams) -> Scope:
+        geo_version, level, areas, codes, years = c.scope(store, p.indicator, p.geo_version, p.level, p.region)
+        y0, y1 = c.period(years, p.year_from, p.year_to, p.indicator)
+        candidates = list(VULNERABLE_GROUPS if p.predictors is None else p.predictors)
+        extra_inds = [i for i in ("corp_share", "urbanity", "residents") if i not in candidates + [p.indicator]]
+        frame = two_years(store, [p.indicator] + candidates + extra_inds, geo_version, codes, y0, y1)
+        present = [x for x in candidates if frame[f"{x}_change"].notna().any()]
+        if p.predictors is not None and len(present) < len(candidates):
+            missing = sorted(set(candidates) - set(present))
+            raise StoreError(f"predictors without values in both {y0} and {y1}: {', '.join(missing)}")
+        if not present:
+            raise StoreError(f"none of the vulnerable groups ({', '.join(candidates)}) has values in both "
+                             f"{y0} and {y1}")
+        wanted = set(CONTROLS) if p.controls is None else set(p.controls)
+        return Scope(p, geo_version, level, areas, y0, y1, present, wanted, frame)
 
-    def add(term, values, role, nl, en):
-        cols[term], roles[term], labels[term] = values, role, (nl, en)
+    def compute(self, store, s: Scope) -> Result:
+        p, frame, present, wanted = s.p, s.frame, s.present, s.wanted
+        cols, roles, labels = _design(frame, p.indicator, present, wanted)
+        X = pd.DataFrame(cols, index=frame.index)
+        y = frame[f"{p.indicator}_change"]
+        dropped = {"outcome_missing": int(y.isna().sum())}
+        keep = y.notna()
+        for term in X:
+            miss = X[term].isna() & keep
+            dropped[f"{term}_missing"] = int(miss.sum())
+            keep &= ~miss
+        if p.drop_suppressed:
+            sup = frame[[f"{i}_suppressed" for i in [p.indicator] + present]].any(axis=1) & keep
+            dropped["suppressed"] = int(sup.sum())
+            keep &= ~sup
+        X, y = X[keep], y[keep].astype(float)
+        # a term without variation (e.g. one gemeente's urbanity) cannot be estimated
+        flat = [t for t in X if X[t].nunique() < 2]
+        X = X.drop(columns=flat)
+        n = len(y)
+        if n < X.shape[1] + 3:
+            raise StoreError(f"only {n} complete areas for {X.shape[1]} terms: too few to estimate")
 
-    for p in present:
-        add(f"d_{p}", frame[f"{p}_change"], "predictor", c.tr("d", "nl", what=c.ind_label({}, p, "nl")),
-            c.tr("d", "en", what=c.ind_label({}, p, "en")))
+        gm = s.areas.set_index("code").loc[X.index, "gm_code"]
+        if p.spatial is None:
+            est, fit = _ols(y, X, p.errors, gm, p.level_ci)
+        else:
+            est, fit = _spatial_model(store, s.geo_version, y, X, p.spatial, p.spatial_method, p.ml_max_n,
+                                      p.errors, p.level_ci)
+        sd_x = X.std().reindex(est["term"]).to_numpy()
+        table = est.assign(label=[labels[t] for t in est["term"]], role=[roles[t] for t in est["term"]], n=n)
+        for a, b in (("std_coef", "coef"), ("std_lower", "lower"), ("std_upper", "upper")):
+            table[a] = table[b] * sd_x / y.std()
+        table = table[["term", "label", "role", "coef", "se", "lower", "upper", "p", "n",
+                       "std_coef", "std_lower", "std_upper"]]
+
+        meta = c.indicator_meta(store, p.indicator)
+        notes = _notes(dropped, labels, n, len(frame), flat, p, gm, meta)
+        summary = {"n": n, "n_dropped": int(len(frame) - n), **fit,
+                   "message": _summary_message(table, meta, p.indicator, 1 - p.level_ci)}
+        vint = c.vintage(store, store.facts(indicator=[p.indicator] + present, geo_version=s.geo_version,
+                                            years=[s.y0, s.y1]), s.geo_version, s.level)
+        params = {"indicator": p.indicator, "predictors": present, "year_from": int(s.y0), "year_to": int(s.y1),
+                  "region": p.region, "geo_version": s.geo_version, "level": s.level,
+                  "controls": sorted(wanted), "errors": p.errors, "spatial": p.spatial,
+                  "spatial_method": p.spatial_method if p.spatial else None, "drop_suppressed": p.drop_suppressed,
+                  "level_ci": p.level_ci}
+        extra = {"fit": pd.DataFrame([fit]),
+                 "dropped": pd.DataFrame({"reason": list(dropped), "n": list(dropped.values())})}
+        return Result("change-model", table, params, vint, notes, extra, summary, _figure=_figure,
+                      inputs=c.inputs(vint, {"outcome": [p.indicator], "predictors": present}))
+
+
+def run(store, **params) -> Result:
+    """The change model (see :class:`ChangeModel`); kept for callers of the old entry point."""
+    return c.run_registered("change-model", store, **params)
+
+
+def _design(frame: pd.DataFrame, indicator: str, present: list[str], wanted: set[str]):
+    """The design: one column per term, with its role and its label (a message)."""
+    cols: dict = {}
+    roles = {"intercept": "intercept", "rho": "spatial", "lambda": "spatial"}
+    labels = {k: Message(f"change_model.term.{k}") for k in roles}
+
+    def add(term, values, role, label):
+        cols[term], roles[term], labels[term] = values, role, label
+
+    for x in present:
+        add(f"d_{x}", frame[f"{x}_change"], "predictor", Message("change_model.term.change", {"ind": x}))
     if "start" in wanted:
-        for p in [indicator] + present:
-            add(f"start_{p}", frame[f"{p}_from"], "control",
-                c.tr("start", "nl", what=c.ind_label({}, p, "nl")), c.tr("start", "en", what=c.ind_label({}, p, "en")))
+        for x in [indicator] + present:
+            add(f"start_{x}", frame[f"{x}_from"], "control", Message("change_model.term.start", {"ind": x}))
     if "corp_share" in wanted and frame["corp_share_from"].notna().any():
-        share = frame["corp_share_from"].fillna(frame["corp_share_to"])
-        add("corp_share", share, "control", c.tr("corp_share", "nl"), c.tr("corp_share", "en"))
+        add("corp_share", frame["corp_share_from"].fillna(frame["corp_share_to"]), "control",
+            Message("change_model.term.corp_share"))
     if "urbanity" in wanted and "urbanity_from" in frame and frame["urbanity_from"].notna().any():
-        add("urbanity", frame["urbanity_from"], "control", "Stedelijkheid", "Urbanity")
+        add("urbanity", frame["urbanity_from"], "control", Message("change_model.term.urbanity"))
     if "population" in wanted and frame["residents_change"].notna().any():
         with np.errstate(all="ignore"):
             pop = (frame["residents_to"] / frame["residents_from"] - 1) * 100
-        add("pop_change", pop.replace([np.inf, -np.inf], np.nan), "control",
-            c.tr("pop_change", "nl"), c.tr("pop_change", "en"))
-
-    X = pd.DataFrame(cols, index=frame.index)
-    y = frame[f"{indicator}_change"]
-    dropped = {"outcome_missing": int(y.isna().sum())}
-    keep = y.notna()
-    for term in X:
-        miss = X[term].isna() & keep
-        dropped[f"{term}_missing"] = int(miss.sum())
-        keep &= ~miss
-    if drop_suppressed:
-        sup = frame[[f"{i}_suppressed" for i in [indicator] + present]].any(axis=1) & keep
-        dropped["suppressed"] = int(sup.sum())
-        keep &= ~sup
-    X, y = X[keep], y[keep].astype(float)
-    # a term without variation (e.g. one gemeente's urbanity) cannot be estimated
-    flat = [t for t in X if X[t].nunique() < 2]
-    X = X.drop(columns=flat)
-    n = len(y)
-    if n < X.shape[1] + 3:
-        raise StoreError(f"only {n} complete areas for {X.shape[1]} terms: too few to estimate")
-
-    gm = areas.set_index("code").loc[X.index, "gm_code"]
-    if spatial is None:
-        est, fit = _ols(y, X, errors, gm, level_ci)
-    else:
-        est, fit = _spatial_model(store, geo_version, y, X, spatial, spatial_method, ml_max_n, errors, level_ci)
-    roles["intercept"], labels["intercept"] = "intercept", ("Constante", "Intercept")
-    roles["rho"], labels["rho"] = "spatial", ("Ruimtelijke lag (ρ)", "Spatial lag (ρ)")
-    roles["lambda"], labels["lambda"] = "spatial", ("Ruimtelijke fout (λ)", "Spatial error (λ)")
-    sd_x = X.std().reindex(est["term"]).to_numpy()
-    sd_y = y.std()
-    table = est.assign(
-        label_nl=[labels[t][0] for t in est["term"]], label_en=[labels[t][1] for t in est["term"]],
-        role=[roles[t] for t in est["term"]], n=n)
-    for a, b in (("std_coef", "coef"), ("std_lower", "lower"), ("std_upper", "upper")):
-        table[a] = table[b] * sd_x / sd_y
-    table = table[["term", "label_nl", "label_en", "role", "coef", "se", "lower", "upper", "p", "n",
-                   "std_coef", "std_lower", "std_upper"]]
-
-    notes = _notes(dropped, n, len(frame), flat, errors, gm, spatial, indicator, store)
-    meta = c.indicator_meta(store, indicator)
-    summary = {"n": n, "n_dropped": int(len(frame) - n), **fit}
-    for lang in ("nl", "en"):
-        summary[f"sentence_{lang}"] = _sentence(table, meta, indicator, 1 - level_ci, lang)
-    vint = c.vintage(store, store.facts(indicator=[indicator] + present, geo_version=geo_version,
-                                        years=[y0, y1]), geo_version, level)
-    params = {"indicator": indicator, "predictors": present, "year_from": int(y0), "year_to": int(y1),
-              "region": region, "geo_version": geo_version, "level": level,
-              "controls": sorted(wanted), "errors": errors, "spatial": spatial,
-              "spatial_method": spatial_method if spatial else None, "drop_suppressed": drop_suppressed,
-              "level_ci": level_ci}
-    extra = {"fit": pd.DataFrame([fit]),
-             "dropped": pd.DataFrame({"reason": list(dropped), "n": list(dropped.values())})}
-    return Result("change-model", table, params, vint, notes, extra, summary, _figure=_figure)
+        add("pop_change", pop.replace([np.inf, -np.inf], np.nan), "control", Message("change_model.term.pop_change"))
+    return cols, roles, labels
 
 
 def _ols(y, X, errors, gm, level_ci):
@@ -217,52 +240,40 @@ def _spatial_model(store, geo_version, y, X, spatial, method, ml_max_n, errors, 
     return est, fit
 
 
-def _notes(dropped, n, n_all, flat, errors, gm, spatial, indicator, store) -> list[str]:
+def _notes(dropped, labels, n, n_all, flat, p: ChangeModelParams, gm, meta) -> list[Message]:
     notes = []
-    lost = {k: v for k, v in dropped.items() if v}
+    lost = []
+    for k, v in dropped.items():
+        if not v:
+            continue
+        if k == "outcome_missing":
+            lost.append(Message("change_model.drop.outcome", {"n": v}))
+        elif k == "suppressed":
+            lost.append(Message("change_model.drop.suppressed", {"n": v}))
+        else:
+            lost.append(Message("change_model.drop.missing", {"what": labels[k.removesuffix("_missing")], "n": v}))
     if lost:
-        parts = ", ".join(f"{k}: {v}" for k, v in lost.items())
-        notes += c.bilingual(f"{n_all - n} van {n_all} gebieden vallen af wegens ontbrekende of "
-                             f"onbetrouwbare gegevens ({parts}).",
-                             f"{n_all - n} of {n_all} areas dropped for missing or unreliable data ({parts}).")
+        notes.append(Message("change_model.note.dropped", {"n": n_all - n, "total": n_all, "reasons": lost}))
     if flat:
-        notes += c.bilingual(f"Zonder variatie en dus weggelaten: {', '.join(flat)}.",
-                             f"Without variation and therefore left out: {', '.join(flat)}.")
-    if errors == "cluster" and gm.nunique() < 30:
-        notes += c.bilingual(f"Slechts {gm.nunique()} gemeenten als clusters: de standaardfouten zijn "
-                             "onzeker.", f"Only {gm.nunique()} gemeenten as clusters: the standard errors "
-                             "are unreliable.")
-    if spatial and errors == "cluster":
-        notes += c.bilingual("Het ruimtelijke model gebruikt geen clusterfouten.",
-                             "The spatial model does not use clustered errors.")
-    meta = c.indicator_meta(store, indicator)
+        notes.append(Message("change_model.note.flat", {"terms": [labels[t] for t in flat]}))
+    if p.errors == "cluster" and gm.nunique() < 30:
+        notes.append(Message("change_model.note.few_clusters", {"n": int(gm.nunique())}))
+    if p.spatial and p.errors == "cluster":
+        notes.append(Message("change_model.note.spatial_cluster"))
     if meta.get("higher_is_worse") is False or meta.get("higher_is_worse") == 0:
-        notes += c.bilingual(f"Bij {indicator} is hoger beter: een negatieve coëfficiënt betekent dat "
-                             "een toename van de groep samengaat met méér overlast/onveiligheid.",
-                             f"For {indicator} higher is better: a negative coefficient means that a rise "
-                             "of the group goes with more nuisance/unsafety.")
-    notes += c.bilingual("Samenhang, geen oorzaak: het model meet met welke veranderingen de overlast "
-                         "samen opgaat.", "Association, not cause: the model shows which changes go "
-                         "together with the change in nuisance.")
+        notes.append(Message("change_model.note.higher_better", {"ind": p.indicator}))
+    notes.append(Message("change_model.note.association"))
     return notes
 
 
-def _sentence(table, meta, indicator, alpha, lang) -> str:
+def _summary_message(table, meta, indicator, alpha) -> Message:
+    """Which vulnerable groups go with a worse and which with a better outcome (significant at ``alpha``)."""
     sig = table[(table["role"] == "predictor") & (table["p"] < alpha)]
     worse_up = meta.get("higher_is_worse") not in (False, 0)
-    worse, better = [], []
-    for _, r in sig.iterrows():
-        name = c.ind_label({}, r["term"][2:], lang)
-        (worse if (r["coef"] > 0) == worse_up else better).append(name[:1].lower() + name[1:])
-    label = c.ind_label({}, indicator, lang)
-    label = label[:1].lower() + label[1:]
-    if lang == "en":
-        a = f"rises in {', '.join(worse)} go with a worse {label}" if worse else ""
-        b = f"rises in {', '.join(better)} go with a better {label}" if better else ""
-        return ("; ".join(x for x in (a, b) if x) or f"no vulnerable group is significantly related to {label}") + "."
-    a = f"toename van {', '.join(worse)} gaat samen met een slechtere {label}" if worse else ""
-    b = f"toename van {', '.join(better)} gaat samen met een betere {label}" if better else ""
-    return ("; ".join(x for x in (a, b) if x) or f"geen kwetsbare groep hangt significant samen met {label}") + "."
+    worse = [t[2:] for t, b in zip(sig["term"], sig["coef"]) if (b > 0) == worse_up]
+    better = [t[2:] for t, b in zip(sig["term"], sig["coef"]) if (b > 0) != worse_up]
+    key = "both" if worse and better else "worse" if worse else "better" if better else "none"
+    return Message(f"change_model.summary.{key}", {"worse": worse, "better": better, "ind": indicator})
 
 
 def _figure(result: Result, lang: str = "nl"):
@@ -274,9 +285,9 @@ def _figure(result: Result, lang: str = "nl"):
         ax.errorbar(r["std_coef"], yp, xerr=[[r["std_coef"] - r["std_lower"]], [r["std_upper"] - r["std_coef"]]],
                     fmt="o", color=col, capsize=3)
     ax.axvline(0, color="#333333", linewidth=0.8, linestyle="--")
-    ax.set_yticks(ypos, t["label_en" if lang == "en" else "label_nl"])
+    ax.set_yticks(ypos, [render(m, lang) for m in t["label"]])
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(c.tr("std_coef", lang))
-    ax.set_title(c.tr("change_in", lang, what=c.ind_label(result, result.params["indicator"], lang))
-                 + f" {result.params['year_from']}–{result.params['year_to']}")
+    ax.set_title(c.tr("change_of", lang, ind=result.params["indicator"], y0=result.params["year_from"],
+                      y1=result.params["year_to"]))
     return fig

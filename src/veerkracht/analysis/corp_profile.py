@@ -12,79 +12,111 @@ but stay in the reference value.
 
 Many regions at once (the benchmark's 355 gemeenten): :func:`profile_many` reads the national panel
 once, gives each area a composite (region, bin) id and does the pooled sums and the bootstrap with
-one ``np.bincount`` over region × bin per replicate chunk; its per-region results equal ``run``'s.
+one ``np.bincount`` over region × bin per replicate chunk; its per-region results equal those of
+:class:`CorpProfile`.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..errors import StoreError
-from . import _common as c
-from .base import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, Result, analysis, suppress
+from dataclasses import dataclass
 
-__all__ = ["run", "profile_many", "Profiles", "DEFAULT_BINS"]
+from ..errors import StoreError
+from ..i18n import render
+from . import _common as c
+from .base import (SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, Analysis, Message, Result, register,
+                   suppress)
+
+__all__ = ["CorpProfile", "run", "profile_many", "Profiles", "DEFAULT_BINS"]
 
 DEFAULT_BINS = [0, 10, 20, 30, 40, 50, 60, 70, 80, float("inf")]
 
 
-@analysis("corp-profile",
-          "Indicator per klasse van het aandeel corporatiewoningen, geïndexeerd (Nederland = 100), "
-          "en de groei van het verschil tussen de hoogste en laagste klasse",
-          "Indicator per class of housing-association share, indexed (country = 100), and the growth "
-          "of the gap between the top and bottom class")
-def run(store, indicator: str = "bijstand", region=None, geo_version: str | None = None,
-        year_from: int | None = None, year_to: int | None = None, bins=None,
-        index_on: str = "national", n_boot: int = 500, seed: int | None = 0, level: str | None = None,
-        min_den: float = SUPPRESS_MIN_DENOMINATOR, min_num: float = SUPPRESS_MIN_NUMERATOR) -> Result:
-    """Profile of ``indicator`` by corporation-share bin in ``year_from`` and ``year_to``.
+@dataclass
+class CorpProfileParams:
+    indicator: str = c.param("bijstand", "a rate indicator with numerators and denominators (bijstand, low_income …)")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: the whole country)")
+    geo_version: str | None = c.param(None, "geography version (default: the only one holding the indicator)")
+    year_from: int | None = c.param(None, "first year compared (default: the first year with data in the region)")
+    year_to: int | None = c.param(None, "second year compared (default: the last year with data in the region)")
+    bins: list[float] | None = c.param(None, "bin edges in % (default 0, 10, …, 80, ∞); bins are [lo, hi)")
+    index_on: str = c.param("national", "reference = 100: 'national' (all areas of the version) or 'regional'")
+    n_boot: int = c.param(500, "bootstrap replicates (areas resampled, paired over years)")
+    seed: int | None = c.param(0, "bootstrap seed")
+    level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
+    min_den: float = c.param(SUPPRESS_MIN_DENOMINATOR, "suppression: a bin's smallest pooled denominator")
+    min_num: float = c.param(SUPPRESS_MIN_NUMERATOR, "suppression: a bin's smallest pooled numerator")
 
-    Parameters
-    ----------
-    store : Store
-    indicator : str
-        A rate indicator with numerators and denominators (``bijstand``, ``low_income`` …).
-    region : str | list[str] | None
-        Gemeente/wijk/area codes; ``None`` = the whole country.
-    geo_version, level : str, optional
-        Geography version (default: the only one holding ``indicator``) and area level (default: the
-        finest level present).
-    year_from, year_to : int, optional
-        The two years compared (default: first and last year with data in the region).
-    bins : list[float], optional
-        Bin edges in % (default 0, 10, …, 80, ∞ → labels "0–10" … "≥80"); bins are ``[lo, hi)``.
-    index_on : {'national', 'regional'}
-        Reference = 100: all areas of the version (national) or the region's areas.
-    n_boot, seed : int
-        Bootstrap replicates (areas of the region resampled with replacement; paired over years) and seed.
-    min_den, min_num : float
-        Suppression thresholds for a bin's pooled denominator / numerator (see ``base.suppress``).
+    def __post_init__(self):
+        _check(self.index_on, self.bins)
+        c.positive("n_boot", self.n_boot)
 
-    Returns
-    -------
-    Result
-        ``table``: one row per year × bin (n_areas, numerator, denominator, rate, index and their 95%
-        intervals, suppressed); ``extra['gap']``: gap per year; ``extra['reference']``; ``summary``:
-        gap_from, gap_to, growth, growth_lo/hi, top_bin, bottom_bin, sentence_nl/en.
-    """
-    edges, _ = _check(index_on, bins)
+
+@dataclass
+class Scope:
+    """The question, resolved once: geography, the reference, the areas, years and shares."""
+
+    p: CorpProfileParams
+    geo_version: str
+    level: str
+    index_on: str
+    codes: list[str] | None
+    areas: pd.DataFrame
+    meta: dict
+    years: list[int]
+    share: pd.DataFrame
+
+
+@register
+class CorpProfile(Analysis):
+    """Profile of ``indicator`` by corporation-share bin in ``year_from`` and ``year_to``: ``table`` one
+    row per year × bin (n_areas, numerator, denominator, rate, index, 95% intervals, suppressed);
+    ``extra['gap']``, ``extra['reference']``; ``summary``: gaps, growth and interval, bins, message."""
+
+    name = "corp-profile"
+    Params = CorpProfileParams
+    title = "analysis.corp_profile.title"
+    summary = "analysis.corp_profile.summary"
+
+    def resolve(self, store, p: CorpProfileParams) -> Scope:
+        geo_version, level, index_on, meta = _resolve(store, p.indicator, p.geo_version, p.level, p.index_on)
+        codes, areas = c.region_codes(store, p.region, geo_version, level)
+        years = c.available_years(store, p.indicator, geo_version, codes)
+        yrs = _two_years(years, p.year_from, p.year_to, p.indicator)
+        share = store.facts(indicator="corp_share", geo_version=geo_version, codes=codes)
+        if share.empty:
+            raise StoreError(f"no corp_share facts in {geo_version!r} for the region")
+        return Scope(p, geo_version, level, index_on, codes, areas, meta, yrs, share)
+
+    def compute(self, store, s: Scope) -> Result:
+        p = s.p
+        edges, _ = _check(p.index_on, p.bins)
+        prof = Profiles(store, p.indicator, {"region": s.areas["code"].tolist()}, s.geo_version, s.level,
+                        s.years, edges, s.index_on, p.n_boot, p.seed, p.min_den, p.min_num,
+                        meta=s.meta, share=s.share, whole=s.codes is None)
+        return prof.result("region", region=p.region)
+
+
+def run(store, indicator: str = "bijstand", **params) -> Result:
+    """The profile (see :class:`CorpProfile`); kept for callers of the old entry point."""
+    return c.run_registered("corp-profile", store, indicator=indicator, **params)
+
+
+def _resolve(store, indicator: str, geo_version: str | None, level: str | None, index_on: str):
+    """Geography version, level, the honest reference and the rate's registry entry."""
     geo_version = c.resolve_geo_version(store, indicator, geo_version)
     level = c.resolve_level(store, geo_version, level, indicator=indicator)
-    index_on = _honest_reference(store, geo_version, level, index_on)
-    codes, areas = c.region_codes(store, region, geo_version, level)
-    meta = _rate_meta(store, indicator)
-    years = c.available_years(store, indicator, geo_version, codes)
+    return geo_version, level, _honest_reference(store, geo_version, level, index_on), _rate_meta(store, indicator)
+
+
+def _two_years(years: list[int], year_from: int | None, year_to: int | None, indicator: str) -> list[int]:
+    """``[year_from, year_to]``, each defaulting to the first / last of ``years``; they must differ."""
     year_from = years[0] if year_from is None and years else year_from
     year_to = years[-1] if year_to is None and years else year_to
     if year_from is None or year_to is None or year_from == year_to:
-        raise StoreError(f"need two different years of {indicator!r}; the region has {years}")
-    share = store.facts(indicator="corp_share", geo_version=geo_version, codes=codes)
-    if share.empty:
-        raise StoreError(f"no corp_share facts in {geo_version!r} for the region")
-    prof = Profiles(store, indicator, {"region": areas["code"].tolist()}, geo_version, level,
-                    [int(year_from), int(year_to)], edges, index_on, n_boot, seed, min_den, min_num,
-                    meta=meta, share=share, whole=codes is None)
-    return prof.result("region", region=region)
+        raise StoreError(f"need two different years of {indicator!r}; the data have {years}")
+    return [int(year_from), int(year_to)]
 
 
 def profile_many(store, indicator: str, groups: dict, geo_version: str | None = None,
@@ -95,24 +127,18 @@ def profile_many(store, indicator: str, groups: dict, geo_version: str | None = 
     """The profile of many regions at once: one read of the national panel, one bootstrap pass.
 
     ``groups`` maps a name to a region (a code or list of area, wijk or gemeente codes). The other
-    parameters are those of :func:`run`; the years default to the first and last of the whole
+    parameters are those of :class:`CorpProfile`; the years default to the first and last of the whole
     version (one pair for all groups). ``Profiles.result(name)`` equals ``run(region=…)`` for that
     group exactly — the same sums in the same order, the same bootstrap stream (each region draws
     from its own stream seeded with ``seed``) — and ``Profiles.gaps()`` is one row per group.
     """
     edges, _ = _check(index_on, bins)
-    geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=indicator)
-    index_on = _honest_reference(store, geo_version, level, index_on)
-    meta = _rate_meta(store, indicator)
-    if year_from is None or year_to is None:
-        years = c.available_years(store, indicator, geo_version)
-        year_from = years[0] if year_from is None and years else year_from
-        year_to = years[-1] if year_to is None and years else year_to
-    if year_from is None or year_to is None or year_from == year_to:
-        raise StoreError(f"need two different years of {indicator!r}")
+    geo_version, level, index_on, meta = _resolve(store, indicator, geo_version, level, index_on)
+    years = [] if year_from is not None and year_to is not None else \
+        c.available_years(store, indicator, geo_version)
+    yrs = _two_years(years, year_from, year_to, indicator)
     share = store.facts(indicator="corp_share", geo_version=geo_version)
-    return Profiles(store, indicator, groups, geo_version, level, [int(year_from), int(year_to)], edges,
+    return Profiles(store, indicator, groups, geo_version, level, yrs, edges,
                     index_on, n_boot, seed, min_den, min_num, meta=meta, share=share)
 
 
@@ -190,9 +216,10 @@ class Profiles:
         self.errors = {}
         for g in self.names:
             if not len(members[g]):
-                self.errors[g] = f"no {level} areas of {geo_version!r} lie in {g!r}"
+                self.errors[g] = Message("corp_profile.error.no_areas", {"level": level, "version": geo_version,
+                                                                         "group": g})
             elif not with_share[members[g]].any():
-                self.errors[g] = f"no corp_share facts in {geo_version!r} for the region"
+                self.errors[g] = Message("corp_profile.error.no_share", {"version": geo_version})
         sizes = np.array([len(members[g]) for g in self.names], dtype=np.int64)
         pos = np.concatenate([members[g] for g in self.names]) if G else np.empty(0, dtype=np.intp)
         gcol = np.repeat(np.arange(G), sizes)
@@ -267,7 +294,7 @@ class Profiles:
             "gap_to_lo": self.gap_lo[:, 1], "gap_to_hi": self.gap_hi[:, 1],
             "growth": self.growth, "growth_lo": self.growth_lo, "growth_hi": self.growth_hi,
             "top_bin": lab[self.top], "bottom_bin": lab[self.bot],
-            "error": [self.errors.get(g) for g in self.names],
+            "error": [render(self.errors[g], "en") if g in self.errors else None for g in self.names],
         }, index=pd.Index(self.names, name="group"))
         out.loc[out["error"].notna(), "gap_from":"bottom_bin"] = None    # as run(): no profile at all
         return out
@@ -275,28 +302,14 @@ class Profiles:
     def result(self, name, region=None) -> Result:
         """The :class:`Result` of ``run`` for group ``name`` (``region``: the value for ``params``)."""
         if name in self.errors:
-            raise StoreError(self.errors[name])
+            raise StoreError(render(self.errors[name], "en"))
         g, yrs, labels, K = self.names.index(name), self.yrs, self.labels, len(self.labels)
         region = self.groups[name] if region is None and not self.whole else region
         top, bot, gap = int(self.top[g]), int(self.bot[g]), self.gap[g]
         growth, growth_lo, growth_hi = (float(a[g]) for a in (self.growth, self.growth_lo, self.growth_hi))
-        notes = []
-        if top >= 0:
-            if top != K - 1 or bot != 0:
-                notes += c.bilingual(
-                    f"Het verschil is berekend tussen de klassen {labels[top]} en {labels[bot]}: de "
-                    "uiterste klassen hebben (na onderdrukking) geen gegevens.",
-                    f"The gap is taken between bins {labels[top]} and {labels[bot]}: the outer bins have no "
-                    "data (after suppression).")
-            if gap[0] <= 0:
-                notes += c.bilingual("Het verschil in het beginjaar is niet positief: de relatieve groei is "
-                                     "niet goed te duiden.", "The gap in the first year is not positive: its "
-                                     "relative growth is hard to interpret.")
-        else:
+        if top < 0:
             top = bot = None
-            notes += c.bilingual("Minder dan twee klassen met gegevens: geen verschil te berekenen.",
-                                 "Fewer than two bins with data: no gap can be computed.")
-
+        notes = self._gap_notes(top, bot, gap)
         rows = []
         for t, y in enumerate(yrs):
             for k in range(K):
@@ -318,60 +331,58 @@ class Profiles:
                                   "n_areas": [int(self.n_has[g, t]) if self.ref_from_sample else self.ref_n[t]
                                               for t in range(2)]})
 
-        if self.n_incomplete:
-            notes += c.bilingual(f"{self.n_incomplete} waarden zonder teller of noemer zijn weggelaten.",
-                                 f"{self.n_incomplete} values without numerator or denominator were left out.")
-        if self.n_fallback[g]:
-            notes += c.bilingual(f"{self.n_fallback[g]} keer ontbrak het aandeel corporatiewoningen in een "
-                                 f"jaar; daar is het aandeel van {yrs[0]} gebruikt.",
-                                 f"{self.n_fallback[g]} times an area lacked its corporation share for a year; "
-                                 f"its {yrs[0]} share was used instead.")
-        if self.n_unbinned[g]:
-            notes += c.bilingual(f"{self.n_unbinned[g]} gebied-jaren zonder aandeel corporatiewoningen tellen "
-                                 "niet mee in de klassen (wel in de referentie).",
-                                 f"{self.n_unbinned[g]} area-years without a corporation share are not binned "
-                                 "(they do count in the reference).")
-        if self.index_on == "store":
-            notes += c.bilingual(
-                "Geen landelijke referentie: de database dekt op dit niveau niet heel Nederland. Index = 100 is "
-                "het gemiddelde van alle gebieden in de database, niet van Nederland.",
-                "No national reference: at this level the store does not cover the Netherlands. Index = 100 is "
-                "the value of all areas in the store, not of the country.")
-        if not self.ref_from_sample:
-            notes += c.bilingual("De referentie is vast gehouden in de bootstrap.",
-                                 "The reference is held fixed in the bootstrap.")
-
+        notes += self._data_notes(g)
         summary = {"gap_from": float(gap[0]), "gap_to": float(gap[1]), "growth": growth,
                    "growth_lo": growth_lo, "growth_hi": growth_hi,
                    "top_bin": labels[top] if top is not None else None,
                    "bottom_bin": labels[bot] if bot is not None else None}
         share = self.share if self.whole else self.share[self.share["code"].astype(object).isin(self.codes[name])]
-        vint = c.vintage(self.store, pd.concat([self.ind, share]), self.geo_version, self.level)
-        for lang in ("nl", "en"):
-            summary[f"sentence_{lang}"] = _sentence(summary, yrs, c.ind_label(vint, self.indicator, lang),
-                                                    self.index_on, lang)
+        vint = c.vintage(self.store, pd.concat([self.ind, share[share["year"].isin(yrs)]]), self.geo_version,
+                         self.level)
+        summary["message"] = _summary_message(summary, yrs, self.indicator, self.index_on)
         params = {"indicator": self.indicator, "region": region, "geo_version": self.geo_version,
                   "level": self.level, "year_from": yrs[0], "year_to": yrs[1], "bins": self.edges,
                   "index_on": self.index_on, "n_boot": self.n_boot, "seed": self.seed,
                   "min_den": self.min_den, "min_num": self.min_num}
         return Result("corp-profile", table, params, vint, notes,
-                      {"gap": gap_table, "reference": ref_table}, summary, _figure=_figure)
+                      {"gap": gap_table, "reference": ref_table}, summary, _figure=_figure,
+                      inputs=c.inputs(vint, {"indicator": [self.indicator], "corp_share": ["corp_share"]}))
+
+    def _gap_notes(self, top: int | None, bot: int | None, gap) -> list[Message]:
+        """Which bins the gap is taken between, and whether its growth can be read."""
+        if top is None:
+            return [Message("corp_profile.note.no_gap")]
+        notes = []
+        if top != len(self.labels) - 1 or bot != 0:
+            notes.append(Message("corp_profile.note.inner_bins", {"top": self.labels[top],
+                                                                  "bottom": self.labels[bot]}))
+        if gap[0] <= 0:
+            notes.append(Message("corp_profile.note.gap_not_positive"))
+        return notes
+
+    def _data_notes(self, g: int) -> list[Message]:
+        """What the data lacked for group ``g`` and how the reference was formed."""
+        notes = []
+        for n, key, extra in ((self.n_incomplete, "incomplete", {}),
+                              (self.n_fallback[g], "share_fallback", {"year": self.yrs[0]}),
+                              (self.n_unbinned[g], "unbinned", {})):
+            if n:
+                notes.append(Message(f"corp_profile.note.{key}", {"n": int(n), **extra}))
+        if self.index_on == "store":
+            notes.append(Message("corp_profile.note.store_reference"))
+        if not self.ref_from_sample:
+            notes.append(Message("corp_profile.note.fixed_reference"))
+        return notes
 
 
-def _sentence(s: dict, yrs, label: str, index_on: str, lang: str) -> str:
+def _summary_message(s: dict, yrs, indicator: str, index_on: str) -> Message:
+    """The headline: the gap in both years and its growth with its interval (or why there is none)."""
     if np.isnan(s["gap_from"]):
-        return ("Er zijn te weinig gegevens om het verschil te berekenen." if lang == "nl"
-                else "There are too few data to compute the gap.")
-    ref = c.tr(index_on, lang)
-    g = {k: c.fmt(s[k] * 100, 0, lang, sign=True) for k in ("growth", "growth_lo", "growth_hi")}
-    a, b = c.fmt(s["gap_from"], 0, lang), c.fmt(s["gap_to"], 0, lang)
-    if lang == "en":
-        return (f"{label}: the gap between areas with {s['top_bin']}% and {s['bottom_bin']}% "
-                f"housing-association dwellings (index, {ref} = 100) went from {a} in {yrs[0]} to {b} in "
-                f"{yrs[1]}, {g['growth']}% (95% interval {g['growth_lo']}% to {g['growth_hi']}%).")
-    return (f"{label}: het verschil tussen gebieden met {s['top_bin']}% en {s['bottom_bin']}% "
-            f"corporatiewoningen (index, {ref} = 100) ging van {a} in {yrs[0]} naar {b} in {yrs[1]}, "
-            f"{g['growth']}% (95%-interval {g['growth_lo']}% tot {g['growth_hi']}%).")
+        return Message("corp_profile.summary.no_gap")
+    return Message("corp_profile.summary", {
+        "ind": indicator, "top": s["top_bin"], "bottom": s["bottom_bin"], "ref": Message(f"figure.{index_on}"),
+        "a": float(s["gap_from"]), "b": float(s["gap_to"]), "y0": yrs[0], "y1": yrs[1],
+        **{k: float(s[k] * 100) for k in ("growth", "growth_lo", "growth_hi")}})
 
 
 def _figure(result: Result, lang: str = "nl"):
@@ -384,14 +395,13 @@ def _figure(result: Result, lang: str = "nl"):
         d = t[t["year"] == y]
         series[str(y)] = (d["index"].to_numpy(), d["index_lo"].to_numpy(), d["index_hi"].to_numpy())
     c.grouped_bars(ax, labels, series)
-    ref = c.tr(result.params["index_on"], lang)
-    c.reference_line(ax, 100, f"{ref} = 100")
-    ax.set_xlabel(c.tr("corp_bin", lang) + " (%)")
+    ref = Message(f"figure.{result.params['index_on']}")
+    c.reference_line(ax, 100, c.tr("ref_100", lang, ref=ref))
+    ax.set_xlabel(c.tr("corp_bin_pct", lang))
     ax.set_ylabel(c.tr("index_ref", lang, ref=ref))
     ax.set_title(c.ind_label(result, result.params["indicator"], lang))
     if t["suppressed"].any():
-        ax.annotate(c.tr("suppressed", lang) + ": " + ", ".join(
-            sorted(set(t.loc[t["suppressed"], "bin_label"]))), (0.01, 0.97), xycoords="axes fraction",
-            fontsize=8, va="top")
+        ax.annotate(c.tr("suppressed_bins", lang, bins=", ".join(sorted(set(t.loc[t["suppressed"], "bin_label"])))),
+                    (0.01, 0.97), xycoords="axes fraction", fontsize=8, va="top")
     ax.legend(frameon=False)
     return fig

@@ -12,6 +12,7 @@ Measured: 999 permutations on the 13,594 national buurten take ~1 s (weights ~0.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,9 +20,9 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, two_years, weights
-from .base import ClassSpec, LayerSpec, Message, ReportSpec, Result, analysis
+from .base import Analysis, ClassSpec, LayerSpec, Message, ReportSpec, Result, register
 
-__all__ = ["run", "bh_qvalues", "COLOURS"]
+__all__ = ["Hotspots", "run", "bh_qvalues", "COLOURS"]
 
 #: "ns" is a pale cream, not white-grey, which would read as "no data"
 COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#fbf7ea"}
@@ -43,105 +44,135 @@ def bh_qvalues(p: np.ndarray) -> np.ndarray:
     return out
 
 
-@analysis("hotspots",
-          "Ruimtelijke clusters (lokale Moran's I, FDR-gecorrigeerd) van een indicator of haar verandering",
-          "Spatial clusters (local Moran's I, FDR-corrected) of an indicator or its change", layer=LAYER,
-          report=ReportSpec(order=55, title=Message("analysis.hotspots.chapter"),
-                            indicators=("low_income", "social_minimum", "bijstand", "bijstand_per_100_dwellings",
-                                        "corp_share", "lbm")))
-def run(store, indicator: str = "low_income", measure: str = "level", year: int | None = None,
-        year_from: int | None = None, year_to: int | None = None, region=None,
-        geo_version: str | None = None, level: str | None = None, permutations: int = 999,
-        seed: int = 0, alpha: float = 0.05, weights_kind: str = "queen", k: int = 6) -> Result:
-    """LISA classes per area.
+@dataclass
+class HotspotsParams:
+    indicator: str = c.param("low_income", "indicator whose clusters are sought")
+    measure: str = c.param("level", "'level' (value in year) or 'change' (year_from → year_to)")
+    year: int | None = c.param(None, "level year (default: the last year with values)")
+    year_from: int | None = c.param(None, "change: first year (default: the first year with values)")
+    year_to: int | None = c.param(None, "change: last year (default: the last year with values)")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: every area of the level)")
+    geo_version: str | None = c.param(None, "geography version (default: the only one holding the indicator)")
+    level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
+    permutations: int = c.param(999, "conditional permutations for the pseudo p-values")
+    seed: int = c.param(0, "random seed of the permutations")
+    alpha: float = c.param(0.05, "false-discovery rate (Benjamini–Hochberg over all areas analysed)")
+    weights_kind: str = c.param("queen", "'queen' contiguity or 'knn' (k nearest neighbours)")
+    k: int = c.param(6, "neighbours for weights_kind='knn'")
 
-    Parameters
-    ----------
-    measure : ``'level'`` (value in ``year``, default the latest) or ``'change'`` (``year_from`` → ``year_to``).
-    permutations, seed : conditional permutations for the pseudo p-values.
-    alpha : false-discovery rate (Benjamini–Hochberg over all areas analysed).
-    weights_kind, k : ``'queen'`` contiguity (default) or ``'knn'`` with ``k`` neighbours.
+    def __post_init__(self):
+        c.choice("measure", self.measure, ("level", "change"))
+        c.choice("weights_kind", self.weights_kind, ("queen", "knn"))
+        c.positive("permutations", self.permutations)
+        c.positive("k", self.k)
+        c.between("alpha", self.alpha, 0, 1)
+
+
+@dataclass
+class Scope:
+    """The question, resolved once: geography, areas and the year(s) of the level or change."""
+
+    p: HotspotsParams
+    geo_version: str
+    level: str
+    codes: list[str]
+    y0: int
+    y1: int
+
+
+@register
+class Hotspots(Analysis):
+    """LISA classes per area.
 
     The pseudo p is esda 2.9's "directed" one (folded, one-sided in the observed direction, as in
     GeoDa; p ≥ 1/(permutations+1)). esda warns that its default will become two-sided (about double
     the p); ``Moran_Local`` does not yet let us choose, so the warning is silenced here.
     """
-    import esda
-    if measure not in ("level", "change"):
-        raise StoreError(f"measure must be 'level' or 'change', not {measure!r}")
-    geo_version, level, areas, codes, years = c.scope(store, indicator, geo_version, level, region)
-    if not years:
-        raise StoreError(f"no values of {indicator!r} in the region")
-    if measure == "level":
-        y1 = years[-1] if year is None else int(year)
-        y0 = y1
-    else:
-        y0, y1 = c.period(years, year_from, year_to, indicator)
-    f = two_years(store, [indicator], geo_version, codes, y0, y1)
-    x = f[f"{indicator}_to"] if measure == "level" else f[f"{indicator}_change"]
-    sup = f[f"{indicator}_sup_to"] if measure == "level" else f[f"{indicator}_suppressed"]
-    use = x.dropna()
-    if len(use) < 10 or use.nunique() < 2:
-        raise StoreError(f"too few areas with a value ({len(use)}) for a local Moran's I")
-    g = weights(store, geo_version, use.index, kind=weights_kind, k=k)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
-        lisa = esda.Moran_Local(use.to_numpy(float), g, permutations=permutations, seed=seed, n_jobs=1)
-    q = bh_qvalues(lisa.p_sim)
-    quad = pd.Series(lisa.q).map(_QUAD).to_numpy()
-    cls = np.where(q <= alpha, quad, "ns")
 
-    t = pd.DataFrame({"code": f.index, "value": x.to_numpy()}).set_index("code")
-    t["local_i"] = pd.Series(lisa.Is, index=use.index)
-    t["z"] = pd.Series(lisa.z_sim, index=use.index)
-    t["p"] = pd.Series(lisa.p_sim, index=use.index)
-    t["q"] = pd.Series(q, index=use.index)
-    t["class"] = pd.Series(cls, index=use.index).reindex(t.index).fillna("")     # "": not analysed
-    meta = c.indicator_meta(store, indicator)
-    good_high = meta.get("higher_is_worse") in (False, 0)
-    fav = {"HH": good_high, "LL": not good_high}
-    t["favourable"] = t["class"].map(fav)
-    t["colour"] = t["class"].map(COLOURS).fillna("#ffffff")
-    t["suppressed"] = sup.to_numpy()
-    table = t.reset_index()
+    name = "hotspots"
+    Params = HotspotsParams
+    title = "analysis.hotspots.title"
+    summary = "analysis.hotspots.summary"
+    layer = LAYER
+    report = ReportSpec(order=55, title=Message("analysis.hotspots.chapter"),
+                        indicators=("low_income", "social_minimum", "bijstand", "bijstand_per_100_dwellings",
+                                    "corp_share", "lbm"))
 
-    counts = table["class"].value_counts()
-    notes = c.bilingual(
-        f"Klassen bij FDR {alpha:g} (Benjamini–Hochberg over {len(use)} gebieden), {permutations} permutaties "
-        f"(seed {seed}); met {permutations} permutaties is p nooit kleiner dan {1 / (permutations + 1):.4f}.",
-        f"Classes at FDR {alpha:g} (Benjamini–Hochberg over {len(use)} areas), {permutations} permutations "
-        f"(seed {seed}); with {permutations} permutations p is never below {1 / (permutations + 1):.4f}.")
-    p_floor = 1 / (permutations + 1)
-    need = int(np.ceil(len(use) * p_floor / alpha))
+    def resolve(self, store, p: HotspotsParams) -> Scope:
+        geo_version, level, _, codes, years = c.scope(store, p.indicator, p.geo_version, p.level, p.region)
+        if not years:
+            raise StoreError(f"no values of {p.indicator!r} in the region")
+        if p.measure == "level":
+            y0 = y1 = years[-1] if p.year is None else int(p.year)
+        else:
+            y0, y1 = c.period(years, p.year_from, p.year_to, p.indicator)
+        return Scope(p, geo_version, level, codes, int(y0), int(y1))
+
+    def compute(self, store, s: Scope) -> Result:
+        import esda
+        p, ind = s.p, s.p.indicator
+        f = two_years(store, [ind], s.geo_version, s.codes, s.y0, s.y1)
+        x = f[f"{ind}_to"] if p.measure == "level" else f[f"{ind}_change"]
+        sup = f[f"{ind}_sup_to"] if p.measure == "level" else f[f"{ind}_suppressed"]
+        use = x.dropna()
+        if len(use) < 10 or use.nunique() < 2:
+            raise StoreError(f"too few areas with a value ({len(use)}) for a local Moran's I")
+        g = weights(store, s.geo_version, use.index, kind=p.weights_kind, k=p.k)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
+            lisa = esda.Moran_Local(use.to_numpy(float), g, permutations=p.permutations, seed=p.seed, n_jobs=1)
+        q = bh_qvalues(lisa.p_sim)
+        quad = pd.Series(lisa.q).map(_QUAD).to_numpy()
+        cls = np.where(q <= p.alpha, quad, "ns")
+
+        t = pd.DataFrame({"code": f.index, "value": x.to_numpy()}).set_index("code")
+        t["local_i"] = pd.Series(lisa.Is, index=use.index)
+        t["z"] = pd.Series(lisa.z_sim, index=use.index)
+        t["p"] = pd.Series(lisa.p_sim, index=use.index)
+        t["q"] = pd.Series(q, index=use.index)
+        t["class"] = pd.Series(cls, index=use.index).reindex(t.index).fillna("")     # "": not analysed
+        good_high = c.indicator_meta(store, ind).get("higher_is_worse") in (False, 0)
+        t["favourable"] = t["class"].map({"HH": good_high, "LL": not good_high})
+        t["colour"] = t["class"].map(COLOURS).fillna("#ffffff")
+        t["suppressed"] = sup.to_numpy()
+        table = t.reset_index()
+
+        notes = _notes(p, len(use), len(f), good_high, int(t["suppressed"].sum()))
+        counts = table["class"].value_counts()
+        summary: dict = {f"n_{k}": int(counts.get(k, 0)) for k in ("HH", "LL", "HL", "LH", "ns")}
+        summary["moran_global"] = float(esda.Moran(use.to_numpy(float), g, permutations=0).I)
+        summary["message"] = Message("hotspots.summary", {"hh": summary["n_HH"], "ll": summary["n_LL"],
+                                                          "alpha": float(p.alpha)})
+        params = {"indicator": ind, "measure": p.measure, "year_from": s.y0, "year_to": s.y1, "region": p.region,
+                  "geo_version": s.geo_version, "level": s.level, "permutations": p.permutations, "seed": p.seed,
+                  "alpha": p.alpha, "weights_kind": p.weights_kind, "k": p.k if p.weights_kind == "knn" else None}
+        vint = c.vintage(store, store.facts(indicator=ind, geo_version=s.geo_version, years=sorted({s.y0, s.y1})),
+                         s.geo_version, s.level)
+        return Result("hotspots", table, params, vint, notes, {}, summary, _figure=_figure,
+                      _layer=lambda r, st: area_layer(r.table, st or store, r.params["geo_version"],
+                                                      blank={"suppressed": ["value"]}),
+                      inputs=c.inputs(vint, {"indicator": [ind]}))
+
+
+def run(store, **params) -> Result:
+    """Local Moran's I (see :class:`Hotspots`); kept for callers of the old entry point."""
+    return c.run_registered("hotspots", store, **params)
+
+
+def _notes(p: HotspotsParams, n_used: int, n_all: int, good_high: bool, n_sup: int) -> list[Message]:
+    p_floor = 1 / (p.permutations + 1)
+    notes = [Message("hotspots.note.method", {"alpha": float(p.alpha), "n": n_used, "permutations": p.permutations,
+                                              "seed": p.seed, "p_floor": p_floor})]
+    need = int(np.ceil(n_used * p_floor / p.alpha))
     if need > 1:
-        notes += c.bilingual(f"Pas als minstens {need} gebieden de kleinste p halen, is er één significant: "
-                             "meer permutaties maken kleinere clusters zichtbaar.",
-                             f"Only when at least {need} areas reach the smallest p is any significant: more "
-                             "permutations make smaller clusters detectable.")
+        notes.append(Message("hotspots.note.need", {"need": need}))
     if good_high:
-        notes += c.bilingual(f"Bij {indicator} is hoger beter: HH is een gunstig cluster, LL een ongunstig.",
-                             f"For {indicator} higher is better: HH is a favourable cluster, LL an unfavourable one.")
-    if len(use) < len(f):
-        notes += c.bilingual(f"{len(f) - len(use)} gebieden zonder waarde doen niet mee.",
-                             f"{len(f) - len(use)} areas without a value are left out.")
-    if t["suppressed"].any():
-        notes += c.bilingual(f"{int(t['suppressed'].sum())} waarden rusten op kleine aantallen: meegerekend, "
-                             "gemarkeerd en niet op de kaart.", f"{int(t['suppressed'].sum())} values rest on "
-                             "small numbers: used, flagged and not shown on the map.")
-    summary = {f"n_{k}": int(counts.get(k, 0)) for k in ("HH", "LL", "HL", "LH", "ns")}
-    summary["moran_global"] = float(esda.Moran(use.to_numpy(float), g, permutations=0).I)
-    summary["sentence_nl"] = (f"{summary['n_HH']} gebieden in een cluster van hoge en {summary['n_LL']} in een "
-                              f"cluster van lage waarden (FDR {alpha:g}).")
-    summary["sentence_en"] = (f"{summary['n_HH']} areas in a high-value cluster and {summary['n_LL']} in a "
-                              f"low-value cluster (FDR {alpha:g}).")
-    params = {"indicator": indicator, "measure": measure, "year_from": y0, "year_to": y1, "region": region,
-              "geo_version": geo_version, "level": level, "permutations": permutations, "seed": seed,
-              "alpha": alpha, "weights_kind": weights_kind, "k": k if weights_kind == "knn" else None}
-    vint = c.vintage(store, store.facts(indicator=indicator, geo_version=geo_version, years=sorted({y0, y1})),
-                     geo_version, level)
-    return Result("hotspots", table, params, vint, notes, {}, summary, _figure=_figure,
-                  _layer=lambda r, s: area_layer(r.table, s or store, r.params["geo_version"],
-                                                 blank={"suppressed": ["value"]}))
+        notes.append(Message("hotspots.note.higher_better", {"ind": p.indicator}))
+    if n_used < n_all:
+        notes.append(Message("hotspots.note.missing", {"n": n_all - n_used}))
+    if n_sup:
+        notes.append(Message("hotspots.note.suppressed", {"n": n_sup}))
+    return notes
 
 
 def _figure(result: Result, lang: str = "nl"):
@@ -151,7 +182,5 @@ def _figure(result: Result, lang: str = "nl"):
     fig, ax = c.new_figure(6, 3.5)
     ax.bar(order, counts.to_numpy(), color=[COLOURS[k] for k in order], edgecolor="#666666")
     ax.set_ylabel(c.tr("areas", lang))
-    what = c.ind_label(result, result.params["indicator"], lang)
-    ax.set_title(f"{what}: " + ("local clusters" if lang == "en" else "lokale clusters")
-                 + f" (FDR {result.params['alpha']:g})")
+    ax.set_title(c.tr("clusters", lang, ind=result.params["indicator"], alpha=float(result.params["alpha"])))
     return fig

@@ -13,117 +13,125 @@ the mean change of every Leefbaarometer dimension per period. The report's fig. 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
+from ..i18n import render
 from . import _common as c
-from .base import Result, analysis
+from .base import Analysis, Message, Result, register
 
-__all__ = ["run", "DIMENSIONS"]
+__all__ = ["Liveability", "run", "DIMENSIONS"]
 
 DIMENSIONS = ["lbm_won", "lbm_fys", "lbm_vrz", "lbm_soc", "lbm_onv"]
 
 
-@analysis("liveability",
-          "Ontwikkeling van de leefbaarheid per niveau (decielen of Leefbaarometer-klassen) en per "
-          "dimensie in corporatiegebieden, per periode",
-          "Development of liveability by level (deciles or Leefbaarometer classes) and by dimension in "
-          "housing-association areas, per period")
-def run(store, indicator: str = "lbm", classes: str = "decile", group_by: str = "start",
-        periods=None, region=None, geo_version: str | None = None, level: str | None = None,
-        mode: str = "level", threshold: float = 50.0, dimensions=None, group_year: int | None = None) -> Result:
+@dataclass
+class LiveabilityParams:
+    indicator: str = c.param("lbm", "score whose change is shown (level mode)")
+    classes: str = c.param("decile", "'decile' of the indicator in the grouping year (1 = lowest) or 'lbm_class' (1–9)")
+    group_by: str = c.param("start", "group each period's areas by their level at its 'start' or 'end' year")
+    periods: list | None = c.param(None, "list of (from, to); default: consecutive measurement years")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: the whole country)")
+    geo_version: str | None = c.param(None, "geography version (default: the only one holding the indicator)")
+    level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
+    mode: str = c.param("level", "'level' (by liveability level) or 'dimension' (Leefbaarometer dimensions)")
+    threshold: float = c.param(50.0, "dimension mode: corporation share (%) that makes an area corporation-dominated")
+    dimensions: list[str] | None = c.param(None, "dimension mode: default every one of lbm_won/fys/vrz/soc/onv present")
+    group_year: int | None = c.param(None, "one grouping year for all periods (overrides group_by)")
+
+    def __post_init__(self):
+        c.choice("mode", self.mode, ("level", "dimension"))
+        c.choice("group_by", self.group_by, ("start", "end"))
+        c.choice("classes", self.classes, ("decile", "lbm_class"))
+        c.positive("threshold", self.threshold, allow_zero=True)
+
+
+@dataclass
+class Scope:
+    """The question, resolved once: indicators, geography, areas, their facts and the periods."""
+
+    p: LiveabilityParams
+    inds: list[str]
+    geo_version: str
+    level: str
+    codes: list[str] | None
+    facts: pd.DataFrame
+    periods: list[tuple[int, int]]
+
+
+@register
+class Liveability(Analysis):
     """Mean change of liveability per group and period.
 
-    Parameters
-    ----------
-    indicator : str
-        Score whose change is shown (level mode); default ``lbm``.
-    classes : {'decile', 'lbm_class'}
-        Deciles of ``indicator`` in the grouping year (1 = lowest), or the Leefbaarometer class 1–9.
-    group_by : {'start', 'end'}
-        Group each period's areas by their level at the period's start or end year.
-    group_year : int, optional
-        One grouping year for all periods (the report's fig. 8 uses 2018); overrides ``group_by``.
-    periods : list of (from, to), optional
-        Default: consecutive measurement years of the indicator (of the dimensions in dimension mode).
-    mode : {'level', 'dimension'}
-    threshold : float
-        Dimension mode: corporation share (%, at the period's start; nearest year if missing) that
-        makes an area corporation-dominated.
-    dimensions : list[str], optional
-        Dimension mode: default every one of lbm_won/fys/vrz/soc/onv present.
-
-    Returns
-    -------
-    Result
-        ``table``: one row per period × group (× dimension) with n, mean_change, se, ci_lo, ci_hi.
+    Returns a :class:`Result` whose ``table`` has one row per period × group (× dimension) with n,
+    mean_change, se, ci_lo, ci_hi (and, in level mode, ``group_label``: a message).
     """
-    if mode not in ("level", "dimension"):
-        raise StoreError(f"mode must be 'level' or 'dimension', not {mode!r}")
-    if group_by not in ("start", "end"):
-        raise StoreError(f"group_by must be 'start' or 'end', not {group_by!r}")
-    if classes not in ("decile", "lbm_class"):
-        raise StoreError(f"classes must be 'decile' or 'lbm_class', not {classes!r}")
-    inds = ([indicator] + (["lbm_class"] if classes == "lbm_class" else [])) if mode == "level" \
-        else list(dimensions or DIMENSIONS)
-    geo_version = c.resolve_geo_version(store, inds[0], geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=inds[0])
-    codes, areas = c.region_codes(store, region, geo_version, level)
-    facts = store.facts(indicator=inds, geo_version=geo_version, codes=codes)
-    facts = facts[facts["code"].isin(areas["code"]) & facts["value"].notna()]
-    if classes == "lbm_class" and mode == "level" and not (facts["indicator"] == "lbm_class").any():
-        raise StoreError("classes='lbm_class' needs Leefbaarometer classes (lbm_class) in the store; "
-                         "use classes='decile'")
-    if mode == "dimension":
-        inds = [d for d in inds if (facts["indicator"] == d).any()]
-        if not inds:
-            raise StoreError("the store has no Leefbaarometer dimensions for this region")
-    years = sorted(facts.loc[facts["indicator"] == inds[0], "year"].unique())
-    periods = [tuple(int(v) for v in p) for p in (periods or zip(years[:-1], years[1:]))]
-    if not periods:
-        raise StoreError(f"need at least two years of {inds[0]!r}; the region has {years}")
-    wide = facts.pivot_table(index="code", columns=["indicator", "year"], values="value", aggfunc="first")
 
-    notes: list[str] = []
-    if mode == "level":
-        table = _level(wide, indicator, classes, group_by, group_year, periods)
-        gy_after_start = group_year is not None and any(group_year > f for f, _ in periods)
-        if group_by == "end" or gy_after_start:
-            notes += c.bilingual(
-                "Let op: de gebieden zijn ingedeeld naar hun niveau aan het eind van de periode (of later). "
-                "Dat bouwt regressie naar het gemiddelde in het beeld: wie aan het eind laag scoort, kwam daar "
-                "deels door toevallige tegenvallers in dezelfde periode, dus lage groepen lijken achter te "
-                "blijven ook als er niets structureels gebeurt. Vergelijk met group_by='start'.",
-                "Caution: areas are grouped by their level at the end of the period (or later). This builds "
-                "regression to the mean into the picture: areas that end low got there partly through chance "
-                "setbacks in the same period, so low groups seem to fall behind even when nothing systematic "
-                "happens. Compare with group_by='start'.")
+    name = "liveability"
+    Params = LiveabilityParams
+    title = "analysis.liveability.title"
+    summary = "analysis.liveability.summary"
+
+    def resolve(self, store, p: LiveabilityParams) -> Scope:
+        inds = ([p.indicator] + (["lbm_class"] if p.classes == "lbm_class" else [])) if p.mode == "level" \
+            else list(p.dimensions or DIMENSIONS)
+        geo_version = c.resolve_geo_version(store, inds[0], p.geo_version)
+        level = c.resolve_level(store, geo_version, p.level, indicator=inds[0])
+        codes, areas = c.region_codes(store, p.region, geo_version, level)
+        facts = store.facts(indicator=inds, geo_version=geo_version, codes=codes)
+        facts = facts[facts["code"].isin(areas["code"]) & facts["value"].notna()]
+        if p.classes == "lbm_class" and p.mode == "level" and not (facts["indicator"] == "lbm_class").any():
+            raise StoreError("classes='lbm_class' needs Leefbaarometer classes (lbm_class) in the store; "
+                             "use classes='decile'")
+        if p.mode == "dimension":
+            inds = [d for d in inds if (facts["indicator"] == d).any()]
+            if not inds:
+                raise StoreError("the store has no Leefbaarometer dimensions for this region")
+        years = sorted(facts.loc[facts["indicator"] == inds[0], "year"].unique())
+        periods = [(int(a), int(b)) for a, b in (p.periods or zip(years[:-1], years[1:]))]
+        if not periods:
+            raise StoreError(f"need at least two years of {inds[0]!r}; the region has {years}")
+        return Scope(p, inds, geo_version, level, codes, facts, periods)
+
+    def compute(self, store, s: Scope) -> Result:
+        p, periods, facts = s.p, s.periods, s.facts
+        wide = facts.pivot_table(index="code", columns=["indicator", "year"], values="value", aggfunc="first")
+        notes: list[Message] = []
+        if p.mode == "level":
+            table = _level(wide, p.indicator, p.classes, p.group_by, p.group_year, periods)
+            gy_after_start = p.group_year is not None and any(p.group_year > f for f, _ in periods)
+            notes.append(Message("liveability.note.grouped_end" if p.group_by == "end" or gy_after_start
+                                 else "liveability.note.grouped_start"))
+            roles = {"indicator": [p.indicator], "classes": ["lbm_class"] if p.classes == "lbm_class" else []}
         else:
-            notes += c.bilingual(
-                "De gebieden zijn ingedeeld naar hun niveau aan het begin van de periode. Door regressie naar "
-                "het gemiddelde lijken lage groepen wat in te lopen en hoge groepen wat terug te vallen.",
-                "Areas are grouped by their level at the start of the period. Through regression to the "
-                "mean, low groups seem to catch up a little and high groups to fall back a little.")
-    else:
-        share = store.facts(indicator="corp_share", geo_version=geo_version, codes=codes)
-        if share.empty:
-            raise StoreError(f"no corp_share facts in {geo_version!r} for the region")
-        table, n_fb = _dimension(wide, inds, share, threshold, periods)
-        facts = pd.concat([facts, share])
-        if n_fb:
-            notes += c.bilingual(f"{n_fb} keer is het aandeel corporatiewoningen van het dichtstbijzijnde "
-                                 "jaar gebruikt (geen gegeven in het beginjaar).",
-                                 f"{n_fb} times the corporation share of the nearest year was used (none in "
-                                 "the start year).")
-    table[["ci_lo", "ci_hi"]] = np.column_stack(c.t_interval(table["mean_change"], table["sd"], table["n"]))
-    table["se"] = table["sd"] / np.sqrt(table["n"])
-    params = {"indicator": indicator, "classes": classes, "group_by": group_by, "group_year": group_year,
-              "periods": [list(p) for p in periods], "region": region, "geo_version": geo_version,
-              "level": level, "mode": mode, "threshold": threshold,
-              "dimensions": inds if mode == "dimension" else None}
-    return Result("liveability", table, params, c.vintage(store, facts, geo_version, level), notes,
-                  summary=_summary(table, mode), _figure=_figure)
+            share = store.facts(indicator="corp_share", geo_version=s.geo_version, codes=s.codes)
+            if share.empty:
+                raise StoreError(f"no corp_share facts in {s.geo_version!r} for the region")
+            table, n_fb = _dimension(wide, s.inds, share, p.threshold, periods)
+            # the shares used: those of the periods' start years (any year when one fell back)
+            facts = pd.concat([facts, share if n_fb else share[share["year"].isin([f for f, _ in periods])]])
+            if n_fb:
+                notes.append(Message("liveability.note.share_fallback", {"n": int(n_fb)}))
+            roles = {"dimensions": s.inds, "corp_share": ["corp_share"]}
+        table[["ci_lo", "ci_hi"]] = np.column_stack(c.t_interval(table["mean_change"], table["sd"], table["n"]))
+        table["se"] = table["sd"] / np.sqrt(table["n"])
+        params = {"indicator": p.indicator, "classes": p.classes, "group_by": p.group_by, "group_year": p.group_year,
+                  "periods": [list(x) for x in periods], "region": p.region, "geo_version": s.geo_version,
+                  "level": s.level, "mode": p.mode, "threshold": p.threshold,
+                  "dimensions": s.inds if p.mode == "dimension" else None}
+        used = {y for per in periods for y in per} | ({p.group_year} if p.group_year is not None else set())
+        vint = c.vintage(store, facts[facts["year"].isin(used) | (facts["indicator"] == "corp_share")],
+                         s.geo_version, s.level)
+        return Result("liveability", table, params, vint, notes, summary=_summary(table, p), _figure=_figure,
+                      inputs=c.inputs(vint, roles))
+
+
+def run(store, **params) -> Result:
+    """Liveability by level or dimension (see :class:`Liveability`); kept for the old entry point."""
+    return c.run_registered("liveability", store, **params)
 
 
 def _group_stats(change: pd.Series, group: pd.Series) -> pd.DataFrame:
@@ -150,19 +158,19 @@ def _level(wide, indicator, classes, group_by, group_year, periods) -> pd.DataFr
         change = change[change.index.isin(group.index)]
         group = group.reindex(change.index)
         s = _group_stats(change, group).reset_index(names="group")
-        s["group_label_nl"], s["group_label_en"] = zip(*(_label(classes, int(g)) for g in s["group"]))
+        s["group_label"] = [_label(classes, int(g)) for g in s["group"]]
         out.append(s.assign(period=f"{f}–{t}", year_from=f, year_to=t, group_year=gy))
-    cols = ["period", "year_from", "year_to", "group_year", "group", "group_label_nl", "group_label_en",
-            "n", "mean_change", "sd"]
+    cols = ["period", "year_from", "year_to", "group_year", "group", "group_label", "n", "mean_change", "sd"]
     return pd.concat(out, ignore_index=True)[cols]
 
 
-def _label(classes: str, g: int) -> tuple[str, str]:
+def _label(classes: str, g: int) -> Message:
+    """The words of group ``g``: a Leefbaarometer class with its name, or a decile (lowest, highest)."""
     if classes == "lbm_class":
-        nl, en = c.LBM_CLASSES.get(g, (str(g), str(g)))
-        return f"{g} {nl}", f"{g} {en}"
-    extra = {1: (" (laagst)", " (lowest)"), 10: (" (hoogst)", " (highest)")}.get(g, ("", ""))
-    return f"{g}{extra[0]}", f"{g}{extra[1]}"
+        return Message("liveability.group.lbm_class", {"g": g, "name": Message(f"lbm.class.{g}")}) \
+            if 1 <= g <= 9 else Message("liveability.group.decile", {"g": g})
+    return Message({1: "liveability.group.lowest", 10: "liveability.group.highest"}.get(g, "liveability.group.decile"),
+                   {"g": g})
 
 
 def _dimension(wide, dims, share, threshold, periods):
@@ -186,17 +194,27 @@ def _dimension(wide, dims, share, threshold, periods):
     return pd.concat(out, ignore_index=True)[cols], n_fb
 
 
-def _summary(table: pd.DataFrame, mode: str) -> dict:
+def _summary(table: pd.DataFrame, p: LiveabilityParams) -> dict:
     """Headline: per period the mean change of the lowest and highest group (level mode), or of the
-    corporation group per dimension (dimension mode)."""
-    if mode == "level":
+    corporation group per dimension (dimension mode); ``message`` says it for the last period."""
+    last = table[table["period"] == table["period"].iloc[-1]]
+    if p.mode == "level":
         first = table.groupby("period")["group"].transform("min") == table["group"]
-        last = table.groupby("period")["group"].transform("max") == table["group"]
+        top = table.groupby("period")["group"].transform("max") == table["group"]
+        lo, hi = last.loc[last["group"].idxmin()], last.loc[last["group"].idxmax()]
         return {"lowest_group": dict(zip(table.loc[first, "period"], table.loc[first, "mean_change"])),
-                "highest_group": dict(zip(table.loc[last, "period"], table.loc[last, "mean_change"]))}
+                "highest_group": dict(zip(table.loc[top, "period"], table.loc[top, "mean_change"])),
+                "message": Message("liveability.summary.level", {
+                    "ind": p.indicator, "period": lo["period"], "low": Message("liveability.summary.group", {
+                        "group": lo["group_label"], "change": float(lo["mean_change"])}),
+                    "high": Message("liveability.summary.group", {"group": hi["group_label"],
+                                                                  "change": float(hi["mean_change"])})})}
     corp = table[table["group"].str.startswith("≥")]
-    return {"corp_areas": {f"{p} {d}": v for p, d, v in
-                           zip(corp["period"], corp["dimension"], corp["mean_change"])}}
+    worst = corp[corp["period"] == last["period"].iloc[0]].sort_values("mean_change").iloc[0]
+    return {"corp_areas": {f"{a} {d}": v for a, d, v in zip(corp["period"], corp["dimension"], corp["mean_change"])},
+            "message": Message("liveability.summary.dimension", {
+                "group": worst["group"], "period": worst["period"], "ind": worst["dimension"],
+                "change": float(worst["mean_change"])})}
 
 
 def _figure(result: Result, lang: str = "nl"):
@@ -204,21 +222,22 @@ def _figure(result: Result, lang: str = "nl"):
     periods = list(dict.fromkeys(t["period"]))
     if p["mode"] == "level":
         fig, ax = c.new_figure(9, 4.5)
-        cats = list(dict.fromkeys(t[f"group_label_{'en' if lang == 'en' else 'nl'}"]))
+        groups = list(dict.fromkeys(t["group"]))
+        cats = [render(m, lang) for m in dict(zip(t["group"], t["group_label"])).values()]
         series = {}
         for per in periods:
-            d = t[t["period"] == per].set_index(f"group_label_{'en' if lang == 'en' else 'nl'}").reindex(cats)
+            d = t[t["period"] == per].set_index("group").reindex(groups)
             series[per] = (d["mean_change"].to_numpy(), d["ci_lo"].to_numpy(), d["ci_hi"].to_numpy())
         c.grouped_bars(ax, cats, series, colors=c.COLORS[1:] if len(periods) == 1 else c.COLORS)
-        what = c.ind_label(result, p["indicator"], lang)
+        what = p["indicator"]
         if p["classes"] == "lbm_class":
             xl = c.tr("lbm_class", lang)
         elif p["group_year"] is not None:
-            xl = c.tr("decile", lang, what=what, year=p["group_year"])
+            xl = c.tr("decile", lang, ind=what, year=p["group_year"])
         else:
-            xl = c.tr("decile_start" if p["group_by"] == "start" else "decile_end", lang, what=what)
+            xl = c.tr("decile_start" if p["group_by"] == "start" else "decile_end", lang, ind=what)
         ax.set_xlabel(xl)
-        ax.set_title(what)
+        ax.set_title(c.ind_label(result, what, lang))
         axes = [ax]
     else:
         groups = list(dict.fromkeys(t["group"]))
@@ -232,7 +251,7 @@ def _figure(result: Result, lang: str = "nl"):
                 d = t[(t["period"] == per) & (t["group"] == g)].set_index("dimension").reindex(dims)
                 series[per] = (d["mean_change"].to_numpy(), d["ci_lo"].to_numpy(), d["ci_hi"].to_numpy())
             c.grouped_bars(ax, cats, series)
-            ax.set_title(f"{c.tr('corp_bin', lang)} {g}", fontsize=10)
+            ax.set_title(c.tr("corp_group", lang, group=g), fontsize=10)
             ax.tick_params(axis="x", labelrotation=20)
         axes[0].set_xlabel(c.tr("dimension", lang))
     for ax in axes:

@@ -17,47 +17,121 @@ none. Values resting on small numbers are flagged and blanked on the map.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, pooled, wilson
-from .base import LayerSpec, Message, Result, analysis, suppress
+from .base import Analysis, LayerSpec, Message, Result, register, suppress
 
-__all__ = ["run", "references"]
+__all__ = ["Relative", "run", "references", "NATIONAL_MIN_GEMEENTEN"]
+
+# fewer gemeenten than this in the store: their pooled value is not "the country"
+NATIONAL_MIN_GEMEENTEN = 300
+METHODS = ("pooled", "fact", "mean")
 
 
-@analysis("relative",
-          "Indicator als afwijking van de eigen gemeente en van Nederland",
-          "Indicator as a deviation from the area's gemeente and from the country",
-          layer=LayerSpec(order=10, kind="numeric", column="diff_gm", refs={"gemeente": "diff_gm", "country": "diff_nl"},
-                          label=Message("analysis.relative.title")))
-def run(store, indicator: str = "low_income", year: int | None = None, region=None,
-        geo_version: str | None = None, level: str | None = None,
-        national_min_gemeenten: int = 300) -> Result:
+@dataclass
+class RelativeParams:
+    indicator: str = c.param("low_income", "indicator compared with its gemeente and the country")
+    year: int | None = c.param(None, "year (default: the last year with values)")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: every area of the level)")
+    geo_version: str | None = c.param(None, "geography version (default: the only one holding the indicator)")
+    level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
+    national_min_gemeenten: int = c.param(
+        NATIONAL_MIN_GEMEENTEN, "pooled areas are 'the country' only when they span this many gemeenten")
+
+    def __post_init__(self):
+        c.positive("national_min_gemeenten", self.national_min_gemeenten)
+
+
+@dataclass
+class Scope:
+    """The question, resolved once: indicator, its registry entry, geography, areas and year."""
+
+    p: RelativeParams
+    geo_version: str
+    level: str
+    areas: pd.DataFrame
+    year: int
+    meta: dict
+
+
+@register
+class Relative(Analysis):
     """Deviation of every area of the region from its gemeente and from the country in ``year``.
 
     The country value is the store's ``NL01`` fact for the year, else the pooled value of all areas
     when they span at least ``national_min_gemeenten`` gemeenten; otherwise it is unavailable (a
     store holding one city must not call that city "the country").
     """
-    geo_version = c.resolve_geo_version(store, indicator, geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=indicator)
-    _, areas = c.region_codes(store, region, geo_version, level)
-    years = c.available_years(store, indicator, geo_version)
-    year = years[-1] if year is None and years else year
-    if year is None or year not in years:
-        raise StoreError(f"{indicator!r} has no values for {year}; it has {years}")
-    meta = c.indicator_meta(store, indicator)
-    scale = float(meta.get("scale") or 1)
 
-    every = store.areas(geo_version=geo_version, level=level, geometry=False).set_index("code")
-    facts = store.facts(indicator=indicator, geo_version=geo_version, years=[year])
-    facts = facts[facts["code"].isin(every.index)].set_index("code").reindex(every.index)
-    gm_ref, nl_ref = references(store, indicator, year, facts, every["gm_code"], scale, national_min_gemeenten)
+    name = "relative"
+    Params = RelativeParams
+    title = "analysis.relative.title"
+    summary = "analysis.relative.summary"
+    layer = LayerSpec(order=10, kind="numeric", column="diff_gm", refs={"gemeente": "diff_gm", "country": "diff_nl"},
+                      label=Message("analysis.relative.title"))
 
-    t = every.loc[areas["code"], ["name", "gm_code"]].copy()
+    def resolve(self, store, p: RelativeParams) -> Scope:
+        geo_version = c.resolve_geo_version(store, p.indicator, p.geo_version)
+        level = c.resolve_level(store, geo_version, p.level, indicator=p.indicator)
+        _, areas = c.region_codes(store, p.region, geo_version, level)
+        years = c.available_years(store, p.indicator, geo_version)
+        year = years[-1] if p.year is None and years else p.year
+        if year is None or year not in years:
+            raise StoreError(f"{p.indicator!r} has no values for {year}; it has {years}")
+        return Scope(p, geo_version, level, areas, int(year), c.indicator_meta(store, p.indicator))
+
+    def compute(self, store, s: Scope) -> Result:
+        ind, year, meta, p = s.p.indicator, s.year, s.meta, s.p
+        scale = float(meta.get("scale") or 1)
+        every = store.areas(geo_version=s.geo_version, level=s.level, geometry=False).set_index("code")
+        facts = store.facts(indicator=ind, geo_version=s.geo_version, years=[year])
+        facts = facts[facts["code"].isin(every.index)].set_index("code").reindex(every.index)
+        gm_ref, nl_ref = references(store, ind, year, facts, every["gm_code"], scale, p.national_min_gemeenten)
+        table, ratio_ok = _table(every.loc[s.areas["code"], ["name", "gm_code"]].copy(), facts, meta, scale,
+                                 gm_ref, nl_ref)
+
+        notes = []
+        if not ratio_ok:
+            notes.append(Message("relative.note.no_index", {"ind": ind}))
+        if meta.get("higher_is_worse") is None or pd.isna(meta.get("higher_is_worse")):
+            notes.append(Message("relative.note.no_polarity"))
+        if p.region is not None:
+            notes.append(Message("relative.note.region_references"))
+        methods = table.drop_duplicates("gm_code")["gm_method"].value_counts()   # per gemeente
+        notes.append(Message("relative.note.methods", {
+            **{m: int(methods.get(m, 0)) for m in METHODS}, "nl": Message(f"relative.method.{nl_ref[1]}")}))
+        worst = table[(table["rank_gm"] == 1) & (table["diff_nl"].abs() <= 0.1 * abs(nl_ref[0]))]
+        summary = {"nl_value": float(nl_ref[0]), "nl_method": nl_ref[1], "n_worst_in_gm_near_national": int(len(worst)),
+                   "message": Message("relative.summary", {"n": int(len(worst))})}
+        if nl_ref[1] == "unavailable":
+            notes.append(Message("relative.note.no_country", {"ind": ind, "year": year,
+                                                              "min": int(p.national_min_gemeenten)}))
+            summary["message"] = Message("relative.summary.no_country")
+        params = {"indicator": ind, "year": year, "region": p.region, "geo_version": s.geo_version,
+                  "level": s.level}
+        vint = c.vintage(store, store.facts(indicator=ind, geo_version=s.geo_version, years=[year]),
+                         s.geo_version, s.level)
+        return Result("relative", table, params, vint, notes, {"gemeenten": gm_ref.reset_index()}, summary,
+                      _figure=_figure, _layer=lambda r, st: area_layer(
+                          r.table.drop(columns=["name", "gm_code"]), st or store, r.params["geo_version"],
+                          blank={"suppressed": ["value", "value_lower", "value_upper", "diff_gm", "diff_nl",
+                                                "index_gm", "index_nl"]}),
+                      inputs=c.inputs(vint, {"indicator": [ind]}))
+
+
+def run(store, **params) -> Result:
+    """The relative view (see :class:`Relative`); kept for callers of the old entry point."""
+    return c.run_registered("relative", store, **params)
+
+
+def _table(t: pd.DataFrame, facts: pd.DataFrame, meta: dict, scale: float, gm_ref, nl_ref):
+    """Per area: value (with a Wilson interval for rates), references, differences, indices, ranks."""
     f = facts.loc[t.index]
     t["value"] = f["value"].to_numpy()
     rate = meta.get("kind") == "rate" and f["numerator"].notna().any()
@@ -78,49 +152,7 @@ def run(store, indicator: str = "low_income", year: int | None = None, region=No
     t["reference_method"] = np.where(t["gm_method"] == t["nl_method"], t["gm_method"],
                                      "gemeente: " + t["gm_method"].astype(str) + ", nl: " + t["nl_method"])
     t["suppressed"] = suppress(f["numerator"], f["denominator"]).to_numpy()
-    table = t.reset_index().rename(columns={"index": "code"})
-
-    notes = []
-    if not ratio_ok:
-        notes += c.bilingual(f"{indicator} is een score rond nul: alleen verschillen, geen index.",
-                             f"{indicator} is a score around zero: differences only, no index.")
-    if meta.get("higher_is_worse") is None or pd.isna(meta.get("higher_is_worse")):
-        notes += c.bilingual("Indicator zonder richting: rang 1 = hoogste waarde.",
-                             "Indicator without polarity: rank 1 = highest value.")
-    if region is not None:
-        notes += c.bilingual("Gemeente- en landelijke waarden gebruiken alle gebieden in de database, niet "
-                             "alleen die van de regio.", "Gemeente and national values use all areas in the "
-                             "store, not only those of the region.")
-    methods = table.drop_duplicates("gm_code")["gm_method"].value_counts().to_dict()   # per gemeente
-    notes += c.bilingual(f"Gemeentewaarden: {methods}; Nederland: {nl_ref[1]}.",
-                         f"Gemeente values: {methods}; country: {nl_ref[1]}.")
-    worst = table[(table["rank_gm"] == 1) & (table["diff_nl"].abs() <= 0.1 * abs(nl_ref[0]))]
-    summary = {"nl_value": float(nl_ref[0]), "nl_method": nl_ref[1], "n_worst_in_gm_near_national": int(len(worst)),
-               "sentence_nl": f"{len(worst)} gebieden zijn de slechtste van hun gemeente terwijl ze landelijk "
-                              "gemiddeld scoren (binnen 10%).",
-               "sentence_en": f"{len(worst)} areas are the worst of their gemeente while they are near the "
-                              "national average (within 10%)."}
-    if nl_ref[1] == "unavailable":
-        notes += c.bilingual(
-            f"Geen landelijke waarde voor {indicator} in {year}: de database heeft geen NL01-cijfer en dekt "
-            f"minder dan {national_min_gemeenten} gemeenten; alleen de vergelijking met de gemeente is gemaakt.",
-            f"No national value for {indicator} in {year}: the store has no NL01 figure and covers fewer than "
-            f"{national_min_gemeenten} gemeenten; only the comparison with the gemeente is made.")
-        summary["sentence_nl"] = "Geen landelijke vergelijking mogelijk; zie de opmerkingen."
-        summary["sentence_en"] = "No national comparison possible; see the notes."
-    params = {"indicator": indicator, "year": int(year), "region": region, "geo_version": geo_version,
-              "level": level}
-    vint = c.vintage(store, store.facts(indicator=indicator, geo_version=geo_version, years=[year]),
-                     geo_version, level)
-    return Result("relative", table, params, vint, notes, {"gemeenten": gm_ref.reset_index()}, summary,
-                  _figure=_figure, _layer=lambda r, s: area_layer(
-                      r.table.drop(columns=["name", "gm_code"]), s or store, r.params["geo_version"],
-                      blank={"suppressed": ["value", "value_lower", "value_upper", "diff_gm", "diff_nl",
-                                            "index_gm", "index_nl"]}))
-
-
-# fewer gemeenten than this in the store: their pooled value is not "the country"
-NATIONAL_MIN_GEMEENTEN = 300
+    return t.reset_index().rename(columns={"index": "code"}), ratio_ok
 
 
 def references(store, indicator: str, year: int, facts: pd.DataFrame, gm_code: pd.Series, scale: float,
@@ -159,8 +191,8 @@ def _figure(result: Result, lang: str = "nl"):
     ax.scatter(shown["diff_nl"], shown["diff_gm"], s=4, color=c.COLORS[2], alpha=0.5)
     ax.axhline(0, color="#333333", linewidth=0.8)
     ax.axvline(0, color="#333333", linewidth=0.8)
-    what = c.ind_label(result, result.params["indicator"], lang)
-    ax.set_xlabel(("Difference from the country" if lang == "en" else "Verschil met Nederland") + f" ({what})")
-    ax.set_ylabel("Difference from own gemeente" if lang == "en" else "Verschil met eigen gemeente")
-    ax.set_title(f"{what}, {result.params['year']}")
+    ind = result.params["indicator"]
+    ax.set_xlabel(c.tr("diff_country", lang, ind=ind))
+    ax.set_ylabel(c.tr("diff_gemeente", lang))
+    ax.set_title(c.tr("indicator_year", lang, ind=ind, year=result.params["year"]))
     return fig

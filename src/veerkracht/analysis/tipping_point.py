@@ -7,132 +7,144 @@ the normal equations (sums over the areas beyond each candidate are suffix sums 
 moments), then refined on a fine grid around the best candidate. The bootstrap resamples areas: one
 ``np.bincount`` per moment gives every replicate's interval moments, so 1,000 replicates on 13,594
 areas take about a second, not a loop over fits. The *zero crossing* is where the fitted change turns
-from positive to negative; when it never does, the sentence says what the curve does instead.
+from positive to negative; when it never does, the message says what the curve does instead.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import StoreError
 from . import _common as c
-from .base import Result, analysis
+from .base import Analysis, Message, Result, register
 
-__all__ = ["run", "fit_segmented", "DIMENSIONS"]
+__all__ = ["TippingPoint", "run", "fit_segmented", "DIMENSIONS"]
 
 DIMENSIONS = ["lbm_won", "lbm_fys", "lbm_vrz", "lbm_soc", "lbm_onv"]
 _N_MOM = 7   # count, w, w·u, w·u², w·y, w·u·y, w·y²
 
 
-@analysis("tipping-point",
-          "Omslagpunt: bij welk aandeel corporatiewoningen slaat de ontwikkeling van de leefbaarheid "
-          "om van positief naar negatief (gesegmenteerde regressie met bootstrap-interval)",
-          "Tipping point: at which housing-association share does the development of liveability turn "
-          "from positive to negative (segmented regression with a bootstrap interval)")
-def run(store, outcome: str = "lbm", year_from: int | None = None, year_to: int | None = None,
-        region=None, geo_version: str | None = None, n_boot: int = 1000, seed: int | None = 0,
-        weights: str | None = None, level: str | None = None, grid_step: float = 0.25,
-        min_side: int = 10, trim: float = 0.02) -> Result:
+@dataclass
+class TippingPointParams:
+    outcome: str = c.param("lbm", "lbm (default), a dimension (lbm_onv …) or 'all' (the total and every dimension)")
+    year_from: int | None = c.param(None, "start year (default: the first year of the outcome in the region)")
+    year_to: int | None = c.param(None, "end year (default: the last year of the outcome in the region)")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: the whole country)")
+    geo_version: str | None = c.param(None, "geography version (default: the only one holding the outcome)")
+    n_boot: int = c.param(1000, "bootstrap replicates (areas resampled)")
+    seed: int | None = c.param(0, "bootstrap seed")
+    weights: str | None = c.param(None, "a count indicator (e.g. dwellings) at year_from to weight the areas (WLS)")
+    level: str | None = c.param(None, "level (default: the finest level holding the outcome)")
+    grid_step: float = c.param(0.25, "candidate-break spacing (%-points) for the bootstrap")
+    min_side: int = c.param(10, "a candidate break needs at least this many areas on each side")
+    trim: float = c.param(0.02, "… and at least this share of the areas on each side")
+
+    def __post_init__(self):
+        for name in ("n_boot", "grid_step", "min_side"):
+            c.positive(name, getattr(self, name))
+        c.between("trim", self.trim, 0, 0.5, with_lo=True)
+
+
+@dataclass
+class Scope:
+    """The question, resolved once: outcomes, geography, areas, facts and the two years."""
+
+    p: TippingPointParams
+    outcomes: list[str]
+    geo_version: str
+    level: str
+    codes: list[str] | None
+    facts: pd.DataFrame
+    y0: int
+    y1: int
+
+
+@register
+class TippingPoint(Analysis):
     """Segmented regression of the change in ``outcome`` on the corporation share.
 
-    Parameters
-    ----------
-    outcome : str
-        ``lbm`` (default), a dimension (``lbm_onv`` …) or ``'all'`` = the total and every dimension
-        present in both years.
-    year_from, year_to : int, optional
-        Default: the first and last year of ``outcome`` in the region.
-    region, geo_version, level
-        As in every analysis (``None`` = whole country / the only version / the finest level).
-    n_boot, seed : int
-        Bootstrap replicates (areas resampled) and RNG seed.
-    weights : str, optional
-        A count indicator (e.g. ``dwellings``) at ``year_from`` to weight the areas (WLS).
-    grid_step : float
-        Candidate-break spacing (%-points) for the bootstrap; the point estimate is refined to 0.01.
-    min_side, trim : int, float
-        A candidate break needs at least ``max(min_side, trim·n)`` areas on each side.
-
-    Returns
-    -------
-    Result
-        ``table``: one row per outcome (breakpoint, zero crossing, slopes per 10 %-points, their 95%
-        intervals, pattern, sentences); ``extra['areas']`` (per area share and changes) and
-        ``extra['binned']`` (means per 5-point class); ``summary``: the first outcome's headline.
+    Returns a :class:`Result` whose ``table`` has one row per outcome (breakpoint, zero crossing,
+    slopes per 10 %-points, their 95% intervals, pattern, ``message``); ``extra['areas']`` (per
+    area share and changes) and ``extra['binned']`` (means per 5-point class); ``summary``: the
+    first outcome's headline.
     """
-    if outcome == "all":
-        outcomes = ["lbm"] + DIMENSIONS
-        geo_version = c.resolve_geo_version(store, "lbm", geo_version)
-    else:
-        outcomes = [outcome]
-        geo_version = c.resolve_geo_version(store, outcome, geo_version)
-    level = c.resolve_level(store, geo_version, level, indicator=("lbm" if outcome == "all" else outcome))
-    codes, areas = c.region_codes(store, region, geo_version, level)
-    facts = store.facts(indicator=outcomes, geo_version=geo_version, codes=codes)
-    facts = facts[facts["code"].isin(areas["code"]) & facts["value"].notna()]
-    years = sorted(facts.loc[facts["indicator"] == outcomes[0], "year"].unique())
-    year_from = int(years[0]) if year_from is None and years else year_from
-    year_to = int(years[-1]) if year_to is None and years else year_to
-    if year_from is None or year_to is None or year_from >= year_to:
-        raise StoreError(f"need two years of {outcomes[0]!r} (year_from < year_to); the region has {years}")
 
-    notes: list[str] = []
-    share_f = store.facts(indicator="corp_share", geo_version=geo_version, codes=codes)
-    share = c.value_at(share_f, year_from)
-    if share.attrs["n_fallback"]:
-        notes += c.bilingual(
-            f"{share.attrs['n_fallback']} gebieden hebben geen aandeel corporatiewoningen in {year_from}; "
-            "daar is het dichtstbijzijnde jaar gebruikt.",
-            f"{share.attrs['n_fallback']} areas lack a corporation share in {year_from}; the nearest year "
-            "was used.")
-    data = pd.DataFrame({"corp_share": share})
-    if weights:
-        wf = store.facts(indicator=weights, geo_version=geo_version, codes=codes)
-        data["weight"] = c.value_at(wf, year_from)
-    rows, present = [], []
-    for out in outcomes:
-        f = facts[facts["indicator"] == out]
-        a = f[f["year"] == year_from].set_index("code")["value"]
-        b = f[f["year"] == year_to].set_index("code")["value"]
-        if a.empty or b.empty:
-            if outcome != "all":
-                raise StoreError(f"{out!r} lacks data in {year_from} or {year_to}")
-            continue
-        data["change_" + out] = b - a
-        present.append(out)
-    data = data.dropna(subset=["corp_share"])
+    name = "tipping-point"
+    Params = TippingPointParams
+    title = "analysis.tipping_point.title"
+    summary = "analysis.tipping_point.summary"
 
-    for i, out in enumerate(present):
-        d = data.dropna(subset=["change_" + out] + (["weight"] if weights else []))
-        w = d["weight"].to_numpy(float) if weights else None
-        fit = fit_segmented(d["corp_share"].to_numpy(float), d["change_" + out].to_numpy(float), w,
-                            min_side=min_side, trim=trim)
-        boot = _bootstrap(d["corp_share"].to_numpy(float), d["change_" + out].to_numpy(float), w,
-                          n_boot, None if seed is None else seed + i, grid_step, fit)
-        rows.append(_row(out, fit, boot, year_from, year_to))
-    table = pd.DataFrame(rows)
-    data = data.reset_index().rename(columns={"index": "code"})
-    binned = _binned(data, present)
-    vint = c.vintage(store, pd.concat([facts, share_f]), geo_version, level)
-    for lang in ("nl", "en"):
-        col = f"sentence_{lang}"
-        table[col] = [_sentence(r, c.ind_label(vint, r["outcome"], lang), lang) for r in rows]
-    first = table.iloc[0].to_dict()
-    summary = {k: first[k] for k in ("outcome", "breakpoint", "break_lo", "break_hi", "zero_crossing",
-                                     "zero_lo", "zero_hi", "zero_share", "pattern", "sentence_nl",
-                                     "sentence_en")}
-    notes += c.bilingual(
-        "Het knikpunt is geschat met gesegmenteerde regressie (één knik, doorlopende lijn); de "
-        "intervallen komen uit een bootstrap over gebieden. Een samenhang is geen oorzaak.",
-        "The breakpoint is estimated by segmented regression (one break, continuous line); intervals "
-        "come from a bootstrap over areas. An association is not a cause.")
-    params = {"outcome": outcome, "year_from": int(year_from), "year_to": int(year_to), "region": region,
-              "geo_version": geo_version, "level": level, "n_boot": n_boot, "seed": seed,
-              "weights": weights, "grid_step": grid_step, "min_side": min_side, "trim": trim}
-    return Result("tipping-point", table, params, vint, notes, {"areas": data, "binned": binned},
-                  summary, _figure=_figure)
+    def resolve(self, store, p: TippingPointParams) -> Scope:
+        outcomes = ["lbm"] + DIMENSIONS if p.outcome == "all" else [p.outcome]
+        geo_version = c.resolve_geo_version(store, outcomes[0], p.geo_version)
+        level = c.resolve_level(store, geo_version, p.level, indicator=outcomes[0])
+        codes, areas = c.region_codes(store, p.region, geo_version, level)
+        facts = store.facts(indicator=outcomes, geo_version=geo_version, codes=codes)
+        facts = facts[facts["code"].isin(areas["code"]) & facts["value"].notna()]
+        years = sorted(facts.loc[facts["indicator"] == outcomes[0], "year"].unique())
+        y0 = int(years[0]) if p.year_from is None and years else p.year_from
+        y1 = int(years[-1]) if p.year_to is None and years else p.year_to
+        if y0 is None or y1 is None or y0 >= y1:
+            raise StoreError(f"need two years of {outcomes[0]!r} (year_from < year_to); the region has {years}")
+        return Scope(p, outcomes, geo_version, level, codes, facts, int(y0), int(y1))
+
+    def compute(self, store, s: Scope) -> Result:
+        p, y0, y1 = s.p, s.y0, s.y1
+        notes: list[Message] = []
+        share_f = store.facts(indicator="corp_share", geo_version=s.geo_version, codes=s.codes)
+        share = c.value_at(share_f, y0)
+        if share.attrs["n_fallback"]:
+            notes.append(Message("tipping_point.note.share_fallback", {"n": share.attrs["n_fallback"], "year": y0}))
+        data = pd.DataFrame({"corp_share": share})
+        if p.weights:
+            data["weight"] = c.value_at(store.facts(indicator=p.weights, geo_version=s.geo_version, codes=s.codes), y0)
+        present = []
+        for out in s.outcomes:
+            f = s.facts[s.facts["indicator"] == out]
+            a = f[f["year"] == y0].set_index("code")["value"]
+            b = f[f["year"] == y1].set_index("code")["value"]
+            if a.empty or b.empty:
+                if p.outcome != "all":
+                    raise StoreError(f"{out!r} lacks data in {y0} or {y1}")
+                continue
+            data["change_" + out] = b - a
+            present.append(out)
+        data = data.dropna(subset=["corp_share"])
+
+        rows = []
+        for i, out in enumerate(present):
+            d = data.dropna(subset=["change_" + out] + (["weight"] if p.weights else []))
+            w = d["weight"].to_numpy(float) if p.weights else None
+            x, y = d["corp_share"].to_numpy(float), d["change_" + out].to_numpy(float)
+            fit = fit_segmented(x, y, w, min_side=p.min_side, trim=p.trim)
+            boot = _bootstrap(x, y, w, p.n_boot, None if p.seed is None else p.seed + i, p.grid_step, fit)
+            rows.append(_row(out, fit, boot, y0, y1))
+        table = pd.DataFrame(rows)
+        table["message"] = [_message(r) for r in rows]
+        data = data.reset_index().rename(columns={"index": "code"})
+        # the years used: the outcomes' two, the share's start year (any year when it fell back)
+        share_used = share_f if share.attrs["n_fallback"] else share_f[share_f["year"] == y0]
+        vint = c.vintage(store, pd.concat([s.facts[s.facts["year"].isin([y0, y1])], share_used]),
+                         s.geo_version, s.level)
+        first = table.iloc[0].to_dict()
+        summary = {k: first[k] for k in ("outcome", "breakpoint", "break_lo", "break_hi", "zero_crossing",
+                                         "zero_lo", "zero_hi", "zero_share", "pattern", "message")}
+        notes.append(Message("tipping_point.note.method"))
+        params = {"outcome": p.outcome, "year_from": y0, "year_to": y1, "region": p.region,
+                  "geo_version": s.geo_version, "level": s.level, "n_boot": p.n_boot, "seed": p.seed,
+                  "weights": p.weights, "grid_step": p.grid_step, "min_side": p.min_side, "trim": p.trim}
+        roles = {"outcome": present, "corp_share": ["corp_share"], "weights": [p.weights] if p.weights else []}
+        return Result("tipping-point", table, params, vint, notes,
+                      {"areas": data, "binned": _binned(data, present)}, summary, _figure=_figure,
+                      inputs=c.inputs(vint, roles))
+
+
+def run(store, **params) -> Result:
+    """The tipping point (see :class:`TippingPoint`); kept for callers of the old entry point."""
+    return c.run_registered("tipping-point", store, **params)
 
 
 # ------------------------------------------------------------------------------------ fitting
@@ -285,39 +297,24 @@ def _row(out, fit, boot, year_from, year_to) -> dict:
             "sse": fit["sse"], "sse_linear": fit["sse_linear"], "pattern": pattern}
 
 
-def _sentence(r: dict, label: str, lang: str) -> str:
-    f = lambda v, d=0: c.fmt(v, d, lang)          # noqa: E731
-    kink_clear = not (r["kink_lo"] <= 0 <= r["kink_hi"])
+def _message(r: dict) -> Message:
+    """What the fitted curve does, as a message: where it turns negative, or what it does instead."""
+    ind = r["outcome"]
     if r["pattern"] == "turns_negative":
-        often = r["zero_share"] >= 0.95
-        if lang == "en":
-            s = (f"{label} — the average change turns negative above ~{f(r['zero_crossing'])}% "
-                 f"housing-association dwellings (95% interval {f(r['zero_lo'])}–{f(r['zero_hi'])}); the "
-                 f"line bends at {f(r['breakpoint'])}% ({f(r['break_lo'])}–{f(r['break_hi'])}).")
-            return s if often else s + (f" Only {f(r['zero_share'] * 100)}% of bootstrap samples cross "
-                                        "zero: the crossing is uncertain.")
-        s = (f"{label} — de gemiddelde ontwikkeling slaat om naar negatief boven ~{f(r['zero_crossing'])}% "
-             f"corporatiewoningen (95%-interval {f(r['zero_lo'])}–{f(r['zero_hi'])}); de lijn knikt bij "
-             f"{f(r['breakpoint'])}% ({f(r['break_lo'])}–{f(r['break_hi'])}).")
-        return s if often else s + (f" Slechts {f(r['zero_share'] * 100)}% van de bootstrap-steekproeven "
-                                    "kruist nul: het omslagpunt is onzeker.")
-    where = {"nl": f"knik bij {f(r['breakpoint'])}% ({f(r['break_lo'])}–{f(r['break_hi'])})",
-             "en": f"bend at {f(r['breakpoint'])}% ({f(r['break_lo'])}–{f(r['break_hi'])})"}[lang]
-    if not kink_clear:
-        where += "; " + ("de knik is niet significant" if lang == "nl" else "the bend is not significant")
+        key = "turns_negative" if r["zero_share"] >= 0.95 else "turns_negative_uncertain"
+        return Message(f"tipping_point.sentence.{key}", {
+            "ind": ind, "zero": r["zero_crossing"], "zero_lo": r["zero_lo"], "zero_hi": r["zero_hi"],
+            "brk": r["breakpoint"], "brk_lo": r["break_lo"], "brk_hi": r["break_hi"],
+            "share": r["zero_share"] * 100})
+    clear = not (r["kink_lo"] <= 0 <= r["kink_hi"])
+    where = Message("tipping_point.where" if clear else "tipping_point.where_ns",
+                    {"brk": r["breakpoint"], "brk_lo": r["break_lo"], "brk_hi": r["break_hi"]})
     if r["pattern"] == "turns_positive":
-        return (f"{label} — the fitted change does not turn negative; it turns from negative to positive "
-                f"at ~{f(r['up_crossing'])}% housing-association dwellings ({where})." if lang == "en" else
-                f"{label} — de gefitte ontwikkeling slaat niet om naar negatief maar juist van negatief naar "
-                f"positief bij ~{f(r['up_crossing'])}% corporatiewoningen ({where}).")
-    sign = {"always_positive": ("positief", "positive"), "always_negative": ("negatief", "negative")}
-    nl, en = sign[r["pattern"]]
+        return Message("tipping_point.sentence.turns_positive", {"ind": ind, "up": r["up_crossing"], "where": where})
     worse = r["slope_right"] < r["slope_left"]
-    if lang == "en":
-        return (f"{label} — the fitted change is {en} at every share (0–{f(r['x_max'])}%): there is no "
-                f"turning point; above the {where} it is {'less favourable' if worse else 'more favourable'}.")
-    return (f"{label} — de gefitte ontwikkeling is bij elk aandeel {nl} (0–{f(r['x_max'])}%): er is geen "
-            f"omslagpunt; boven de {where} is ze {'ongunstiger' if worse else 'gunstiger'}.")
+    return Message(f"tipping_point.sentence.{r['pattern']}", {
+        "ind": ind, "x_max": r["x_max"], "where": where,
+        "side": Message(f"tipping_point.side.{'worse' if worse else 'better'}")})
 
 
 def _binned(data: pd.DataFrame, outcomes) -> pd.DataFrame:
@@ -350,8 +347,7 @@ def _figure(result: Result, lang: str = "nl"):
                 color=c.COLORS[1], lw=2, label=c.tr("fitted", lang))
         c.reference_line(ax, 0)
         ax.axvline(r["breakpoint"], color=c.COLORS[1], ls=":", lw=1)
-        ax.axvspan(r["break_lo"], r["break_hi"], color=c.COLORS[1], alpha=0.12,
-                   label=f"{c.tr('break', lang)} ({c.tr('ci95', lang)})")
+        ax.axvspan(r["break_lo"], r["break_hi"], color=c.COLORS[1], alpha=0.12, label=c.tr("break_ci", lang))
         if np.isfinite(r["zero_crossing"]):
             # the interval comes from the bootstrap samples that cross zero at all; when few do, the
             # point estimate can lie outside it — drawn as a segment and a marker, never as error bars
@@ -364,7 +360,7 @@ def _figure(result: Result, lang: str = "nl"):
         ax.set_xlim(0, 100)
         ax.set_title(c.ind_label(result, r["outcome"], lang), fontsize=10)
         ax.set_xlabel(c.tr("corp_share", lang))
-        ax.set_ylabel(c.tr("change_in", lang, what=f"{r['year_from']}–{r['year_to']}"))
+        ax.set_ylabel(c.tr("change_period", lang, y0=r["year_from"], y1=r["year_to"]))
     for ax in axes[n:]:
         ax.set_visible(False)
     axes[0].legend(frameon=False, fontsize=7, loc="lower left")

@@ -12,8 +12,9 @@ Numbers are formatted by the format spec in the message (``{value:.1f}``, ``{n:,
 thousands separator; a plain ``{year}`` is never grouped), with a decimal comma and a thousands
 point in Dutch. Conversions look words up: ``{x!i}`` renders an indicator id (or a list of ids) as
 its registry label, ``{x!l}`` the same with a lower-case initial for use inside a sentence,
-``{x!m}`` renders a message id (or a :class:`Message`) nested inside another. Catalogs are read
-with Babel (no compile step); ``tests/i18n`` fails when a message lacks
+``{x!m}`` renders a message id (or a :class:`Message`) nested inside another; a list of
+:class:`Message` parameters is rendered as their texts joined by commas. Catalogs are read with
+Babel (no compile step); ``tests/i18n`` fails when a message lacks
 Dutch or English, or when the two disagree on their placeholders.
 """
 from __future__ import annotations
@@ -99,6 +100,8 @@ class _Formatter(string.Formatter):
     def format_field(self, value, format_spec):
         if isinstance(value, Message):
             return render(value, self.lang)
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Message) for v in value):
+            return ", ".join(render(v, self.lang) for v in value)      # a list of messages
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return fmt_number(value, format_spec, self.lang)
         if hasattr(value, "item") and not isinstance(value, str):       # numpy scalars

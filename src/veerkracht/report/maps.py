@@ -21,6 +21,7 @@ from ..maps.legend import MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_
 from ..maps.view import ViewParams, map_view, validate
 from ..maps.legend import legend_rows
 from .context import clean_sources
+from ..i18n import render
 
 __all__ = ["area_map"]
 
@@ -150,16 +151,14 @@ def _key(c) -> str:
 
 def _bivariate_legend(fig, legend: list[dict], result, ctx) -> None:
     """The 3×3 key in the web's colours, labelled with level and change words."""
-    from ..analysis.concentration import CHANGE, LEVEL
     ax = fig.add_axes([0.72, 0.52, 0.2, 0.3])
-    i = 1 if ctx.en else 0
     for e in legend:
         a, b = (int(x) for x in re.split(r"[|\-]", str(e["cls"])))   # "<level>-<change>" (or "a|b")
         ax.add_patch(_rect(b - 1, a - 1, e["color"]))
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3)
-    ax.set_xticks([0.5, 1.5, 2.5], [CHANGE[b][i] for b in (1, 2, 3)], fontsize=8)
-    ax.set_yticks([0.5, 1.5, 2.5], [LEVEL[a][i] for a in (1, 2, 3)], fontsize=8)
+    ax.set_xticks([0.5, 1.5, 2.5], [render(f"concentration.change.{b}", ctx.lang) for b in (1, 2, 3)], fontsize=8)
+    ax.set_yticks([0.5, 1.5, 2.5], [render(f"concentration.level.{a}", ctx.lang) for a in (1, 2, 3)], fontsize=8)
     ax.tick_params(length=0)
     for s in ax.spines.values():
         s.set_visible(False)

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import get_analysis
-from ..analysis._common import n_of
 from ..analysis.typology import STANDIN_COMPONENTS
 from ..errors import NotComputable, StoreError
 from ..i18n import render
@@ -149,13 +148,12 @@ def concentration(ctx) -> list[dict]:
         blocks.append(_na(ctx, e))
     grid = pd.crosstab(known["level_class"], known["change_class"]).reindex(index=[3, 2, 1], columns=[1, 2, 3],
                                                                             fill_value=0)
-    words = {1: ctx.t("dalend", "falling"), 2: ctx.t("stabiel", "stable"), 3: ctx.t("stijgend", "rising")}
-    lvl = {1: ctx.t("laag", "low"), 2: ctx.t("midden", "medium"), 3: ctx.t("hoog", "high")}
-    shown = pd.DataFrame({ctx.t("Niveau", "Level"): [lvl[i] for i in grid.index],
-                          **{words[c]: grid[c].to_numpy() for c in grid.columns}})
+    shown = pd.DataFrame({ctx.t("Niveau", "Level"): [render(f"concentration.level.{i}", ctx.lang) for i in grid.index],
+                          **{render(f"concentration.change.{c}", ctx.lang): grid[c].to_numpy() for c in grid.columns}})
     blocks.append(ctx.table("concentration_counts", shown, ctx.t("Aantal gebieden per klasse (niveau × ontwikkeling)",
                                                                 "Areas per class (level × change)"),
-                            csv=t[~t["suppressed"]].drop(columns=["colour"])))
+                            csv=r.rendered_table(ctx.lang)[~t["suppressed"]].drop(columns=["colour"])))
+    blocks += [{"type": "note", "text": x} for x in r.note_texts(ctx.lang)]
     return blocks
 
 
@@ -246,14 +244,8 @@ def _rank_note(ctx, table: pd.DataFrame, top: pd.DataFrame) -> str:
     ranks = sorted({int(x) for x in sup["rank_gm"].dropna()} - {int(x) for x in top["rank_gm"]})
     if not ranks:
         return ""
-    nums, one = ", ".join(map(str, ranks)), len(ranks) == 1
-    return ctx.t(
-        f"De rang telt alle gebieden van de gemeente; {n_of(len(ranks), 'rang', 'rangen')} ({nums}) "
-        + ("hoort bij een gebied dat op kleine aantallen rust en daarom niet getoond wordt." if one else
-           "horen bij gebieden die op kleine aantallen rusten en daarom niet getoond worden."),
-        f"The rank counts every area of the gemeente; {n_of(len(ranks), 'rank', 'ranks')} ({nums}) "
-        + ("belongs to an area that rests on small numbers and is therefore not shown." if one else
-           "belong to areas that rest on small numbers and are therefore not shown."))
+    return render(f"report.relative.rank_note.{'one' if len(ranks) == 1 else 'many'}", ctx.lang,
+                  n=len(ranks), nums=", ".join(map(str, ranks)))
 
 
 # --------------------------------------------------------------------------- §7

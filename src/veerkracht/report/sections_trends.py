@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..analysis import get_analysis
 from ..analysis.base import suppress
+from ..i18n import render
 from .context import Finding, clean_sources, direction, interval_verdict
 from .maps import area_map
 from .plan import SUB_LEVELS, VULNERABLE, Unavailable
@@ -193,7 +194,8 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
 
 
 def _src(ctx, r, v, lv) -> str:
-    srcs = sorted({s for m in r.vintage.get("indicators", {}).values() for s in m.get("sources", [])})
+    srcs = sorted({s for m in r.vintage.get("indicators", {}).values() for s in m.get("sources", [])},
+                  key=lambda s: (s.startswith("derived"), s))          # publishers first, then 'derived'
     return f"{ctx.t('Bron', 'Source')}: {clean_sources(srcs, ctx.lang)} · {ctx.t('geografie', 'geography')} {v}, {lv}"
 
 
@@ -349,10 +351,11 @@ def tipping_points(ctx) -> list[dict]:
         "line bends and where the average development turns from positive to negative; intervals come from a "
         "bootstrap over areas.")))
     for _, r in table.iterrows():
-        blocks.append(_p(r[f"sentence_{ctx.lang}"]))
+        blocks.append(_p(render(r["message"], ctx.lang)))
+    blocks += [{"type": "note", "text": x} for x in results[0].note_texts(ctx.lang)]
     turns = first["pattern"] == "turns_negative"
-    ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 else 1 if turns else 0, first[f"sentence_{ctx.lang}"],
-                                "tipping"))
+    ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 else 1 if turns else 0,
+                                render(first["message"], ctx.lang), "tipping"))
     for i, r in enumerate(results):
         blocks.append(ctx.figure(f"tipping_point_{i + 1}", r.figure(ctx.lang), ctx.t(
             f"Verandering van de leefbaarheid naar aandeel corporatiewoningen, {r.params['year_from']}–{r.params['year_to']}",
@@ -371,5 +374,5 @@ def tipping_points(ctx) -> list[dict]:
                                                            for a, b, z in zip(table["zero_lo"], table["zero_hi"], table["zero_crossing"])]})
     blocks.append(ctx.table("tipping_points", shown, ctx.t("Knik- en omslagpunten met 95%-intervallen",
                                                            "Bends and turning points with 95% intervals"),
-                            csv=table.drop(columns=["sentence_nl", "sentence_en"])))
+                            csv=table.assign(message=[render(m, ctx.lang) for m in table["message"]])))
     return blocks
