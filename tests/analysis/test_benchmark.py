@@ -55,7 +55,7 @@ def test_planted_growth_and_peer_ranks(planted):
     assert t.loc[g, "trend"] == pytest.approx(v[2018] - v[2012])
     # peers: k-means groups; within a peer group the planted gemeenten rank last on growth
     assert t["peer_group"].nunique() == 5 and t["peer_group"].notna().all()
-    for pg, d in t.groupby("peer_group"):
+    for _pg, d in t.groupby("peer_group"):
         if d.index.isin(up).any() and (~d.index.isin(up)).any():
             assert d.loc[d.index.isin(up), "rank_growth"].mean() > d.loc[~d.index.isin(up), "rank_growth"].mean()
     ranked = t["rank_growth"].notna()                               # a few tiny gemeenten have no gap
@@ -82,7 +82,8 @@ def test_hand_case_regions_and_quantile_peers():
             rows.append(dict(code=k, year=y, indicator="bijstand", numerator=bij[y][i], denominator=res_[i],
                              value=bij[y][i] / res_[i] * 1000))
     store = store_from(areas, pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand"))
-    res = get_analysis("benchmark")(store, groups={"Noord": ["GM0001"], "Midden": ["GM0002"], "Zuid": ["BU00030001", "BU00030002"]},
+    res = get_analysis("benchmark")(store, groups={"Noord": ["GM0001"], "Midden": ["GM0002"],
+                                                   "Zuid": ["BU00030001", "BU00030002"]},
                                     peer_method="quantile", n_boot=20, with_typology=False)
     t = res.table.set_index("group")
     assert t.loc["Noord", "size"] == 400 and t.loc["Zuid", "size"] == 2000

@@ -7,8 +7,7 @@ version and level the question needs, decided once), a ``compute`` step that ret
 it on a map. The social map's modes, the report's maps, ``veerkracht analyse`` and the exports
 are all derived from this registry (``docs/decisions/0003-result-contract.md``).
 
-Older analyses are still plain functions ``run(store, **params) -> Result`` registered with
-:func:`analysis`; both kinds are called the same way: ``get_analysis(name)(store, **params)``.
+Every analysis is called the same way: ``get_analysis(name)(store, **params)``.
 """
 from __future__ import annotations
 
@@ -28,7 +27,7 @@ from ..indicators.choice import one_fact_per_area_year
 from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, suppress
 
 __all__ = [
-    "analysis", "register", "Analysis", "LayerSpec", "ClassSpec", "ReportSpec", "Message", "mapped_analyses",
+    "register", "Analysis", "LayerSpec", "ClassSpec", "ReportSpec", "Message", "mapped_analyses",
     "reported_analyses",
     "ANALYSES", "get_analysis", "Result", "select_region", "panel", "one_fact_per_area_year",
     "suppress",
@@ -37,21 +36,6 @@ __all__ = [
 
 #: name → a registered analysis: an :class:`Analysis` instance or a function with ``analysis_name``
 ANALYSES: dict[str, Any] = {}
-
-def analysis(name: str, summary_nl: str, summary_en: str, layer: "LayerSpec | None" = None,
-             report: "ReportSpec | None" = None):
-    """Register ``run`` as analysis ``name`` (``veerkracht analyse <name>``); ``layer``: its map;
-    ``report``: its generic report chapter."""
-    def deco(fn):
-        fn.analysis_name = name
-        fn.summary_nl = summary_nl
-        fn.summary_en = summary_en
-        fn.layer = layer
-        fn.report = report
-        ANALYSES[name] = fn
-        return fn
-    return deco
-
 
 def get_analysis(name: str) -> Callable:
     from . import _load_all  # noqa: F401
@@ -83,7 +67,7 @@ class Result:
     inputs: dict = field(default_factory=dict)
 
     def note_texts(self, lang: str = "nl") -> list[str]:
-        """The notes in one language (messages rendered; old ``NL: …``/``EN: …`` pairs filtered)."""
+        """The notes in one language (their messages rendered)."""
         return note_texts(self.notes, lang)
 
     def figure(self, lang: str = "nl"):
@@ -151,15 +135,8 @@ def rendered(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def note_texts(notes, lang: str = "nl") -> list[str]:
-    """Notes in one language: messages rendered; legacy ``NL: …``/``EN: …`` pairs filtered."""
-    mine, other = ("EN: ", "NL: ") if lang == "en" else ("NL: ", "EN: ")
-    out = []
-    for n in notes:
-        if isinstance(n, Message):
-            out.append(render(n, lang))
-        elif not str(n).startswith(other):
-            out.append(str(n)[len(mine):] if str(n).startswith(mine) else str(n))
-    return out
+    """Notes in one language: every note is a :class:`Message`, rendered here."""
+    return [render(n, lang) if isinstance(n, Message) else str(n) for n in notes]
 
 
 # ------------------------------------------------------------------------ registered analyses

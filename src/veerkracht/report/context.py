@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..indicators.registry import unit_in
 from ..analysis._common import fmt as _fmt
-from .words import clean_sources, humanize_ids
+from .words import clean_sources
 
 #: every chart is drawn this wide (inches, matplotlib) at this dpi; the text width is ~6.85 in
 FIGURE_WIDTH, FIGURE_MAX_HEIGHT, FIGURE_DPI = 8.0, 6.0, 150
@@ -112,15 +112,6 @@ class Ctx:
         label, unit = self.label(indicator), self.unit(indicator)
         text = label if not unit or unit.lower() in label.lower() else f"{label}, {unit}"
         return text[0].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
-
-    def humanize(self, text: str, ids=()) -> str:
-        """``text`` with the registry's ids (``ids``, plus every id with an underscore) as labels."""
-        try:
-            known = list(self.store.indicators()["id"])
-        except Exception:  # no registry: only the ids given
-            known = []
-        words = [i for i in known if "_" in i] + list(ids)
-        return humanize_ids(text, self.label, words)
 
     def unit(self, indicator: str) -> str:
         try:

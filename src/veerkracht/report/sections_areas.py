@@ -78,7 +78,8 @@ def typology(ctx) -> list[dict]:
     note = render("report.typology.hidden", ctx.lang, n=hidden) if hidden else ""
     if len(shown):
         blocks.append(ctx.table("typology_areas", shown, ctx.t("Probleem-, kwetsbare en signaalgebieden met de regel die gold",
-                                                               "Problem, vulnerable and watch-list areas with the rule that fired"),
+                                                               "Problem, vulnerable and watch-list areas with the rule "
+                                                               "that fired"),
                                 csv=r.rendered_table(ctx.lang).loc[listed.index].drop(columns=["colour"]), note=note))
     sens = r.extra["sensitivity"]
     what = {"vulnerable": ctx.t("kwetsbaarheid", "vulnerability"), "nuisance": ctx.t("overlast", "nuisance"),
@@ -227,7 +228,8 @@ def _relative_areas(ctx, r, ind, v, lv, year) -> list[dict]:
     shown = pd.DataFrame({ctx.t("Gebied", "Area"): top["name"], ctx.t("Waarde", "Value"): [ctx.fmt(x, 1) for x in top["value"]],
                           ctx.t("Gemeente", "Gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
                           ctx.t("Verschil", "Difference"): [ctx.fmt(x, 1, sign=True) for x in top["diff_gm"]],
-                          ctx.t("Rang in gemeente", "Rank in gemeente"): [f"{int(a)}/{int(b)}" for a, b in zip(top["rank_gm"], top["n_gm"])]})
+                          ctx.t("Rang in gemeente", "Rank in gemeente"): [f"{int(a)}/{int(b)}" for a, b
+                                                                          in zip(top["rank_gm"], top["n_gm"])]})
     what = ctx.label_unit(ind)
     out.append(ctx.table("relative_top", shown, ctx.t(f"De tien gebieden die het verst boven hun gemeente liggen ({what})",
                                                       f"The ten areas furthest above their gemeente ({what})"),
@@ -346,7 +348,8 @@ def _benchmark_figure(ctx, peers, gm, nm, label, ys, group) -> dict:
     from ..analysis._common import COLORS, new_figure
     fig, ax = new_figure(7.5, 4)
     others = peers.drop(index=gm)
-    ax.scatter(others["corp_share"], others["trend"], s=16, color=COLORS[0], label=ctx.t("gemeenten in de groep", "gemeenten in the group"))
+    ax.scatter(others["corp_share"], others["trend"], s=16, color=COLORS[0],
+               label=ctx.t("gemeenten in de groep", "gemeenten in the group"))
     ax.scatter([peers.loc[gm, "corp_share"]], [peers.loc[gm, "trend"]], s=60, color=COLORS[1], zorder=3, label=nm)
     ax.annotate(nm, (peers.loc[gm, "corp_share"], peers.loc[gm, "trend"]), xytext=(6, 4), textcoords="offset points")
     ax.axhline(float(peers["trend"].median()), color="#333333", ls="--", lw=1, label=ctx.t("mediaan", "median"))

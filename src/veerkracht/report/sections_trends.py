@@ -66,10 +66,12 @@ def corp_and_vulnerable(ctx) -> list[dict]:
             text = ctx.t(
                 f"Het aandeel corporatiewoningen in {ctx.region.name} is {word}: van {ctx.fmt(a['share'], 1)}% in "
                 f"{int(a['year'])} naar {ctx.fmt(b['share'], 1)}% in {int(b['year'])} "
-                f"({ctx.fmt(d, 1, sign=True)} procentpunt" + (f"; {int(b['n'])} gebieden, niveau {lv})." if lv != "gemeente" else ")."),
+                f"({ctx.fmt(d, 1, sign=True)} procentpunt"
+                + (f"; {int(b['n'])} gebieden, niveau {lv})." if lv != "gemeente" else ")."),
                 f"The share of housing-association dwellings in {ctx.region.name} has {word}: from "
                 f"{ctx.fmt(a['share'], 1)}% in {int(a['year'])} to {ctx.fmt(b['share'], 1)}% in {int(b['year'])} "
-                f"({ctx.fmt(d, 1, sign=True)} percentage points" + (f"; {int(b['n'])} areas, level {lv})." if lv != "gemeente" else ")."))
+                f"({ctx.fmt(d, 1, sign=True)} percentage points"
+                + (f"; {int(b['n'])} areas, level {lv})." if lv != "gemeente" else ")."))
             ctx.findings.append(Finding(0, 1 if abs(d) >= 1 else 0, text, "corp"))
         else:
             text = ctx.t(f"Het aandeel corporatiewoningen in {ctx.region.name} was {ctx.fmt(b['share'], 1)}% in "
@@ -368,10 +370,12 @@ def tipping_points(ctx) -> list[dict]:
         ctx.t("Periode", "Period"): [f"{a}–{b}" for a, b in zip(table["year_from"], table["year_to"])],
         ctx.t("Gebieden", "Areas"): table["n"],
         ctx.t("Knik", "Bend"): [pct(x) for x in table["breakpoint"]],
-        ctx.t("95%-interval knik", "95% interval bend"): [f"{pct(a)} – {pct(b)}" for a, b in zip(table["break_lo"], table["break_hi"])],
+        ctx.t("95%-interval knik", "95% interval bend"): [f"{pct(a)} – {pct(b)}"
+                                                          for a, b in zip(table["break_lo"], table["break_hi"])],
         ctx.t("Omslag naar negatief", "Turns negative"): [pct(x) for x in table["zero_crossing"]],
         ctx.t("95%-interval omslag", "95% interval turn"): [f"{pct(a)} – {pct(b)}" if np.isfinite(z) else "—"
-                                                           for a, b, z in zip(table["zero_lo"], table["zero_hi"], table["zero_crossing"])]})
+                                                           for a, b, z in zip(table["zero_lo"], table["zero_hi"],
+                                                                              table["zero_crossing"])]})
     blocks.append(ctx.table("tipping_points", shown, ctx.t("Knik- en omslagpunten met 95%-intervallen",
                                                            "Bends and turning points with 95% intervals"),
                             csv=table.assign(message=[render(m, ctx.lang) for m in table["message"]])))
