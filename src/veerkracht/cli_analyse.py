@@ -92,6 +92,8 @@ def register(app, open_current, state, console, emit) -> None:
         err = Console(stderr=True)
         for note in notes_in(result.notes, state.lang):
             err.print("note: " + note, highlight=False, markup=False, style="yellow")
+        for line in result.about(state.lang):            # which inputs, years and geography it used
+            err.print(line, highlight=False, markup=False, style="dim")
         if fmt == "json":
             print(result.to_json(state.lang))
         else:

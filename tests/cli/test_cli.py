@@ -246,3 +246,30 @@ def test_facts_suppress_small_numbers_unless_raw(demo_out):
     y = int(small["year"])
     assert pd.isna(shown.loc[y, "value"]) and pd.isna(shown.loc[y, "numerator"]) and "suppressed" in shown.loc[y, "flags"]
     assert raw.loc[y, "numerator"] == small["numerator"] and raw.loc[y, "value"] == pytest.approx(small["value"])
+
+
+def test_every_analysis_runs_on_the_demo_or_says_which_option_works(demo_out):
+    """A newcomer types `veerkracht analyse <name>` on the demo: it runs with its defaults, or the
+    error names an indicator the store has (-i …) and that suggestion runs."""
+    import re
+    store = demo_out / "demo.duckdb"
+    listed = run_cli("analyse", store=store).stdout
+    names = re.findall(r"^(\S+)\s{2,}", listed, flags=re.M)
+    assert len(names) >= 9
+    ran, suggested, impossible = [], [], []
+    for name in names:
+        res = run_cli("--lang", "en", "analyse", name, "--format", "csv", store=store)
+        if res.returncode == 0:
+            ran.append(name)
+            continue
+        hint = re.search(r"e\.g\. -i (\w+)", " ".join(res.stderr.split()))
+        if hint is None:                     # no indicator would help: the message says what is missing
+            assert "has values in both" in " ".join(res.stderr.split()), res.stderr
+            impossible.append(name)
+            continue
+        again = run_cli("analyse", name, "-i", hint.group(1), "--format", "csv", store=store)
+        assert again.returncode == 0, (name, again.stderr)
+        suggested.append(name)
+    assert {"typology", "liveability", "tipping-point"} <= set(ran)
+    assert {"concentration", "relative", "hotspots", "corp-profile"} <= set(suggested)
+    assert impossible == ["change-model"]     # the demo has no vulnerable group in the outcome's years

@@ -28,8 +28,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import StoreError
-from ..i18n import fmt_number, render
+from ..errors import NotComputable, StoreError
+from ..i18n import Message, fmt_number, render
 from ..indicators import registry
 from ..store.base import Store
 from ._bootstrap import (  # noqa: F401  (re-exported: analyses use c.boot_group_sums …)
@@ -122,9 +122,12 @@ def ind_label(result_or_meta, indicator: str, lang: str = "nl") -> str:
 
 # ---------------------------------------------------------------------------------------- data
 def resolve_geo_version(store, indicator: str, geo_version: str | None) -> str:
-    """``geo_version`` as given, else the only version holding facts of ``indicator``.
+    """``geo_version`` as given, else the version holding ``indicator`` on the finest CBS areas.
 
-    Raises :class:`StoreError` when there are none or several (the user must choose).
+    With several versions the choice is deterministic: the version whose facts lie on the finest
+    level (buurt, then wijk, gemeente, PC4), then the one with the most areas, then the latest by
+    name; the result's ``inputs`` name it. No facts at all is an error listing the indicators the
+    store does have, with a working example.
     """
     if geo_version is not None:
         return geo_version
@@ -133,9 +136,27 @@ def resolve_geo_version(store, indicator: str, geo_version: str | None) -> str:
     if len(versions) == 1:
         return versions[0]
     if not versions:
-        raise StoreError(f"the store has no facts for {indicator!r}")
-    raise StoreError(f"{indicator!r} exists in several geography versions ({', '.join(versions)}); "
-                     "choose one with geo_version")
+        raise NotComputable(Message("analysis.err.no_indicator", {"ind": indicator, **_alternatives(store)}))
+    areas = store.areas(geometry=False)[["geo_version", "code", "level"]]
+    f = facts[["geo_version", "code"]].drop_duplicates().merge(areas, on=["geo_version", "code"], how="left")
+    rank = {"buurt": 0, "wijk": 1, "gemeente": 2, "pc4": 3}
+    f["rank"] = f["level"].map(rank).fillna(9)
+    best = f.groupby("geo_version").agg(rank=("rank", "min"), n=("code", "nunique")).reset_index()
+    best = best.sort_values(["rank", "n", "geo_version"], ascending=[True, False, False])
+    return str(best["geo_version"].iloc[0])
+
+
+def _alternatives(store) -> dict:
+    """The store's indicators (ids, as typed after ``-i``) and a working example: a rate with a worse
+    end (a vulnerable group) observed in the most years, else any indicator with the most years."""
+    f = store.facts()[["indicator", "year"]].drop_duplicates()
+    years = f.groupby("indicator")["year"].nunique()
+    reg = store.indicators().set_index("id")
+    vulnerable = [i for i in years.index if i in reg.index and reg.loc[i, "kind"] == "rate"
+                  and reg.loc[i, "higher_is_worse"] is not pd.NA and bool(reg.loc[i, "higher_is_worse"])]
+    pool = years.loc[vulnerable] if vulnerable else years
+    example = str(pool.sort_values(ascending=False).index[0]) if len(pool) else "corp_share"
+    return {"have": ", ".join(sorted(years.index)), "example": example}
 
 
 def resolve_level(store, geo_version: str, level: str | None = None, indicator: str | None = None) -> str:

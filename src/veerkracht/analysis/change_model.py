@@ -31,7 +31,8 @@ from .base import Analysis, Message, Result, register
 __all__ = ["ChangeModel", "run", "VULNERABLE_GROUPS"]
 
 #: The report's vulnerable groups, in its order; whichever the store holds are used.
-VULNERABLE_GROUPS = ["bijstand", "low_income", "psych", "lvb", "refugee_origin", "students", "dementia"]
+VULNERABLE_GROUPS = ["bijstand", "low_income", "psych", "lvb", "refugee_origin", "students", "dementia",
+                     "bijstand_15_64", "bijstand_per_100_dwellings"]
 
 CONTROLS = ("start", "corp_share", "urbanity", "population")
 
