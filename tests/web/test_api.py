@@ -339,3 +339,17 @@ def test_decimals_per_indicator(client, read_store):
     assert {r["indicator"]: r["decimals"] for r in c["rows"]}["corp_share"] == 1
     v = client.get("/api/values", params={"version": "cbs2019", "level": "buurt", "indicator": "lbm"}).json()
     assert v["decimals"] == 2
+
+
+def test_search_gives_one_drawable_row_per_area(client):
+    """'Utrecht' was six identical rows (one per indeling), some in versions without geometry."""
+    meta = client.get("/api/meta").json()
+    drawable = {(v["id"], lv["level"]) for v in meta["versions"] for lv in v["levels"] if lv["geometry"]}
+    hits = client.get("/api/search", params={"q": "Utrecht"}).json()["results"]
+    keys = [(h["code"], h["level"]) for h in hits]
+    assert ("GM0344", "gemeente") in keys and len(keys) == len(set(keys))
+    assert all((h["geo_version"], h["level"]) in drawable for h in hits)
+    gm = next(h for h in hits if h["code"] == "GM0344")
+    assert gm["geo_version"] == max(v for v, lv in drawable if lv == "gemeente")    # the latest drawable
+    pref = client.get("/api/search", params={"q": "Utrecht", "prefer": "cbs2021"}).json()["results"]
+    assert next(h for h in pref if h["code"] == "GM0344")["geo_version"] == "cbs2021"

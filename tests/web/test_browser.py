@@ -346,3 +346,34 @@ def test_ctrl_click_compares_two_areas(page, server, view, read_store, artifacts
     assert f"sel={first['code']},{second['code']}" in page.url.replace("%2C", ",")
     page.screenshot(path=str(artifacts / "web_compare.png"))
     page.watch.assert_clean()
+
+
+def _settled(page):
+    """Wait until the page has finished its update (the status is no longer 'Laden…')."""
+    page.wait_for_function("document.querySelector('#status').textContent !== 'Laden…'", timeout=120_000)
+
+
+def test_every_option_of_every_control_leads_somewhere(page, server, artifacts):
+    """No dead ends: every option the controls offer (from /api/meta) gives a map with a legend, or
+    an explanation of why this analysis cannot be computed here — never an error."""
+    _open(page, server, "?l=wijk&r=GM0363")
+    controls = ["indicator", "version", "level", "mode", "year", "ref"]
+    walked = 0
+    for cid in controls:
+        values = page.eval_on_selector_all(f"#{cid} option", "os => os.map(o => o.value)")
+        for value in values:
+            if page.locator(f"#{cid}").is_hidden():
+                break
+            page.select_option(f"#{cid}", value)
+            _settled(page)
+            status = page.locator("#status").inner_text()
+            state = page.evaluate("JSON.stringify(APP.state)")
+            assert "Fout" not in status and "Error" not in status, (cid, value, status, state)
+            legend = page.locator("#legend li").count()
+            assert legend > 0 or status.startswith("Niet beschikbaar"), (cid, value, status, state)
+            walked += 1
+        # back to a view with data before the next control
+        page.goto(server + "/?l=wijk&r=GM0363")
+        page.wait_for_function("window.mapReady === true", timeout=60_000)
+    page.screenshot(path=str(artifacts / "web_walk_last.png"))
+    assert walked >= 20

@@ -83,14 +83,16 @@
     const ind = indMeta();
     const ids = { indicator: $("indicator"), version: $("version"), level: $("level"), year: $("year"), year_from: $("year-from") };
     Object.values(ids).forEach((s) => (s.innerHTML = ""));
-    app.meta.indicators.forEach((i) => option(ids.indicator, i.id, label(i) + (i.unit ? ` (${i.unit})` : "")));
+    app.meta.indicators.filter((i) => drawableVersions(i).length)
+      .forEach((i) => option(ids.indicator, i.id, label(i) + (i.unit ? ` (${i.unit})` : "")));
     // "cbs2023 — 342 gemeenten": says which version is the map of the Netherlands
-    Object.keys(ind.available).sort().forEach((v) => {
+    // only versions the map can draw for this indicator: no choice leads to an empty map
+    drawableVersions(ind).forEach((v) => {
       const vm = app.meta.versions.find((x) => x.id === v);
       const order = app.meta.levels;   // coarse → fine: name the finest drawable level
-      const parts = vm ? vm.levels.filter((l) => l.geometry && (ind.available[v] || {})[l.level])
-        .sort((a, b) => order.indexOf(b.level) - order.indexOf(a.level)) : [];
-      option(ids.version, v, parts.length ? `${v} — ${parts[0].n_areas} ${t("levels_" + parts[0].level)}` : v);
+      const parts = vm.levels.filter((l) => l.geometry && (ind.available[v] || {})[l.level])
+        .sort((a, b) => order.indexOf(b.level) - order.indexOf(a.level));
+      option(ids.version, v, `${v} — ${parts[0].n_areas} ${t("levels_" + parts[0].level)}`);
     });
     const geomLevels = new Set(app.meta.versions.find((v) => v.id === state.version).levels
                                  .filter((l) => l.geometry).map((l) => l.level));
@@ -111,12 +113,20 @@
   }
   // the mode's description from /api/meta (the analysis registry)
   function modeOf(id) { return app.meta.modes.find((m) => m.id === id) || app.meta.modes[0]; }
+  // versions holding the indicator at a level the map can draw (areas with geometry)
+  function drawableVersions(ind) {
+    return Object.keys(ind.available).sort().filter((v) => {
+      const vm = app.meta.versions.find((x) => x.id === v);
+      return vm && vm.levels.some((l) => l.geometry && (ind.available[v] || {})[l.level]);
+    });
+  }
   // make the state consistent with what the store holds (after URL input or a change)
   function normalise() {
-    const inds = app.meta.indicators;
+    // indicators the map can draw somewhere; the others are not offered
+    const inds = app.meta.indicators.filter((i) => drawableVersions(i).length);
     if (!inds.some((i) => i.id === state.indicator)) state.indicator = app.meta.default.indicator || inds[0].id;
     const ind = indMeta();
-    const versions = Object.keys(ind.available).sort();
+    const versions = drawableVersions(ind);
     if (!versions.includes(state.version)) state.version = versions.includes(app.meta.default.version) ? app.meta.default.version : versions[0];
     const vmeta = app.meta.versions.find((v) => v.id === state.version);
     const drawable = app.meta.levels.filter((l) => (ind.available[state.version] || {})[l]

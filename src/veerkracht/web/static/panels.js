@@ -200,7 +200,7 @@
         const q = input.value.trim();
         if (!q) { close(); return; }
         timer = setTimeout(async () => {
-          const res = await app.api("/api/search", { q }).catch(() => ({ results: [] }));
+          const res = await app.api("/api/search", { q, prefer: app.state.version }).catch(() => ({ results: [] }));
           items = res.results;
           list.innerHTML = items.length ? items.map((r, i) => `<li role="option" tabindex="-1" data-i="${i}">${esc(r.name)} <span class="muted">${esc(t("level_" + r.level))} ${esc(r.code)} · ${esc(r.geo_version)}</span></li>`).join("")
                                         : `<li class="muted">${esc(t("no_results"))}</li>`;

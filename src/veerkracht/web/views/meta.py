@@ -99,14 +99,26 @@ def meta_dict(c: Context) -> dict:
     return c.meta_cache
 
 
-@router.get("/search", summary="Areas whose name contains, or whose code starts with, the text")
+@router.get("/search", summary="Areas whose name contains, or whose code starts with, the text — only areas the "
+            "map can draw, one row per area")
 async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=60)],
-           version: Annotated[str | None, Query(pattern=VERSION)] = None,
-           c: Context = Depends(ctx)) -> dict:
+                 version: Annotated[str | None, Query(pattern=VERSION)] = None,
+                 prefer: Annotated[str | None, Query(pattern=VERSION, description="Version to show an area in "
+                                                                                  "when several hold it")] = None,
+                 c: Context = Depends(ctx)) -> dict:
     def build():
-        hits = _search(c.catalog, q, version)
+        drawable = {(v["id"], lv["level"]) for v in meta_dict(c)["versions"] for lv in v["levels"] if lv["geometry"]}
+        hits = [h for h in _search(c.catalog, q, version, limit=200) if (h["geo_version"], h["level"]) in drawable]
+        # one row per area: the preferred version when it holds the area, else the latest that does
+        best: dict = {}
         for h in hits:
-            if h["level"] in MAP_LEVELS:
-                h["bounds"] = c.geometry.bounds(h["geo_version"], h["level"], [h["code"]])
-        return {"q": q, "results": hits}
-    return await cached(c, ("search", q.strip().lower(), version), build, request)
+            key = (h["code"], h["level"])
+            cur = best.get(key)
+            if cur is None or (h["geo_version"] == prefer) > (cur["geo_version"] == prefer) or \
+                    ((h["geo_version"] == prefer) == (cur["geo_version"] == prefer) and h["geo_version"] > cur["geo_version"]):
+                best[key] = h
+        out = [h for h in hits if best.get((h["code"], h["level"])) is h][:20]
+        for h in out:
+            h["bounds"] = c.geometry.bounds(h["geo_version"], h["level"], [h["code"]])
+        return {"q": q, "results": out}
+    return await cached(c, ("search", q.strip().lower(), version, prefer), build, request)
