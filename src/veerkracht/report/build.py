@@ -127,8 +127,27 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
         if on_section:
             on_section(key, title)
 
+    # chapters with nothing to show are not printed as chapters (a page each): they are gathered in
+    # one short list in the introduction, each with what is missing and what would supply it
+    missing = [s for s in built if status[s["key"]] == "unavailable"]
+    built = [s for s in built if status[s["key"]] != "unavailable"]
+    about = _about(ctx)
+    if missing:
+        about.append({"type": "h3", "text": ctx.t("Niet in dit rapport, en wat het zou aanvullen",
+                                                   "Not in this report, and what would supply it")})
+        about += [{"type": "unavailable", "text": f"{s['title']} — " + s["blocks"][0]["text"]} for s in missing]
+        codes = ",".join(ctx.region.codes)
+        about.append({"type": "note", "text": ctx.t(
+            f"Aanvullen: ‘veerkracht build --region {codes} --from {ctx.cov.year_from} --to {ctx.cov.year_to}’ haalt "
+            "de CBS Kerncijfers wijken en buurten en de wijk- en buurtkaart op en zet alle jaren op één indeling; "
+            "‘veerkracht fetch leefbaarometer’ voegt de Leefbaarometer toe; eigen bestanden (bijvoorbeeld LVB of "
+            "overlast) laadt u met ‘veerkracht ingest indicator-file’.",
+            f"To supply: ‘veerkracht build --region {codes} --from {ctx.cov.year_from} --to {ctx.cov.year_to}’ fetches "
+            "the CBS key figures and the district and neighbourhood map and puts all years on one geography; "
+            "‘veerkracht fetch leefbaarometer’ adds the Leefbaarometer; your own files (e.g. LVB or nuisance) load "
+            "with ‘veerkracht ingest indicator-file’.")})
     sections = [{"key": "summary", "title": ctx.t("Samenvatting", "Summary"), "blocks": _summary(ctx)},
-                {"key": "about", "title": ctx.t("Over dit rapport", "About this report"), "blocks": _about(ctx)}]
+                {"key": "about", "title": ctx.t("Over dit rapport", "About this report"), "blocks": about}]
     sections += built
     for i, s in enumerate(sections):
         s["number"] = "" if s["key"] in ("summary", "about") else f"{i - 1}"
