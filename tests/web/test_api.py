@@ -353,3 +353,18 @@ def test_search_gives_one_drawable_row_per_area(client):
     assert gm["geo_version"] == max(v for v, lv in drawable if lv == "gemeente")    # the latest drawable
     pref = client.get("/api/search", params={"q": "Utrecht", "prefer": "cbs2021"}).json()["results"]
     assert next(h for h in pref if h["code"] == "GM0344")["geo_version"] == "cbs2021"
+
+
+def test_csv_for_dutch_excel(client, default):
+    """';' between fields, decimal comma and a UTF-8 byte-order mark: Dutch Excel opens it right."""
+    import io
+    params = {"version": default["version"], "level": default["level"], "indicator": default["indicator"],
+              "region": default["region"]}
+    plain = pd.read_csv(io.StringIO(client.get("/api/export.csv", params=params).text))
+    r = client.get("/api/export.csv", params={**params, "excel": "true"})
+    assert r.content.startswith("\ufeff".encode("utf-8")) and "_excel.csv" in r.headers["content-disposition"]
+    xl = pd.read_csv(io.BytesIO(r.content), sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(xl.columns) == list(plain.columns) and len(xl) == len(plain)
+    shown = plain["value"].notna()
+    assert shown.sum() > 50 and np.allclose(xl.loc[shown, "value"], plain.loc[shown, "value"])
+    assert "," in r.content.decode("utf-8-sig").splitlines()[1 + int(np.argmax(shown.to_numpy()))]

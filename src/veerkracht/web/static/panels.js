@@ -232,6 +232,7 @@
     links(app) {
       const q = new URLSearchParams(Object.entries(app.viewParams()).filter(([, v]) => v !== null && v !== ""));
       $("export-csv").href = "/api/export.csv?" + q; $("export-geojson").href = "/api/export.geojson?" + q;
+      $("export-xls").href = "/api/export.csv?" + q + "&excel=true";
     },
     // map + title + legend on one canvas (system fonts only)
     composite(app) {

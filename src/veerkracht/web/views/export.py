@@ -6,10 +6,10 @@ import gzip
 import binascii
 import io
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -47,11 +47,17 @@ def _filename(p: ViewParams, ext: str) -> str:
 
 @router.get("/export.csv", summary="The data of the current view as CSV (suppressed values left empty)",
             response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def export_csv(vp=Depends(view_params), lang: Lang = "nl", c: Context = Depends(ctx)) -> Response:
+def export_csv(vp=Depends(view_params), lang: Lang = "nl", c: Context = Depends(ctx),
+               excel: Annotated[bool, Query(description="For Dutch Excel: ';' between fields, a decimal comma "
+                                                        "and a UTF-8 byte-order mark")] = False) -> Response:
     t, _ = export_table(c, vp, lang)
-    body = t.to_csv(index=False, float_format="%.6g")
+    if excel:
+        body = "\ufeff" + t.to_csv(index=False, sep=";", decimal=",", float_format="%.6g")
+    else:
+        body = t.to_csv(index=False, float_format="%.6g")
+    name = _filename(vp[0], "csv").replace(".csv", "_excel.csv" if excel else ".csv")
     return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(vp[0], "csv")}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/export.geojson", summary="The current view as GeoJSON (areas with value, class and status)",
