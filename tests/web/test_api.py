@@ -368,3 +368,14 @@ def test_csv_for_dutch_excel(client, default):
     shown = plain["value"].notna()
     assert shown.sum() > 50 and np.allclose(xl.loc[shown, "value"], plain.loc[shown, "value"])
     assert "," in r.content.decode("utf-8-sig").splitlines()[1 + int(np.argmax(shown.to_numpy()))]
+
+
+def test_palettes_follow_polarity(client, default):
+    """Corporation share has no better or worse end: its change map is purple–green, never the
+    red/blue of judgement; bijstand (worse when higher) keeps red for the worse side."""
+    from veerkracht.maps.legend import _RDBU
+    base = {"version": "cbs2019", "level": "wijk", "region": "GM0363", "mode": "change"}
+    share = client.get("/api/values", params={**base, "indicator": "corp_share"}).json()
+    assert share["legend"] and not {e["color"] for e in share["legend"]} & set(_RDBU[:4] + _RDBU[5:])
+    worse = client.get("/api/values", params={**base, "indicator": "bijstand_per_100_dwellings"}).json()
+    assert worse["legend"][-1]["color"] == _RDBU[-1]          # the highest rise is red

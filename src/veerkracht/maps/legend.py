@@ -22,6 +22,8 @@ SUPPRESSED_COLOR = "#bdbdbd"
 _YLORRD = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"]
 _BLUES = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"]
 _RDBU = ["#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d", "#b2182b"]
+#: purple–green for indicators without a better or worse end (corporation share): no red = bad
+_PRGN = ["#762a83", "#9970ab", "#c2a5cf", "#e7d4e8", "#f7f7f7", "#d9f0d3", "#a6dba0", "#5aae61", "#1b7837"]
 
 def lbm_legend() -> list[dict]:
     """Legend entries of the Leefbaarometer's nine classes (names and colours from
@@ -60,8 +62,11 @@ def sequential(k: int, higher_is_worse) -> list[str]:
 
 
 def diverging(k: int, higher_is_worse) -> list[str]:
-    """``k`` colours around a neutral middle; red is the worse side (blue for neutral polarity)."""
+    """``k`` colours around a neutral middle; red is the worse side. An indicator without polarity
+    (corporation share) gets purple–green, which passes no judgement."""
     idx = np.round(np.linspace(0, len(_RDBU) - 1, k)).astype(int)
+    if higher_is_worse is None or pd.isna(higher_is_worse):
+        return [_PRGN[i] for i in idx]
     cols = [_RDBU[i] for i in idx]
     if higher_is_worse is not None and not pd.isna(higher_is_worse) and not bool(higher_is_worse):
         cols = cols[::-1]

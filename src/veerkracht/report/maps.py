@@ -7,7 +7,7 @@ colours, suppression applied before anything is drawn). Analysis maps draw the r
 result with :func:`~veerkracht.maps.layers.layer_of`, from the analysis' ``LayerSpec`` — the same
 function the social map uses — so map, table and social map agree.
 Only the drawing is done here, with geopandas/matplotlib: suppressed areas hatched grey, missing
-areas plain grey, unreliable values hatched over their colour.
+areas plain, uncertain values faded (a white veil over their colour), as on the social map.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ __all__ = ["area_map"]
 
 RD = 28992
 _STATUS = {"suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
-           "missing": ("geen gegevens", "no data"), "unreliable": ("onzeker (gearceerd)", "uncertain (hatched)")}
+           "missing": ("geen gegevens", "no data"), "unreliable": ("onzeker (vervaagd)", "uncertain (faded)")}
 
 
 def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str = "value",
@@ -68,7 +68,7 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
         sup.plot(ax=ax, facecolor="none", edgecolor="#7a7a7a", hatch="////", linewidth=0)
     unr = gdf[gdf["status"] == "unreliable"]
     if len(unr):
-        unr.plot(ax=ax, facecolor="none", edgecolor="#333333", hatch="\\\\\\", linewidth=0)
+        unr.plot(ax=ax, facecolor="#ffffff", alpha=0.55, edgecolor="none", linewidth=0)
     ax.set_axis_off()
     ax.set_aspect("equal")
 
@@ -82,10 +82,10 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
     for key, (nl, en) in _STATUS.items():
         n = int(counts.get(key, 0))
         if n:
-            face = SUPPRESSED_COLOR if key == "suppressed" else (MISSING_COLOR if key == "missing" else "white")
-            hatch = "////" if key == "suppressed" else ("\\\\\\" if key == "unreliable" else None)
+            face = SUPPRESSED_COLOR if key == "suppressed" else (MISSING_COLOR if key == "missing" else "#9ecae1")
+            hatch = "////" if key == "suppressed" else None
             handles.append(Patch(facecolor=face, edgecolor="#555555", hatch=hatch, linewidth=0.4,
-                                 label=f"{en if ctx.en else nl} ({n})"))
+                                 alpha=0.45 if key == "unreliable" else 1.0, label=f"{en if ctx.en else nl} ({n})"))
     unit = view.get("unit") or ""
     head = ctx.t("Legenda", "Legend") + (f" ({unit})" if unit and view.get("kind") == "numeric" else "")
     if handles:

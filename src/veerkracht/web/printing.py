@@ -18,7 +18,7 @@ __all__ = ["render_pdf"]
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                           autoescape=True)
 _STATUS = {"suppressed": ("Onderdrukt (kleine aantallen)", "Suppressed (small numbers)"),
-           "missing": ("Geen gegevens", "No data"), "unreliable": ("Onzeker (gearceerd)", "Uncertain (hatched)")}
+           "missing": ("Geen gegevens", "No data"), "unreliable": ("Onzeker (vervaagd)", "Uncertain (faded)")}
 
 
 def render_pdf(view: dict, png: bytes, provenance, lang: str = "nl") -> bytes:

@@ -192,7 +192,6 @@
       for (const [x, y] of [[1, 1], [2, 1], [1, 2], [2, 2], [5, 5], [6, 5], [5, 6], [6, 6]]) dots.set([140, 140, 140, 255], (y * 8 + x) * 4);
       map.addImage("dots-missing", { width: 8, height: 8, data: dots });
       // fine and translucent: the class colour under it stays readable
-      map.addImage("hatch-unreliable", hatch([30, 30, 30, 170], [0, 0, 0, 0], 1));
       const empty = { type: "FeatureCollection", features: [] };
       for (const s of ["areas", "wijk", "gemeente"]) map.addSource(s, { type: "geojson", data: empty, promoteId: "code" });
       const st = (k, d) => ["coalesce", ["feature-state", k], d];
@@ -202,8 +201,9 @@
         paint: { "fill-pattern": "dots-missing", "fill-opacity": ["case", ["==", st("status", ""), "missing"], 1, 0] } });
       map.addLayer({ id: "areas-suppressed", type: "fill", source: "areas",
         paint: { "fill-pattern": "hatch-suppressed", "fill-opacity": ["case", ["==", st("status", ""), "suppressed"], 1, 0] } });
+      // uncertain values are faded (a white veil over their colour); only suppressed areas are hatched
       map.addLayer({ id: "areas-unreliable", type: "fill", source: "areas",
-        paint: { "fill-pattern": "hatch-unreliable", "fill-opacity": ["case", ["==", st("status", ""), "unreliable"], 1, 0] } });
+        paint: { "fill-color": "#ffffff", "fill-opacity": ["case", ["==", st("status", ""), "unreliable"], 0.55, 0] } });
       map.addLayer({ id: "areas-line", type: "line", source: "areas", paint: { "line-color": "#ffffff", "line-width": 0.5, "line-opacity": 0.8 } });
       map.addLayer({ id: "wijk-line", type: "line", source: "wijk", paint: { "line-color": "#555", "line-width": 1 } });
       map.addLayer({ id: "gemeente-line", type: "line", source: "gemeente", paint: { "line-color": "#111", "line-width": 2 } });
