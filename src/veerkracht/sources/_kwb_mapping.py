@@ -33,8 +33,10 @@ from ..errors import InputError
 from ..store.schema import merge_flags
 from ._codes import PREFIX_LEVEL
 from ._tabular import area_frame as _tabular_area_frame
-from .base import (CBS_MARKERS, check_counts, check_duplicates, check_rates, decode_text, parse_cbs_number,
-                   read_bytes)
+from ._numbers import (check_count, check_fraction, check_part_of_whole, check_unit_jumps, detect_decimal,
+                       first_row_of)
+from ._tabular import join_flags
+from .base import CBS_MARKERS, check_duplicates, check_rates, decode_text, parse_cbs_number, read_bytes
 
 __all__ = [
     "KwbMeasure", "MEASURES", "BY_SHORT", "ODATA_KEY_TO_SHORT", "PDOK_TO_SHORT", "TITLE_TO_SHORT",
@@ -90,6 +92,7 @@ TITLE_TO_SHORT = {k: m.short for m in MEASURES for k in m.titles}
 CODE_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|NL\d{2})$")
 RECS_LEVEL = {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "land": "country"}
 _WOZ_EURO_MEDIAN = 5000.0   # no Dutch mean WOZ value is 5 million euro; every one is above 5,000 euro
+_WOZ_PLAUSIBLE = (10.0, 10_000.0)   # x 1,000 euro: flagged outside
 
 
 def strip_key_suffix(key: str) -> str:
@@ -150,19 +153,46 @@ def area_frame(geo_version: pd.Series, codes: pd.Series, levels: pd.Series, name
     return pd.concat(parts, ignore_index=True) if parts else _tabular_area_frame("", codes[:0], levels[:0], names[:0])
 
 
-def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int) -> dict[str, tuple[pd.Series, pd.Series]]:
-    """Parse and validate every mapped column: ``{short: (values, flags)}``."""
+def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int, years: pd.Series | None = None,
+           decimal: str | None = None, pct_form: str = "auto") -> dict[str, tuple[pd.Series, pd.Series]]:
+    """Parse and check every mapped column by what it means: ``{short: (values, flags)}``.
+
+    One decimal separator for the whole file; counts whole and ≥ 0; percentages not fractions (unless
+    ``pct_form`` says so) and flagged outside [0, 100]; a part (``a_soz_wb``) no more than its whole
+    (``a_inw``); no unit jump between the years of the file; a mean (WOZ) not negative.
+    """
+    cols = {short: wide[short] for short in BY_SHORT if short in wide}
+    if decimal is None:
+        decimal = detect_decimal({labels.get(k, k): v for k, v in cols.items()}, file, first_row)
+    if pct_form not in ("auto", "percent", "fraction"):
+        raise InputError(file, f"pct_form must be auto, percent or fraction, not {pct_form!r}")
     out = {}
     for short, m in BY_SHORT.items():
         if short not in wide:
             continue
         label = labels.get(short, short)
-        vals, flags = parse_cbs_number(wide[short], file, label, first_row)
+        vals, flags = parse_cbs_number(wide[short], file, label, first_row, decimal=decimal,
+                                       percent=m.kind == "pct")
         if m.kind in ("count", "per1000"):
-            check_counts(vals, file, label, first_row)
+            check_count(vals, file, label, first_row, decimal)
         elif m.kind == "pct":
-            flags = merge_flags(flags, check_rates(vals, file, label, first_row=first_row))
+            if pct_form == "fraction":
+                vals = vals * 100.0
+            elif pct_form == "auto":
+                check_fraction(vals, file, label, first_row)
+            flags = join_flags(flags, check_rates(vals, file, label, first_row=first_row))
+        elif (vals < 0).any():
+            neg = vals < 0
+            raise InputError(file, f"negative value {vals[neg].iloc[0]:g} for a mean that cannot be negative",
+                             row=first_row_of(neg, first_row), column=label)
+        if years is not None:
+            check_unit_jumps(vals, wide["code"], years, file, label, first_row)
         out[short] = (vals, flags)
+    for short, m in BY_SHORT.items():
+        if m.kind == "per1000" and short in out and m.den in out:
+            extra = check_part_of_whole(out[short][0], out[m.den][0], file, labels.get(short, short), first_row,
+                                        labels.get(m.den, m.den))
+            out[short] = (out[short][0], join_flags(out[short][1], extra))
     return out
 
 
@@ -171,14 +201,18 @@ def _woz_to_thousands(vals: pd.Series, flags: pd.Series, warnings: list[str], fi
     if pd.notna(med) and med > _WOZ_EURO_MEDIAN:
         warnings.append(f"{file}: g_wozbag looks like euros (median {med:,.0f}); divided by 1,000 "
                         "to the KWB unit x 1,000 euro and flagged woz_eur_to_k")
-        flags = merge_flags(flags, pd.Series("woz_eur_to_k", index=vals.index).where(vals.notna(), ""))
+        flags = join_flags(flags, pd.Series("woz_eur_to_k", index=vals.index).where(vals.notna(), ""))
         vals = vals / 1000.0
+    odd = (vals.notna() & ~vals.between(*_WOZ_PLAUSIBLE)).fillna(False)
+    if odd.any():
+        flags = join_flags(flags, pd.Series(np.where(odd, "implausible", ""), index=vals.index))
     return vals, flags
 
 
 def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions: pd.Series,
                     source: str, first_row: int = 2, labels: dict | None = None,
-                    warnings: list[str] | None = None) -> pd.DataFrame:
+                    warnings: list[str] | None = None, decimal: str | None = None,
+                    pct_form: str = "auto") -> pd.DataFrame:
     """Turn a frame with a ``code`` column and KWB short-name columns (text) into facts.
 
     Parameters
@@ -191,7 +225,7 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
     """
     labels = labels or {}
     warnings = warnings if warnings is not None else []
-    parsed = _parse(wide, file, labels, first_row)
+    parsed = _parse(wide, file, labels, first_row, years, decimal=decimal, pct_form=pct_form)
     if "g_wozbag" in parsed:
         parsed["g_wozbag"] = _woz_to_thousands(*parsed["g_wozbag"], warnings, file)
     nan = pd.Series(np.nan, index=wide.index)
@@ -221,7 +255,7 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
             "geo_version": geo_versions.to_numpy(), "code": wide["code"].to_numpy(),
             "year": years.to_numpy(), "indicator": m.indicator, "numerator": num.to_numpy(),
             "denominator": den.to_numpy(), "value": value.to_numpy(), "source": source,
-            "flags": merge_flags(flags, extra).to_numpy(),
+            "flags": join_flags(flags, extra).to_numpy(),
         }))
     if not frames:
         return pd.DataFrame(columns=["geo_version", "code", "year", "indicator", "numerator",
@@ -245,7 +279,8 @@ def known_code_set(known_codes) -> set[str] | None:
 
 def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
                     geo_version: str | None = None, known_codes=None, labels: dict | None = None,
-                    warnings: list[str] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                    warnings: list[str] | None = None, decimal: str | None = None,
+                    pct_form: str = "auto") -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a wide KWB frame and split it into areas and facts.
 
     ``wide`` has ``code``, ``year`` (int), optional ``name`` and ``recs``, and short-name columns.
@@ -268,5 +303,6 @@ def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
     names = wide["name"] if "name" in wide else pd.Series(None, index=wide.index, dtype="object")
     areas = area_frame(versions, wide["code"], levels, names)
     facts = facts_from_wide(wide, file=file, years=wide["year"], geo_versions=versions, source=source,
-                            first_row=first_row, labels=labels, warnings=warnings)
+                            first_row=first_row, labels=labels, warnings=warnings, decimal=decimal,
+                            pct_form=pct_form)
     return areas, facts
