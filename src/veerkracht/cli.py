@@ -48,7 +48,7 @@ def open_current(read_only: bool = False):
     from .store import open_store
 
     store = open_store(state.store_path, read_only=read_only)
-    if not read_only and store.indicators().empty:
+    if not read_only:   # also migrates the labels of a store written by an older version
         store.register_indicators(registry_frame())
     return store
 

@@ -35,10 +35,10 @@ def _remapped(call, index: pd.Index, first_row: int):
         raise InputError(exc.file, exc.message, row=row, column=exc.column) from None
 
 
-def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, **kw) -> tuple[pd.Series, pd.Series]:
     """:func:`~.base.parse_cbs_number` on a filtered column; returns (floats, flags) on its index."""
     idx = values.index
-    nums, flags = _remapped(lambda: parse_cbs_number(values.reset_index(drop=True), file, column, 2),
+    nums, flags = _remapped(lambda: parse_cbs_number(values.reset_index(drop=True), file, column, 2, **kw),
                             idx, first_row)
     return nums.set_axis(idx), flags.set_axis(idx)
 
