@@ -418,6 +418,13 @@ def _register_analyse() -> None:
         _registered.add("analyse")
 
 
+def _register_ingest() -> None:
+    if "ingest" not in _registered:
+        from .cli_ingest import register
+        register(app, open_current, say, _emit)
+        _registered.add("ingest")
+
+
 def _register_report() -> None:
     if "report" not in _registered:
         try:
@@ -446,6 +453,7 @@ def _reader_help(argv: list[str]) -> bool:
 
 def main() -> None:
     _register_analyse()
+    _register_ingest()
     _register_report()
     if _reader_help(sys.argv[1:]):
         return

@@ -297,6 +297,10 @@ def read_odata(location, year: int | None = None, geo_version: str | None = None
     transport : an ``httpx`` transport (tests).
 
     The provenance checksum is the sha256 of all raw answers in the order they were read.
+
+    Examples
+    --------
+    ``veerkracht ingest cbs-odata cbs:85618NED -o api=v3 -o "filter=startswith(WijkenEnBuurten,'GM')"``
     """
     api, base, table = parse_location(location, api, base_url)
     url = f"{base}/{table}"

@@ -144,6 +144,13 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
         and warn.
     on_empty : ``'error'`` (default) or ``'drop'``: leave out features with a null or empty
         geometry (e.g. a water-only wijk) and warn.
+
+    Geometry outside the Netherlands after reprojection is an error that names the likely cause
+    (degrees declared as RD New, swapped axes, metres without a CRS).
+
+    Examples
+    --------
+    ``veerkracht ingest geometry buurten_2019.geojson --geo-version cbs2019 -o level=buurt -o crs=28992``
     """
     path = Path(location)
     if not geo_version:

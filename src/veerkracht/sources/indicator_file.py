@@ -29,8 +29,15 @@ level the codes belong to, and how columns become registry indicators::
     wijk_code_ois = "X99"
     [[indicator]]
     id = "corp_share"                # a registry id
-    numerator = "huur_corporatie"    # or numerator_pattern = "corp_{year}" (+ denominator_pattern)
+    numerator = "huur_corporatie"
     denominator = "woningen_totaal"
+    [[indicator]]
+    id = "dwellings"
+    value_pattern = "woningen_{year}"        # one column per year: woningen_2014, woningen_2015 …
+    [[indicator]]
+    id = "owner_occupied"
+    numerator_pattern = "koop_{year}"        # numerator and denominator per year
+    denominator_pattern = "woningen_{year}"
     [[indicator]]
     id = "low_income"                # a share and its population: numerator = share × population
     value = "pct_laag_inkomen"       # the share (in the registry unit, %; scale_from = 1 for fractions)
@@ -47,12 +54,24 @@ level the codes belong to, and how columns become registry indicators::
     [[define]]                       # an indicator the core registry lacks
     id = "my_rate"
     label_nl = "Mijn aandeel"
+    label_en = "My share"            # optional from here on
     unit = "%"
-    kind = "rate"                    # rate, count, score or class; optional: label_en, scale,
-                                     # higher_is_worse, description_nl, description_en, source, restricted
+    kind = "rate"                    # rate, count, score or class
+    scale = 100                      # value = numerator / denominator * scale
+    higher_is_worse = true
+    description_nl = "…"
+    description_en = "…"
+    source = "eigen registratie"
+    restricted = false               # true: personal data, shown only aggregated
 
-Long files: ``format = "long"``, ``indicator_column``, ``value_column`` and ``[indicator_map]``
-raw name → id (or → ``{id = "...", scale_from = 100}``).
+Long files (one row per area, year and indicator)::
+
+    format = "long"                  # default "wide"
+    indicator_column = "variabele"
+    value_column = "waarde"
+    [indicator_map]                  # raw name → id, or → {id = "...", scale_from = 100}
+    woningen = "dwellings"
+    aandeel_corporatie = {id = "corp_share", scale_from = 100}
 
 Values: ``value = numerator / denominator * scale`` (registry scale); a value-only column is
 converted with ``value * scale / scale_from`` (``scale_from`` defaults to the registry scale).

@@ -63,13 +63,17 @@ def batch_codes(batch) -> pd.DataFrame:
     return out.assign(level=level).dropna(subset=["level"]).reset_index(drop=True)
 
 
-def check_codes(codes: pd.DataFrame, known: pd.DataFrame, file) -> list[str]:
+def check_codes(codes: pd.DataFrame, area_codes, file) -> list[str]:
     """Warnings for a few unknown codes; an :class:`InputError` when many are.
 
-    ``codes``: the batch's ``(geo_version, code)``; ``known``: the store's ``(geo_version, code, level)``.
+    ``codes``: the batch's ``(geo_version, code, level)``; ``area_codes(versions)``: the store's
+    ``(geo_version, code, level)`` of those versions (all with None).
     """
     warnings = []
-    if codes.empty or known.empty:
+    if codes.empty:
+        return warnings
+    known = area_codes(sorted(codes["geo_version"].unique()))
+    if known.empty:
         return warnings
     known = known.assign(gm=_gm(known["code"]))
     for version, group in codes.groupby("geo_version", sort=True):
@@ -88,7 +92,7 @@ def check_codes(codes: pd.DataFrame, known: pd.DataFrame, file) -> list[str]:
         share = len(unknown) / len(checkable)
         if share > UNKNOWN_SHARE and len(checkable) >= _MIN_CHECKED:
             fits = {v: int(checkable["code"].isin(set(k["code"])).sum())
-                    for v, k in known.groupby("geo_version") if v != version}
+                    for v, k in area_codes(None).groupby("geo_version") if v != version}
             best = max(fits, key=fits.get) if fits else None
             hint = (f"they fit geography version {best!r} ({fits[best]} of {len(checkable)} known there): pass "
                     f"--geo-version {best}" if best and fits[best] > len(checkable) - len(unknown)

@@ -65,7 +65,9 @@ class HistoryMixin:
         self.con.unregister("_changed_series")
         return int(n)
 
-    def _area_codes(self, versions: list[str]) -> pd.DataFrame:
+    def _area_codes(self, versions: list[str] | None) -> pd.DataFrame:
+        if versions is None:
+            return self.con.execute("SELECT geo_version, code, level FROM areas").df()
         if not versions:
             return pd.DataFrame(columns=["geo_version", "code", "level"])
         return self.con.execute("SELECT geo_version, code, level FROM areas WHERE geo_version IN "

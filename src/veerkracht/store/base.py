@@ -88,8 +88,8 @@ class Store(abc.ABC):
         """Flag harmonised/aggregated facts derived from the changed (version, indicator) series stale."""
 
     @abc.abstractmethod
-    def _area_codes(self, versions: list[str]) -> pd.DataFrame:
-        """``(geo_version, code, level)`` of the stored areas of ``versions``."""
+    def _area_codes(self, versions: list[str] | None) -> pd.DataFrame:
+        """``(geo_version, code, level)`` of the stored areas of ``versions`` (None: all)."""
 
     @abc.abstractmethod
     def _upsert_crosswalk(self, cw: pd.DataFrame) -> None: ...
@@ -147,8 +147,7 @@ class Store(abc.ABC):
             if not force and self._find_provenance(batch.provenance) is not None:
                 return {**counts, "skipped": True, "warnings": []}
             codes = batch_codes(batch)
-            warnings = check_codes(codes, self._area_codes(sorted(codes["geo_version"].unique())),
-                                   batch.provenance.location)
+            warnings = check_codes(codes, self._area_codes, batch.provenance.location)
             facts = normalise_facts(batch.facts) if batch.facts is not None and len(batch.facts) else None
             changed = same = stale = 0
             if facts is not None:
