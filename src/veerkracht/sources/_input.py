@@ -128,6 +128,8 @@ def to_utf8(data: bytes, file, encoding: str | None = None) -> bytes:
         except UnicodeDecodeError as exc:
             raise InputError(file, f"looks like UTF-16 but cannot be decoded: {exc}") from None
         return text.lstrip("\ufeff").encode("utf-8")
+    if b"\x00" in data[:4096]:
+        raise InputError(file, "binary data (NUL bytes), not text", row=data[: data.index(b"\x00")].count(b"\n") + 1)
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     try:

@@ -158,8 +158,8 @@ def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, *, d
                                        f"thousands, or {tok.replace(',', '.')} with {sep!r} as decimal "
                                        f"separator; nothing else in the file tells which. {_OPTION}",
                                  row=first_row_of(amb.reindex(s.index, fill_value=False), first_row), column=column)
-            ok = _match(rest, "sci")
-            clean = rest
+            ok = _match(rest, "sci") | rest.str.fullmatch(_S + r"[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+").fillna(False)
+            clean = rest.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
         if not ok.all():
             bad = ~ok
             how = {".": " with a decimal point", ",": " with a decimal comma"}.get(decimal, "")

@@ -34,6 +34,8 @@ __all__ = ["read_kwb", "read_kwb_long", "LONG_INDICATORS"]
 
 _CODE_COLUMNS = ("gwb_code_10", "gwb_code")
 _PDOK_LEVELS = (("buurtcode", "buurtnaam"), ("wijkcode", "wijknaam"), ("gemeentecode", "gemeentenaam"))
+_TEXT_COLUMNS = {"gwb_code_10", "gwb_code_8", "gwb_code", "regio", "gm_naam", "recs", "ind_wbi", "buurtcode",
+                 "buurtnaam", "wijkcode", "wijknaam", "gemeentecode", "gemeentenaam", "year", "jaar"}
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
@@ -176,6 +178,9 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
         warnings.append(f"{len(unused)} column(s) are not registry indicators and were not loaded: "
                         f"{', '.join(map(str, unused[:12]))}{' …' if len(unused) > 12 else ''} "
                         "(load them with `ingest indicator-file` and a mapping)")
+    if decimal is None:     # the file's separator, from every numeric column (g_hhgro's 1.9 tells too)
+        decimal = detect_decimal({c: raw[c] if c in labels.values() or c in BY_SHORT else raw[c].head(100_000)
+                                  for c in raw.columns if c not in _TEXT_COLUMNS}, path, first_row)
     areas, facts = areas_and_facts(wide, file=path, first_row=first_row, source=source,
                                    geo_version=geo_version, known_codes=known_codes, labels=labels,
                                    warnings=warnings, decimal=decimal, pct_form=pct_form)

@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..store.base import Batch, Provenance
 from ..store.schema import CROSSWALK_COLUMNS, normalise_crosswalk
 from ._codes import normalise_codes
-from .base import checksum, read_bytes, read_table, reader
+from .base import checksum, parse_cbs_number, read_bytes, read_table, reader
 
 __all__ = ["address_crosswalk", "read_crosswalk_file", "read_address_crosswalk", "validate_weights"]
 
@@ -22,7 +22,8 @@ WEIGHT_TOLERANCE = 1e-6
 
 
 def _numbers(values: pd.Series, file, column: str, first_row: int) -> pd.Series:
-    num = pd.to_numeric(values, errors="coerce")
+    """Finite numbers (decimal point or comma as the column shows); a marker or an empty cell is an error."""
+    num, flags = parse_cbs_number(values, file, column, first_row)
     bad = num.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))

@@ -1,0 +1,2 @@
+VARIANTS = []
+def run_odata(v, root): pass
