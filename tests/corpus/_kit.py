@@ -99,9 +99,11 @@ def run(v: V, tmp: Path):
     from veerkracht.indicators import registry_frame
     from veerkracht.sources import read
     from veerkracht.store import open_store
-    loc = v.make(tmp)
+    loc, extra = v.make(tmp), {}
+    if isinstance(loc, tuple):          # (location, options the maker decided, e.g. a mapping it wrote)
+        loc, extra = loc
     try:
-        batch = read(v.kind, str(loc), **v.opts)
+        batch = read(v.kind, str(loc), **v.opts, **extra)
         res = None
         if v.store is not None:
             store = open_store(":memory:")

@@ -239,7 +239,7 @@ def read_csv_frame(data: bytes, file, *, delimiter: str | None = None, encoding:
             parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=invalid,
                                              newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True))
     try:
         table = parse(True)
         if bad:

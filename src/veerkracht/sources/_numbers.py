@@ -147,7 +147,8 @@ def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, *, d
             ok = _match(rest, "dot") | _match(rest, "en_group") | _match(rest, "sci") | _match(rest, "space_group")
             clean = rest.str.replace(r"[,\s\u00a0\u202f]", "", regex=True)
         elif decimal == ",":
-            ok = _match(rest, "comma") | _match(rest, "nl_group") | _match(rest, "space_group")
+            ok = (_match(rest, "comma") | _match(rest, "nl_group") | _match(rest, "space_group")
+                  | rest.str.fullmatch(_S + r"(?:\d+,?\d*|,\d+)[eE][+-]?\d+").fillna(False))
             clean = rest.str.replace(r"[.\s\u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
         else:
             amb = _match(rest, "dot3") | _match(rest, "comma3")

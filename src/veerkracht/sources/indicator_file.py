@@ -197,6 +197,9 @@ def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, 
         parsed = {r: _parse(df, c, yrs, m, path, first, rules) for r, c in cols.items()}
         flags = [f for _, f in parsed.values()]
         num = den = pd.Series(np.nan, index=df.index)
+        if "value" in parsed and "denominator" in parsed and kind != "rate":
+            raise m.error(f"{entry['id']!r} is a {kind}; value + denominator (a share and its population) only "
+                          "for rates", "id", entry["id"])
         if "value" in parsed:
             raw = parsed["value"][0]
             if kind == "count":
@@ -206,9 +209,6 @@ def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, 
                                "entry (fractions), or scale_from = 100 (they are percentages)")
             value = raw * scale / float(entry.get("scale_from", scale))
             if "denominator" in parsed:       # a share and its population: numerator = share × population
-                if kind != "rate":
-                    raise m.error(f"{entry['id']!r} is a {kind}; value + denominator (a share and its "
-                                  "population) only for rates", "id", entry["id"])
                 den = parsed["denominator"][0]
                 check_count(den, path, cols["denominator"], first, m.get("decimal"))
                 num = value / scale * den
