@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "tests" / "data" / "real"
 
 __all__ = ["V", "Err", "Flag", "Val", "Warn", "run", "rows_of", "write_rows", "REAL", "DEMO", "edit_cell",
-           "text_of"]
+           "text_of", "text_variant"]
 
 
 @dataclass
@@ -92,6 +92,18 @@ def edit_cell(src: Path, name: str, row: int, column: str, value: str, **kw):
         rows[row - 1][rows[0].index(column)] = value
         return write_rows(rows, tmp / name, **kw)
     return make
+
+
+def text_variant(src: Path, kind: str, default_name: str):
+    """A factory of variants made by a function of ``src``'s text (returning text or bytes)."""
+    def variant(name, fn, expect, fname=default_name, **opts) -> V:
+        def make(tmp):
+            out = fn(text_of(src))
+            p = tmp / fname
+            (p.write_bytes if isinstance(out, bytes) else p.write_text)(out)
+            return p
+        return V(name, kind, make, expect, opts)
+    return variant
 
 
 def run(v: V, tmp: Path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gzip
 
-from ._kit import DEMO, REAL, V, Err, Flag, Val, Warn, rows_of, text_of, write_rows
+from ._kit import DEMO, REAL, V, Err, Flag, Val, Warn, rows_of, text_variant, write_rows
 
 OIS = REAL / "amsterdam_ois" / "amsterdam_buurt_woningvoorraad_eigendom_2005_2009_2013_2017.csv"
 MAP = DEMO.parent / "mappings" / "ois_buurt_woningvoorraad_2005_2009.toml"
@@ -143,13 +143,7 @@ OIS_VARIANTS = [
 ]
 
 
-def lbm(name, fn, expect, fname="leefbaarometer_pc4.csv", **opts):
-    def make(tmp):
-        out = fn(text_of(LBM))
-        p = tmp / fname
-        (p.write_bytes if isinstance(out, bytes) else p.write_text)(out)
-        return p
-    return V(name, "leefbaarometer", make, expect, opts)
+lbm = text_variant(LBM, "leefbaarometer", "leefbaarometer_pc4.csv")
 
 
 def _lbm_line(t, i, fn):

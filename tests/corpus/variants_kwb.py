@@ -5,7 +5,7 @@ import gzip
 import io
 import zipfile
 
-from ._kit import REAL, V, Err, Flag, Val, edit_cell, rows_of, text_of, write_rows
+from ._kit import REAL, V, Err, Flag, Val, edit_cell, rows_of, text_variant, write_rows
 
 U = REAL / "kwb_utrecht_gemeente" / "kwb_2023_gemeente_utrecht.csv"
 G = REAL / "kwb_gemeente_2020_2025" / "kwb_gemeente_woningvoorraad_2020_2025.csv"
@@ -16,14 +16,7 @@ def cell(name, column, value, expect, row=2, **opts):
     return V(name, "cbs-kwb", edit_cell(U, NAME, row, column, value), expect, opts)
 
 
-def whole(name, fn, expect, fname=NAME, **opts):
-    """A maker from a function of the file's text (or bytes when it returns bytes)."""
-    def make(tmp):
-        out = fn(text_of(U))
-        p = tmp / fname
-        (p.write_bytes if isinstance(out, bytes) else p.write_text)(out)
-        return p
-    return V(name, "cbs-kwb", make, expect, opts)
+whole = text_variant(U, "cbs-kwb", NAME)
 
 
 def rows(name, fn, expect, src=U, fname=NAME, delimiter=",", **opts):
