@@ -152,6 +152,12 @@ def check(v: V, out) -> str:
         return "error"
     assert out[0] == "load", f"{v.name}: expected a load, got {out[1]!r}"
     batch, res = out[1], out[2]
+    if hasattr(e, "lon"):           # geometry: the area is where it belongs
+        a = batch.areas[batch.areas["code"] == e.code]
+        assert len(a) == 1 and a.crs.to_epsg() == 4326, f"{v.name}: {len(a)} areas {e.code}"
+        p = a.geometry.iloc[0].representative_point()
+        assert abs(p.x - e.lon) < 0.01 and abs(p.y - e.lat) < 0.01, f"{v.name}: {e.code} at {p.x}, {p.y}"
+        return "correct"
     if isinstance(e, Flag):
         got = fact(batch, e.code, e.indicator, e.year)
         assert e.flag in got["flags"].split(","), f"{v.name}: flags {got['flags']!r}"
