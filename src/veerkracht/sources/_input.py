@@ -153,7 +153,7 @@ def sniff_delimiter(head: str, file, delimiter: str | None = None) -> str:
     lines = [ln for ln in head.splitlines()[:20] if ln.strip()]
     best, score = ",", -1
     for d in (",", ";", "\t", "|"):
-        counts = [len(next(csv.reader([ln], delimiter=d))) for ln in lines]
+        counts = [len(_fields(ln, d, file)) for ln in lines]
         if counts and counts[0] > 1:
             agree = sum(c == counts[0] for c in counts)
             if agree * 100 + counts[0] > score:
@@ -166,9 +166,16 @@ def sniff_delimiter(head: str, file, delimiter: str | None = None) -> str:
     return best
 
 
+def _fields(line: str, delim: str, file) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delim), [])
+    except csv.Error as exc:
+        raise InputError(file, f"cannot read the header as CSV: {exc}", row=1) from None
+
+
 def _header(head: str, delim: str, file) -> list[str]:
-    first = head.split("\n", 1)[0].rstrip("\r")
-    names = [n.strip().lstrip("\ufeff") for n in next(csv.reader([first], delimiter=delim))]
+    first = (head.splitlines() or [""])[0]
+    names = [n.strip().lstrip("\ufeff") for n in _fields(first, delim, file)]
     seen = set()
     for i, n in enumerate(names):
         if not n:

@@ -28,6 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ..errors import InputError
 from ..store.schema import merge_flags
@@ -174,7 +175,7 @@ def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int, years: pd.Ser
         vals, flags = parse_cbs_number(wide[short], file, label, first_row, decimal=decimal,
                                        percent=m.kind == "pct")
         if m.kind in ("count", "per1000"):
-            check_count(vals, file, label, first_row, decimal)
+            vals = check_count(vals, file, label, first_row, decimal)
         elif m.kind == "pct":
             if pct_form == "fraction":
                 vals = vals * 100.0
@@ -230,6 +231,9 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
         parsed["g_wozbag"] = _woz_to_thousands(*parsed["g_wozbag"], warnings, file)
     nan = pd.Series(np.nan, index=wide.index)
     empty = pd.Series("", index=wide.index)
+    # categoricals: millions of facts share a few thousand codes and a handful of versions and flags
+    codes, versions = pd.Categorical(wide["code"]), pd.Categorical(np.asarray(geo_versions))
+    year_arr = np.asarray(years, dtype=np.int32)
     frames = []
     for short, (vals, flags) in parsed.items():
         m = BY_SHORT[short]
@@ -252,15 +256,28 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
         else:
             den = nan
         frames.append(pd.DataFrame({
-            "geo_version": geo_versions.to_numpy(), "code": wide["code"].to_numpy(),
-            "year": years.to_numpy(), "indicator": m.indicator, "numerator": num.to_numpy(),
-            "denominator": den.to_numpy(), "value": value.to_numpy(), "source": source,
-            "flags": join_flags(flags, extra).to_numpy(),
+            "geo_version": versions, "code": codes, "year": year_arr,
+            "indicator": pd.Categorical([m.indicator]).repeat(len(wide)), "numerator": num.to_numpy(),
+            "denominator": den.to_numpy(), "value": value.to_numpy(),
+            "source": pd.Categorical([source]).repeat(len(wide)),
+            "flags": pd.Categorical(join_flags(flags, extra).to_numpy()),
         }))
     if not frames:
         return pd.DataFrame(columns=["geo_version", "code", "year", "indicator", "numerator",
                                      "denominator", "value", "source", "flags"])
-    return pd.concat(frames, ignore_index=True)
+    return concat_categorical(frames)
+
+
+def concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` that keeps categorical columns categorical (their categories united)."""
+    out = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            out[col] = union_categoricals([p.array for p in parts], ignore_order=True)
+        else:
+            out[col] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(out)
 
 
 def known_code_set(known_codes) -> set[str] | None:

@@ -190,8 +190,11 @@ def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, *, d
     return out, flags
 
 
-def check_count(values: pd.Series, file, column: str, first_row: int = 2, decimal: str | None = None) -> None:
-    """Counts are whole numbers ≥ 0; else an error naming the first bad row."""
+def check_count(values: pd.Series, file, column: str, first_row: int = 2, decimal: str | None = None) -> pd.Series:
+    """Counts are whole numbers ≥ 0; else an error naming the first bad row.
+
+    Returns the counts rounded to whole numbers (``31.000000000000004`` from a spreadsheet is 31).
+    """
     neg = values < 0
     if neg.any():
         raise InputError(file, f"negative count {values[neg].iloc[0]:g}", row=first_row_of(neg, first_row),
@@ -202,6 +205,7 @@ def check_count(values: pd.Series, file, column: str, first_row: int = 2, decima
                 " — is ',' a thousands separator here? pass decimal='.'")
         raise InputError(file, f"a count must be a whole number, found {values[frac].iloc[0]:g}{hint}",
                          row=first_row_of(frac, first_row), column=column)
+    return values.round()
 
 
 def check_fraction(values: pd.Series, file, column: str, first_row: int = 2,
@@ -239,19 +243,26 @@ def check_unit_jumps(values: pd.Series, codes: pd.Series, years: pd.Series, file
     Compares every year with the first, by the median ratio over the areas present in both (a unit
     change — k-euro to euro, fraction to %, — moves them all alike; real change does not).
     """
-    df = pd.DataFrame({"code": codes.to_numpy(), "year": years.to_numpy(), "v": values.to_numpy()})
-    df = df[(df["v"] > 0)]
-    if df["year"].nunique() < 2:
+    v = np.asarray(values, dtype=float)
+    yr = np.asarray(years)
+    ok = v > 0
+    uniq = np.unique(yr[ok])
+    if len(uniq) < 2:
         return
-    wide = df.drop_duplicates(["code", "year"]).pivot(index="code", columns="year", values="v")
-    first = wide.columns[0]
-    for y in wide.columns[1:]:
-        ratio = (wide[y] / wide[first]).dropna()
+    code_idx = pd.factorize(codes)[0] if isinstance(codes, pd.Series) else pd.factorize(np.asarray(codes))[0]
+    first = uniq[0]
+    ref = np.full(code_idx.max() + 1, np.nan)
+    sel = ok & (yr == first)
+    ref[code_idx[sel]] = v[sel]
+    for y in uniq[1:]:
+        sel = ok & (yr == y)
+        ratio = v[sel] / ref[code_idx[sel]]
+        ratio = ratio[np.isfinite(ratio)]
         if len(ratio) == 0:
             continue
-        med = float(ratio.median())
+        med = float(np.median(ratio))
         if med >= factor or med <= 1 / factor:
-            mask = pd.Series((years == y).to_numpy(), index=values.index)
+            mask = pd.Series(yr == y, index=values.index)
             raise InputError(file, f"values of {y} are {med:,.3g}× those of {first} for the same areas: a change "
                                    "of unit between years (×1000 euro → euro, fraction → %)? Load the years "
                                    "separately with the right unit", row=first_row_of(mask, first_row), column=column)

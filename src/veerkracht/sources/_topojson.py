@@ -61,6 +61,21 @@ def _ring_index(refs: np.ndarray, first_in_ring: np.ndarray, offsets: np.ndarray
     return np.where(rev, a_start + a_len - 1 - pos, a_start + pos)
 
 
+def _check_rings(points: np.ndarray, ring_off: np.ndarray, ring_feature: list[int]) -> None:
+    """Every stitched ring has ≥ 4 positions and ends where it starts (else GEOS cannot build it)."""
+    if len(ring_off) < 2:
+        return
+    n = np.diff(ring_off)
+    short = n < 4
+    start, end = ring_off[:-1], np.maximum(ring_off[1:] - 1, 0)
+    open_ = ~short & ~(points[np.minimum(start, len(points) - 1)] == points[end]).all(axis=1) if len(points) else short
+    bad = short | open_
+    if bad.any():
+        k = int(np.argmax(bad))
+        what = f"has {n[k]} positions, a ring needs at least 4" if short[k] else "does not end where it starts"
+        raise ValueError(f"feature {ring_feature[k]}: a ring of its arcs {what}")
+
+
 def decode_object(topology: dict, name: str | None = None):
     """Decode one polygon object of ``topology`` into shapely geometries and properties.
 
@@ -98,7 +113,7 @@ def decode_object(topology: dict, name: str | None = None):
     coords, offsets = decode_arcs(topology)
 
     # flatten: geometry -> polygons -> rings -> arc refs
-    refs, first, ring_len, poly_rings, geom_polys, types, props = [], [], [], [], [], [], []
+    refs, first, ring_len, poly_rings, geom_polys, types, props, ring_feature = [], [], [], [], [], [], [], []
     for i, g in enumerate(geoms, start=1):
         gtype = g.get("type")
         p = dict(g.get("properties") or {})
@@ -115,7 +130,7 @@ def decode_object(topology: dict, name: str | None = None):
             polys = g["arcs"]
         else:
             raise ValueError(f"feature {i}: geometry type {gtype} is not a Polygon or MultiPolygon")
-        if not (isinstance(polys, list) and all(isinstance(p, list) and all(
+        if not (isinstance(polys, list) and all(isinstance(p, list) and p and all(
                 isinstance(r, list) and r and all(isinstance(a, int) and not isinstance(a, bool) for a in r)
                 for r in p) for p in polys)):
             raise ValueError(f"feature {i}: arcs of a {gtype} must be nested "
@@ -131,6 +146,7 @@ def decode_object(topology: dict, name: str | None = None):
                 first.extend([True] + [False] * (len(ring) - 1))
                 refs.extend(ring)
                 ring_len.append(len(ring))
+                ring_feature.append(i)
     refs_a = np.asarray(refs, dtype=np.int64)
     first_a = np.asarray(first, dtype=bool)
     idx = _ring_index(refs_a, first_a, offsets) if len(refs_a) else np.zeros(0, dtype=np.int64)
@@ -140,6 +156,7 @@ def decode_object(topology: dict, name: str | None = None):
     ring_ends = np.cumsum(ring_len)
     ring_points = np.add.reduceat(contributed, ring_ends - np.asarray(ring_len)) if len(ring_len) else []
     ring_off = np.concatenate([[0], np.cumsum(ring_points)]).astype(np.int64)
+    _check_rings(coords[idx], ring_off, ring_feature)
     poly_off = np.concatenate([[0], np.cumsum(poly_rings)]).astype(np.int64)
     geom_off = np.concatenate([[0], np.cumsum(geom_polys)]).astype(np.int64)
     multi = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords[idx],

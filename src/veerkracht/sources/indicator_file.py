@@ -203,14 +203,14 @@ def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, 
         if "value" in parsed:
             raw = parsed["value"][0]
             if kind == "count":
-                check_count(raw, path, cols["value"], first, m.get("decimal"))
+                raw = check_count(raw, path, cols["value"], first, m.get("decimal"))
             elif kind == "rate" and scale == 100 and "scale_from" not in entry:
                 check_fraction(raw, path, cols["value"], first, option="scale_from = 1 in the [[indicator]] "
                                "entry (fractions), or scale_from = 100 (they are percentages)")
             value = raw * scale / float(entry.get("scale_from", scale))
             if "denominator" in parsed:       # a share and its population: numerator = share × population
                 den = parsed["denominator"][0]
-                check_count(den, path, cols["denominator"], first, m.get("decimal"))
+                den = check_count(den, path, cols["denominator"], first, m.get("decimal"))
                 num = value / scale * den
                 flags.append(pd.Series(np.where(num.notna(), "num_from_pct", ""), index=df.index))
             elif "numerator" in parsed:
@@ -220,9 +220,8 @@ def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, 
             if kind != "rate" or set(parsed) != {"numerator", "denominator"}:
                 raise m.error(f"{entry['id']!r} is a {kind}; numerator and denominator (both) only for "
                               "rates", "id", entry["id"])
-            num, den = parsed["numerator"][0], parsed["denominator"][0]
-            for r in ("numerator", "denominator"):
-                check_count(parsed[r][0], path, cols[r], first, m.get("decimal"))
+            num, den = (check_count(parsed[r][0], path, cols[r], first, m.get("decimal"))
+                        for r in ("numerator", "denominator"))
             flags.append(check_part_of_whole(num, den, path, cols["numerator"], first, cols["denominator"]))
             value = (num / den.where(den > 0)) * scale
             flags.append(pd.Series(np.where(den == 0, "zero_denominator", ""), index=df.index))
@@ -294,7 +293,7 @@ def _long_facts(df, codes, years, m: Mapping, path, first, warnings, rules) -> l
         meta = m.meta(s["id"])
         value, flags = _parse(df.loc[sel], vcol, years[sel], m, path, first, rules)
         if meta["kind"] == "count":
-            check_count(value, path, vcol, first, m.get("decimal"))
+            value = check_count(value, path, vcol, first, m.get("decimal"))
         value = value * float(meta["scale"]) / float(s.get("scale_from", meta["scale"]))
         if years[sel].nunique() > 1:
             check_unit_jumps(value, codes[sel], years[sel], path, vcol, first)

@@ -39,28 +39,29 @@ def batch_codes(batch) -> pd.DataFrame:
     """
     parts = []
     if batch.facts is not None and len(batch.facts):
-        f = batch.facts
-        parts.append(pd.DataFrame({"geo_version": f["geo_version"].astype("str").to_numpy(),
-                                   "code": f["code"].astype("str").to_numpy()}).drop_duplicates())
-    areas, shaped = batch.areas, set()
+        parts.append(batch.facts[["geo_version", "code"]].drop_duplicates().astype("str"))
+    areas = batch.areas
+    shaped = given = None
     if areas is not None and len(areas):
-        no_geom = areas.geometry.isna().to_numpy() if hasattr(areas, "geometry") else [True] * len(areas)
-        a = areas[no_geom]
-        if len(a):
-            parts.append(pd.DataFrame({"geo_version": a["geo_version"].astype("str").to_numpy(),
-                                       "code": a["code"].astype("str").to_numpy()}))
-        shaped = set(zip(areas["geo_version"][~no_geom].astype("str"), areas["code"][~no_geom].astype("str")))
+        a = pd.DataFrame({"geo_version": areas["geo_version"].astype("str").to_numpy(),
+                          "code": areas["code"].astype("str").to_numpy(),
+                          "level": areas["level"].astype("str").to_numpy() if "level" in areas else None,
+                          "shaped": areas.geometry.notna().to_numpy() if hasattr(areas, "geometry") else False})
+        parts.append(a.loc[~a["shaped"], ["geo_version", "code"]])
+        shaped = a.loc[a["shaped"], ["geo_version", "code"]]
+        given = a[["geo_version", "code", "level"]].drop_duplicates(["geo_version", "code"])
     if not parts:
         return pd.DataFrame(columns=["geo_version", "code", "level"])
     out = pd.concat(parts).drop_duplicates().reset_index(drop=True)
-    if shaped:      # the batch brings these areas' geometry itself
-        out = out[[k not in shaped for k in zip(out["geo_version"], out["code"])]].reset_index(drop=True)
-    level = out["code"].str[:2].map(_PREFIX_LEVEL)
-    if areas is not None and len(areas) and "level" in areas:
-        given = dict(zip(zip(areas["geo_version"].astype("str"), areas["code"].astype("str")), areas["level"]))
-        level = pd.Series([given.get(k, lv) for k, lv in zip(zip(out["geo_version"], out["code"]), level)],
-                          index=out.index, dtype=object)
-    return out.assign(level=level).dropna(subset=["level"]).reset_index(drop=True)
+    if shaped is not None and len(shaped):      # the batch brings these areas' geometry itself
+        out = out.merge(shaped.assign(_s=True), how="left", on=["geo_version", "code"])
+        out = out[out["_s"].isna()].drop(columns="_s")
+    out["level"] = out["code"].str[:2].map(_PREFIX_LEVEL)
+    if given is not None:
+        out = out.merge(given.rename(columns={"level": "_given"}), how="left", on=["geo_version", "code"])
+        out["level"] = out["_given"].where(out["_given"].notna(), out["level"])
+        out = out.drop(columns="_given")
+    return out.dropna(subset=["level"]).reset_index(drop=True)
 
 
 def check_codes(codes: pd.DataFrame, area_codes, file) -> list[str]:
@@ -81,8 +82,9 @@ def check_codes(codes: pd.DataFrame, area_codes, file) -> list[str]:
         if ref.empty:
             continue
         c = group.assign(gm=_gm(group["code"]))
-        covered = set(zip(ref["gm"], ref["level"]))
-        checkable = c[[(g, lv) in covered for g, lv in zip(c["gm"], c["level"])]]
+        covered = ref[["gm", "level"]].drop_duplicates().assign(_c=True)
+        c = c.merge(covered, how="left", on=["gm", "level"])
+        checkable = c[c["_c"].notna()]
         if checkable.empty:
             continue
         unknown = checkable[~checkable["code"].isin(set(ref["code"]))]
