@@ -31,9 +31,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from ..errors import InputError
-from ..store.schema import merge_flags
-from ._codes import PREFIX_LEVEL
-from ._tabular import area_frame as _tabular_area_frame
+from ._codes import PREFIX_LEVEL, parent_codes
 from ._numbers import (check_count, check_fraction, check_part_of_whole, check_unit_jumps, detect_decimal,
                        first_row_of)
 from ._tabular import join_flags
@@ -123,35 +121,51 @@ def canonical_text(values: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in values], index=values.index, dtype="object")
 
 
+def _take(values: np.ndarray, idx: np.ndarray) -> pd.Categorical:
+    """A categorical of ``values[idx]`` (values per category, idx per row) without a string per row."""
+    codes, uniques = pd.factorize(values)
+    return pd.Categorical.from_codes(codes[idx], categories=pd.Index(uniques))
+
+
 def level_of(codes: pd.Series, recs: pd.Series | None, file, column: str, first_row: int,
-             recs_column: str = "recs") -> pd.Series:
+             recs_column: str = "recs") -> pd.Categorical:
     """Level from ``recs`` (Gemeente/Wijk/Buurt/Land) where given, else from the code prefix.
 
-    A code that is no CBS area code, or a ``recs`` that contradicts the prefix, is an error.
+    A code that is no CBS area code, or a ``recs`` that contradicts the prefix, is an error. The work
+    is done on the distinct codes (a KWB series repeats each code every year).
     """
-    bad = ~codes.str.match(CODE_RE)
+    cat = codes.array if isinstance(codes.dtype, pd.CategoricalDtype) else pd.Categorical(codes)
+    cats = pd.Series(cat.categories)
+    bad = ~cats.str.match(CODE_RE).fillna(False).to_numpy()
     if bad.any():
-        i = int(bad.to_numpy().argmax())
+        i = int(np.isin(cat.codes, np.flatnonzero(bad)).argmax())
         raise InputError(file, f"{codes.iloc[i]!r} is not a CBS area code (GM0363, WK036300, BU03630000, NL01)",
                          row=first_row + i, column=column)
-    by_prefix = codes.str[:2].map(PREFIX_LEVEL)
-    if recs is None:
-        return by_prefix
-    given = recs.fillna("").astype(str).str.strip().str.lower()
-    by_recs = given.map(RECS_LEVEL)
-    wrong = given.ne("") & (by_recs.isna() | by_recs.ne(by_prefix))
-    if wrong.any():
-        i = int(wrong.to_numpy().argmax())
-        raise InputError(file, f"region type {recs.iloc[i]!r} does not fit code {codes.iloc[i]!r}",
-                         row=first_row + i, column=recs_column)
-    return by_prefix
+    prefix_level = cats.str[:2].map(PREFIX_LEVEL).to_numpy(dtype=object)
+    if recs is not None:
+        rc = pd.Categorical(recs.fillna("").astype(str).str.strip().str.lower())
+        recs_level = pd.Series(rc.categories).map(RECS_LEVEL).to_numpy(dtype=object)
+        given = np.asarray(rc.categories, dtype=object)[rc.codes] != ""
+        wrong = given & (recs_level[rc.codes] != prefix_level[cat.codes])
+        if wrong.any():
+            i = int(wrong.argmax())
+            raise InputError(file, f"region type {recs.iloc[i]!r} does not fit code {codes.iloc[i]!r}",
+                             row=first_row + i, column=recs_column)
+    return _take(prefix_level, cat.codes)
 
 
-def area_frame(geo_version: pd.Series, codes: pd.Series, levels: pd.Series, names: pd.Series) -> gpd.GeoDataFrame:
-    """Areas without geometry, one row per (geo_version, code)."""
-    parts = [_tabular_area_frame(v, codes[geo_version == v], levels[geo_version == v], names[geo_version == v])
-             for v in pd.unique(geo_version)]
-    return pd.concat(parts, ignore_index=True) if parts else _tabular_area_frame("", codes[:0], levels[:0], names[:0])
+def area_frame(geo_version: pd.Categorical, codes: pd.Categorical, levels: pd.Categorical,
+               names: pd.Series) -> gpd.GeoDataFrame:
+    """Areas without geometry, one row per (geo_version, code): the first row of each pair."""
+    key = np.asarray(geo_version.codes, dtype=np.int64) * (len(codes.categories) + 1) + codes.codes
+    first = np.sort(np.unique(key, return_index=True)[1])     # in file order
+    gm, wk = parent_codes(pd.Series(codes.categories))
+    idx = codes.codes[first]
+    df = pd.DataFrame({"geo_version": geo_version[first], "code": pd.Categorical.from_codes(idx, codes.categories),
+                       "level": levels[first],
+                       "name": names.iloc[first].reset_index(drop=True) if names is not None else None,
+                       "gm_code": _take(gm.to_numpy(dtype=object), idx), "wk_code": _take(wk.to_numpy(dtype=object), idx)})
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(np.full(len(df), None, dtype=object), crs="EPSG:4326"))
 
 
 def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int, years: pd.Series | None = None,
@@ -213,7 +227,7 @@ def _woz_to_thousands(vals: pd.Series, flags: pd.Series, warnings: list[str], fi
 def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions: pd.Series,
                     source: str, first_row: int = 2, labels: dict | None = None,
                     warnings: list[str] | None = None, decimal: str | None = None,
-                    pct_form: str = "auto") -> pd.DataFrame:
+                    pct_form: str = "auto", codes: pd.Categorical | None = None) -> pd.DataFrame:
     """Turn a frame with a ``code`` column and KWB short-name columns (text) into facts.
 
     Parameters
@@ -232,7 +246,8 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
     nan = pd.Series(np.nan, index=wide.index)
     empty = pd.Series("", index=wide.index)
     # categoricals: millions of facts share a few thousand codes and a handful of versions and flags
-    codes, versions = pd.Categorical(wide["code"]), pd.Categorical(np.asarray(geo_versions))
+    codes = pd.Categorical(wide["code"]) if codes is None else codes
+    versions = geo_versions if isinstance(geo_versions, pd.Categorical) else pd.Categorical(np.asarray(geo_versions))
     year_arr = np.asarray(years, dtype=np.int32)
     frames = []
     for short, (vals, flags) in parsed.items():
@@ -306,20 +321,25 @@ def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
     """
     labels = labels or {}
     code_label = labels.get("code", "code")
-    levels = level_of(wide["code"], wide.get("recs"), file, code_label, first_row, labels.get("recs", "recs"))
-    check_duplicates(wide, ["year", "code"], file, first_row, column=code_label)
-    versions = (pd.Series(geo_version, index=wide.index) if geo_version
-                else "cbs" + wide["year"].astype(str))
+    codes = pd.Categorical(wide["code"])
+    levels = level_of(pd.Series(codes, index=wide.index), wide.get("recs"), file, code_label, first_row,
+                      labels.get("recs", "recs"))
+    year_idx, year_vals = pd.factorize(wide["year"])
+    dup = pd.Series(codes.codes.astype(np.int64) * (len(year_vals) + 1) + year_idx).duplicated().to_numpy()
+    if dup.any():
+        check_duplicates(wide, ["year", "code"], file, first_row, column=code_label)   # names both rows
+    versions = (pd.Categorical.from_codes(np.zeros(len(wide), dtype=np.int8), [geo_version]) if geo_version
+                else pd.Categorical.from_codes(year_idx, ["cbs" + str(y) for y in year_vals]))
     known = known_code_set(known_codes)
     if known is not None:
-        unknown = ~wide["code"].isin(known) & levels.ne("country")
+        unknown = ~wide["code"].isin(known).to_numpy() & (np.asarray(levels) != "country")
         if unknown.any():
-            i = int(unknown.to_numpy().argmax())
-            raise InputError(file, f"code {wide['code'].iloc[i]} not in geography version {versions.iloc[i]}",
+            i = int(unknown.argmax())
+            raise InputError(file, f"code {wide['code'].iloc[i]} not in geography version {versions[i]}",
                              row=first_row + i, column=code_label)
-    names = wide["name"] if "name" in wide else pd.Series(None, index=wide.index, dtype="object")
-    areas = area_frame(versions, wide["code"], levels, names)
+    names = wide["name"] if "name" in wide else None
+    areas = area_frame(versions, codes, levels, names)
     facts = facts_from_wide(wide, file=file, years=wide["year"], geo_versions=versions, source=source,
                             first_row=first_row, labels=labels, warnings=warnings, decimal=decimal,
-                            pct_form=pct_form)
+                            pct_form=pct_form, codes=codes)
     return areas, facts

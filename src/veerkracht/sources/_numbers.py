@@ -43,6 +43,10 @@ RX = {
     "sci": _S + r"(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+",
     "space_group": _S + r"[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?",
 }
+# real characters, not \u escapes, so that pyarrow's RE2 runs them (no per-cell Python fallback)
+_SPACES = "[\t \u00a0\u202f]"
+_GROUP_POINT = "[,\t \u00a0\u202f]"
+_GROUP_COMMA = "[.\t \u00a0\u202f]"
 _OPTION = ("pass decimal=',' when a comma is the decimal separator (1.234,5) or decimal='.' when it is a "
            "point (1,234.5)")
 
@@ -68,7 +72,8 @@ def _evidence(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _clean(values: pd.Series) -> pd.Series:
     s = values.astype("str").str.strip()
-    return s.str.replace("\u2212", "-", regex=False)    # a typographic minus
+    minus = s.str.contains("\u2212", regex=False).fillna(False)
+    return s.where(~minus, s.str.replace("\u2212", "-", regex=False))    # a typographic minus
 
 
 def detect_decimal(columns: dict, file, first_row: int = 2) -> str | None:
@@ -99,8 +104,12 @@ def detect_decimal(columns: dict, file, first_row: int = 2) -> str | None:
 
 
 def _to_float(text: pd.Series) -> np.ndarray:
-    arr = pa.array(text.to_numpy(dtype=object), type=pa.string()) if len(text) else pa.array([], pa.string())
-    return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    """Arrow's string → float cast (C++), without a Python object per cell."""
+    if not len(text):
+        return np.zeros(0)
+    arr = text.array
+    arr = arr._pa_array if hasattr(arr, "_pa_array") else pa.array(text.astype(object).to_numpy(), type=pa.string())
+    return pc.cast(arr, pa.float64()).to_numpy()
 
 
 def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, *, decimal: str | None = None,
@@ -129,10 +138,11 @@ def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, *, d
     flags[is_code] = "missing_code:" + s[is_code]
     todo = ~(is_marker | is_empty | is_code)
     txt = s[todo]
-    if percent:
-        txt = txt.str.replace(r"\s*%$", "", regex=True)
-    elif txt.str.endswith("%").any():
-        bad = txt.str.endswith("%")
+    pct_sign = txt.str.endswith("%").fillna(False)
+    if percent and pct_sign.any():
+        txt = txt.where(~pct_sign, txt.str[:-1].str.strip())
+    elif pct_sign.any():
+        bad = pct_sign
         raise InputError(file, f"found {txt[bad].iloc[0]!r}: a percentage sign in a column that is not a percentage",
                          row=first_row_of(bad.reindex(s.index, fill_value=False), first_row), column=column)
     is_int = _match(txt, "int")
@@ -145,11 +155,11 @@ def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, *, d
                 decimal = detect_decimal({column: rest}, file, first_row)   # raises, naming both cells
         if decimal == ".":
             ok = _match(rest, "dot") | _match(rest, "en_group") | _match(rest, "sci") | _match(rest, "space_group")
-            clean = rest.str.replace(r"[,\s\u00a0\u202f]", "", regex=True)
+            clean = rest.str.replace(_GROUP_POINT, "", regex=True)
         elif decimal == ",":
             ok = (_match(rest, "comma") | _match(rest, "nl_group") | _match(rest, "space_group")
                   | rest.str.fullmatch(_S + r"(?:\d+,?\d*|,\d+)[eE][+-]?\d+").fillna(False))
-            clean = rest.str.replace(r"[.\s\u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
+            clean = rest.str.replace(_GROUP_COMMA, "", regex=True).str.replace(",", ".", regex=False)
         else:
             amb = _match(rest, "dot3") | _match(rest, "comma3")
             if amb.any():
@@ -160,7 +170,7 @@ def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, *, d
                                        f"separator; nothing else in the file tells which. {_OPTION}",
                                  row=first_row_of(amb.reindex(s.index, fill_value=False), first_row), column=column)
             ok = _match(rest, "sci") | rest.str.fullmatch(_S + r"[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+").fillna(False)
-            clean = rest.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+            clean = rest.str.replace(_SPACES, "", regex=True)
         if not ok.all():
             bad = ~ok
             how = {".": " with a decimal point", ",": " with a decimal comma"}.get(decimal, "")

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InputError, StoreError
 
-__all__ = ["UNKNOWN_SHARE", "batch_codes", "check_codes", "ReplaceNeeded", "describe_changes"]
+__all__ = ["UNKNOWN_SHARE", "batch_codes", "batch_versions", "check_codes", "ReplaceNeeded", "describe_changes"]
 
 #: share of a batch's checkable codes that may be unknown in the version before it is an error
 UNKNOWN_SHARE = 0.10
@@ -32,13 +32,24 @@ def _gm(codes: pd.Series) -> pd.Series:
 _PREFIX_LEVEL = {"BU": "buurt", "WK": "wijk", "GM": "gemeente"}
 
 
+def batch_versions(batch) -> list[str]:
+    """The geography versions of a batch's facts and areas (from categories where possible: no row scan)."""
+    out = set()
+    for frame in (batch.facts, batch.areas):
+        if frame is not None and len(frame) and "geo_version" in frame:
+            col = frame["geo_version"]
+            cats = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique()
+            out |= {str(v) for v in cats if pd.notna(v)}
+    return sorted(out)
+
+
 def batch_codes(batch) -> pd.DataFrame:
     """``(geo_version, code, level)`` of the facts (and geometry-less areas) of a batch.
 
     The level comes from the batch's areas, else from a CBS prefix; codes of neither are not checked.
     """
     parts = []
-    if batch.facts is not None and len(batch.facts):
+    if batch.facts is not None and len(batch.facts):     # distinct pairs first: categoricals stay cheap
         parts.append(batch.facts[["geo_version", "code"]].drop_duplicates().astype("str"))
     areas = batch.areas
     shaped = given = None

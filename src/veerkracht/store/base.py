@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import StoreError
-from ._checks import ReplaceNeeded, batch_codes, check_codes, describe_changes
+from ._checks import ReplaceNeeded, batch_codes, batch_versions, check_codes, describe_changes
 from .schema import normalise_crosswalk, normalise_facts
 
 __all__ = ["Store", "Batch", "Provenance", "ReplaceNeeded"]
@@ -146,8 +146,9 @@ class Store(abc.ABC):
         with self.transaction():
             if not force and self._find_provenance(batch.provenance) is not None:
                 return {**counts, "skipped": True, "warnings": []}
-            codes = batch_codes(batch)
-            warnings = check_codes(codes, self._area_codes, batch.provenance.location)
+            warnings = []
+            if not self._area_codes(batch_versions(batch)).empty:   # else nothing to check against
+                warnings = check_codes(batch_codes(batch), self._area_codes, batch.provenance.location)
             facts = normalise_facts(batch.facts) if batch.facts is not None and len(batch.facts) else None
             changed = same = stale = 0
             if facts is not None:

@@ -179,13 +179,25 @@ class DuckDBStore(HistoryMixin, Store):
 
     # ------------------------------------------------------------------ writes
     def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None:
-        df = pd.DataFrame({c: areas[c] if c in areas else None for c in AREA_COLUMNS})
+        n = len(areas)
+        cols = {c: pa.array(areas[c].astype("str").array if c in areas and areas[c].notna().any()
+                            else [None] * n, type=pa.string(), from_pandas=True) for c in AREA_COLUMNS}
         geoms = areas.geometry if isinstance(areas, gpd.GeoDataFrame) else None
         if geoms is not None and geoms.crs is not None and geoms.crs.to_epsg() != 4326:
             geoms = geoms.to_crs(4326)
-        df["wkb"] = shapely.to_wkb(geoms.values, output_dimension=2) if geoms is not None else None
-        df = df.astype({c: "string" for c in AREA_COLUMNS})
-        self._register("_in_areas", df)
+        shaped = geoms is not None and geoms.notna().any()
+        cols["wkb"] = (pa.array(shapely.to_wkb(geoms.values, output_dimension=2), type=pa.binary(), from_pandas=True)
+                       if shaped else pa.nulls(n, pa.binary()))
+        table = pa.table(cols)
+        self._register("_in_areas", table)
+        versions = sorted(set(table.column("geo_version").to_pylist()))
+        if self.con.execute(f"SELECT count(*) FROM areas WHERE geo_version IN ({_in_list(versions)})").fetchone()[0] == 0:
+            # nothing stored in these versions yet: a plain insert (a national KWB load, millions of areas)
+            geom = "CASE WHEN wkb IS NULL THEN NULL ELSE ST_GeomFromWKB(wkb) END" if shaped else "NULL"
+            self.con.execute(f"INSERT INTO areas SELECT {', '.join(AREA_COLUMNS)}, {geom} FROM _in_areas")
+            self.con.unregister("_in_areas")
+            self._versions(versions)
+            return
         # a code-only load (no geometry, no name) must not wipe what a geometry load wrote before
         self.con.execute(
             "CREATE OR REPLACE TEMP TABLE _merged_areas AS SELECT i.geo_version, i.code, i.level, "
@@ -198,7 +210,7 @@ class DuckDBStore(HistoryMixin, Store):
         self.con.execute("INSERT INTO areas SELECT * FROM _merged_areas")
         self.con.execute("DROP TABLE _merged_areas")
         self.con.unregister("_in_areas")
-        self._versions(df["geo_version"].unique())
+        self._versions(versions)
 
     def _stage_facts(self, facts: pd.DataFrame) -> bool:
         """Encode the facts (series and code ids, added when new) and register them as ``_in_facts``."""
