@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .errors import VeerkrachtError
 
@@ -48,7 +49,7 @@ def open_current(read_only: bool = False):
     from .store import open_store
 
     store = open_store(state.store_path, read_only=read_only)
-    if not read_only and store.indicators().empty:
+    if not read_only:   # also migrates the labels of a store written by an older version
         store.register_indicators(registry_frame())
     return store
 
@@ -117,15 +118,18 @@ def _options(pairs: list[str]) -> dict:
 # ---------------------------------------------------------------------------------------- ingest
 @app.command()
 def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, cbs-odata, geometry, "
-                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses."),
+                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses. "
+                                               "`veerkracht ingest <kind> --help` lists its options."),
            location: str = typer.Argument(..., help="File path or URL (cbs:<table> for the CBS API)."),
            mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file (indicator-file)."),
            geo_version: Optional[str] = typer.Option(None, "--geo-version", help="Geography version of the codes."),
            year: Optional[int] = typer.Option(None, "--year", help="Year, when the file does not say."),
            option: list[str] = typer.Option([], "--option", "-o", help="Reader option key=value (repeatable)."),
-           force: bool = typer.Option(False, "--force", help="Load again even if this exact input was loaded.")):
+           force: bool = typer.Option(False, "--force", help="Load again even if this exact input was loaded."),
+           replace: bool = typer.Option(False, "--replace", help="Replace facts the store holds with other values "
+                                                                "(the old ones are kept as history).")):
     """Read a file or API answer into the store, in one transaction."""
-    from .sources import get_reader
+    from .sources import check_options, read
 
     opts = _options(option)
     if mapping is not None:
@@ -134,31 +138,48 @@ def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, 
         opts["geo_version"] = geo_version
     if year is not None:
         opts["year"] = year
-    read = get_reader(kind)
+    check_options(kind, opts)
+    store = open_current()          # the lock first: a second writer fails before parsing its file
+    try:
+        _ingest(store, kind, location, opts, force, replace)
+    finally:
+        store.close()
+
+
+def _ingest(store, kind: str, location: str, opts: dict, force: bool, replace: bool) -> None:
     import inspect
-    if "progress" in inspect.signature(read).parameters:   # paged API answers: a real progress bar
+
+    from .sources import get_reader, read
+    if "progress" in inspect.signature(get_reader(kind)).parameters:   # paged API answers: a progress bar
         with progress() as prog:
             task = prog.add_task(f"fetching {location}", total=None)
-            batch = read(location, progress=lambda done, total: prog.update(task, completed=done, total=total),
+            batch = read(kind, location, progress=lambda done, total: prog.update(task, completed=done, total=total),
                          **opts)
     else:
-        with err_console.status(f"reading {location} ({kind})"):
-            batch = read(location, **opts)
+        with err_console.status(Text(f"reading {location} ({kind})")):
+            batch = read(kind, location, **opts)
     for w in batch.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}")
+        say("warning: ", w, err=True)
     for flag, n, example in flag_counts(batch.facts):
         what = ("stored as missing values, not numbers" if flag.startswith(("cbs_marker", "missing"))
                 else "kept with the flag and shown as unreliable; check the source")
-        err_console.print(f"[yellow]flagged:[/] {n} fact(s) {flag} (e.g. {example}): {what}")
-    store = open_current()
+        say("flagged: ", f"{n} fact(s) {flag} (e.g. {example}): {what}", err=True)
     with err_console.status("writing to the store (one transaction)"):
-        res = store.ingest(batch, force=force)
+        res = store.ingest(batch, force=force, replace=replace)
+    for w in res.get("warnings", []):
+        say("warning: ", w, err=True)
     if res["skipped"]:
-        console.print(f"already loaded (same file, reader and options): {location} — nothing changed")
+        say("", f"already loaded (same file, reader and options): {location} — nothing changed")
     else:
-        console.print(f"loaded {location}: {res['areas']} areas, {res['facts']} facts, "
-                      f"{res['crosswalk']} crosswalk rows")
-    store.close()
+        say("", f"loaded {location}: {res['areas']} areas, {res['facts']} facts, {res['crosswalk']} crosswalk rows"
+                + (f"; {res['replaced']} facts replaced (kept as history, provenance {res['provenance_id']})"
+                   if res.get("replaced") else ""))
+
+
+def say(label: str, text: str, err: bool = False) -> None:
+    """Print ``text`` as it is — never as rich markup (``[[indicator]]`` stays visible)."""
+    style = {"warning: ": "yellow", "flagged: ": "yellow", "error: ": "bold red"}.get(label, "")
+    (err_console if err else console).print(Text.assemble((label, style), str(text)))
 
 
 # flags that mean "look at this number" rather than "this is how it was made"
@@ -410,6 +431,13 @@ def _register_analyse() -> None:
         _registered.add("analyse")
 
 
+def _register_ingest() -> None:
+    if "ingest" not in _registered:
+        from .cli_ingest import register
+        register(app, open_current, say, _emit)
+        _registered.add("ingest")
+
+
 def _register_report() -> None:
     if "report" not in _registered:
         try:
@@ -427,14 +455,33 @@ def _register_build() -> None:
         _registered.add("build")
 
 
+def _reader_help(argv: list[str]) -> bool:
+    """``veerkracht ingest <kind> --help``: the reader's options, mapping keys and an example."""
+    if "ingest" not in argv or not ({"--help", "-h"} & set(argv)):
+        return False
+    from .sources import describe, get_reader
+    rest = [a for a in argv[argv.index("ingest") + 1:] if not a.startswith("-")]
+    if not rest:
+        return False
+    try:
+        get_reader(rest[0])
+    except VeerkrachtError:
+        return False
+    console.print(Text(describe(rest[0])))
+    return True
+
+
 def main() -> None:
     _register_analyse()
+    _register_ingest()
     _register_report()
     _register_build()
+    if _reader_help(sys.argv[1:]):
+        return
     try:
         app(standalone_mode=False)
     except VeerkrachtError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+        say("error: ", str(exc), err=True)
         sys.exit(1)
     except (typer.Exit, SystemExit) as exc:
         sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)))

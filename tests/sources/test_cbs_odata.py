@@ -71,7 +71,8 @@ def test_v3_equals_the_published_file(server, real_data):
     key = ["code", "indicator"]
     f = f[f["code"].isin(codes)].sort_values(key).reset_index(drop=True)
     api = api[api["code"].isin(codes)].sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(api, f)
+    plain = {c: "str" for c in f.select_dtypes("category").columns}    # categories differ with the rows
+    pd.testing.assert_frame_equal(api.astype(plain), f.astype(plain))
     corp = _fact(api, "GM0344", "corp_share")
     assert (corp["value"], corp["denominator"], corp["flags"]) == (31, 165400, "num_from_pct")
     # null in the answer is StatLine's '.', never 0

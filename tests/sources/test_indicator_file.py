@@ -194,14 +194,21 @@ def test_junk_number_names_file_row_column(real_data, tmp_path):
     assert (e.value.file, e.value.row, e.value.column) == (str(p), 500, "huur_corporatie")
 
 
-def test_numerator_over_denominator_is_flagged(real_data, tmp_path):
-    def edit(lines):
-        cells = lines[1].split(",")   # A00a 2005: corporatie 21 -> 700 of 644
-        cells[5] = "700"
-        lines[1] = ",".join(cells)
-    p = _data_copy(real_data, tmp_path, edit)
+def test_numerator_over_denominator_is_an_error_and_within_rounding_a_flag(real_data, tmp_path):
+    def edit(value):
+        def f(lines):
+            cells = lines[1].split(",")   # A00a 2005: corporatie 21 -> value, of 644 dwellings
+            cells[5] = value
+            lines[1] = ",".join(cells)
+        return f
+    p = _data_copy(real_data, tmp_path, edit("700"))
+    with pytest.raises(InputError) as e:
+        read("indicator-file", p, mapping=MAPPINGS / "ois_buurt_woningvoorraad_2005_2009.toml")
+    assert (e.value.row, e.value.column) == (2, "huur_corporatie") and "more than its whole 644" in e.value.message
+    p = _data_copy(real_data, tmp_path, edit("647"))     # 3 over: CBS/OIS rounding, kept and flagged
     f = read("indicator-file", p, mapping=MAPPINGS / "ois_buurt_woningvoorraad_2005_2009.toml").facts
-    assert _fact(f, "A00a", 2005, "corp_share")["flags"] == "pct_over_100"
+    fact = _fact(f, "A00a", 2005, "corp_share")
+    assert fact["flags"] == "part_exceeds_whole,pct_over_100" and fact["value"] == pytest.approx(647 / 644 * 100)
 
 
 def test_negative_count_is_an_error(real_data, tmp_path):

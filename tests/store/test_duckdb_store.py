@@ -48,9 +48,13 @@ def test_ingest_twice_changes_nothing(tmp_path):
     assert _snapshot(store)[:3] == snap[:3]
 
 
-def test_upsert_replaces_changed_values(mem_store):
+def test_upsert_replaces_changed_values_only_when_asked(mem_store):
+    from veerkracht.store import ReplaceNeeded
     mem_store.ingest(_batch(10, "a"))
-    mem_store.ingest(_batch(10, "b", value_offset=1000.0))
+    with pytest.raises(ReplaceNeeded, match="would change 20 fact"):
+        mem_store.ingest(_batch(10, "b", value_offset=1000.0))
+    assert mem_store.facts()["numerator"].min() == 0.0
+    mem_store.ingest(_batch(10, "b", value_offset=1000.0), replace=True)
     f = mem_store.facts()
     assert len(f) == 20
     assert f["numerator"].min() == 1000.0
@@ -81,7 +85,7 @@ sys.path.insert(0, {tests!r})
 from store.test_duckdb_store import _batch
 from veerkracht.store import open_store
 store = open_store({path!r})
-store.ingest(_batch(20000, "big"))
+store.ingest(_batch(20000, "big"), replace=True)
 """
 
 

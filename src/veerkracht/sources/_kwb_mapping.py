@@ -28,13 +28,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ..errors import InputError
-from ..store.schema import merge_flags
-from ._codes import PREFIX_LEVEL
-from ._tabular import area_frame as _tabular_area_frame
-from .base import (CBS_MARKERS, check_counts, check_duplicates, check_rates, decode_text, parse_cbs_number,
-                   read_bytes)
+from ._codes import PREFIX_LEVEL, parent_codes
+from ._numbers import (check_count, check_fraction, check_part_of_whole, check_unit_jumps, detect_decimal,
+                       first_row_of)
+from ._tabular import join_flags
+from .base import CBS_MARKERS, check_duplicates, check_rates, decode_text, parse_cbs_number, read_bytes
 
 __all__ = [
     "KwbMeasure", "MEASURES", "BY_SHORT", "ODATA_KEY_TO_SHORT", "PDOK_TO_SHORT", "TITLE_TO_SHORT",
@@ -90,6 +91,7 @@ TITLE_TO_SHORT = {k: m.short for m in MEASURES for k in m.titles}
 CODE_RE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4}|NL\d{2})$")
 RECS_LEVEL = {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt", "land": "country"}
 _WOZ_EURO_MEDIAN = 5000.0   # no Dutch mean WOZ value is 5 million euro; every one is above 5,000 euro
+_WOZ_PLAUSIBLE = (10.0, 10_000.0)   # x 1,000 euro: flagged outside
 
 
 def strip_key_suffix(key: str) -> str:
@@ -119,50 +121,93 @@ def canonical_text(values: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in values], index=values.index, dtype="object")
 
 
+def _take(values: np.ndarray, idx: np.ndarray) -> pd.Categorical:
+    """A categorical of ``values[idx]`` (values per category, idx per row) without a string per row."""
+    codes, uniques = pd.factorize(values)
+    return pd.Categorical.from_codes(codes[idx], categories=pd.Index(uniques))
+
+
 def level_of(codes: pd.Series, recs: pd.Series | None, file, column: str, first_row: int,
-             recs_column: str = "recs") -> pd.Series:
+             recs_column: str = "recs") -> pd.Categorical:
     """Level from ``recs`` (Gemeente/Wijk/Buurt/Land) where given, else from the code prefix.
 
-    A code that is no CBS area code, or a ``recs`` that contradicts the prefix, is an error.
+    A code that is no CBS area code, or a ``recs`` that contradicts the prefix, is an error. The work
+    is done on the distinct codes (a KWB series repeats each code every year).
     """
-    bad = ~codes.str.match(CODE_RE)
+    cat = codes.array if isinstance(codes.dtype, pd.CategoricalDtype) else pd.Categorical(codes)
+    cats = pd.Series(cat.categories)
+    bad = ~cats.str.match(CODE_RE).fillna(False).to_numpy()
     if bad.any():
-        i = int(bad.to_numpy().argmax())
+        i = int(np.isin(cat.codes, np.flatnonzero(bad)).argmax())
         raise InputError(file, f"{codes.iloc[i]!r} is not a CBS area code (GM0363, WK036300, BU03630000, NL01)",
                          row=first_row + i, column=column)
-    by_prefix = codes.str[:2].map(PREFIX_LEVEL)
-    if recs is None:
-        return by_prefix
-    given = recs.fillna("").astype(str).str.strip().str.lower()
-    by_recs = given.map(RECS_LEVEL)
-    wrong = given.ne("") & (by_recs.isna() | by_recs.ne(by_prefix))
-    if wrong.any():
-        i = int(wrong.to_numpy().argmax())
-        raise InputError(file, f"region type {recs.iloc[i]!r} does not fit code {codes.iloc[i]!r}",
-                         row=first_row + i, column=recs_column)
-    return by_prefix
+    prefix_level = cats.str[:2].map(PREFIX_LEVEL).to_numpy(dtype=object)
+    if recs is not None:
+        rc = pd.Categorical(recs.fillna("").astype(str).str.strip().str.lower())
+        recs_level = pd.Series(rc.categories).map(RECS_LEVEL).to_numpy(dtype=object)
+        given = np.asarray(rc.categories, dtype=object)[rc.codes] != ""
+        wrong = given & (recs_level[rc.codes] != prefix_level[cat.codes])
+        if wrong.any():
+            i = int(wrong.argmax())
+            raise InputError(file, f"region type {recs.iloc[i]!r} does not fit code {codes.iloc[i]!r}",
+                             row=first_row + i, column=recs_column)
+    return _take(prefix_level, cat.codes)
 
 
-def area_frame(geo_version: pd.Series, codes: pd.Series, levels: pd.Series, names: pd.Series) -> gpd.GeoDataFrame:
-    """Areas without geometry, one row per (geo_version, code)."""
-    parts = [_tabular_area_frame(v, codes[geo_version == v], levels[geo_version == v], names[geo_version == v])
-             for v in pd.unique(geo_version)]
-    return pd.concat(parts, ignore_index=True) if parts else _tabular_area_frame("", codes[:0], levels[:0], names[:0])
+def area_frame(geo_version: pd.Categorical, codes: pd.Categorical, levels: pd.Categorical,
+               names: pd.Series) -> gpd.GeoDataFrame:
+    """Areas without geometry, one row per (geo_version, code): the first row of each pair."""
+    key = np.asarray(geo_version.codes, dtype=np.int64) * (len(codes.categories) + 1) + codes.codes
+    first = np.sort(np.unique(key, return_index=True)[1])     # in file order
+    gm, wk = parent_codes(pd.Series(codes.categories))
+    idx = codes.codes[first]
+    df = pd.DataFrame({"geo_version": geo_version[first], "code": pd.Categorical.from_codes(idx, codes.categories),
+                       "level": levels[first],
+                       "name": names.iloc[first].reset_index(drop=True) if names is not None else None,
+                       "gm_code": _take(gm.to_numpy(dtype=object), idx), "wk_code": _take(wk.to_numpy(dtype=object), idx)})
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(np.full(len(df), None, dtype=object), crs="EPSG:4326"))
 
 
-def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int) -> dict[str, tuple[pd.Series, pd.Series]]:
-    """Parse and validate every mapped column: ``{short: (values, flags)}``."""
+def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int, years: pd.Series | None = None,
+           decimal: str | None = None, pct_form: str = "auto") -> dict[str, tuple[pd.Series, pd.Series]]:
+    """Parse and check every mapped column by what it means: ``{short: (values, flags)}``.
+
+    One decimal separator for the whole file; counts whole and ≥ 0; percentages not fractions (unless
+    ``pct_form`` says so) and flagged outside [0, 100]; a part (``a_soz_wb``) no more than its whole
+    (``a_inw``); no unit jump between the years of the file; a mean (WOZ) not negative.
+    """
+    cols = {short: wide[short] for short in BY_SHORT if short in wide}
+    if decimal is None:
+        decimal = detect_decimal({labels.get(k, k): v for k, v in cols.items()}, file, first_row)
+    if pct_form not in ("auto", "percent", "fraction"):
+        raise InputError(file, f"pct_form must be auto, percent or fraction, not {pct_form!r}")
     out = {}
     for short, m in BY_SHORT.items():
         if short not in wide:
             continue
         label = labels.get(short, short)
-        vals, flags = parse_cbs_number(wide[short], file, label, first_row)
+        vals, flags = parse_cbs_number(wide[short], file, label, first_row, decimal=decimal,
+                                       percent=m.kind == "pct")
         if m.kind in ("count", "per1000"):
-            check_counts(vals, file, label, first_row)
+            vals = check_count(vals, file, label, first_row, decimal)
         elif m.kind == "pct":
-            flags = merge_flags(flags, check_rates(vals, file, label, first_row=first_row))
+            if pct_form == "fraction":
+                vals = vals * 100.0
+            elif pct_form == "auto":
+                check_fraction(vals, file, label, first_row)
+            flags = join_flags(flags, check_rates(vals, file, label, first_row=first_row))
+        elif (vals < 0).any():
+            neg = vals < 0
+            raise InputError(file, f"negative value {vals[neg].iloc[0]:g} for a mean that cannot be negative",
+                             row=first_row_of(neg, first_row), column=label)
+        if years is not None:
+            check_unit_jumps(vals, wide["code"], years, file, label, first_row)
         out[short] = (vals, flags)
+    for short, m in BY_SHORT.items():
+        if m.kind == "per1000" and short in out and m.den in out:
+            extra = check_part_of_whole(out[short][0], out[m.den][0], file, labels.get(short, short), first_row,
+                                        labels.get(m.den, m.den))
+            out[short] = (out[short][0], join_flags(out[short][1], extra))
     return out
 
 
@@ -171,14 +216,18 @@ def _woz_to_thousands(vals: pd.Series, flags: pd.Series, warnings: list[str], fi
     if pd.notna(med) and med > _WOZ_EURO_MEDIAN:
         warnings.append(f"{file}: g_wozbag looks like euros (median {med:,.0f}); divided by 1,000 "
                         "to the KWB unit x 1,000 euro and flagged woz_eur_to_k")
-        flags = merge_flags(flags, pd.Series("woz_eur_to_k", index=vals.index).where(vals.notna(), ""))
+        flags = join_flags(flags, pd.Series("woz_eur_to_k", index=vals.index).where(vals.notna(), ""))
         vals = vals / 1000.0
+    odd = (vals.notna() & ~vals.between(*_WOZ_PLAUSIBLE)).fillna(False)
+    if odd.any():
+        flags = join_flags(flags, pd.Series(np.where(odd, "implausible", ""), index=vals.index))
     return vals, flags
 
 
 def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions: pd.Series,
                     source: str, first_row: int = 2, labels: dict | None = None,
-                    warnings: list[str] | None = None) -> pd.DataFrame:
+                    warnings: list[str] | None = None, decimal: str | None = None,
+                    pct_form: str = "auto", codes: pd.Categorical | None = None) -> pd.DataFrame:
     """Turn a frame with a ``code`` column and KWB short-name columns (text) into facts.
 
     Parameters
@@ -191,11 +240,15 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
     """
     labels = labels or {}
     warnings = warnings if warnings is not None else []
-    parsed = _parse(wide, file, labels, first_row)
+    parsed = _parse(wide, file, labels, first_row, years, decimal=decimal, pct_form=pct_form)
     if "g_wozbag" in parsed:
         parsed["g_wozbag"] = _woz_to_thousands(*parsed["g_wozbag"], warnings, file)
     nan = pd.Series(np.nan, index=wide.index)
     empty = pd.Series("", index=wide.index)
+    # categoricals: millions of facts share a few thousand codes and a handful of versions and flags
+    codes = pd.Categorical(wide["code"]) if codes is None else codes
+    versions = geo_versions if isinstance(geo_versions, pd.Categorical) else pd.Categorical(np.asarray(geo_versions))
+    year_arr = np.asarray(years, dtype=np.int32)
     frames = []
     for short, (vals, flags) in parsed.items():
         m = BY_SHORT[short]
@@ -218,15 +271,28 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
         else:
             den = nan
         frames.append(pd.DataFrame({
-            "geo_version": geo_versions.to_numpy(), "code": wide["code"].to_numpy(),
-            "year": years.to_numpy(), "indicator": m.indicator, "numerator": num.to_numpy(),
-            "denominator": den.to_numpy(), "value": value.to_numpy(), "source": source,
-            "flags": merge_flags(flags, extra).to_numpy(),
+            "geo_version": versions, "code": codes, "year": year_arr,
+            "indicator": pd.Categorical([m.indicator]).repeat(len(wide)), "numerator": num.to_numpy(),
+            "denominator": den.to_numpy(), "value": value.to_numpy(),
+            "source": pd.Categorical([source]).repeat(len(wide)),
+            "flags": pd.Categorical(join_flags(flags, extra).to_numpy()),
         }))
     if not frames:
         return pd.DataFrame(columns=["geo_version", "code", "year", "indicator", "numerator",
                                      "denominator", "value", "source", "flags"])
-    return pd.concat(frames, ignore_index=True)
+    return concat_categorical(frames)
+
+
+def concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat`` that keeps categorical columns categorical (their categories united)."""
+    out = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            out[col] = union_categoricals([p.array for p in parts], ignore_order=True)
+        else:
+            out[col] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(out)
 
 
 def known_code_set(known_codes) -> set[str] | None:
@@ -245,7 +311,8 @@ def known_code_set(known_codes) -> set[str] | None:
 
 def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
                     geo_version: str | None = None, known_codes=None, labels: dict | None = None,
-                    warnings: list[str] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                    warnings: list[str] | None = None, decimal: str | None = None,
+                    pct_form: str = "auto") -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a wide KWB frame and split it into areas and facts.
 
     ``wide`` has ``code``, ``year`` (int), optional ``name`` and ``recs``, and short-name columns.
@@ -254,19 +321,25 @@ def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
     """
     labels = labels or {}
     code_label = labels.get("code", "code")
-    levels = level_of(wide["code"], wide.get("recs"), file, code_label, first_row, labels.get("recs", "recs"))
-    check_duplicates(wide, ["year", "code"], file, first_row, column=code_label)
-    versions = (pd.Series(geo_version, index=wide.index) if geo_version
-                else "cbs" + wide["year"].astype(str))
+    codes = pd.Categorical(wide["code"])
+    levels = level_of(pd.Series(codes, index=wide.index), wide.get("recs"), file, code_label, first_row,
+                      labels.get("recs", "recs"))
+    year_idx, year_vals = pd.factorize(wide["year"])
+    dup = pd.Series(codes.codes.astype(np.int64) * (len(year_vals) + 1) + year_idx).duplicated().to_numpy()
+    if dup.any():
+        check_duplicates(wide, ["year", "code"], file, first_row, column=code_label)   # names both rows
+    versions = (pd.Categorical.from_codes(np.zeros(len(wide), dtype=np.int8), [geo_version]) if geo_version
+                else pd.Categorical.from_codes(year_idx, ["cbs" + str(y) for y in year_vals]))
     known = known_code_set(known_codes)
     if known is not None:
-        unknown = ~wide["code"].isin(known) & levels.ne("country")
+        unknown = ~wide["code"].isin(known).to_numpy() & (np.asarray(levels) != "country")
         if unknown.any():
-            i = int(unknown.to_numpy().argmax())
-            raise InputError(file, f"code {wide['code'].iloc[i]} not in geography version {versions.iloc[i]}",
+            i = int(unknown.argmax())
+            raise InputError(file, f"code {wide['code'].iloc[i]} not in geography version {versions[i]}",
                              row=first_row + i, column=code_label)
-    names = wide["name"] if "name" in wide else pd.Series(None, index=wide.index, dtype="object")
-    areas = area_frame(versions, wide["code"], levels, names)
+    names = wide["name"] if "name" in wide else None
+    areas = area_frame(versions, codes, levels, names)
     facts = facts_from_wide(wide, file=file, years=wide["year"], geo_versions=versions, source=source,
-                            first_row=first_row, labels=labels, warnings=warnings)
+                            first_row=first_row, labels=labels, warnings=warnings, decimal=decimal,
+                            pct_form=pct_form, codes=codes)
     return areas, facts

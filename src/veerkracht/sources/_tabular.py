@@ -35,10 +35,10 @@ def _remapped(call, index: pd.Index, first_row: int):
         raise InputError(exc.file, exc.message, row=row, column=exc.column) from None
 
 
-def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(values: pd.Series, file, column: str, first_row: int = 2, **kw) -> tuple[pd.Series, pd.Series]:
     """:func:`~.base.parse_cbs_number` on a filtered column; returns (floats, flags) on its index."""
     idx = values.index
-    nums, flags = _remapped(lambda: parse_cbs_number(values.reset_index(drop=True), file, column, 2),
+    nums, flags = _remapped(lambda: parse_cbs_number(values.reset_index(drop=True), file, column, 2, **kw),
                             idx, first_row)
     return nums.set_axis(idx), flags.set_axis(idx)
 
@@ -71,15 +71,19 @@ def parse_years(values: pd.Series, file, column: str, first_row: int = 2) -> pd.
     return s.astype(int)
 
 
-def area_frame(geo_version: str, codes: pd.Series, levels, names: pd.Series | None = None) -> gpd.GeoDataFrame:
-    """One area row per code, without geometry (a geometry reader supplies shapes)."""
-    df = pd.DataFrame({"code": codes.to_numpy(), "level": levels if isinstance(levels, str) else
-                       np.asarray(levels), "name": None if names is None else names.to_numpy()})
-    df = df.drop_duplicates("code").reset_index(drop=True)
+def area_frame(geo_version, codes: pd.Series, levels, names: pd.Series | None = None) -> gpd.GeoDataFrame:
+    """One area row per (geo_version, code), without geometry (a geometry reader supplies shapes).
+
+    ``geo_version`` and ``levels``: one value or one per code.
+    """
+    def col(v):
+        return v if isinstance(v, str) or v is None else pd.Series(v).reset_index(drop=True)
+    df = pd.DataFrame({"geo_version": col(geo_version), "code": codes.reset_index(drop=True),
+                       "level": col(levels), "name": None if names is None else col(names)})
+    df = df.drop_duplicates(["geo_version", "code"]).reset_index(drop=True)
     gm, wk = parent_codes(df["code"])
-    df.insert(0, "geo_version", geo_version)
     df["gm_code"], df["wk_code"] = gm.to_numpy(), wk.to_numpy()
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([None] * len(df), crs="EPSG:4326"))
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(np.full(len(df), None, dtype=object), crs="EPSG:4326"))
 
 
 def join_flags(*flag_series: pd.Series) -> pd.Series:

@@ -19,11 +19,18 @@ def decode_arcs(topology: dict) -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``(coords, offsets)`` where arc ``i`` is ``coords[offsets[i]:offsets[i + 1]]``.
     """
-    arcs = topology.get("arcs") or []
+    arcs = topology.get("arcs")
+    if not isinstance(arcs, list) or not all(isinstance(a, list) and a for a in arcs):
+        raise ValueError("the topology has no 'arcs' list of point lists")
+    if not all(isinstance(p, list) and len(p) >= 2 for a in arcs for p in a):
+        raise ValueError("an arc holds a point that is not [x, y]")
     lengths = np.fromiter((len(a) for a in arcs), dtype=np.int64, count=len(arcs))
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     flat = np.array([p[:2] for a in arcs for p in a], dtype=np.float64).reshape(-1, 2)
     transform = topology.get("transform")
+    if transform is not None and not (isinstance(transform, dict) and _pair(transform.get("scale"))
+                                      and _pair(transform.get("translate"))):
+        raise ValueError("the topology's transform needs 'scale' and 'translate', each [x, y]")
     if transform:
         # delta decoding: cumulative sum within each arc = global cumsum minus the sum before the arc
         csum = np.cumsum(flat, axis=0)
@@ -32,6 +39,10 @@ def decode_arcs(topology: dict) -> tuple[np.ndarray, np.ndarray]:
         flat = flat * np.asarray(transform["scale"], dtype=np.float64) + np.asarray(
             transform["translate"], dtype=np.float64)
     return flat, offsets
+
+
+def _pair(v) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v)
 
 
 def _ring_index(refs: np.ndarray, first_in_ring: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -48,6 +59,21 @@ def _ring_index(refs: np.ndarray, first_in_ring: np.ndarray, offsets: np.ndarray
     a_start = np.repeat(offsets[arc], n)
     a_len = np.repeat(length, n)
     return np.where(rev, a_start + a_len - 1 - pos, a_start + pos)
+
+
+def _check_rings(points: np.ndarray, ring_off: np.ndarray, ring_feature: list[int]) -> None:
+    """Every stitched ring has ≥ 4 positions and ends where it starts (else GEOS cannot build it)."""
+    if len(ring_off) < 2:
+        return
+    n = np.diff(ring_off)
+    short = n < 4
+    start, end = ring_off[:-1], np.maximum(ring_off[1:] - 1, 0)
+    open_ = ~short & ~(points[np.minimum(start, len(points) - 1)] == points[end]).all(axis=1) if len(points) else short
+    bad = short | open_
+    if bad.any():
+        k = int(np.argmax(bad))
+        what = f"has {n[k]} positions, a ring needs at least 4" if short[k] else "does not end where it starts"
+        raise ValueError(f"feature {ring_feature[k]}: a ring of its arcs {what}")
 
 
 def decode_object(topology: dict, name: str | None = None):
@@ -72,18 +98,22 @@ def decode_object(topology: dict, name: str | None = None):
         When the object is missing or a geometry is not a (Multi)Polygon; the message names the
         1-based feature number.
     """
-    objects = topology.get("objects") or {}
-    if not objects:
+    objects = topology.get("objects") if isinstance(topology, dict) else None
+    if not isinstance(objects, dict) or not objects:
         raise ValueError("the topology has no objects")
     name = name or next(iter(objects))
     if name not in objects:
         raise ValueError(f"the topology has no object {name!r}; it has {', '.join(objects)}")
     obj = objects[name]
+    if not isinstance(obj, dict):
+        raise ValueError(f"object {name!r} is not a TopoJSON object")
     geoms = obj.get("geometries", [obj]) if obj.get("type") == "GeometryCollection" else [obj]
+    if not isinstance(geoms, list) or not all(isinstance(g, dict) for g in geoms):
+        raise ValueError(f"object {name!r}: geometries must be a list of objects")
     coords, offsets = decode_arcs(topology)
 
     # flatten: geometry -> polygons -> rings -> arc refs
-    refs, first, ring_len, poly_rings, geom_polys, types, props = [], [], [], [], [], [], []
+    refs, first, ring_len, poly_rings, geom_polys, types, props, ring_feature = [], [], [], [], [], [], [], []
     for i, g in enumerate(geoms, start=1):
         gtype = g.get("type")
         p = dict(g.get("properties") or {})
@@ -100,6 +130,15 @@ def decode_object(topology: dict, name: str | None = None):
             polys = g["arcs"]
         else:
             raise ValueError(f"feature {i}: geometry type {gtype} is not a Polygon or MultiPolygon")
+        if not (isinstance(polys, list) and all(isinstance(p, list) and p and all(
+                isinstance(r, list) and r and all(isinstance(a, int) and not isinstance(a, bool) for a in r)
+                for r in p) for p in polys)):
+            raise ValueError(f"feature {i}: arcs of a {gtype} must be nested "
+                             f"{'[[ring]]' if gtype == 'Polygon' else '[[[ring]]]'} lists of arc numbers")
+        bad = [a for p in polys for r in p for a in r if not -len(offsets) < a < len(offsets) - 1]
+        if bad:
+            raise ValueError(f"feature {i}: arc number {bad[0]} does not exist (the topology has "
+                             f"{len(offsets) - 1} arcs)")
         geom_polys.append(len(polys))
         for poly in polys:
             poly_rings.append(len(poly))
@@ -107,6 +146,7 @@ def decode_object(topology: dict, name: str | None = None):
                 first.extend([True] + [False] * (len(ring) - 1))
                 refs.extend(ring)
                 ring_len.append(len(ring))
+                ring_feature.append(i)
     refs_a = np.asarray(refs, dtype=np.int64)
     first_a = np.asarray(first, dtype=bool)
     idx = _ring_index(refs_a, first_a, offsets) if len(refs_a) else np.zeros(0, dtype=np.int64)
@@ -116,6 +156,7 @@ def decode_object(topology: dict, name: str | None = None):
     ring_ends = np.cumsum(ring_len)
     ring_points = np.add.reduceat(contributed, ring_ends - np.asarray(ring_len)) if len(ring_len) else []
     ring_off = np.concatenate([[0], np.cumsum(ring_points)]).astype(np.int64)
+    _check_rings(coords[idx], ring_off, ring_feature)
     poly_off = np.concatenate([[0], np.cumsum(poly_rings)]).astype(np.int64)
     geom_off = np.concatenate([[0], np.cumsum(geom_polys)]).astype(np.int64)
     multi = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords[idx],

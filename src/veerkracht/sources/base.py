@@ -6,10 +6,7 @@ the store's schema, or raises :class:`~veerkracht.errors.InputError` naming file
 """
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ._input import check_zip, read_bytes, read_csv_frame, to_utf8
+from ._numbers import MARKER_VALUES, TEXT_MARKERS, parse_numbers
 
 __all__ = [
     "reader", "READERS", "get_reader", "checksum", "read_bytes", "decode_text", "read_table",
@@ -44,64 +43,41 @@ def get_reader(kind: str) -> Callable:
         raise InputError(kind, f"unknown reader kind {kind!r}; known kinds: {', '.join(sorted(READERS))}")
 
 
-def read_bytes(path: str | Path) -> bytes:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(p, "file does not exist")
-    if p.is_dir():
-        raise InputError(p, "is a directory, expected a file")
-    data = p.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    if not data.strip():
-        raise InputError(p, "file is empty")
-    return data
-
-
 def checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def decode_text(data: bytes, file) -> str:
-    """UTF-8 (with or without BOM), falling back to cp1252 — the encoding of Dutch Excel exports."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            line = data[: exc.start].count(b"\n") + 1
-            raise InputError(file, f"cannot decode byte {data[exc.start]:#04x} as UTF-8 or cp1252", row=line)
+    """UTF-8 (with or without BOM), UTF-16, falling back to cp1252 — the encoding of Dutch Excel exports."""
+    return to_utf8(data, file).decode("utf-8")
 
 
 def read_table(path: str | Path, required: list[str] | None = None, sheet: str | int | None = None,
-               data: bytes | None = None) -> pd.DataFrame:
+               data: bytes | None = None, delimiter: str | None = None, encoding: str | None = None,
+               allow_unterminated: bool = False) -> pd.DataFrame:
     """Read CSV (any of , ; tab |), xlsx or parquet into a frame of *strings* (csv/xlsx).
 
     Keeps every value as text so that CBS markers can be told from numbers afterwards.
     Rows are numbered as in the file: ``df.attrs['first_row']`` is the file line of ``df.iloc[0]``.
+    CSV goes through :func:`~._input.read_csv_frame` (pyarrow; clear errors for broken rows).
     """
     path = Path(path)
     suffixes = [s.lower() for s in path.suffixes]
     if ".parquet" in suffixes:
-        df = pd.read_parquet(path)
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …: all mean "not this format"
+            raise InputError(path, f"cannot read as a Parquet file: {exc}") from None
     elif ".xlsx" in suffixes or ".xlsm" in suffixes:
+        check_zip(path)
         try:
             df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str)
         except Exception as exc:  # openpyxl raises many kinds; all mean the same to the user
-            raise InputError(path, f"cannot read as an Excel workbook: {exc}")
+            raise InputError(path, f"cannot read as an Excel workbook: {exc}") from None
+        df = df.astype("str").where(df.notna(), None)
     else:
-        text = decode_text(data if data is not None else read_bytes(path), path)
-        sample = "\n".join(text.splitlines()[:20])
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-            delim = dialect.delimiter
-        except csv.Error:
-            delim = ","
-        df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
-                         na_values=[""], skipinitialspace=True)
+        df = read_csv_frame(data if data is not None else read_bytes(path), path, delimiter=delimiter,
+                            encoding=encoding, allow_unterminated=_truthy(allow_unterminated))
         if df.shape[1] == 1 and required and len(required) > 1:
             raise InputError(path, f"found a single column {df.columns[0]!r}: wrong delimiter? "
                                    "expected one of , ; tab |", row=1)
@@ -117,45 +93,23 @@ def read_table(path: str | Path, required: list[str] | None = None, sheet: str |
     return df
 
 
+def _truthy(v) -> bool:
+    """Options arrive as text from the command line: 'true', '1', 'yes' are True."""
+    return v if isinstance(v, bool) else str(v).strip().lower() in ("1", "true", "yes", "y", "on")
+
+
 # CBS publishes these instead of numbers. None of them may ever become a number.
-CBS_MARKERS = {
-    ".": "cbs_marker:.",             # not available / secret
-    "-99995": "cbs_marker:-99995",   # PDOK: not available yet / suppressed
-    "-99997": "cbs_marker:-99997",   # old shapefiles: secret
-    "-99991": "cbs_marker:-99991",   # PDOK: no longer published (at this level)
-    "-99999999": "cbs_marker:-99999999",  # old shapefiles: not available
-    "x": "cbs_marker:x",
-    "?": "cbs_marker:?",
-}
+CBS_MARKERS = {**TEXT_MARKERS, **{str(int(k)): v for k, v in MARKER_VALUES.items()}}
 
 
-def parse_cbs_number(values: pd.Series, file, column: str, first_row: int = 2) -> tuple[pd.Series, pd.Series]:
-    """Parse a column of text into floats; markers become NaN with a flag.
+def parse_cbs_number(values: pd.Series, file, column: str, first_row: int = 2, decimal: str | None = None,
+                     percent: bool = False, missing_codes=()) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of text into floats; markers become NaN with a flag (see :mod:`._numbers`).
 
-    Accepts the Dutch decimal comma. Anything else that is not a number is an error naming the row.
     Returns ``(numbers, flags)``.
     """
-    s = values.astype("string").str.strip()
-    flags = pd.Series("", index=s.index, dtype="string")
-    is_marker = s.isin(list(CBS_MARKERS))
-    flags[is_marker] = s[is_marker].map(CBS_MARKERS)
-    is_empty = s.isna() | (s == "") | s.str.upper().isin(["NA", "NAN"])
-    flags[is_empty & ~is_marker] = "missing"
-    todo = ~is_marker & ~is_empty
-    txt = s[todo]
-    # "1.234,5" (Dutch) -> "1234.5"; "12,5" -> "12.5"
-    dutch = txt.str.contains(",", regex=False)
-    txt = txt.where(~dutch, txt.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    num = pd.to_numeric(txt, errors="coerce")
-    bad = num.isna()
-    if bad.any():
-        label = bad[bad].index[0]   # `bad` covers only the non-marker, non-empty cells
-        pos = s.index.get_loc(label)
-        raise InputError(file, f"expected a number or a CBS marker, found {s.loc[label]!r}",
-                         row=first_row + int(pos), column=column)
-    out = pd.Series(np.nan, index=s.index, dtype="float64")
-    out[todo] = num.astype("float64")
-    return out, flags
+    return parse_numbers(values, file, column, first_row, decimal=decimal, percent=percent,
+                         missing_codes=missing_codes)
 
 
 def check_rates(values: pd.Series, file, column: str, upper: float = 100.0, first_row: int = 2,

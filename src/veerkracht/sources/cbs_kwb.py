@@ -27,12 +27,15 @@ import pandas as pd
 from ..errors import InputError
 from ..store.base import Batch, Provenance
 from ._kwb_mapping import BY_SHORT, PDOK_TO_SHORT, areas_and_facts, canonical_text, known_code_set
+from ._numbers import detect_decimal
 from .base import checksum, decode_text, parse_cbs_number, read_bytes, read_table, reader
 
 __all__ = ["read_kwb", "read_kwb_long", "LONG_INDICATORS"]
 
 _CODE_COLUMNS = ("gwb_code_10", "gwb_code")
 _PDOK_LEVELS = (("buurtcode", "buurtnaam"), ("wijkcode", "wijknaam"), ("gemeentecode", "gemeentenaam"))
+_TEXT_COLUMNS = {"gwb_code_10", "gwb_code_8", "gwb_code", "regio", "gm_naam", "recs", "ind_wbi", "buurtcode",
+                 "buurtnaam", "wijkcode", "wijknaam", "gemeentecode", "gemeentenaam", "year", "jaar"}
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
@@ -114,6 +117,10 @@ def _codes_option(known_codes) -> str | None:
     return f"{len(codes)} codes sha256:{hashlib.sha256(','.join(codes).encode()).hexdigest()[:12]}"
 
 
+def _decimal_of(values: pd.Series, path, first_row: int) -> str | None:
+    return detect_decimal({"waarde": values}, path, first_row)
+
+
 def _vintage(years: pd.Series) -> str:
     lo, hi = int(years.min()), int(years.max())
     return f"KWB {lo}" if lo == hi else f"KWB {lo}–{hi}"
@@ -121,7 +128,9 @@ def _vintage(years: pd.Series) -> str:
 
 @reader("cbs-kwb", help="CBS Kerncijfers wijken en buurten: xlsx/csv (short names) or PDOK schema")
 def read_kwb(location, year: int | None = None, geo_version: str | None = None, known_codes=None,
-             source: str = "cbs-kwb", sheet: str | int | None = None) -> Batch:
+             source: str = "cbs-kwb", sheet: str | int | None = None, decimal: str | None = None,
+             pct_form: str = "auto", delimiter: str | None = None, encoding: str | None = None,
+             allow_unterminated: bool = False) -> Batch:
     """Read a published KWB file into areas (no geometry) and facts.
 
     Parameters
@@ -134,6 +143,17 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
         code is an :class:`InputError` "code not in geography version".
     source : the facts' ``source``; the OData reader uses the same default, so the same KWB year
         loaded from a file or from the API replaces rather than duplicates.
+    sheet : the sheet of an xlsx (name or 0-based number); default the first.
+    decimal : ``','`` or ``'.'``, the decimal separator; default detected from the file (an ambiguous
+        file — ``2.220`` and nothing else — is an error that asks for this option).
+    pct_form : ``auto`` (default: a percentage column whose every value is in [0, 1] is an error),
+        ``percent`` (values are percentages) or ``fraction`` (0.31 means 31 %).
+    delimiter, encoding : of a CSV; default detected (, ; tab | and UTF-8/UTF-16/cp1252).
+    allow_unterminated : accept a last row without a line break (else an error: a truncated file?).
+
+    Examples
+    --------
+    ``veerkracht ingest cbs-kwb kwb-2023.csv --geo-version cbs2023 -o decimal=,``
 
     Markers (``.``, -99995, -99997, -99991, -99999999) give facts with value NaN and a
     ``cbs_marker:…`` flag, never a number; see ``_kwb_mapping`` for units and flags.
@@ -145,7 +165,8 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
         raw = _pdok_frame(data, path)
         first_row = 1     # feature number
     else:
-        raw = read_table(path, sheet=sheet, data=data)
+        raw = read_table(path, sheet=sheet, data=data, delimiter=delimiter, encoding=encoding,
+                         allow_unterminated=allow_unterminated)
         first_row = raw.attrs["first_row"]
     wide, labels = _wide(raw, path, first_row)
     wide["year"] = _years(raw, path, year, first_row).to_numpy()
@@ -157,16 +178,19 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
         warnings.append(f"{len(unused)} column(s) are not registry indicators and were not loaded: "
                         f"{', '.join(map(str, unused[:12]))}{' …' if len(unused) > 12 else ''} "
                         "(load them with `ingest indicator-file` and a mapping)")
+    if decimal is None:     # the file's separator, from every numeric column (g_hhgro's 1.9 tells too)
+        decimal = detect_decimal({c: raw[c] if c in labels.values() or c in BY_SHORT else raw[c].head(100_000)
+                                  for c in raw.columns if c not in _TEXT_COLUMNS}, path, first_row)
     areas, facts = areas_and_facts(wide, file=path, first_row=first_row, source=source,
                                    geo_version=geo_version, known_codes=known_codes, labels=labels,
-                                   warnings=warnings)
+                                   warnings=warnings, decimal=decimal, pct_form=pct_form)
     if year is not None and any(c in raw for c in ("year", "jaar")):
         facts = facts[facts["year"] == int(year)].reset_index(drop=True)
         keep = set(facts["geo_version"]) if geo_version is None else {geo_version}
         areas = areas[areas["geo_version"].isin(keep)].reset_index(drop=True)
     prov = Provenance("cbs-kwb", str(location), checksum(data), _vintage(facts["year"] if len(facts) else wide["year"]),
                       {"year": year, "geo_version": geo_version, "known_codes": _codes_option(known_codes),
-                       "source": source, "sheet": sheet})
+                       "source": source, "sheet": sheet, "decimal": decimal, "pct_form": pct_form})
     return Batch(prov, areas=areas, facts=facts, warnings=warnings)
 
 
@@ -197,7 +221,8 @@ def _long_units(path: Path, metadata) -> dict[str, str]:
 
 @reader("cbs-kwb-long", help="CBS KWB series in long form: code, indicator, kwb_editie, waarde")
 def read_kwb_long(location, geo_version: str | None = None, metadata=None, source: str = "cbs-kwb",
-                  known_codes=None) -> Batch:
+                  known_codes=None, decimal: str | None = None, delimiter: str | None = None,
+                  encoding: str | None = None, allow_unterminated: bool = False) -> Batch:
     """Read a long KWB series (one row per code, indicator and KWB edition).
 
     ``kwb_editie`` is the year (KWB income figures refer to an earlier reference year; the edition is
@@ -205,16 +230,29 @@ def read_kwb_long(location, geo_version: str | None = None, metadata=None, sourc
     gives the unit the mapping expects (``aantal_inwoners`` and ``bijstandsontvangers`` in persons,
     ``huishoudens_sociaal_minimum`` in %); everything else is skipped and listed in ``warnings``.
     ``bijstand`` per 1,000 is computed with ``aantal_inwoners`` of the same code and edition.
+
+    Parameters
+    ----------
+    location : path of the long CSV.
+    geo_version : geography version of the codes; default ``cbs{kwb_editie}``.
+    metadata : the metadata json with the units; default a ``*metadata*.json`` next to the file.
+    source, known_codes : as for ``cbs-kwb``.
+    decimal, delimiter, encoding, allow_unterminated : as for ``cbs-kwb``.
+
+    Examples
+    --------
+    ``veerkracht ingest cbs-kwb-long baarn_buurt_kwb_2016_2025_long.csv``
     """
     path = Path(location)
     data = read_bytes(path)
-    raw = read_table(path, required=_LONG_COLUMNS, data=data)
+    raw = read_table(path, required=_LONG_COLUMNS, data=data, delimiter=delimiter, encoding=encoding,
+                     allow_unterminated=allow_unterminated)
     first_row = raw.attrs["first_row"]
     units = _long_units(path, metadata)
     warnings: list[str] = []
     raw["code"] = raw["code"].astype(str).str.strip().str.upper()
     # parse on the long frame so that a bad value is reported on its own file row
-    vals, _ = parse_cbs_number(raw["waarde"], path, "waarde", first_row)
+    vals, _ = parse_cbs_number(raw["waarde"], path, "waarde", first_row, decimal=decimal)
     years, _ = parse_cbs_number(raw["kwb_editie"], path, "kwb_editie", first_row)
     raw["kwb_editie"] = years.astype("Int64")
     shorts = {}
@@ -252,7 +290,8 @@ def read_kwb_long(location, geo_version: str | None = None, metadata=None, sourc
     wide["year"] = wide["year"].astype(int)
     # rows of the pivot are not file rows; errors are raised on the long frame above
     areas, facts = areas_and_facts(wide, file=path, first_row=first_row, source=source,
-                                   geo_version=geo_version, known_codes=known_codes, warnings=warnings)
+                                   geo_version=geo_version, known_codes=known_codes, warnings=warnings,
+                                   decimal=decimal or _decimal_of(raw["waarde"], path, first_row))
     # a long file lists what was published: an absent (code, edition, indicator) is no fact at all
     facts = facts[facts["flags"] != "missing"].reset_index(drop=True)
     prov = Provenance("cbs-kwb-long", str(location), checksum(data), _vintage(wide["year"]),

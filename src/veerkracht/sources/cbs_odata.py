@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from typing import Callable, Iterator
@@ -62,12 +63,25 @@ class ODataClient:
     """
 
     def __init__(self, timeout: float = 30.0, retries: int = 4, backoff: float = 0.5, max_wait: float = 8.0,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, max_pages: int = 10_000,
+                 max_answer_bytes: int = 512 * 2**20):
         self.http = httpx.Client(timeout=timeout, follow_redirects=True, transport=transport,
                                  headers={"Accept": "application/json"})
         self.retries, self.backoff, self.max_wait = retries, backoff, max_wait
+        self.max_pages, self.max_answer_bytes = max_pages, max_answer_bytes
         self.raw: list[bytes] = []
         self.attempts = 0
+
+    def _body(self, r: httpx.Response, url: str) -> bytes:
+        """The (decompressed) body, read in pieces and stopped at ``max_answer_bytes``."""
+        parts, n = [], 0
+        for piece in r.iter_bytes():
+            n += len(piece)
+            if n > self.max_answer_bytes:
+                raise InputError(url, f"the answer exceeds {self.max_answer_bytes / 2**20:,.0f} MiB (after "
+                                      "decompression): not a CBS OData page; pass max_answer_bytes= if it is")
+            parts.append(piece)
+        return b"".join(parts)
 
     def close(self) -> None:
         self.http.close()
@@ -77,18 +91,23 @@ class ODataClient:
         for attempt in range(self.retries + 1):
             self.attempts += 1
             try:
-                r = self.http.get(url, params=params)
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                with self.http.stream("GET", url, params=params) as r:
+                    body = self._body(r, url)
+            except (httpx.TimeoutException, httpx.TransportError, httpx.DecodingError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
             else:
+                text = body[:200].decode("utf-8", errors="replace")
                 if r.status_code < 400:
-                    self.raw.append(r.content)
+                    self.raw.append(body)
                     try:
-                        return r.json()
+                        doc = json.loads(body)
                     except ValueError:
-                        raise InputError(url, f"answer is not JSON: {r.text[:120]!r}")
+                        raise InputError(url, f"answer is not JSON: {text[:120]!r}") from None
+                    if not isinstance(doc, dict):
+                        raise InputError(url, f"answer is JSON but not an OData object: {text[:120]!r}")
+                    return doc
                 if r.status_code < 500 and r.status_code != 429:
-                    raise InputError(url, f"HTTP {r.status_code}: {r.text[:200]}")
+                    raise InputError(url, f"HTTP {r.status_code}: {text}")
                 last = f"HTTP {r.status_code}"
             if attempt < self.retries:
                 time.sleep(min(self.backoff * 2 ** attempt, self.max_wait))
@@ -97,8 +116,16 @@ class ODataClient:
     def pages(self, url: str, params: dict | None = None,
               progress: Callable[[int, int | None], None] | None = None) -> Iterator[list[dict]]:
         """Yield the ``value`` list of each page, following ``odata.nextLink``/``@odata.nextLink``."""
-        done = 0
+        done, seen = 0, set()
         while url:
+            key = (url, tuple(sorted((params or {}).items())))
+            if key in seen:
+                raise InputError(url, f"the answer's nextLink points back to a page already read (after {len(seen)} "
+                                      "pages): the server loops; stopped")
+            if len(seen) >= self.max_pages:
+                raise InputError(url, f"more than {self.max_pages} pages: stopped (pass max_pages= for a "
+                                      "bigger table)")
+            seen.add(key)
             doc = self.get_json(url, params)
             rows = doc.get("value") if isinstance(doc, dict) else None
             if not isinstance(rows, list):
@@ -109,6 +136,10 @@ class ODataClient:
                 progress(done, int(total) if total is not None else None)
             yield rows
             nxt = doc.get("odata.nextLink") or doc.get("@odata.nextLink")
+            if nxt is not None and not isinstance(nxt, str):
+                raise InputError(url, f"nextLink is not a URL: {nxt!r}")
+            if nxt and not rows:
+                raise InputError(url, "an empty page with a nextLink: the server would page forever; stopped")
             url, params = (urljoin(url, nxt), None) if nxt else (None, None)
 
     def collect(self, url: str, params: dict | None = None, progress=None) -> list[dict]:
@@ -244,7 +275,8 @@ def _read_v4(client: ODataClient, url: str, filter_: str | None, progress, warni
 def read_odata(location, year: int | None = None, geo_version: str | None = None, base_url: str | None = None,
                api: str | None = None, filter: str | None = None, progress: Callable | None = None,
                timeout: float = 30.0, retries: int = 4, backoff: float = 0.5, known_codes=None,
-               source: str = "cbs-kwb", transport: httpx.BaseTransport | None = None) -> Batch:
+               source: str = "cbs-kwb", transport: httpx.BaseTransport | None = None, max_pages: int = 10_000,
+               max_answer_bytes: int = 512 * 2**20, decimal: str | None = None, pct_form: str = "auto") -> Batch:
     """Fetch a KWB table from the CBS OData API into areas (no geometry) and facts.
 
     Parameters
@@ -256,17 +288,33 @@ def read_odata(location, year: int | None = None, geo_version: str | None = None
     progress : ``callable(done, total)`` called after every data page (``total`` None when unknown),
         e.g. ``lambda d, t: bar.update(task, completed=d, total=t)`` for a rich progress bar.
     timeout, retries, backoff : per request; retries on 5xx/429/timeouts with exponential backoff.
+    known_codes, source : as for ``cbs-kwb``.
+    max_pages : stop with an error after this many pages of one request (a nextLink that points back to
+        a page already read stops at once).
+    max_answer_bytes : largest answer of one request, after decompression (default 512 MiB).
+    decimal, pct_form : as for ``cbs-kwb`` (numbers sent as text, e.g. ``"2.220"``, are ambiguous
+        without ``decimal``).
+    transport : an ``httpx`` transport (tests).
 
     The provenance checksum is the sha256 of all raw answers in the order they were read.
+
+    Examples
+    --------
+    ``veerkracht ingest cbs-odata cbs:85618NED -o api=v3 -o "filter=startswith(WijkenEnBuurten,'GM')"``
     """
     api, base, table = parse_location(location, api, base_url)
     url = f"{base}/{table}"
     # options may arrive as text from the command line (-o timeout=10)
-    client = ODataClient(timeout=float(timeout), retries=int(retries), backoff=float(backoff), transport=transport)
+    client = ODataClient(timeout=float(timeout), retries=int(retries), backoff=float(backoff), transport=transport,
+                         max_pages=int(max_pages), max_answer_bytes=int(max_answer_bytes))
     warnings: list[str] = []
     try:
         read = _read_v3 if api == "v3" else _read_v4
         wide, labels, years, attr_flags = read(client, url, filter, progress, warnings)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        # an answer of the wrong shape (a row that is no object, a missing Key …): say so, no traceback
+        raise InputError(url, f"the answer does not have the shape of a CBS OData {api} table: "
+                              f"{type(exc).__name__}: {exc}") from None
     finally:
         client.close()
     if year is not None:
@@ -278,7 +326,8 @@ def read_odata(location, year: int | None = None, geo_version: str | None = None
     wide["year"] = years.astype(int).to_numpy()
     # "row" in errors is the region's position in the answer (v3: its TypedDataSet record)
     areas, facts = areas_and_facts(wide, file=url, first_row=1, source=source, geo_version=geo_version,
-                                   known_codes=known_codes, labels=labels, warnings=warnings)
+                                   known_codes=known_codes, labels=labels, warnings=warnings, decimal=decimal,
+                                   pct_form=pct_form)
     if attr_flags is not None and len(attr_flags):
         # the year of an attribute is its period, else the one year of the table
         by_code = dict(zip(wide["code"], wide["year"]))

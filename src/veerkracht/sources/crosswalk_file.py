@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..store.base import Batch, Provenance
 from ..store.schema import CROSSWALK_COLUMNS, normalise_crosswalk
 from ._codes import normalise_codes
-from .base import checksum, read_bytes, read_table, reader
+from .base import checksum, parse_cbs_number, read_bytes, read_table, reader
 
 __all__ = ["address_crosswalk", "read_crosswalk_file", "read_address_crosswalk", "validate_weights"]
 
@@ -22,7 +22,8 @@ WEIGHT_TOLERANCE = 1e-6
 
 
 def _numbers(values: pd.Series, file, column: str, first_row: int) -> pd.Series:
-    num = pd.to_numeric(values, errors="coerce")
+    """Finite numbers (decimal point or comma as the column shows); a marker or an empty cell is an error."""
+    num, flags = parse_cbs_number(values, file, column, first_row)
     bad = num.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
@@ -98,6 +99,16 @@ def read_crosswalk_file(location, from_version: str | None = None, to_version: s
     """A crosswalk file: ``from_code, to_code, weight`` [``, amount, from_version, to_version, basis``].
 
     Version and basis columns in the file win over the options; one of the two is required.
+
+    Parameters
+    ----------
+    location : path of the CSV (or xlsx/parquet).
+    from_version, to_version : the geography versions, when the file has no such columns.
+    basis : what the weights rest on (``area``, ``addresses``, ``dwellings`` …), when the file does not say.
+
+    Examples
+    --------
+    ``veerkracht ingest crosswalk crosswalk_ois2005_cbs2019.csv``
     """
     path = Path(location)
     data = read_bytes(path)
@@ -130,7 +141,19 @@ def read_crosswalk_file(location, from_version: str | None = None, to_version: s
 def read_address_crosswalk(location, from_version: str | None = None, to_version: str | None = None,
                            from_column: str | None = None, to_column: str | None = None,
                            count_column: str | None = None, basis: str = "addresses") -> Batch:
-    """Address (or dwelling) counts per pair → crosswalk. Columns default to the first three."""
+    """Address (or dwelling) counts per pair → crosswalk. Columns default to the first three.
+
+    Parameters
+    ----------
+    location : path of the CSV: one row per (source, target) pair or per address line.
+    from_version, to_version : the geography versions of the two code columns (required).
+    from_column, to_column, count_column : default the first, second and third column.
+    basis : what is counted (default ``addresses``).
+
+    Examples
+    --------
+    ``veerkracht ingest crosswalk-addresses pc4_buurt2022_adressen.csv -o from_version=lbm3-2022 -o to_version=cbs2023``
+    """
     path = Path(location)
     for opt, val in (("from_version", from_version), ("to_version", to_version)):
         if not val:

@@ -23,7 +23,8 @@ from ._codes import infer_level, normalise_codes, parent_codes
 from ._topojson import decode_object
 from .base import checksum, decode_text, read_bytes, reader
 
-__all__ = ["read_geometry", "load_geodataframe", "repair_polygons", "CODE_COLUMNS", "NAME_COLUMNS"]
+__all__ = ["read_geometry", "load_geodataframe", "repair_polygons", "check_in_netherlands", "CODE_COLUMNS",
+           "NAME_COLUMNS", "NL_BOUNDS"]
 
 # searched in this order (case-insensitive): the finest level first
 CODE_COLUMNS = ["code", "statcode", "bu_code", "cbs_buurtcode", "buurtcode", "buurt_code", "wk_code",
@@ -77,22 +78,49 @@ def load_geodataframe(path: str | Path, layer: str | None = None, crs=None) -> t
                 raise _json_error(path, text, exc)
             try:
                 geoms, props, _ = decode_object(topo, layer)
-            except ValueError as exc:
+            except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException) as exc:
                 m = re.match(r"feature (\d+): (.*)", str(exc))
-                raise InputError(path, m.group(2) if m else str(exc), row=int(m.group(1)) if m else None,
-                                 column="geometry" if m else None)
+                raise InputError(path, m.group(2) if m else f"not a readable TopoJSON polygon layer: {exc}",
+                                 row=int(m.group(1)) if m else None, column="geometry" if m else None) from None
             gdf = gpd.GeoDataFrame(pd.DataFrame(props), geometry=list(geoms))
         else:
             try:
                 gdf = pyogrio.read_dataframe(io.BytesIO(data), layer=layer)
             except Exception as exc:
                 raise _json_error(path, decode_text(data, path), exc)
-    if gdf.crs is None:
-        if crs is None:
-            b = shapely.total_bounds(gdf.geometry.values)
-            crs = 28992 if np.isfinite(b).all() and np.abs(b).max() > 1000 else 4326
-        gdf = gdf.set_crs(crs)
+    if crs is not None:            # the user's word wins over the file's (a GeoJSON always "says" WGS84)
+        gdf = gdf.set_crs(crs, allow_override=True)
+    elif gdf.crs is None:
+        b = shapely.total_bounds(gdf.geometry.values)
+        gdf = gdf.set_crs(28992 if np.isfinite(b).all() and np.abs(b).max() > 1000 else 4326)
     return gdf, checksum(data)
+
+
+# the European Netherlands with its territorial sea, in degrees (lon, lat)
+NL_BOUNDS = (2.5, 50.5, 7.6, 55.9)
+
+
+def check_in_netherlands(raw: gpd.GeoDataFrame, wgs: gpd.GeoSeries, path, codes: pd.Series, fno) -> None:
+    """Geometry outside the Netherlands (after reprojection) is an error naming the likely cause."""
+    b = wgs.bounds.to_numpy()
+    lo_x, lo_y, hi_x, hi_y = NL_BOUNDS
+    out = ~((b[:, 0] >= lo_x) & (b[:, 2] <= hi_x) & (b[:, 1] >= lo_y) & (b[:, 3] <= hi_y))
+    if not out.any():
+        return
+    i = int(np.argmax(out))
+    rb = raw.geometry.iloc[i].bounds
+    epsg = raw.crs.to_epsg() if raw.crs is not None else None
+    degrees = all(-180 <= v <= 180 for v in rb[::2]) and all(-90 <= v <= 90 for v in rb[1::2])
+    if epsg == 28992 and degrees:
+        cause = "the coordinates are degrees but the file (or crs=) says RD New: pass crs=4326"
+    elif degrees and lo_y <= rb[0] <= hi_y and lo_x <= rb[1] <= hi_x:
+        cause = "latitude and longitude are swapped (x holds the latitude): fix the file's axis order"
+    elif not degrees and epsg in (4326, None):
+        cause = "the coordinates are metres but no CRS says so: pass crs=28992 (RD New) or the file's EPSG code"
+    else:
+        cause = f"is the CRS right (the file says {raw.crs.to_string() if raw.crs else 'nothing'})? pass crs="
+    raise InputError(path, f"{int(out.sum())} feature(s) lie outside the Netherlands, e.g. {codes.iloc[i]} at "
+                           f"lon/lat {b[i, 0]:.4g}, {b[i, 1]:.4g}: {cause}", row=int(fno[i]), column="geometry")
 
 
 def _find_column(gdf, wanted: str | None, candidates: list[str], path, what: str) -> str | None:
@@ -139,11 +167,19 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
     level : ``buurt``, ``wijk``, ``gemeente``, ``pc4`` …; default inferred from each code's prefix.
     code_column, name_column : default auto-detected (``statcode``, ``bu_code``, ``CBS_Buurtcode`` …).
     layer : layer (GeoPackage) or object (TopoJSON) to read; default the first.
-    crs : the CRS when the file does not say; default guessed (metres → RD New, else WGS84).
+    crs : the CRS of the coordinates (e.g. 28992 for RD New); overrides what the file says; default the
+        file's CRS, else guessed (metres → RD New, else WGS84).
     on_duplicate : ``'error'`` (default) or ``'dissolve'``: union the features of a duplicated code
         and warn.
     on_empty : ``'error'`` (default) or ``'drop'``: leave out features with a null or empty
         geometry (e.g. a water-only wijk) and warn.
+
+    Geometry outside the Netherlands after reprojection is an error that names the likely cause
+    (degrees declared as RD New, swapped axes, metres without a CRS).
+
+    Examples
+    --------
+    ``veerkracht ingest geometry buurten_2019.geojson --geo-version cbs2019 -o level=buurt -o crs=28992``
     """
     path = Path(location)
     if not geo_version:
@@ -234,8 +270,12 @@ def read_geometry(location, geo_version: str | None = None, level: str | None = 
         sel = areas["code"].isin(dup_codes)
         areas.loc[sel, "geometry"] = merged.reindex(areas.loc[sel, "code"]).values
         warnings.append(f"{len(dup_codes)} duplicated code(s) dissolved into one area: {', '.join(dup_codes)}")
+    raw = areas
     if areas.crs.to_epsg() != 4326:
         areas = areas.to_crs(4326)
+    if level not in ("grid",):
+        check_in_netherlands(raw, areas.geometry, path, areas["code"], fno[:len(areas)] if not dup.any() else
+                             np.arange(1, len(areas) + 1))
     areas = areas.reset_index(drop=True)
     options = {"geo_version": geo_version, "level": level, "code_column": code_col,
                "name_column": name_col, "layer": layer, "on_duplicate": on_duplicate,

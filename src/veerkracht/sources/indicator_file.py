@@ -14,6 +14,10 @@ level the codes belong to, and how columns become registry indicators::
     code_prefix = ""                 # optional, e.g. "PC"
     code_regex = '^[A-Z](?P<nr>\\d{2})$'   # optional, with code_template = "WK0363{nr}"
     skip_empty_code = false          # true: rows without a code are dropped (and reported)
+    sheet = "Blad1"                  # optional: the sheet of an xlsx (name or 0-based number)
+    decimal = ","                    # optional: the decimal separator; default detected from the file
+    delimiter = ";"                  # optional: the CSV delimiter (, ; tab |); default detected
+    encoding = "cp1252"              # optional: the text encoding; default UTF-8/UTF-16/cp1252 detected
     areas = false                    # true: also return the areas (code, level, name; no geometry)
     [code_lookup]                    # optional: translate codes through a table
     file = "other.csv"               # next to the mapping file or to the data file
@@ -25,140 +29,75 @@ level the codes belong to, and how columns become registry indicators::
     wijk_code_ois = "X99"
     [[indicator]]
     id = "corp_share"                # a registry id
-    numerator = "huur_corporatie"    # or numerator_pattern = "corp_{year}" (+ denominator_pattern)
+    numerator = "huur_corporatie"
     denominator = "woningen_totaal"
+    [[indicator]]
+    id = "dwellings"
+    value_pattern = "woningen_{year}"        # one column per year: woningen_2014, woningen_2015 …
+    [[indicator]]
+    id = "owner_occupied"
+    numerator_pattern = "koop_{year}"        # numerator and denominator per year
+    denominator_pattern = "woningen_{year}"
+    [[indicator]]
+    id = "low_income"                # a share and its population: numerator = share × population
+    value = "pct_laag_inkomen"       # the share (in the registry unit, %; scale_from = 1 for fractions)
+    denominator = "huishoudens"      # the population it is a share of
     [[indicator]]
     id = "nuisance"
     value_pattern = "nuisance_{year}"   # or value = "column"; scale_from = 100 for % input
     flags = ["some_note"]            # optional tokens added to every fact of this indicator
 
-Long files: ``format = "long"``, ``indicator_column``, ``value_column`` and ``[indicator_map]``
-raw name → id (or → ``{id = "...", scale_from = 100}``).
+    [[missing]]                      # codes that mean "no value", per column and optional year range
+    column = "wwb_levensonderhoud"   # a column, a list of columns, or "*" for every value column
+    values = ["0", "-1"]             # compared as text and as numbers ("0" also matches "0.0")
+    years = [2005, 2009]             # optional, inclusive: only in these years
+    [[define]]                       # an indicator the core registry lacks
+    id = "my_rate"
+    label_nl = "Mijn aandeel"
+    label_en = "My share"            # optional from here on
+    unit = "%"
+    kind = "rate"                    # rate, count, score or class
+    scale = 100                      # value = numerator / denominator * scale
+    higher_is_worse = true
+    description_nl = "…"
+    description_en = "…"
+    source = "eigen registratie"
+    restricted = false               # true: personal data, shown only aggregated
+
+Long files (one row per area, year and indicator)::
+
+    format = "long"                  # default "wide"
+    indicator_column = "variabele"
+    value_column = "waarde"
+    [indicator_map]                  # raw name → id, or → {id = "...", scale_from = 100}
+    woningen = "dwellings"
+    aandeel_corporatie = {id = "corp_share", scale_from = 100}
 
 Values: ``value = numerator / denominator * scale`` (registry scale); a value-only column is
 converted with ``value * scale / scale_from`` (``scale_from`` defaults to the registry scale).
 Empty cells become facts with NaN value and flag ``missing``; CBS markers keep their flag.
+Checked by meaning: counts whole and ≥ 0, a numerator no larger than its denominator, a percentage
+column that holds fractions (every value in [0, 1]) is an error unless ``scale_from`` says which, no
+unit jump (×100, ×1000) between years, a code column that holds names is an error.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..indicators import registry
 from ..store.base import Batch, Provenance
-from ..store.schema import LEVELS
 from ._codes import infer_level
-from ._tabular import area_frame, check_counts_at, check_duplicates_at, join_flags, parse_numbers, parse_years
+from ._mapping import Mapping, load_mapping
+from ._numbers import check_count, check_fraction, check_part_of_whole, check_unit_jumps, detect_decimal
+from ._tabular import area_frame, check_duplicates_at, join_flags, parse_numbers, parse_years
 from .base import check_rates, checksum, read_bytes, read_table, reader
 
 __all__ = ["read_indicator_file", "load_mapping", "Mapping"]
-
-_KEYS = {"geo_version", "level", "source", "vintage", "file", "code", "name", "year", "year_value",
-         "code_prefix", "code_regex", "code_template", "code_lookup", "skip_empty_code", "areas",
-         "filter", "exclude", "indicator", "format", "indicator_column", "value_column", "indicator_map", "sheet",
-         "define"}
-# a [[define]] entry registers an indicator the core registry lacks (kept in the store's registry)
-_DEFINE_KEYS = {"id", "label_nl", "label_en", "unit", "kind", "scale", "higher_is_worse", "description_nl",
-                "description_en", "source", "restricted"}
-_DEFINE_REQUIRED = ("id", "label_nl", "unit", "kind")
-_ENTRY_KEYS = {"id", "value", "value_pattern", "numerator", "denominator", "numerator_pattern",
-               "denominator_pattern", "scale_from", "flags"}
-
-
-class Mapping(dict):
-    """The parsed TOML plus where it came from, so errors can point into it."""
-
-    defined: dict = {}
-
-    def meta(self, indicator_id: str) -> dict:
-        """The registry entry of an indicator, or its [[define]] entry in this mapping."""
-        return self.defined.get(indicator_id) or registry.get(indicator_id)
-
-    def __init__(self, path: Path, text: str, data: dict):
-        super().__init__(data)
-        self.path, self.text = path, text
-
-    def line(self, needle) -> int | None:
-        """1-based line of the first ``= "needle"`` / ``needle =`` in the mapping text."""
-        pats = [rf'=\s*"{re.escape(str(needle))}"', rf"^\s*{re.escape(str(needle))}\s*=",
-                rf'"{re.escape(str(needle))}"', rf"\b{re.escape(str(needle))}\b"]
-        lines = self.text.splitlines()
-        for pat in pats:
-            for i, ln in enumerate(lines, 1):
-                if re.search(pat, ln):
-                    return i
-        return None
-
-    def error(self, message: str, key: str, needle=None) -> InputError:
-        return InputError(self.path, message, row=self.line(needle if needle is not None else key), column=key)
-
-    def column(self, df: pd.DataFrame, key: str, name, data_file) -> str:
-        """The data column a mapping key names; a missing one names the mapping, key and column."""
-        if name not in df.columns:
-            raise self.error(f"{key} = {name!r}, but the data file {data_file} has no column {name!r}; "
-                             f"it has: {', '.join(map(str, df.columns))}", key, name)
-        return name
-
-
-def load_mapping(path) -> Mapping:
-    """Parse and check a mapping file (keys, indicator ids)."""
-    path = Path(path)
-    text = read_bytes(path).decode("utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise InputError(path, f"not valid TOML: {exc}", row=int(m.group(1)) if m else None)
-    m = Mapping(path, text, data)
-    for key in sorted(set(data) - _KEYS):
-        raise m.error(f"unknown key {key!r}; known keys: {', '.join(sorted(_KEYS))}", key)
-    for key in ("geo_version", "level", "source", "code"):
-        if key not in data:
-            raise InputError(path, f"required key {key!r} is missing", column=key)
-    if data["level"] != "auto" and data["level"] not in LEVELS:
-        raise m.error(f"level {data['level']!r} unknown; use one of {', '.join(LEVELS)} or 'auto'", "level")
-    if data.get("format", "wide") == "long":
-        for key in ("indicator_column", "value_column", "indicator_map"):
-            if key not in data:
-                raise InputError(path, f"format = 'long' needs key {key!r}", column=key)
-        ids = [v["id"] if isinstance(v, dict) else v for v in data["indicator_map"].values()]
-    else:
-        if not data.get("indicator"):
-            raise InputError(path, "no [[indicator]] entries", column="indicator")
-        for entry in data["indicator"]:
-            for key in sorted(set(entry) - _ENTRY_KEYS):
-                raise m.error(f"unknown key {key!r} in [[indicator]]", key)
-        ids = [e.get("id") for e in data["indicator"]]
-    defined = {}
-    for d in data.get("define", []):
-        for key in sorted(set(d) - _DEFINE_KEYS):
-            raise m.error(f"unknown key {key!r} in [[define]]", key)
-        for key in _DEFINE_REQUIRED:
-            if key not in d:
-                raise m.error(f"[[define]] needs {key!r}", "define")
-        if d["kind"] not in ("rate", "count", "score", "class"):
-            raise m.error(f"kind must be rate, count, score or class, not {d['kind']!r}", "kind", d["kind"])
-        defined[d["id"]] = {"label_en": d["label_nl"], "scale": 100.0 if d["kind"] == "rate" else 1.0,
-                            "higher_is_worse": None, "numerator_nl": "", "denominator_nl": "",
-                            "source": "", "description_nl": "", "description_en": "", "restricted": False, **d}
-    m.defined = defined
-    for ind in ids:
-        if ind in defined:
-            continue
-        try:
-            registry.get(ind)
-        except KeyError:
-            known = ", ".join(d["id"] for d in registry.CORE_INDICATORS)
-            raise m.error(f"unknown indicator id {ind!r}; the registry knows: {known} — or define it in a "
-                          "[[define]] entry (id, label_nl, unit, kind)", "id", ind) from None
-    return m
-
 
 def _filter(df: pd.DataFrame, m: Mapping, data_file) -> pd.DataFrame:
     """Apply [filter] (keep matching rows) and [exclude] (drop matching rows); values as text."""
@@ -194,6 +133,10 @@ def _codes(df: pd.DataFrame, m: Mapping, path, first: int, warnings: list) -> pd
         warnings.append(f"dropped {int(empty.sum())} row(s) without a code: file row(s) "
                         f"{', '.join(str(first + int(i)) for i in empty[empty].index)}")
         raw = raw[~empty]
+    named = raw.str.contains(r"\s", regex=True) | (~raw.str.contains(r"\d", regex=True) & (raw.str.len() > 4))
+    if named.mean() > 0.5:
+        raise InputError(path, f"the code column holds names (e.g. {raw[named].iloc[0]!r}), not area codes: point "
+                               f"code = \"…\" in {m.path.name} at the column with the codes", row=1, column=col)
     if "code_lookup" in m:
         lk = m["code_lookup"]
         lpath = _lookup_path(m, lk["file"], Path(path))
@@ -246,27 +189,44 @@ def _slices(entry: dict, df: pd.DataFrame, years: pd.Series | None, m: Mapping, 
     return [(pd.Series(y, index=df.index), {r: found[r][y] for r in found}) for y in common]
 
 
-def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, first) -> list:
+def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, first, rules) -> list:
     meta = m.meta(entry["id"])
     scale, kind = float(meta["scale"]), meta["kind"]
     out = []
     for yrs, cols in _slices(entry, df, years, m, path):
-        parsed = {r: parse_numbers(df[c], path, c, first) for r, c in cols.items()}
+        parsed = {r: _parse(df, c, yrs, m, path, first, rules) for r, c in cols.items()}
         flags = [f for _, f in parsed.values()]
+        num = den = pd.Series(np.nan, index=df.index)
+        if "value" in parsed and "denominator" in parsed and kind != "rate":
+            raise m.error(f"{entry['id']!r} is a {kind}; value + denominator (a share and its population) only "
+                          "for rates", "id", entry["id"])
         if "value" in parsed:
-            value = parsed["value"][0] * scale / float(entry.get("scale_from", scale))
-            num = den = pd.Series(np.nan, index=df.index)
+            raw = parsed["value"][0]
             if kind == "count":
-                check_counts_at(value, path, cols["value"], first)
+                raw = check_count(raw, path, cols["value"], first, m.get("decimal"))
+            elif kind == "rate" and scale == 100 and "scale_from" not in entry:
+                check_fraction(raw, path, cols["value"], first, option="scale_from = 1 in the [[indicator]] "
+                               "entry (fractions), or scale_from = 100 (they are percentages)")
+            value = raw * scale / float(entry.get("scale_from", scale))
+            if "denominator" in parsed:       # a share and its population: numerator = share × population
+                den = parsed["denominator"][0]
+                den = check_count(den, path, cols["denominator"], first, m.get("decimal"))
+                num = value / scale * den
+                flags.append(pd.Series(np.where(num.notna(), "num_from_pct", ""), index=df.index))
+            elif "numerator" in parsed:
+                raise m.error(f"{entry['id']!r}: value goes with denominator (a share and its population) "
+                              "or use numerator + denominator without value", "id", entry["id"])
         else:
             if kind != "rate" or set(parsed) != {"numerator", "denominator"}:
                 raise m.error(f"{entry['id']!r} is a {kind}; numerator and denominator (both) only for "
                               "rates", "id", entry["id"])
-            num, den = parsed["numerator"][0], parsed["denominator"][0]
-            for r in ("numerator", "denominator"):
-                check_counts_at(parsed[r][0], path, cols[r], first)
+            num, den = (check_count(parsed[r][0], path, cols[r], first, m.get("decimal"))
+                        for r in ("numerator", "denominator"))
+            flags.append(check_part_of_whole(num, den, path, cols["numerator"], first, cols["denominator"]))
             value = (num / den.where(den > 0)) * scale
             flags.append(pd.Series(np.where(den == 0, "zero_denominator", ""), index=df.index))
+        if len(pd.unique(yrs)) > 1:
+            check_unit_jumps(value, codes, yrs, path, next(iter(cols.values())), first)
         if kind == "rate":
             flags.append(check_rates(value, path, entry["id"], upper=scale))
         flags.append(pd.Series(",".join(entry.get("flags", [])), index=df.index))
@@ -276,7 +236,45 @@ def _entry_facts(entry: dict, df: pd.DataFrame, codes, years, m: Mapping, path, 
     return out
 
 
-def _long_facts(df, codes, years, m: Mapping, path, first, warnings) -> list:
+def _value_columns(df: pd.DataFrame, m: Mapping) -> dict:
+    """The columns the mapping reads numbers from (for the file's decimal separator)."""
+    if m.get("format", "wide") == "long":
+        names = {m["value_column"]}
+    else:
+        names = {e[r] for e in m["indicator"] for r in ("value", "numerator", "denominator") if r in e}
+        for e in m["indicator"]:
+            for r in ("value_pattern", "numerator_pattern", "denominator_pattern"):
+                if r in e:
+                    rx = re.compile("^" + re.escape(e[r]).replace(re.escape("{year}"), r"\d{4}") + "$")
+                    names |= {c for c in df.columns if rx.match(str(c))}
+    return {c: df[c] for c in names if c in df.columns}
+
+
+def _missing_rules(m: Mapping) -> list[dict]:
+    return [{"columns": None if r["column"] == "*" else set([r["column"]] if isinstance(r["column"], str)
+                                                           else r["column"]),
+             "values": [str(v) for v in (r["values"] if isinstance(r["values"], list) else [r["values"]])],
+             "years": r.get("years")} for r in m.get("missing", [])]
+
+
+def _parse(df, col, years, m: Mapping, path, first, rules) -> tuple[pd.Series, pd.Series]:
+    """One column as numbers, with the mapping's decimal separator and its [[missing]] codes."""
+    vals, flags = parse_numbers(df[col], path, col, first, decimal=m.get("decimal"))
+    for r in rules:
+        if r["columns"] is not None and col not in r["columns"]:
+            continue
+        sel = pd.Series(True, index=df.index)
+        if r["years"] is not None and years is not None:
+            sel = years.between(*r["years"])
+        text = df[col].astype("str").str.strip()
+        hit = sel & (text.isin(r["values"]) | vals.isin(pd.to_numeric(pd.Series(r["values"]), errors="coerce")
+                                                       .dropna().tolist()))
+        vals = vals.mask(hit)
+        flags = flags.mask(hit, "missing_code:" + text)
+    return vals, flags
+
+
+def _long_facts(df, codes, years, m: Mapping, path, first, warnings, rules) -> list:
     icol = m.column(df, "indicator_column", m["indicator_column"], path)
     vcol = m.column(df, "value_column", m["value_column"], path)
     if years is None:
@@ -293,10 +291,12 @@ def _long_facts(df, codes, years, m: Mapping, path, first, warnings) -> list:
         if not sel.any():
             continue
         meta = m.meta(s["id"])
-        value, flags = parse_numbers(df.loc[sel, vcol], path, vcol, first)
-        value = value * float(meta["scale"]) / float(s.get("scale_from", meta["scale"]))
+        value, flags = _parse(df.loc[sel], vcol, years[sel], m, path, first, rules)
         if meta["kind"] == "count":
-            check_counts_at(value, path, vcol, first)
+            value = check_count(value, path, vcol, first, m.get("decimal"))
+        value = value * float(meta["scale"]) / float(s.get("scale_from", meta["scale"]))
+        if years[sel].nunique() > 1:
+            check_unit_jumps(value, codes[sel], years[sel], path, vcol, first)
         out.append(pd.DataFrame({"code": codes[sel], "year": years[sel], "indicator": s["id"],
                                  "numerator": np.nan, "denominator": np.nan, "value": value,
                                  "flags": flags, "_row": first + value.index.to_numpy()}))
@@ -304,17 +304,31 @@ def _long_facts(df, codes, years, m: Mapping, path, first, warnings) -> list:
 
 
 @reader("indicator-file", help="Generic indicator file (csv/xlsx/parquet) with a TOML mapping")
-def read_indicator_file(location, mapping, geo_version: str | None = None, year: int | None = None) -> Batch:
+def read_indicator_file(location, mapping, geo_version: str | None = None, year: int | None = None,
+                        decimal: str | None = None, delimiter: str | None = None, encoding: str | None = None,
+                        allow_unterminated: bool = False) -> Batch:
     """Read ``location`` as the mapping file ``mapping`` describes.
 
     Parameters
     ----------
     location : the data file (CSV, optionally gzipped; xlsx; parquet).
-    mapping : path of the TOML mapping (see the module docstring).
+    mapping : path of the TOML mapping (see the keys above).
     geo_version, year : override the mapping's ``geo_version`` and ``year``/``year_value``
         (the CLI's ``--geo-version`` and ``--year``).
+    decimal, delimiter, encoding : override the mapping's keys of the same name.
+    allow_unterminated : accept a last row without a line break (else an error: a truncated file?).
+
+    Examples
+    --------
+    ``veerkracht ingest indicator-file ois_bijstand.csv --mapping ois_wijk_bijstand_2013.toml``
     """
+    if mapping is None:
+        raise InputError(location, "indicator-file needs a mapping: pass --mapping FILE.toml (see "
+                                   "`veerkracht ingest indicator-file --help`)")
     m = load_mapping(mapping)
+    for key, val in (("decimal", decimal), ("delimiter", delimiter), ("encoding", encoding)):
+        if val is not None:
+            m[key] = val
     if geo_version:
         m["geo_version"] = geo_version
     if year is not None:
@@ -328,7 +342,8 @@ def read_indicator_file(location, mapping, geo_version: str | None = None, year:
         warnings.append(f"mapping {m.path.name} was written for {' or '.join(map(repr, names))}, "
                         f"reading {path.name!r}")
     data = read_bytes(path) if path.suffix.lower() not in (".xlsx", ".parquet") else path.read_bytes()
-    df = read_table(path, data=data, sheet=m.get("sheet"))
+    df = read_table(path, data=data, sheet=m.get("sheet"), delimiter=m.get("delimiter"),
+                    encoding=m.get("encoding"), allow_unterminated=allow_unterminated)
     first = df.attrs["first_row"]
     df = _filter(df, m, path)
     codes = _codes(df, m, path, first, warnings)
@@ -342,10 +357,13 @@ def read_indicator_file(location, mapping, geo_version: str | None = None, year:
         years = pd.Series(int(m["year_value"]), index=df.index)
     else:
         years = None
+    rules = _missing_rules(m)
+    if m.get("decimal") is None:
+        m["decimal"] = detect_decimal(_value_columns(df, m), path, first)
     if m.get("format", "wide") == "long":
-        parts = _long_facts(df, codes, years, m, path, first, warnings)
+        parts = _long_facts(df, codes, years, m, path, first, warnings, rules)
     else:
-        parts = [p for e in m["indicator"] for p in _entry_facts(e, df, codes, years, m, path, first)]
+        parts = [p for e in m["indicator"] for p in _entry_facts(e, df, codes, years, m, path, first, rules)]
     if not parts:
         raise m.error(f"the mapping produced no facts from {path}", "indicator")
     facts = pd.concat(parts, ignore_index=True)

@@ -29,6 +29,7 @@ import pandas as pd
 from ..errors import InputError
 from ..store.base import Batch, Provenance
 from ._codes import normalise_codes
+from ._numbers import detect_decimal
 from ._tabular import area_frame, check_duplicates_at, join_flags, parse_numbers, parse_years
 from .base import checksum, read_bytes, read_table, reader
 
@@ -85,7 +86,9 @@ def _codes(raw: pd.Series, file, column: str, level: str, prefix: str, first_row
 
 @reader("leefbaarometer", help="Leefbaarometer scores per PC4/buurt/wijk/gemeente/grid and year")
 def read_leefbaarometer(location, model: str = "3.0", geo_version: str | None = None,
-                        year: int | None = None, level: str | None = None, areas: bool = True) -> Batch:
+                        year: int | None = None, level: str | None = None, areas: bool = True,
+                        decimal: str | None = None, delimiter: str | None = None, encoding: str | None = None,
+                        allow_unterminated: bool = False) -> Batch:
     """Read a Leefbaarometer score table.
 
     Parameters
@@ -97,6 +100,15 @@ def read_leefbaarometer(location, model: str = "3.0", geo_version: str | None = 
     year : the measurement year when the file has no ``jaar`` column.
     level : pick the code column of this level when several are present (default: the finest).
     areas : also return the areas (codes and names, no geometry).
+    decimal : ``','`` or ``'.'``; default detected from the file (``afw`` values like ``0.045`` tell).
+    delimiter, encoding, allow_unterminated : as for ``cbs-kwb``.
+
+    The total score (column ``lbm``) becomes ``lbm_score``, the deviation from the national level
+    (``afw``) becomes ``lbm``: two indicators whose labels say which.
+
+    Examples
+    --------
+    ``veerkracht ingest leefbaarometer leefbaarometer3_scores_pc4.csv.gz -o model=3.0``
     """
     model = str(model)
     areas = str(areas).lower() not in ("0", "false", "no")   # CLI options arrive as text
@@ -108,7 +120,7 @@ def read_leefbaarometer(location, model: str = "3.0", geo_version: str | None = 
         raise InputError(location, f"model {model}: pass geo_version (the geography of that release)")
     path = Path(location)
     data = read_bytes(path)
-    df = read_table(path, data=data)
+    df = read_table(path, data=data, delimiter=delimiter, encoding=encoding, allow_unterminated=allow_unterminated)
     first = df.attrs["first_row"]
     cols = {c.lower(): c for c in df.columns}
 
@@ -140,8 +152,9 @@ def read_leefbaarometer(location, model: str = "3.0", geo_version: str | None = 
 
     warnings: list[str] = []
     parts = []
+    decimal = decimal or detect_decimal({col: df[col] for col, _ in found}, path, first)
     for col, ind in found:
-        values, flags = parse_numbers(df[col], path, col, first)
+        values, flags = parse_numbers(df[col], path, col, first, decimal=decimal)
         keep = pd.Series(True, index=df.index)
         if ind not in ("lbm", "lbm_score"):
             if spec["first_dimension_year"]:
@@ -157,7 +170,7 @@ def read_leefbaarometer(location, model: str = "3.0", geo_version: str | None = 
 
     class_col = next((cols[c] for c in _CLASS_COLUMNS if c in cols), None)
     if class_col is not None:
-        values, flags = parse_numbers(df[class_col], path, class_col, first)
+        values, flags = parse_numbers(df[class_col], path, class_col, first, decimal=decimal)
         bad = values.notna() & ~values.isin(range(1, 10))
         if bad.any():
             label = bad[bad].index[0]

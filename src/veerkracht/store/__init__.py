@@ -1,10 +1,10 @@
 """The store: areas, facts, crosswalks, indicator registry and provenance behind one interface."""
 from __future__ import annotations
 
-from .base import Batch, Provenance, Store
+from .base import Batch, Provenance, ReplaceNeeded, Store
 from .duckdb_store import DuckDBStore
 
-__all__ = ["Store", "Batch", "Provenance", "DuckDBStore", "open_store"]
+__all__ = ["Store", "Batch", "Provenance", "ReplaceNeeded", "DuckDBStore", "open_store"]
 
 
 def open_store(location: str = "veerkracht.duckdb", read_only: bool = False) -> Store:

@@ -17,9 +17,10 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import StoreError
+from ._checks import ReplaceNeeded, batch_codes, batch_versions, check_codes, describe_changes
 from .schema import normalise_crosswalk, normalise_facts
 
-__all__ = ["Store", "Batch", "Provenance"]
+__all__ = ["Store", "Batch", "Provenance", "ReplaceNeeded"]
 
 
 @dataclass
@@ -66,8 +67,29 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None: ...
 
+    def _upsert_facts(self, facts: pd.DataFrame, provenance_id: int | None = None) -> None:
+        self._stage_facts(facts)
+        self._write_staged_facts(provenance_id)
+
     @abc.abstractmethod
-    def _upsert_facts(self, facts: pd.DataFrame, provenance_id: int | None = None) -> None: ...
+    def _stage_facts(self, facts: pd.DataFrame) -> bool:
+        """Stage normalised facts for writing; True when some of their keys may exist already."""
+
+    @abc.abstractmethod
+    def _staged_changes(self) -> tuple[pd.DataFrame, int, int]:
+        """(changed facts with old/new value, how many change, how many are identical) of the staged facts."""
+
+    @abc.abstractmethod
+    def _write_staged_facts(self, provenance_id: int | None, history: bool = False) -> None:
+        """Replace/insert the staged facts; with ``history`` the replaced rows are kept in the history."""
+
+    @abc.abstractmethod
+    def _mark_stale(self, changes: pd.DataFrame) -> int:
+        """Flag harmonised/aggregated facts derived from the changed (version, indicator) series stale."""
+
+    @abc.abstractmethod
+    def _area_codes(self, versions: list[str] | None) -> pd.DataFrame:
+        """``(geo_version, code, level)`` of the stored areas of ``versions`` (None: all)."""
 
     @abc.abstractmethod
     def _upsert_crosswalk(self, cw: pd.DataFrame) -> None: ...
@@ -107,27 +129,51 @@ class Store(abc.ABC):
     def close(self) -> None: ...
 
     # ------------------------------------------------------------------ shared logic
-    def ingest(self, batch: Batch, force: bool = False) -> dict:
+    def ingest(self, batch: Batch, force: bool = False, replace: bool = False) -> dict:
         """Write one batch in one transaction. The same input twice changes nothing.
 
-        Returns a dict with counts and ``skipped=True`` when this exact input (same checksum,
-        reader and options) was loaded before.
+        Facts the store holds are never replaced silently: when the batch would change any of them
+        (another value, numerator, denominator or flags) the ingest stops with
+        :class:`~._checks.ReplaceNeeded` (counts and the largest differences) unless ``replace``;
+        replaced facts go to the history with the provenance that set them, and harmonised or
+        aggregated facts derived from them get the flag ``stale``. Codes are checked against the
+        geography version (see :func:`~._checks.check_codes`).
+
+        Returns counts, ``skipped=True`` when this exact input (same checksum, reader and options) was
+        loaded before, ``replaced`` and ``stale`` counts, ``warnings`` and ``provenance_id``.
         """
         counts = batch.summary()
         with self.transaction():
             if not force and self._find_provenance(batch.provenance) is not None:
-                return {**counts, "skipped": True}
+                return {**counts, "skipped": True, "warnings": []}
+            warnings = []
+            if not self._area_codes(batch_versions(batch)).empty:   # else nothing to check against
+                warnings = check_codes(batch_codes(batch), self._area_codes, batch.provenance.location)
+            facts = normalise_facts(batch.facts) if batch.facts is not None and len(batch.facts) else None
+            changed = same = stale = 0
+            if facts is not None:
+                existed = self._stage_facts(facts)
+                if existed:
+                    changes, changed, same = self._staged_changes()
+                    if changed and not replace:
+                        raise ReplaceNeeded(describe_changes(changes, changed, same, batch.provenance.location))
             pid = self._insert_provenance(batch.provenance, counts)
             if batch.indicators is not None and len(batch.indicators):
                 self._upsert_indicators(batch.indicators)
             if batch.areas is not None and len(batch.areas):
                 self._upsert_areas(batch.areas)
             _test_pause_hook()
-            if batch.facts is not None and len(batch.facts):
-                self._upsert_facts(normalise_facts(batch.facts), provenance_id=pid)
+            if facts is not None:
+                self._write_staged_facts(pid, history=True)
+                if changed:
+                    stale = self._mark_stale(changes)
             if batch.crosswalk is not None and len(batch.crosswalk):
                 self._upsert_crosswalk(normalise_crosswalk(batch.crosswalk))
-        return {**counts, "skipped": False}
+        if stale:
+            warnings.append(f"{stale} harmonised or aggregated fact(s) derived from replaced facts are flagged "
+                            "stale: run `veerkracht harmonise` (or aggregate) again to recompute them")
+        return {**counts, "skipped": False, "replaced": changed, "stale": stale, "warnings": warnings,
+                "provenance_id": pid}
 
     def write_facts(self, facts: pd.DataFrame) -> None:
         """Upsert derived facts (e.g. harmonised) in one transaction."""

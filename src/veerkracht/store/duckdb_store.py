@@ -21,6 +21,7 @@ import pyarrow as pa
 import shapely
 
 from ..errors import StoreError
+from ._history import HISTORY_DDL, HistoryMixin
 from .base import Provenance, Store
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
 from .support import SUPPORT_DDL, SupportTables
@@ -107,7 +108,10 @@ def _in_list(values) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
-class DuckDBStore(SupportTables, Store):
+_SAME_KEY = "JOIN _in_facts i ON v.series_id = i.series_id AND v.code_id = i.code_id AND v.year = i.year"
+
+
+class DuckDBStore(SupportTables, HistoryMixin, Store):
     """Store in one DuckDB file (or ``:memory:``)."""
 
     def __init__(self, path: str | os.PathLike = "veerkracht.duckdb", read_only: bool = False):
@@ -124,6 +128,7 @@ class DuckDBStore(SupportTables, Store):
             self._migrate_facts()
             self.con.execute(_DDL)
             self.con.execute(SUPPORT_DDL)      # support and build journal; older stores gain them here
+            self.con.execute(HISTORY_DDL)
 
     def _migrate_facts(self) -> None:
         """A store written before facts were normalised holds a ``facts`` table: move it over once."""
@@ -176,13 +181,25 @@ class DuckDBStore(SupportTables, Store):
 
     # ------------------------------------------------------------------ writes
     def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None:
-        df = pd.DataFrame({c: areas[c] if c in areas else None for c in AREA_COLUMNS})
+        n = len(areas)
+        cols = {c: pa.array(areas[c].astype("str").array if c in areas and areas[c].notna().any()
+                            else [None] * n, type=pa.string(), from_pandas=True) for c in AREA_COLUMNS}
         geoms = areas.geometry if isinstance(areas, gpd.GeoDataFrame) else None
         if geoms is not None and geoms.crs is not None and geoms.crs.to_epsg() != 4326:
             geoms = geoms.to_crs(4326)
-        df["wkb"] = shapely.to_wkb(geoms.values, output_dimension=2) if geoms is not None else None
-        df = df.astype({c: "string" for c in AREA_COLUMNS})
-        self._register("_in_areas", df)
+        shaped = geoms is not None and geoms.notna().any()
+        cols["wkb"] = (pa.array(shapely.to_wkb(geoms.values, output_dimension=2), type=pa.binary(), from_pandas=True)
+                       if shaped else pa.nulls(n, pa.binary()))
+        table = pa.table(cols)
+        self._register("_in_areas", table)
+        versions = sorted(set(table.column("geo_version").to_pylist()))
+        if self.con.execute(f"SELECT count(*) FROM areas WHERE geo_version IN ({_in_list(versions)})").fetchone()[0] == 0:
+            # nothing stored in these versions yet: a plain insert (a national KWB load, millions of areas)
+            geom = "CASE WHEN wkb IS NULL THEN NULL ELSE ST_GeomFromWKB(wkb) END" if shaped else "NULL"
+            self.con.execute(f"INSERT INTO areas SELECT {', '.join(AREA_COLUMNS)}, {geom} FROM _in_areas")
+            self.con.unregister("_in_areas")
+            self._versions(versions)
+            return
         # a code-only load (no geometry, no name) must not wipe what a geometry load wrote before
         self.con.execute(
             "CREATE OR REPLACE TEMP TABLE _merged_areas AS SELECT i.geo_version, i.code, i.level, "
@@ -195,9 +212,10 @@ class DuckDBStore(SupportTables, Store):
         self.con.execute("INSERT INTO areas SELECT * FROM _merged_areas")
         self.con.execute("DROP TABLE _merged_areas")
         self.con.unregister("_in_areas")
-        self._versions(df["geo_version"].unique())
+        self._versions(versions)
 
-    def _upsert_facts(self, facts: pd.DataFrame, provenance_id: int | None = None) -> None:
+    def _stage_facts(self, facts: pd.DataFrame) -> bool:
+        """Encode the facts (series and code ids, added when new) and register them as ``_in_facts``."""
         series_cols = ["geo_version", "indicator", "source", "origin_version"]
         encoded = {c: encode_strings(facts[c]) for c in series_cols + ["code", "flags"]}
         for c in series_cols + ["code"]:
@@ -211,19 +229,31 @@ class DuckDBStore(SupportTables, Store):
         flags = pa.DictionaryArray.from_arrays(      # '' (no flags) is stored as NULL
             pa.array(flag_idx.astype(np.int32), mask=(flag_idx < 0) | (flag_labels == "")[flag_idx]),
             pa.array(list(flag_labels), pa.string()))
-        self._register("_in_facts", pa.table({
+        with contextlib.suppress(Exception):
+            self.con.unregister("_in_facts")
+        self._staged = pa.table({
             "series_id": series_ids[series_idx], "code_id": code_ids[code_idx],
             **{c: pa.array(facts[c].to_numpy(), from_pandas=True)
                for c in ("year", "numerator", "denominator", "value")},
             "flags": flags,
-        }))
-        if old.any():   # only series that existed before can hold rows to replace
+        })
+        self._register("_in_facts", self._staged)
+        self._staged_old = bool(old.any())       # only series that existed before can hold rows to replace
+        self._staged_versions = pd.unique(series[:, 0])
+        return self._staged_old
+
+    def _write_staged_facts(self, provenance_id: int | None, history: bool = False) -> None:
+        if self._staged_old:
+            if history:
+                self.con.execute(f"INSERT INTO fact_history SELECT v.*, ?, ? FROM fact_values v {_SAME_KEY}",
+                                 [provenance_id, self.now()])
             self.con.execute("DELETE FROM fact_values v USING _in_facts i WHERE v.series_id = i.series_id "
                              "AND v.code_id = i.code_id AND v.year = i.year")
         self.con.execute("INSERT INTO fact_values SELECT series_id, code_id, year, numerator, denominator, "
                          "value, flags, ? FROM _in_facts", [provenance_id])
         self.con.unregister("_in_facts")
-        self._versions(pd.unique(series[:, 0]))
+        self._staged = None
+        self._versions(self._staged_versions)
 
     def _dimension_ids(self, table: str, id_col: str, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """The ids of ``rows`` in dimension ``table``, adding the new ones; and which existed before."""

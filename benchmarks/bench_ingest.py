@@ -1,0 +1,96 @@
+"""Ingest benchmark: parse + write of a large KWB-like CSV through the real ``cbs-kwb`` reader.
+
+Run: ``.venv/bin/python benchmarks/bench_ingest.py [--rows 5000000] [--reps 3]``.
+The file has ``rows`` rows (codes × years, with a ``year`` column), three mapped KWB measures per row
+(``a_inw``, ``a_woning``, ``p_wcorpw``, so three facts per row), an unmapped decimal column, names and
+region types, and a sprinkling of CBS markers — about 50 bytes a row. Each repetition runs in a fresh
+process so that its peak resident memory is its own. Prints medians: parse s, write s, facts/s for
+parse + write, peak RSS. Goals (issue 11): ≥ 1 M facts/s and ≤ 1.5 GB for 5 M rows.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def write_kwb_like(path: Path, rows: int, years: int = 5, seed: int = 0) -> None:
+    """A KWB-like CSV of ``rows`` rows: ``rows // years`` buurt codes in ``years`` years."""
+    rng = np.random.default_rng(seed)
+    n_codes = rows // years
+    code = np.char.add("BU", np.char.zfill(np.arange(n_codes).astype(str), 8))
+    inw = rng.integers(0, 20000, n_codes)
+    won = (inw * rng.uniform(0.3, 0.6, n_codes)).astype(np.int64)
+    pct = rng.integers(0, 100, n_codes).astype(str)
+    pct[rng.random(n_codes) < 0.02] = "."                     # CBS markers
+    hh = np.round(rng.uniform(1.2, 3.5, n_codes), 1).astype(str)
+    with open(path, "w") as fh:
+        fh.write("gwb_code_10,regio,recs,year,a_inw,a_woning,p_wcorpw,g_hhgro\n")
+        for y in range(2019, 2019 + years):
+            block = np.char.add(code, ",Buurt " + str(y) + ",Buurt," + str(y) + ",")
+            block = np.char.add(np.char.add(block, inw.astype(str)), ",")
+            block = np.char.add(np.char.add(block, won.astype(str)), ",")
+            block = np.char.add(np.char.add(np.char.add(block, pct), ","), hh)
+            fh.write("\n".join(block.tolist()))
+            fh.write("\n")
+
+
+_CHILD = r"""
+import json, resource, sys, time
+from veerkracht.indicators import registry_frame
+from veerkracht.sources import read
+from veerkracht.store import open_store
+t0 = time.perf_counter()
+batch = read("cbs-kwb", sys.argv[1])
+t1 = time.perf_counter()
+store = open_store(sys.argv[2])
+store.register_indicators(registry_frame())
+store.ingest(batch)
+n = int(store.sql("SELECT count(*) AS n FROM fact_values")["n"].iloc[0])
+store.close()
+t2 = time.perf_counter()
+print(json.dumps({"parse": t1 - t0, "write": t2 - t1, "facts": n,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def one_run(csv: Path, tmp: Path) -> dict:
+    store = tmp / "bench.duckdb"
+    for p in tmp.glob("bench.duckdb*"):
+        p.unlink()
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(csv), str(store)], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=5_000_000)
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        csv = tmp / "kwb_like.csv"
+        write_kwb_like(csv, args.rows)
+        size = csv.stat().st_size / 2**20
+        runs = [one_run(csv, tmp) for _ in range(args.reps)]
+    med = {k: statistics.median(r[k] for r in runs) for k in ("parse", "write", "rss_mb")}
+    facts = runs[0]["facts"]
+    rate = facts / (med["parse"] + med["write"])
+    print(f"ingest of a KWB-like csv: {args.rows:,} rows, {size:,.0f} MiB, {facts:,} facts "
+          f"(median of {args.reps})")
+    print(f"  parse {med['parse']:.1f} s, write {med['write']:.1f} s, {rate / 1e6:.2f} M facts/s "
+          f"(goal ≥ 1), peak RSS {med['rss_mb']:,.0f} MB (goal ≤ 1,500)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
