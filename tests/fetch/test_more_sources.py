@@ -96,8 +96,10 @@ def test_pc4_geometry_zip_and_leefbaarometer_onto_utrecht_buurten(public_server,
     assert sorted(batch.areas["code"]) == pcs and set(batch.areas["level"]) == {"pc4"}
 
     s = mem_store
-    s.ingest(batch)
+    # the scores first: the PC4 file here holds 5 of the 42 postcodes, and a file whose codes are
+    # mostly unknown to a version the store already has is refused (issue 11)
     s.ingest(scores)
+    s.ingest(batch)
     s.ingest(fetch_geometry(2023, "buurt", cache, svc, region=["GM0344"]))
     cw = level_crosswalk(s, "lbm3-2022", "pc4", "cbs2023", "buurt")
     assert cw.attrs["unmatched"] == [] and len(cw) >= len(bu)

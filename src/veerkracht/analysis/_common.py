@@ -32,6 +32,7 @@ from ..errors import NotComputable, StoreError
 from ..i18n import Message, fmt_number, render
 from ..indicators import registry
 from ..store.base import Store
+from ..store.schema import LEVELS, level_rank
 from ._bootstrap import (  # noqa: F401  (re-exported: analyses use c.boot_group_sums …)
     boot_group_sums, boot_indices, group_sums, percentile_interval, t_interval)
 from .base import select_region
@@ -139,8 +140,8 @@ def resolve_geo_version(store, indicator: str, geo_version: str | None) -> str:
         raise NotComputable(Message("analysis.err.no_indicator", {"ind": indicator, **_alternatives(store)}))
     areas = store.areas(geometry=False)[["geo_version", "code", "level"]]
     f = facts[["geo_version", "code"]].drop_duplicates().merge(areas, on=["geo_version", "code"], how="left")
-    rank = {"buurt": 0, "wijk": 1, "gemeente": 2, "pc4": 3}
-    f["rank"] = f["level"].map(rank).fillna(9)
+    # CBS areas before postcodes, fine before coarse
+    f["rank"] = f["level"].map(lambda lv: 1000 * (lv == "pc4") - level_rank(lv) if lv in LEVELS else 9999)
     best = f.groupby("geo_version").agg(rank=("rank", "min"), n=("code", "nunique")).reset_index()
     best = best.sort_values(["rank", "n", "geo_version"], ascending=[True, False, False])
     return str(best["geo_version"].iloc[0])
@@ -170,7 +171,7 @@ def resolve_level(store, geo_version: str, level: str | None = None, indicator: 
         have = store.facts(indicator=indicator, geo_version=geo_version)["code"]
         with_facts = set(areas.loc[areas["code"].isin(set(have)), "level"])
         levels = with_facts or levels
-    for lv in ("grid", "pc6", "buurt", "pc4", "wijk", "gemeente", "country"):
+    for lv in reversed(LEVELS):                       # finest first
         if lv in levels:
             return lv
     raise StoreError(f"the store has no areas in geography version {geo_version!r}")

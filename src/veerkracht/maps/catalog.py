@@ -7,7 +7,6 @@ way in: suppressed values never leave this module.
 """
 from __future__ import annotations
 
-import copy
 import re
 import threading
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from ..indicators.choice import one_fact_per_area_year
 from ..indicators.reliability import apply_suppression, small_count_indicators
+from ..store.schema import LEVELS
 
 __all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
 
@@ -26,7 +26,7 @@ UNRELIABLE_FLAGS = {"pct_over_100", "unreliable", "partial_coverage", "incomplet
 #: said once in the legend; hatching it would hatch whole maps and hide the truly doubtful ones
 ESTIMATE_FLAGS = {"approx", "imputed"}
 #: levels a user can choose on the map, coarse to fine
-MAP_LEVELS = ("gemeente", "wijk", "buurt", "pc4")
+MAP_LEVELS = tuple(lv for lv in LEVELS if lv in ("gemeente", "wijk", "pc4", "buurt"))
 
 _PATTERNS = {
     "version": re.compile(r"^[A-Za-z0-9_.#-]{1,40}$"),
@@ -91,17 +91,16 @@ class Catalog:
     def db(self):
         """The store for the calling thread.
 
-        DuckDB connections are not shared between threads: each worker thread reads through its
-        own cursor of the one read-only connection, so slow queries (an analysis) never block the
-        others. A store without cursors is shared under :attr:`lock`.
+        Each worker thread reads through its own :meth:`Store.reader` when the backend serves
+        concurrent readers (DuckDB: a cursor), so slow queries (an analysis) never block the others;
+        any other store is shared under :attr:`lock`. The catalogue never touches a backend's
+        connection itself.
         """
+        if not getattr(self.store, "concurrent_readers", False):
+            return _Locked(self.store, self.lock)
         local = getattr(self._local, "store", None)
         if local is None:
-            con = getattr(self.store, "con", None)
-            if con is None or not hasattr(con, "cursor"):
-                return _Locked(self.store, self.lock)
-            local = copy.copy(self.store)
-            local.con = con.cursor()
+            local = self.store.reader()
             self._local.store = local
         return local
 

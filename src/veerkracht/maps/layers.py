@@ -19,10 +19,10 @@ import pandas as pd
 
 from ..errors import NotComputable
 from ..i18n import render
+from ..store.schema import level_rank
 
 __all__ = ["AnalysisLayers", "layer_of", "modes", "analysis_of"]
 
-_LEVEL_RANK = {lv: i for i, lv in enumerate(("country", "gemeente", "wijk", "buurt", "pc4", "pc6"))}
 
 
 def modes() -> dict:
@@ -169,10 +169,10 @@ class AnalysisLayers:
     def levels_for(self, name: str, version: str, level: str, region, indicator, year, year_from) -> list[str]:
         """Other levels of ``version`` (≥ 10 areas) where analysis ``name`` runs, nearest first."""
         areas = self.catalog.area_table
-        here = _LEVEL_RANK.get(level, 0)
+        here = level_rank(level)
         other = [lv for lv in self.catalog.levels(version) if lv != level
                  and ((areas["geo_version"] == version) & (areas["level"] == lv)).sum() >= 10]
-        other.sort(key=lambda lv: (abs(_LEVEL_RANK.get(lv, 9) - here), _LEVEL_RANK.get(lv, 9)))
+        other.sort(key=lambda lv: (abs(level_rank(lv) - here), level_rank(lv)))
         ok = []
         for lv in other:
             res, _ = self.result(name, **self.view_params(version, lv, _region_at(areas, version, lv, region),

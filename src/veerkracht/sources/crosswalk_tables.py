@@ -53,6 +53,10 @@ def read_pc6_buurt(location, to_version: str | None = None, from_version: str | 
     from_version : the version id of the postcodes; default ``pc6`` / ``pc4``.
     level : ``'pc6'`` (default) or ``'pc4'`` (postcodes cut to their four digits).
     buurt_column, postcode_column : default the first column named ``Buurt…`` and ``PC6``/``postcode``.
+
+    Examples
+    --------
+    ``veerkracht ingest cbs-pc6-buurt pc6hnr20220801_gwb.csv -o to_version=cbs2022 -o level=pc4``
     """
     path = Path(location)
     if not to_version:
@@ -91,7 +95,16 @@ def read_grenswijzigingen(location, from_version: str | None = None, to_version:
 
     Columns are found by name (``oude_code``/``nieuwe_code``/``aantal_adressen`` and the aliases in
     :data:`OLD_COLUMNS`, :data:`NEW_COLUMNS`, :data:`COUNT_COLUMNS`) or given as options.
-    ``from_version`` and ``to_version`` (e.g. ``cbs2021``, ``cbs2022``) are required.
+
+    Parameters
+    ----------
+    from_version, to_version : the indelingen before and after (e.g. ``cbs2021``, ``cbs2022``), required.
+    old_column, new_column, count_column : the old code, new code and address count columns, when
+        their names are not among the known ones.
+
+    Examples
+    --------
+    ``veerkracht ingest grenswijzigingen grenswijzigingen_2021_2022.csv -o from_version=cbs2021 -o to_version=cbs2022``
     """
     path = Path(location)
     for opt, val in (("from_version", from_version), ("to_version", to_version)):

@@ -61,11 +61,26 @@ class Store(abc.ABC):
     """Areas, facts, crosswalks, indicator registry and provenance behind one interface."""
 
     # ------------------------------------------------------------------ backend primitives
-    @abc.abstractmethod
-    def transaction(self) -> contextlib.AbstractContextManager: ...
+    #: whether :meth:`reader` gives each thread its own reader (else the caller serialises reads)
+    concurrent_readers: bool = False
+
+    def reader(self) -> "Store":
+        """A store to read from in the calling thread (a web worker, say).
+
+        Backends that can serve concurrent readers (DuckDB: a cursor on the same connection) set
+        :attr:`concurrent_readers` and return a new reader; the default is the store itself, which
+        the caller must then use under a lock. Outputs use this — never a backend's connection.
+        """
+        return self
 
     @abc.abstractmethod
-    def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None: ...
+    def transaction(self) -> contextlib.AbstractContextManager:
+        """A context in which every write is one transaction: all of it lands, or none (also on
+        an exception or a killed process)."""
+
+    @abc.abstractmethod
+    def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None:
+        """Insert or replace areas (key: geo_version, code) inside the current transaction."""
 
     def _upsert_facts(self, facts: pd.DataFrame, provenance_id: int | None = None) -> None:
         self._stage_facts(facts)
@@ -92,41 +107,54 @@ class Store(abc.ABC):
         """``(geo_version, code, level)`` of the stored areas of ``versions`` (None: all)."""
 
     @abc.abstractmethod
-    def _upsert_crosswalk(self, cw: pd.DataFrame) -> None: ...
+    def _upsert_crosswalk(self, cw: pd.DataFrame) -> None:
+        """Insert or replace crosswalk rows (key: from/to version and code, basis)."""
 
     @abc.abstractmethod
-    def _upsert_indicators(self, reg: pd.DataFrame) -> None: ...
+    def _upsert_indicators(self, reg: pd.DataFrame) -> None:
+        """Insert or replace registry rows (key: id)."""
 
     @abc.abstractmethod
-    def _insert_provenance(self, prov: Provenance, counts: dict) -> int: ...
+    def _insert_provenance(self, prov: Provenance, counts: dict) -> int:
+        """Record one loaded batch; returns its id."""
 
     @abc.abstractmethod
-    def _find_provenance(self, prov: Provenance) -> int | None: ...
+    def _find_provenance(self, prov: Provenance) -> int | None:
+        """The id of an earlier load of the same input (kind, location, checksum, options), if any."""
 
     @abc.abstractmethod
     def areas(self, geo_version: str | None = None, level: str | None = None,
-              codes: list[str] | None = None, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame: ...
+              codes: list[str] | None = None, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
+        """Areas (``AREA_COLUMNS``), filtered by version, level and codes; a GeoDataFrame in
+        EPSG:4326 with ``geometry=True``, a plain DataFrame without. Ordered by version, code."""
 
     @abc.abstractmethod
     def facts(self, indicator: str | list[str] | None = None, geo_version: str | None = None,
               codes: list[str] | None = None, years: list[int] | None = None,
-              source: str | None = None) -> pd.DataFrame: ...
+              source: str | None = None) -> pd.DataFrame:
+        """Facts (``FACT_COLUMNS``), filtered by indicator(s), version, codes, years and source;
+        unsuppressed — outputs read them through ``maps.catalog`` or ``export`` (which suppress)."""
 
     @abc.abstractmethod
     def crosswalk(self, from_version: str | None = None, to_version: str | None = None,
-                  basis: str | None = None) -> pd.DataFrame: ...
+                  basis: str | None = None) -> pd.DataFrame:
+        """Crosswalk rows (``CROSSWALK_COLUMNS``): from/to version and code, weight, basis, flags."""
 
     @abc.abstractmethod
-    def indicators(self) -> pd.DataFrame: ...
+    def indicators(self) -> pd.DataFrame:
+        """The indicator registry as stored (``INDICATOR_COLUMNS``), one row per id."""
 
     @abc.abstractmethod
-    def provenance(self) -> pd.DataFrame: ...
+    def provenance(self) -> pd.DataFrame:
+        """One row per loaded batch: id, kind, location, checksum, vintage, options, counts, time."""
 
     @abc.abstractmethod
-    def geo_versions(self) -> pd.DataFrame: ...
+    def geo_versions(self) -> pd.DataFrame:
+        """One row per geography version with its number of areas per level."""
 
     @abc.abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the backend (file lock, connection); the store is unusable afterwards."""
 
     # ------------------------------------------------------------------ shared logic
     def ingest(self, batch: Batch, force: bool = False, replace: bool = False) -> dict:
@@ -181,18 +209,23 @@ class Store(abc.ABC):
             self._upsert_facts(normalise_facts(facts))
 
     def write_crosswalk(self, cw: pd.DataFrame) -> None:
+        """Upsert crosswalk rows (``CROSSWALK_COLUMNS``) in one transaction."""
         with self.transaction():
             self._upsert_crosswalk(normalise_crosswalk(cw))
 
     def write_areas(self, areas: gpd.GeoDataFrame) -> None:
+        """Upsert areas (``AREA_COLUMNS`` + geometry, any CRS: stored in EPSG:4326) in one transaction."""
         with self.transaction():
             self._upsert_areas(areas)
 
     def register_indicators(self, reg: pd.DataFrame) -> None:
+        """Insert or update indicator registry rows (``INDICATOR_COLUMNS``) in one transaction."""
         with self.transaction():
             self._upsert_indicators(reg)
 
     def indicator(self, indicator_id: str) -> dict:
+        """The registry row of ``indicator_id`` as a dict; an unknown id is a :class:`StoreError`
+        that lists the known ones."""
         reg = self.indicators()
         row = reg[reg["id"] == indicator_id]
         if row.empty:
@@ -202,6 +235,7 @@ class Store(abc.ABC):
 
     @staticmethod
     def now() -> str:
+        """The current UTC time as an ISO 8601 string (seconds), for provenance."""
         return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 

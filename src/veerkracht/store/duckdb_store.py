@@ -9,6 +9,7 @@ VARCHARs is what made a national ingest slow. The view ``facts`` gives the long 
 from __future__ import annotations
 
 import contextlib
+import copy
 import glob
 import os
 from pathlib import Path
@@ -342,6 +343,15 @@ class DuckDBStore(SupportTables, HistoryMixin, Store):
             "COALESCE(n.n_facts, 0) AS n_facts FROM geo_versions v LEFT JOIN "
             "(SELECT s.geo_version, count(*) AS n_facts FROM fact_values JOIN fact_series s USING (series_id) "
             "GROUP BY ALL) n ON n.geo_version = v.id ORDER BY v.id").df()
+
+    concurrent_readers = True
+
+    def reader(self) -> "DuckDBStore":
+        """This store on a new cursor of the same connection: DuckDB connections are not shared
+        between threads, cursors are (each thread reads through its own)."""
+        local = copy.copy(self)
+        local.con = self.con.cursor()
+        return local
 
     def sql(self, query: str, params=None) -> pd.DataFrame:
         """Read-only SQL for power users and benchmarks (DuckDB dialect)."""

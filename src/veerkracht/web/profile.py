@@ -9,6 +9,7 @@ import pandas as pd
 from ..indicators.registry import unit_in
 from ..indicators.words import flag_meaning
 from ..indicators.reliability import suppress
+from ..store.schema import level_rank
 from ..maps.catalog import ViewError, Catalog
 from ..maps.layers import AnalysisLayers
 from ..maps.legend import decimals
@@ -191,7 +192,6 @@ def search(cat: Catalog, q: str, version: str | None = None, limit: int = 20) ->
     name_hit = name.str.contains(q, regex=False)
     hits = t[code_hit | name_hit].assign(_rank=np.where(code_hit[code_hit | name_hit], 0,
                                                         np.where(name[code_hit | name_hit].str.startswith(q), 1, 2)))
-    level_rank = {"gemeente": 0, "wijk": 1, "buurt": 2, "pc4": 3}
-    hits = hits.assign(_lv=hits["level"].map(level_rank).fillna(9)).sort_values(["_rank", "_lv", "name"]).head(limit)
+    hits = hits.assign(_lv=hits["level"].map(level_rank)).sort_values(["_rank", "_lv", "name"]).head(limit)
     return [{"code": r.code, "name": r.name, "level": r.level, "geo_version": r.geo_version,
              "gm_code": r.gm_code if isinstance(r.gm_code, str) else None} for r in hits.itertuples()]
