@@ -129,7 +129,7 @@ def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, 
            replace: bool = typer.Option(False, "--replace", help="Replace facts the store holds with other values "
                                                                 "(the old ones are kept as history).")):
     """Read a file or API answer into the store, in one transaction."""
-    from .sources import check_options, read
+    from .sources import check_options
 
     opts = _options(option)
     if mapping is not None:

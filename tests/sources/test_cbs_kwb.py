@@ -202,7 +202,8 @@ def test_baarn_long_junk_value(real_data, tmp_path):
     rows = _rows(real_data / BAARN / "baarn_buurt_kwb_indicatoren_2016_2025_long.csv")
     rows[10][7] = "n.v.t."
     with pytest.raises(InputError) as e:
-        read("cbs-kwb-long", _write(rows, tmp_path / "baarn_2016.csv"), metadata=real_data / BAARN / "baarn_metadata_indicatoren.json")
+        read("cbs-kwb-long", _write(rows, tmp_path / "baarn_2016.csv"),
+             metadata=real_data / BAARN / "baarn_metadata_indicatoren.json")
     assert (e.value.row, e.value.column) == (11, "waarde")
 
 

@@ -124,7 +124,7 @@ class AnalysisLayers:
         try:
             fn = analysis_of(name)
         except Exception:
-            return None, f"analysis '{name}' is not available in this installation"  # noqa: a bug, not a user's state
+            return None, f"analysis '{name}' is not available in this installation"   # a bug, not a user's state
         accepted = inspect.signature(fn).parameters
         call = {k: v for k, v in params.items() if k in accepted and v is not None}
         try:

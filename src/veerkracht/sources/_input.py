@@ -137,7 +137,7 @@ def to_utf8(data: bytes, file, encoding: str | None = None) -> bytes:
         return data
     except UnicodeDecodeError as exc:
         if b"\x00" in data[:4096]:
-            raise InputError(file, "binary data (NUL bytes), not text", row=data[: exc.start].count(b"\n") + 1)
+            raise InputError(file, "binary data (NUL bytes), not text", row=data[: exc.start].count(b"\n") + 1) from None
         try:
             return data.decode("cp1252").encode("utf-8")
         except UnicodeDecodeError:

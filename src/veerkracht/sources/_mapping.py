@@ -80,7 +80,7 @@ def load_mapping(path) -> Mapping:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise InputError(path, f"not valid TOML: {exc}", row=int(m.group(1)) if m else None)
+        raise InputError(path, f"not valid TOML: {exc}", row=int(m.group(1)) if m else None) from None
     m = Mapping(path, text, data)
     for key in sorted(set(data) - KEYS):
         raise m.error(f"unknown key {key!r}; valid keys: {_listed(KEYS)} (see `veerkracht ingest "
@@ -93,7 +93,7 @@ def load_mapping(path) -> Mapping:
             raise m.error(f"[{key}] must be a table of column = value (or [values])", key)
     if "decimal" in data and data["decimal"] not in (".", ","):
         raise m.error(f"decimal must be '.' or ',', not {data['decimal']!r}", "decimal")
-    for i, rule in enumerate(data.get("missing", []) if isinstance(data.get("missing", []), list) else [None]):
+    for rule in (data.get("missing", []) if isinstance(data.get("missing", []), list) else [None]):
         if not isinstance(rule, dict):
             raise m.error("missing must be [[missing]] entries with column, values and optional years", "missing")
         for key in sorted(set(rule) - MISSING_KEYS):

@@ -10,7 +10,6 @@ import hashlib
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -40,7 +39,7 @@ def get_reader(kind: str) -> Callable:
     try:
         return READERS[kind]
     except KeyError:
-        raise InputError(kind, f"unknown reader kind {kind!r}; known kinds: {', '.join(sorted(READERS))}")
+        raise InputError(kind, f"unknown reader kind {kind!r}; known kinds: {', '.join(sorted(READERS))}") from None
 
 
 def checksum(data: bytes) -> str:

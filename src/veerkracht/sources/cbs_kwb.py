@@ -44,7 +44,7 @@ def _pdok_frame(data: bytes, path: Path) -> pd.DataFrame:
     try:
         doc = json.loads(decode_text(data, path))
     except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON: {exc.msg}", row=exc.lineno)
+        raise InputError(path, f"not valid JSON: {exc.msg}", row=exc.lineno) from None
     feats = doc.get("features") if isinstance(doc, dict) else None
     if not feats:
         raise InputError(path, "no GeoJSON features found")

@@ -65,7 +65,7 @@ def load_geodataframe(path: str | Path, layer: str | None = None, crs=None) -> t
         try:
             gdf = pyogrio.read_dataframe(path, layer=layer)
         except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, …
-            raise InputError(path, f"cannot read as a vector file: {exc}")
+            raise InputError(path, f"cannot read as a vector file: {exc}") from None
         data = path.read_bytes() if path.is_file() else b""
     else:
         data = read_bytes(path)
@@ -75,7 +75,7 @@ def load_geodataframe(path: str | Path, layer: str | None = None, crs=None) -> t
             try:
                 topo = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise _json_error(path, text, exc)
+                raise _json_error(path, text, exc) from None
             try:
                 geoms, props, _ = decode_object(topo, layer)
             except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException) as exc:
@@ -87,7 +87,7 @@ def load_geodataframe(path: str | Path, layer: str | None = None, crs=None) -> t
             try:
                 gdf = pyogrio.read_dataframe(io.BytesIO(data), layer=layer)
             except Exception as exc:
-                raise _json_error(path, decode_text(data, path), exc)
+                raise _json_error(path, decode_text(data, path), exc) from None
     if crs is not None:            # the user's word wins over the file's (a GeoJSON always "says" WGS84)
         gdf = gdf.set_crs(crs, allow_override=True)
     elif gdf.crs is None:

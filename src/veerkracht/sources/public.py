@@ -50,8 +50,7 @@ def kwb_table(year: int) -> str:
     try:
         return KWB_TABLES[int(year)]
     except KeyError:
-        raise ValueError(f"no KWB table known for {year}; known editions: {min(KWB_TABLES)}–{max(KWB_TABLES)}")
-
+        raise ValueError(f"no KWB table known for {year}; known editions: {min(KWB_TABLES)}–{max(KWB_TABLES)}") from None
 
 @dataclass(frozen=True)
 class Services:
