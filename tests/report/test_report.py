@@ -112,7 +112,7 @@ def test_missing_data_gives_plain_not_available_sections(report_gemeente, report
     assert st["benchmark"] == "ok"                        # 342 gemeenten with corp_share 2020–2025
     text = pdf_text(report_gemeente["pdf"])
     assert text.count("Niet beschikbaar") >= 5
-    assert "Niet beschikbaar: de database bevat geen gegevens over ‘Leefbaarometer: afwijking totaal (t.o.v. landelijk)’" in text
+    assert "Niet beschikbaar: de database bevat geen gegevens over ‘Leefbaarometer: totaal (afwijking)’" in text
     assert "Groningen" in text and "vergelijkingsgroep" in text
 
     st = report_no_lbm["sections"]
