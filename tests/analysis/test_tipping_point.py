@@ -72,7 +72,7 @@ def test_planted_all_dimensions_and_figure(planted):
     assert t.loc["lbm_onv", "slope_left"] == pytest.approx(0, abs=0.002)
     fig = res.figure()
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
-    assert titles == ["Leefbaarometer: afwijking totaal (t.o.v. landelijk)", "Leefbaarometer: overlast en onveiligheid"]
+    assert titles == ["Leefbaarometer: totaal (afwijking)", "Leefbaarometer: overlast en onveiligheid"]
     assert fig.axes[0].get_xlabel() == "Aandeel corporatiewoningen (%)"
     assert res.figure("en").axes[0].get_xlabel() == "Housing-association dwellings (%)"
 

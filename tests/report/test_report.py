@@ -112,7 +112,7 @@ def test_missing_data_gives_plain_not_available_sections(report_gemeente, report
     assert st["benchmark"] == "ok"                        # 342 gemeenten with corp_share 2020–2025
     text = pdf_text(report_gemeente["pdf"])
     assert text.count("Niet beschikbaar") >= 5
-    assert "Niet beschikbaar: de database bevat geen gegevens over ‘Leefbaarometer: afwijking totaal (t.o.v. landelijk)’" in text
+    assert "Niet beschikbaar: de database bevat geen gegevens over ‘Leefbaarometer: totaal (afwijking)’" in text
     # chapters with nothing to show are one list in the introduction, not a page each
     assert "Niet in dit rapport, en wat het zou aanvullen" in text and "veerkracht build --region" in text
     assert "Ontwikkeling van de leefbaarheid —" in text

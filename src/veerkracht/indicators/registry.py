@@ -72,8 +72,7 @@ CORE_INDICATORS: list[dict] = [
     _ind("students", "Studenten", "Students", "%", "rate", 100, None, "studenten", "inwoners", "CBS / DUO"),
     # `lbm` holds the deviation (afw), not the score: its label says so (it read "totaalscore" until
     # issue 9; stores written before get the new labels when opened for writing)
-    _ind("lbm", "Leefbaarometer: afwijking totaal (t.o.v. landelijk)",
-         "Liveability (Leefbaarometer): total, deviation from national", "afwijking",
+    _ind("lbm", "Leefbaarometer: totaal (afwijking)", "Liveability (Leefbaarometer): total (deviation)", "afwijking",
          "score", 1, False, source="Leefbaarometer 3.0 (afw)", desc_nl=_LBM_NOTE_NL, desc_en=_LBM_NOTE_EN),
     _ind("lbm_won", "Leefbaarometer: woningvoorraad", "Liveability: housing stock", "afwijking", "score", 1,
          False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL, desc_en=_LBM_NOTE_EN),
@@ -86,8 +85,8 @@ CORE_INDICATORS: list[dict] = [
     _ind("lbm_onv", "Leefbaarometer: overlast en onveiligheid", "Liveability: nuisance and unsafety",
          "afwijking", "score", 1, False, source="Leefbaarometer 3.0", desc_nl=_LBM_NOTE_NL,
          desc_en=_LBM_NOTE_EN),
-    _ind("lbm_score", "Leefbaarometer: totaalscore (absoluut, geen afwijking)",
-         "Liveability (Leefbaarometer): total score (absolute, not a deviation)", "score", "score", 1,
+    _ind("lbm_score", "Leefbaarometer: totaalscore (absoluut)", "Liveability (Leefbaarometer): total score (absolute)",
+         "score", "score", 1,
          False, source="Leefbaarometer 3.0 (lbm)",
          desc_nl="De gepubliceerde totaalscore (ca. 3,5–4,5); de afwijking t.o.v. landelijk staat in 'lbm'.",
          desc_en="The published total score (about 3.5–4.5); the deviation from national is 'lbm'."),

@@ -169,12 +169,15 @@ def area_frame(geo_version: pd.Categorical, codes: pd.Categorical, levels: pd.Ca
 
 
 def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int, years: pd.Series | None = None,
-           decimal: str | None = None, pct_form: str = "auto") -> dict[str, tuple[pd.Series, pd.Series]]:
+           decimal: str | None = None, pct_form: str = "auto",
+           deferred: bool = False) -> dict[str, tuple[pd.Series, pd.Series]]:
     """Parse and check every mapped column by what it means: ``{short: (values, flags)}``.
 
     One decimal separator for the whole file; counts whole and ≥ 0; percentages not fractions (unless
     ``pct_form`` says so) and flagged outside [0, 100]; a part (``a_soz_wb``) no more than its whole
     (``a_inw``); no unit jump between the years of the file; a mean (WOZ) not negative.
+    ``deferred``: the checks that need the whole file (fractions, unit jumps) are left to the caller,
+    which reads the file in pieces (:mod:`._kwb_chunks`).
     """
     cols = {short: wide[short] for short in BY_SHORT if short in wide}
     if decimal is None:
@@ -193,14 +196,14 @@ def _parse(wide: pd.DataFrame, file, labels: dict, first_row: int, years: pd.Ser
         elif m.kind == "pct":
             if pct_form == "fraction":
                 vals = vals * 100.0
-            elif pct_form == "auto":
+            elif pct_form == "auto" and not deferred:
                 check_fraction(vals, file, label, first_row)
             flags = join_flags(flags, check_rates(vals, file, label, first_row=first_row))
         elif (vals < 0).any():
             neg = vals < 0
             raise InputError(file, f"negative value {vals[neg].iloc[0]:g} for a mean that cannot be negative",
                              row=first_row_of(neg, first_row), column=label)
-        if years is not None:
+        if years is not None and not deferred:
             check_unit_jumps(vals, wide["code"], years, file, label, first_row)
         out[short] = (vals, flags)
     for short, m in BY_SHORT.items():
@@ -227,7 +230,8 @@ def _woz_to_thousands(vals: pd.Series, flags: pd.Series, warnings: list[str], fi
 def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions: pd.Series,
                     source: str, first_row: int = 2, labels: dict | None = None,
                     warnings: list[str] | None = None, decimal: str | None = None,
-                    pct_form: str = "auto", codes: pd.Categorical | None = None) -> pd.DataFrame:
+                    pct_form: str = "auto", codes: pd.Categorical | None = None,
+                    deferred: bool = False) -> pd.DataFrame:
     """Turn a frame with a ``code`` column and KWB short-name columns (text) into facts.
 
     Parameters
@@ -240,8 +244,8 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
     """
     labels = labels or {}
     warnings = warnings if warnings is not None else []
-    parsed = _parse(wide, file, labels, first_row, years, decimal=decimal, pct_form=pct_form)
-    if "g_wozbag" in parsed:
+    parsed = _parse(wide, file, labels, first_row, years, decimal=decimal, pct_form=pct_form, deferred=deferred)
+    if "g_wozbag" in parsed and not deferred:
         parsed["g_wozbag"] = _woz_to_thousands(*parsed["g_wozbag"], warnings, file)
     nan = pd.Series(np.nan, index=wide.index)
     empty = pd.Series("", index=wide.index)
@@ -276,6 +280,7 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
             "denominator": den.to_numpy(), "value": value.to_numpy(),
             "source": pd.Categorical([source]).repeat(len(wide)),
             "flags": pd.Categorical(join_flags(flags, extra).to_numpy()),
+            **({"_row": first_row + np.arange(len(wide), dtype=np.int32)} if deferred else {}),
         }))
     if not frames:
         return pd.DataFrame(columns=["geo_version", "code", "year", "indicator", "numerator",
@@ -284,14 +289,21 @@ def facts_from_wide(wide: pd.DataFrame, *, file, years: pd.Series, geo_versions:
 
 
 def concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """``pd.concat`` that keeps categorical columns categorical (their categories united)."""
+    """``pd.concat`` that keeps categorical columns categorical (their categories united).
+
+    Consumes ``frames``: each column is dropped from them once it is joined, so that a large read never
+    holds its facts twice.
+    """
     out = {}
-    for col in frames[0].columns:
+    for col in list(frames[0].columns):
         parts = [f[col] for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
             out[col] = union_categoricals([p.array for p in parts], ignore_order=True)
         else:
             out[col] = np.concatenate([p.to_numpy() for p in parts])
+        del parts
+        for f in frames:
+            del f[col]
     return pd.DataFrame(out)
 
 
@@ -312,7 +324,7 @@ def known_code_set(known_codes) -> set[str] | None:
 def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
                     geo_version: str | None = None, known_codes=None, labels: dict | None = None,
                     warnings: list[str] | None = None, decimal: str | None = None,
-                    pct_form: str = "auto") -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                    pct_form: str = "auto", deferred: bool = False) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Validate a wide KWB frame and split it into areas and facts.
 
     ``wide`` has ``code``, ``year`` (int), optional ``name`` and ``recs``, and short-name columns.
@@ -341,5 +353,5 @@ def areas_and_facts(wide: pd.DataFrame, *, file, first_row: int, source: str,
     areas = area_frame(versions, codes, levels, names)
     facts = facts_from_wide(wide, file=file, years=wide["year"], geo_versions=versions, source=source,
                             first_row=first_row, labels=labels, warnings=warnings, decimal=decimal,
-                            pct_form=pct_form, codes=codes)
+                            pct_form=pct_form, codes=codes, deferred=deferred)
     return areas, facts

@@ -27,6 +27,9 @@ import pandas as pd
 from ..errors import InputError
 from ..store.base import Batch, Provenance
 from ._kwb_mapping import BY_SHORT, PDOK_TO_SHORT, areas_and_facts, canonical_text, known_code_set
+from ._input import sniff_binary, to_utf8
+from ._kwb_chunks import concat_areas, csv_pieces, finish_facts
+from ._kwb_mapping import concat_categorical
 from ._numbers import detect_decimal
 from .base import checksum, decode_text, parse_cbs_number, read_bytes, read_table, reader
 
@@ -109,6 +112,31 @@ def _wide(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame, 
     return wide, labels
 
 
+def _frames(path: Path, data: bytes, sheet, delimiter, encoding, allow_unterminated):
+    """``(raw frame of text, file row of its first row)``: a CSV in pieces, anything else whole."""
+    if any(s.lower() in (".geojson", ".json") for s in path.suffixes):
+        yield _pdok_frame(data, path), 1     # rows are feature numbers
+        return
+    if any(s.lower() in (".xlsx", ".xlsm", ".parquet") for s in path.suffixes):
+        yield (raw := read_table(path, sheet=sheet, data=data)), raw.attrs["first_row"]
+        return
+    sniff_binary(data, path)
+    text = to_utf8(data, path, encoding)
+    for piece, before, last in csv_pieces(text):
+        raw = read_table(path, data=piece, delimiter=delimiter, allow_unterminated=allow_unterminated or not last)
+        yield raw, raw.attrs["first_row"] + before
+
+
+def _unused_warning(raw: pd.DataFrame, wide: pd.DataFrame, labels: dict, warnings: list[str]) -> None:
+    used = set(labels.values()) | set(BY_SHORT) | {"regio", "gm_naam", "recs", "year", "jaar", "gwb_code_8",
+                                                  "gwb_code", "gwb_code_10", "ind_wbi"}
+    unused = [c for c in raw.columns if c not in used and c not in wide.columns]
+    if unused:
+        warnings.append(f"{len(unused)} column(s) are not registry indicators and were not loaded: "
+                        f"{', '.join(map(str, unused[:12]))}{' …' if len(unused) > 12 else ''} "
+                        "(load them with `ingest indicator-file` and a mapping)")
+
+
 def _codes_option(known_codes) -> str | None:
     """A short, stable description of ``known_codes`` for the provenance options."""
     if known_codes is None:
@@ -160,35 +188,35 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
     """
     path = Path(location)
     data = read_bytes(path)
-    is_json = any(s.lower() in (".geojson", ".json") for s in path.suffixes)
-    if is_json:
-        raw = _pdok_frame(data, path)
-        first_row = 1     # feature number
-    else:
-        raw = read_table(path, sheet=sheet, data=data, delimiter=delimiter, encoding=encoding,
-                         allow_unterminated=allow_unterminated)
-        first_row = raw.attrs["first_row"]
-    wide, labels = _wide(raw, path, first_row)
-    wide["year"] = _years(raw, path, year, first_row).to_numpy()
+    digest = checksum(data)
     warnings: list[str] = []
-    used = set(labels.values()) | set(BY_SHORT) | {"regio", "gm_naam", "recs", "year", "jaar", "gwb_code_8",
-                                                  "gwb_code", "gwb_code_10", "ind_wbi"}
-    unused = [c for c in raw.columns if c not in used and c not in wide.columns]
-    if unused:
-        warnings.append(f"{len(unused)} column(s) are not registry indicators and were not loaded: "
-                        f"{', '.join(map(str, unused[:12]))}{' …' if len(unused) > 12 else ''} "
-                        "(load them with `ingest indicator-file` and a mapping)")
-    if decimal is None:     # the file's separator, from every numeric column (g_hhgro's 1.9 tells too)
-        decimal = detect_decimal({c: raw[c] if c in labels.values() or c in BY_SHORT else raw[c].head(100_000)
-                                  for c in raw.columns if c not in _TEXT_COLUMNS}, path, first_row)
-    areas, facts = areas_and_facts(wide, file=path, first_row=first_row, source=source,
-                                   geo_version=geo_version, known_codes=known_codes, labels=labels,
-                                   warnings=warnings, decimal=decimal, pct_form=pct_form)
-    if year is not None and any(c in raw for c in ("year", "jaar")):
+    area_parts, fact_parts, labels, has_year = [], [], {}, False
+    for raw, first_row in _frames(path, data, sheet, delimiter, encoding, allow_unterminated):
+        wide, labels = _wide(raw, path, first_row)
+        wide["year"] = _years(raw, path, year, first_row).to_numpy()
+        has_year = has_year or any(c in raw for c in ("year", "jaar"))
+        if not fact_parts:
+            _unused_warning(raw, wide, labels, warnings)
+        if decimal is None:     # the file's separator, from every numeric column (g_hhgro's 1.9 tells too)
+            decimal = detect_decimal({c: raw[c] if c in labels.values() or c in BY_SHORT else raw[c].head(100_000)
+                                      for c in raw.columns if c not in _TEXT_COLUMNS}, path, first_row)
+        del raw
+        a, f = areas_and_facts(wide, file=path, first_row=first_row, source=source, geo_version=geo_version,
+                               known_codes=known_codes, labels=labels, warnings=warnings, decimal=decimal,
+                               pct_form=pct_form, deferred=True)
+        area_parts.append(a)
+        fact_parts.append(f)
+        del wide
+    data = None
+    areas = concat_areas(area_parts)
+    facts = finish_facts(concat_categorical(fact_parts), path, labels, warnings, pct_form)
+    del area_parts, fact_parts
+    if year is not None and has_year:
         facts = facts[facts["year"] == int(year)].reset_index(drop=True)
         keep = set(facts["geo_version"]) if geo_version is None else {geo_version}
         areas = areas[areas["geo_version"].isin(keep)].reset_index(drop=True)
-    prov = Provenance("cbs-kwb", str(location), checksum(data), _vintage(facts["year"] if len(facts) else wide["year"]),
+    prov = Provenance("cbs-kwb", str(location), digest, _vintage(facts["year"] if len(facts) else
+                                                                  pd.Series([int(year or 0)])),
                       {"year": year, "geo_version": geo_version, "known_codes": _codes_option(known_codes),
                        "source": source, "sheet": sheet, "decimal": decimal, "pct_form": pct_form})
     return Batch(prov, areas=areas, facts=facts, warnings=warnings)
