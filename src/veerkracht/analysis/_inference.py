@@ -30,7 +30,7 @@ def support_clusters(store, indicators, geo_version: str, codes, years=None) -> 
     """
     codes = pd.Index(list(codes), dtype=object)
     out = pd.Series(codes.to_numpy(dtype=object), index=codes, dtype=object)
-    out.attrs.update(source_level=None, n_spread=0)
+    out.attrs.update(source_level=None, n_spread=0, spread=[])
     read = getattr(store, "support_clusters", None)
     if read is None or len(codes) == 0:
         return out
@@ -45,7 +45,8 @@ def support_clusters(store, indicators, geo_version: str, codes, years=None) -> 
     pick = pick.drop_duplicates("code").set_index("code")
     out.loc[pick.index] = pick["_cl"].to_numpy()
     levels = pick["source_level"].dropna()
-    out.attrs.update(source_level=str(levels.mode().iloc[0]) if len(levels) else None, n_spread=int(len(pick)))
+    out.attrs.update(source_level=str(levels.mode().iloc[0]) if len(levels) else None, n_spread=int(len(pick)),
+                     spread=list(pick.index))
     return out
 
 
