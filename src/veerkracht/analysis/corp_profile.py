@@ -281,6 +281,7 @@ class Profiles:
         with np.errstate(all="ignore"):
             self.growth = self.gap[:, 1] / self.gap[:, 0] - 1
             b_growth = b_gap[..., 1] / b_gap[..., 0] - 1
+        self.b_gap, self.b_growth = b_gap, b_growth     # replicates (n_boot, G, 2) / (n_boot, G): rank intervals
         self.gap_lo, self.gap_hi = c.percentile_interval(b_gap)
         self.growth_lo, self.growth_hi = c.percentile_interval(b_growth)
 
