@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from ..errors import StoreError
 from ..i18n import render
 from . import _common as c
+from ._caveats import definition_notes
 from ._gapparts import decompose
 from .base import (SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, Analysis, Message, Result, register,
                    suppress)
@@ -337,6 +338,8 @@ class Profiles:
                                               for t in range(2)]})
 
         notes += self._data_notes(g)
+        notes += definition_notes(self.indicator, yrs[0], yrs[1], self.ind)
+        notes.append(Message("inference.note.ecological"))
         summary = {"gap_from": float(gap[0]), "gap_to": float(gap[1]), "growth": growth,
                    "growth_lo": growth_lo, "growth_hi": growth_hi,
                    "top_bin": labels[top] if top is not None else None,
