@@ -156,3 +156,38 @@ def _store_from():
     """conftest's ``store_from`` (kept: test_change_model imports it; new code can import
     ``tests.analysis.conftest.store_from`` directly)."""
     return _conftest().store_from
+
+
+def plant_score(panel: pd.DataFrame, signal, *, area_sd: float = 0.0, cluster: str | None = None,
+                cluster_sd: float = 0.0, noise_sd: float = 0.0, size_ref: float = 400.0,
+                seed: int = 0) -> np.ndarray:
+    """A score per panel row: ``signal`` + a persistent area effect + a cluster shock + noise.
+
+    * ``area_sd``: one effect per area, the same in every year (persistent: it cancels in a change,
+      and makes an area bootstrap that treats area-years as independent too narrow);
+    * ``cluster`` / ``cluster_sd``: a shock per (value of column ``cluster``, year) shared by all its
+      areas (a wijk, a pseudo-PC4): errors that are not independent across areas;
+    * ``noise_sd``: the noise of an area of ``size_ref`` dwellings; an area of ``d`` dwellings has
+      ``noise_sd·√(size_ref/d)`` (small areas are noisier: weights matter).
+    """
+    rng = np.random.default_rng(seed)
+    codes, code_ix = np.unique(panel["code"].to_numpy(), return_inverse=True)
+    out = np.asarray(signal, dtype=float) + rng.normal(0, area_sd, len(codes))[code_ix] if area_sd \
+        else np.asarray(signal, dtype=float).copy()
+    if cluster and cluster_sd:
+        keys = panel[cluster].astype(str) + "|" + panel["year"].astype(str)
+        _, kix = np.unique(keys.to_numpy(), return_inverse=True)
+        out = out + rng.normal(0, cluster_sd, kix.max() + 1)[kix]
+    if noise_sd:
+        out = out + rng.normal(0, 1, len(panel)) * noise_sd * np.sqrt(size_ref / panel["dwellings"].to_numpy())
+    return out
+
+
+def spread_support(store, areas: pd.DataFrame, cluster: pd.Series, origin_version: str = "lbm3-2022",
+                   geo_version: str = GEO_VERSION, source_level: str = "pc4") -> None:
+    """Record in ``store`` that the facts of ``areas`` came from coarser units: ``cluster`` (code →
+    source code). The facts themselves must carry ``origin_version`` (see :func:`to_facts`)."""
+    sup = pd.DataFrame({"geo_version": geo_version, "code": cluster.index, "origin_version": origin_version,
+                        "source_level": source_level, "cluster": cluster.to_numpy(), "n_sources": 1,
+                        "sources": cluster.to_numpy()})
+    store.write_support(sup)

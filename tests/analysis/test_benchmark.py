@@ -94,3 +94,31 @@ def test_hand_case_regions_and_quantile_peers():
     assert t.loc["Zuid", "trend"] == pytest.approx(-5)
     # quantile peers: sizes 400, 400, 2000 and shares 50, 25, 40 → three different cells
     assert t["peer_group"].nunique() == 3 and (t["peer_size"] == 1).all() and (t["rank_trend"] == 1).all()
+
+
+@pytest.mark.slow
+def test_rank_intervals_in_the_league_table(planted):
+    """Every rank has its 95% interval; equal truths (the 315 unchanged gemeenten) get wide,
+    overlapping intervals, while the planted 40 rank high on growth with their intervals."""
+    store, up = planted
+    res = run(store, n_boot=100, with_typology=False)
+    t = res.table.set_index("group")
+    for col in ("rank_gap", "rank_growth", "rank_trend"):
+        ok = t[col].notna()
+        assert (t.loc[ok, col + "_lo"] <= t.loc[ok, col]).mean() > 0.97     # the point rank sits inside
+        assert (t.loc[ok, col] <= t.loc[ok, col + "_hi"]).mean() > 0.97
+        assert (t.loc[ok, col + "_hi"] <= t.loc[ok, "peer_size"]).all() and (t.loc[ok, col + "_lo"] >= 1).all()
+    rest = t[~t.index.isin(up) & t["rank_growth"].notna()]
+    width = (rest["rank_growth_hi"] - rest["rank_growth_lo"]) / rest["peer_size"]
+    assert width.median() > 0.2               # same truth: the rank is mostly noise (measured 0.26 of the peer group)
+    def overlap(a, b):
+        return ((a["rank_growth_lo"].to_numpy()[:, None] <= b["rank_growth_hi"].to_numpy()[None, :])
+                & (b["rank_growth_lo"].to_numpy()[None, :] <= a["rank_growth_hi"].to_numpy()[:, None])).mean()
+    checked = 0
+    for _pg, d in t[t["rank_growth"].notna()].groupby("peer_group"):
+        same, diff = d[~d.index.isin(up)], d[d.index.isin(up)]
+        if len(same) > 5 and len(diff) > 2:   # ties in truth overlap (measured 0.46–0.6) more than true differences
+            assert overlap(same, same) > 0.4 and overlap(same, same) > overlap(same, diff) + 0.1
+            checked += 1
+    assert checked >= 1
+    assert any("95% interval" in n for n in res.note_texts("en"))

@@ -176,3 +176,58 @@ def test_profile_many_equals_one_region_at_a_time(hand_store):
     pd.testing.assert_frame_equal(many.result("GM0001").table, one.table)
     assert gaps.loc["nowhere", "n_areas"] == 0 and "no buurt areas" in gaps.loc["nowhere", "error"]
     assert pd.isna(gaps.loc["nowhere", "gap_from"])
+
+
+# ------------------------------------------------------------------ whose change moved the gap (issue 10 item 4)
+def _decomp_store():
+    """Six buurten, hand numbers. Bins [0, 50) and ≥ 50. 2012: A, B, C low (10 %, 20 %, 40 %), D, E, F
+    high (60, 70, 90 %). C moves up to 60 % in 2018. Rates (bijstand per 1,000 = num/den·1000):
+      2012: A 10/100, B 10/100, C 30/100 | D 40/100, E 40/100, F 40/100
+      2018: A  5/100, B  5/100, C 30/100 | D 40/100, E 40/100, F 40/100  (only the low bin falls)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from tests.analysis.conftest import store_from
+    codes = [f"BU0001000{i}" for i in range(6)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[box(5 + i * .01, 52, 5.01 + i * .01, 52.01) for i in range(6)], crs=4326)
+    share = {2012: [10, 20, 40, 60, 70, 90], 2018: [10, 20, 60, 60, 70, 90]}
+    bij = {2012: [10, 10, 30, 40, 40, 40], 2018: [5, 5, 30, 40, 40, 40]}
+    rows = []
+    for y in (2012, 2018):
+        for i, cd in enumerate(codes):
+            rows.append(dict(code=cd, year=y, indicator="corp_share", numerator=share[y][i], denominator=100,
+                             value=share[y][i]))
+            rows.append(dict(code=cd, year=y, indicator="bijstand", numerator=bij[y][i], denominator=100,
+                             value=bij[y][i] * 10))
+    return store_from(areas, pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand"), tag="decomp")
+
+
+def test_gap_decomposition_by_hand():
+    res = run(_decomp_store(), indicator="bijstand", bins=[0, 50, float("inf")], index_on="regional",
+              n_boot=50, min_den=1, min_num=1, min_areas=4)
+    # reference (regional, pooled): 2012 170/600, 2018 160/600
+    r0, r1 = 170 / 600, 160 / 600
+    low0, high0 = 50 / 300 / r0 * 100, 120 / 300 / r0 * 100
+    low1, high1 = 10 / 200 / r1 * 100, 150 / 400 / r1 * 100          # C counted high in 2018
+    fixed_low1, fixed_high1 = 40 / 300 / r1 * 100, 120 / 300 / r1 * 100   # 2012 members, 2018 rates
+    p = res.summary["parts"]
+    assert res.summary["gap_change"] == pytest.approx((high1 - low1) - (high0 - low0))
+    assert p["top"] == pytest.approx(high1 - high0) and p["bottom"] == pytest.approx(-(low1 - low0))
+    assert p["top_within"] == pytest.approx(fixed_high1 - high0)
+    assert p["top_composition"] == pytest.approx(high1 - fixed_high1)
+    assert p["bottom_within"] == pytest.approx(-(fixed_low1 - low0))
+    assert p["bottom_composition"] == pytest.approx(-(low1 - fixed_low1))
+    assert p["within"] + p["composition"] == pytest.approx(p["change"]) == pytest.approx(res.summary["gap_change"])
+    assert res.summary["gap_change_lo"] <= res.summary["gap_change"] <= res.summary["gap_change_hi"]
+    parts = res.extra["gap_parts"].set_index("part")["points"]
+    assert parts["composition"] == pytest.approx(p["composition"])
+    en = render(res.summary["decomposition"], "en")
+    assert "the bottom bin (0–50%)" in en and "Areas that changed bin" in en
+    # min_areas = 4: both bins have 3 areas in 2012, the low bin 2 in 2018 → three flags; high 2018 has 4
+    t = res.table.set_index(["year", "bin_label"])
+    assert t.loc[(2018, "0–50"), "few_areas"] and t.loc[(2012, "≥50"), "few_areas"] and t.loc[(2012, "0–50"), "few_areas"]
+    assert not t.loc[(2018, "≥50"), "few_areas"]
+    few = [n for n in res.note_texts("en") if "rests on only" in n]
+    assert len(few) == 3 and any("only 2 areas in 2018" in n for n in few)

@@ -43,7 +43,7 @@ def planted(national_buurten):
 @pytest.mark.slow
 def test_planted_break_and_zero_crossing(planted):
     store, s, change = planted
-    res = run(store, n_boot=1000, seed=3)
+    res = run(store, n_boot=1000, seed=3, weights=None)    # unweighted: the brute-force SSE below is
     r = res.table.iloc[0]
     assert r["outcome"] == "lbm" and r["n"] == 13594 and r["pattern"] == "turns_negative"
     assert r["breakpoint"] == pytest.approx(45, abs=3)

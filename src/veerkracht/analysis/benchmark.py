@@ -31,6 +31,7 @@ from ..errors import StoreError
 from . import _common as c
 from . import corp_profile, typology
 from ._spatial import pooled, two_years
+from ._ranks import rank_intervals
 from .base import Analysis, Message, Result, register
 
 __all__ = ["Benchmark", "run"]
@@ -135,7 +136,17 @@ class Benchmark(Analysis):
                               ("rank_trend", "trend", worse_high)):
             if src in t:
                 t[col] = by[src].rank(ascending=asc, method="min")
+        # every rank with its 95% interval: the ranks of the bootstrap replicates within the peer group
+        reps = {"rank_gap": prof.b_gap[:, :, 1], "rank_growth": prof.b_growth,
+                "rank_trend": _trend_replicates(ff, long, ind, scale, list(member), p.n_boot, p.seed)}
+        for col, src, asc in (("rank_gap", "gap_to", True), ("rank_growth", "growth", True),
+                              ("rank_trend", "trend", worse_high)):
+            if col in t:
+                lo, hi = rank_intervals(reps[col], t["peer_group"].astype(str).to_numpy(), ascending=asc,
+                                        point=t[src].to_numpy(float))
+                t[col + "_lo"], t[col + "_hi"] = np.where(t[col].notna(), lo, np.nan), np.where(t[col].notna(), hi, np.nan)
         table = t.reset_index(names="group")
+        notes.append(Message("benchmark.note.rank_intervals", {"b": p.n_boot}))
         notes.append(Message("benchmark.note.peers", {"method": Message(f"benchmark.peers.{p.peer_method}"),
                                                       "size": size_ind, "year": y1}))
         summary = {"n_groups": int(len(table)), "n_peer_groups": int(table["peer_group"].nunique()),
@@ -155,6 +166,27 @@ class Benchmark(Analysis):
 def run(store, **params) -> Result:
     """The benchmark (see :class:`Benchmark`); kept for callers of the old entry point."""
     return c.run_registered("benchmark", store, **params)
+
+
+def _trend_replicates(ff: pd.DataFrame, long: pd.DataFrame, ind: str, scale: float, names: list,
+                      n_boot: int, seed: int) -> np.ndarray:
+    """``(n_boot, G)`` the trend of each group (pooled Σnum/Σden, else the mean, as :func:`pooled`)
+    with its areas resampled (within the group)."""
+    gid = pd.Categorical(long["group"], categories=names).codes
+    order = np.argsort(gid, kind="stable")
+    sizes = np.bincount(gid, minlength=len(names))
+    cols = []
+    for tag in ("from", "to"):
+        num, den, val = (ff[f"{ind}_{k}{tag}"].to_numpy(float) for k in ("num_", "den_", ""))
+        ok = np.isfinite(num) & np.isfinite(den) & (den > 0)
+        cols += [np.where(ok, num, 0), np.where(ok, den, 0), np.nan_to_num(val), np.isfinite(val).astype(float)]
+    v = np.stack(cols)[:, order]
+    sums = c.boot_group_sums(gid[order], v, len(names), n_boot, seed, blocks=sizes)[:, 0]   # (B, 8, G)
+    point = c.group_sums(gid[order], v, len(names))[0]
+    with np.errstate(all="ignore"):
+        est = [np.where(point[4 * t + 1] > 0, sums[:, 4 * t] / sums[:, 4 * t + 1] * scale,
+                        sums[:, 4 * t + 2] / sums[:, 4 * t + 3]) for t in (0, 1)]
+    return est[1] - est[0]
 
 
 def _typology_counts(t: pd.DataFrame, store, long: pd.DataFrame, region, geo_version: str, level: str) -> list:

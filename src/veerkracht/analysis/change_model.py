@@ -24,6 +24,7 @@ from scipy import stats
 
 from ..errors import StoreError
 from . import _common as c
+from ._caveats import definition_notes, lag_impacts
 from ..i18n import render
 from ._spatial import two_years, to_w, weights
 from .base import Analysis, Message, Result, register
@@ -135,8 +136,8 @@ class ChangeModel(Analysis):
         if p.spatial is None:
             est, fit = _ols(y, X, p.errors, gm, p.level_ci)
         else:
-            est, fit = _spatial_model(store, s.geo_version, y, X, p.spatial, p.spatial_method, p.ml_max_n,
-                                      p.errors, p.level_ci)
+            est, fit, impacts = _spatial_model(store, s.geo_version, y, X, p.spatial, p.spatial_method,
+                                               p.ml_max_n, p.errors, p.level_ci)
         sd_x = X.std().reindex(est["term"]).to_numpy()
         table = est.assign(label=[labels[t] for t in est["term"]], role=[roles[t] for t in est["term"]], n=n)
         for a, b in (("std_coef", "coef"), ("std_lower", "lower"), ("std_upper", "upper")):
@@ -146,6 +147,10 @@ class ChangeModel(Analysis):
 
         meta = c.indicator_meta(store, p.indicator)
         notes = _notes(dropped, labels, n, len(frame), flat, p, gm, meta)
+        notes.append(Message("inference.note.ecological"))
+        notes += definition_notes([p.indicator] + present, s.y0, s.y1,
+                                  store.facts(indicator=[p.indicator] + present, geo_version=s.geo_version,
+                                              years=[s.y0, s.y1]))
         summary = {"n": n, "n_dropped": int(len(frame) - n), **fit,
                    "message": _summary_message(table, meta, p.indicator, 1 - p.level_ci)}
         vint = c.vintage(store, store.facts(indicator=[p.indicator] + present, geo_version=s.geo_version,
@@ -157,6 +162,11 @@ class ChangeModel(Analysis):
                   "level_ci": p.level_ci}
         extra = {"fit": pd.DataFrame([fit]),
                  "dropped": pd.DataFrame({"reason": list(dropped), "n": list(dropped.values())})}
+        if p.spatial == "lag":        # a lag coefficient is not an effect: the impacts are
+            extra["impacts"] = impacts
+            rho = float(est.set_index("term").loc["rho", "coef"])
+            notes.append(Message("change_model.note.impacts", {"rho": rho, "mult": 1 / (1 - rho)}))
+            summary["impacts"] = impacts
         return Result("change-model", table, params, vint, notes, extra, summary, _figure=_figure,
                       inputs=c.inputs(vint, {"outcome": [p.indicator], "predictors": present}))
 
@@ -238,7 +248,11 @@ def _spatial_model(store, geo_version, y, X, spatial, method, ml_max_n, errors, 
     fit = {"model": f"{'ML' if method == 'ml' else 'GM'}_{spatial}", "r2": float(getattr(res, "pr2", np.nan)),
            "r2_adj": None, "aic": float(getattr(res, "aic", np.nan)) if method == "ml" else None,
            "n_clusters": None}
-    return est, fit
+    impacts = None
+    if spatial == "lag":
+        coefs = est.set_index("term")["coef"].drop(["intercept", "rho"], errors="ignore")
+        impacts = lag_impacts(coefs, float(est.set_index("term").loc["rho", "coef"]), w.sparse)
+    return est, fit, impacts
 
 
 def _notes(dropped, labels, n, n_all, flat, p: ChangeModelParams, gm, meta) -> list[Message]:

@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import StoreError
 from ..i18n import render
 from . import _common as c
+from ._caveats import definition_notes
 from ._spatial import area_layer, two_years
 from .base import Analysis, ClassSpec, LayerSpec, Message, Result, register
 
@@ -61,6 +62,10 @@ class ConcentrationParams:
         None, "two values: low ≤ a < medium ≤ b < high (default: the region's terciles)")
     stable_band: float | str | None = c.param(
         None, "a change within ±band points is stable, or 'tercile' (default: ±1 for a percentage, else terciles)")
+
+    level_year: int | None = c.param(
+        None, "year whose level classes the areas (default year_from); an earlier, independent year keeps the "
+              "start year's noise out of both level and change (regression to the mean)")
 
     def __post_init__(self):
         if self.level_breaks is not None:
@@ -106,6 +111,11 @@ class Concentration(Analysis):
         ind, y0, y1 = s.p.indicator, s.y0, s.y1
         f = two_years(store, [ind], s.geo_version, s.codes, y0, y1)
         lev, chg = f[f"{ind}_from"], f[f"{ind}_change"]
+        ly = y0 if s.p.level_year is None else int(s.p.level_year)
+        if ly > y0:
+            raise StoreError(f"level_year {ly} lies after year_from {y0}: the level must not come from the change")
+        if ly != y0:     # the level from an independent, earlier year
+            lev = two_years(store, [ind], s.geo_version, s.codes, ly, y1)[f"{ind}_from"]
         if s.p.level_breaks is None:
             lb, level_method = lev.dropna().quantile([1 / 3, 2 / 3]).to_numpy(), "tercile"
         else:
@@ -140,6 +150,9 @@ class Concentration(Analysis):
             notes.append(Message("concentration.note.no_value", {"n": int((~known).sum()), "y0": y0, "y1": y1}))
         if table["suppressed"].any():
             notes.append(Message("concentration.note.suppressed", {"n": int(table["suppressed"].sum())}))
+        notes.append(Message("concentration.note.rtm_same", {"y0": y0}) if ly == y0 else
+                     Message("concentration.note.rtm_independent", {"ly": ly, "y0": y0}))
+        notes += definition_notes(ind, y0, y1)
         notes.append(Message("map.stable_tercile") if change_method == "tercile" else
                      Message("concentration.note.stable_band", {"band": float(s.stable_band)}))
         summary = {"n_3_3": int(counts["3-3"]), "n_classified": int(known.sum()),
@@ -148,8 +161,8 @@ class Concentration(Analysis):
         params = {"indicator": ind, "year_from": int(y0), "year_to": int(y1), "region": s.p.region,
                   "geo_version": s.geo_version, "level": s.level, "level_breaks": [float(x) for x in lb],
                   "level_method": level_method, "change_breaks": [float(x) for x in cb],
-                  "change_method": change_method, "stable_band": s.stable_band}
-        vint = c.vintage(store, store.facts(indicator=ind, geo_version=s.geo_version, years=[y0, y1]),
+                  "change_method": change_method, "stable_band": s.stable_band, "level_year": ly}
+        vint = c.vintage(store, store.facts(indicator=ind, geo_version=s.geo_version, years=sorted({ly, y0, y1})),
                          s.geo_version, s.level)
         return Result("concentration", table, params, vint, notes, {"counts": grid}, summary,
                       _figure=_figure, _layer=lambda r, st: area_layer(

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from ..errors import StoreError
 from ..i18n import render
 from . import _common as c
+from ._caveats import definition_notes
+from ._gapparts import decompose
 from .base import (SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, Analysis, Message, Result, register,
                    suppress)
 
@@ -47,6 +49,7 @@ class CorpProfileParams:
     level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
     min_den: float = c.param(SUPPRESS_MIN_DENOMINATOR, "suppression: a bin's smallest pooled denominator")
     min_num: float = c.param(SUPPRESS_MIN_NUMERATOR, "suppression: a bin's smallest pooled numerator")
+    min_areas: int = c.param(5, "a bin with fewer areas than this is flagged (few_areas): its index rests on a handful")
 
     def __post_init__(self):
         _check(self.index_on, self.bins)
@@ -94,7 +97,7 @@ class CorpProfile(Analysis):
         edges, _ = _check(p.index_on, p.bins)
         prof = Profiles(store, p.indicator, {"region": s.areas["code"].tolist()}, s.geo_version, s.level,
                         s.years, edges, s.index_on, p.n_boot, p.seed, p.min_den, p.min_num,
-                        meta=s.meta, share=s.share, whole=s.codes is None)
+                        meta=s.meta, share=s.share, whole=s.codes is None, min_areas=p.min_areas)
         return prof.result("region", region=p.region)
 
 
@@ -181,12 +184,13 @@ class Profiles:
     """
 
     def __init__(self, store, indicator, groups, geo_version, level, yrs, edges, index_on, n_boot, seed,
-                 min_den, min_num, *, meta, share, whole=False):
+                 min_den, min_num, *, meta, share, whole=False, min_areas: int = 5):
         self.store, self.indicator, self.geo_version, self.level = store, indicator, geo_version, level
         self.yrs, self.edges, self.labels, self.index_on = yrs, edges, c.bin_labels(edges), index_on
         self.n_boot, self.seed, self.min_den, self.min_num = n_boot, seed, min_den, min_num
         self.groups, self.names, self.share, self.whole = groups, list(groups), share, whole
         K, G, scale = len(self.labels), len(groups), float(meta["scale"])
+        self.scale, self.min_areas = scale, min_areas
 
         # the reference needs all areas of the version (national), so read without a code filter
         every = store.areas(geo_version=geo_version, level=level, geometry=False)
@@ -211,6 +215,7 @@ class Profiles:
             bin_id[t] = np.where(has[t], c.assign_bins(s.reindex(all_codes).to_numpy(), edges), -1)
 
         members = c.group_members(every, groups)
+        self._areas = (num, den, bin_id, has, members)            # for the gap's decomposition
         self.codes = {g: all_codes.to_numpy(dtype=object)[members[g]] for g in self.names}
         with_share = all_codes.astype(object).isin(share["code"].astype(object)).to_numpy()
         self.errors = {}
@@ -281,6 +286,7 @@ class Profiles:
         with np.errstate(all="ignore"):
             self.growth = self.gap[:, 1] / self.gap[:, 0] - 1
             b_growth = b_gap[..., 1] / b_gap[..., 0] - 1
+        self.b_gap, self.b_growth = b_gap, b_growth     # replicates (n_boot, G, 2) / (n_boot, G): rank intervals
         self.gap_lo, self.gap_hi = c.percentile_interval(b_gap)
         self.growth_lo, self.growth_hi = c.percentile_interval(b_growth)
 
@@ -321,7 +327,7 @@ class Profiles:
                     **{col: (np.nan if hide else float(arr[g, t, k])) for col, arr in (
                         ("rate", self.rate), ("rate_lo", self.rate_lo), ("rate_hi", self.rate_hi),
                         ("index", self.index), ("index_lo", self.idx_lo), ("index_hi", self.idx_hi))},
-                    "suppressed": hide,
+                    "suppressed": hide, "few_areas": bool(self.counts[g, t, k] < self.min_areas),
                 })
         table = pd.DataFrame(rows)
         gap_table = pd.DataFrame({"year": yrs, "top_bin": labels[top] if top is not None else None,
@@ -332,6 +338,8 @@ class Profiles:
                                               for t in range(2)]})
 
         notes += self._data_notes(g)
+        notes += definition_notes(self.indicator, yrs[0], yrs[1], self.ind)
+        notes.append(Message("inference.note.ecological"))
         summary = {"gap_from": float(gap[0]), "gap_to": float(gap[1]), "growth": growth,
                    "growth_lo": growth_lo, "growth_hi": growth_hi,
                    "top_bin": labels[top] if top is not None else None,
@@ -340,13 +348,39 @@ class Profiles:
         vint = c.vintage(self.store, pd.concat([self.ind, share[share["year"].isin(yrs)]]), self.geo_version,
                          self.level)
         summary["message"] = _summary_message(summary, yrs, self.indicator, self.index_on)
+        parts = self._parts(g, top, bot, summary, notes)
         params = {"indicator": self.indicator, "region": region, "geo_version": self.geo_version,
                   "level": self.level, "year_from": yrs[0], "year_to": yrs[1], "bins": self.edges,
                   "index_on": self.index_on, "n_boot": self.n_boot, "seed": self.seed,
                   "min_den": self.min_den, "min_num": self.min_num}
         return Result("corp-profile", table, params, vint, notes,
-                      {"gap": gap_table, "reference": ref_table}, summary, _figure=_figure,
+                      {"gap": gap_table, "reference": ref_table, "gap_parts": parts}, summary, _figure=_figure,
                       inputs=c.inputs(vint, {"indicator": [self.indicator], "corp_share": ["corp_share"]}))
+
+    def _parts(self, g: int, top, bot, summary: dict, notes: list) -> pd.DataFrame:
+        """Whose change moved the gap (``_gapparts``), the gap's change with its interval, and a flag
+        for a gap bin resting on fewer than ``min_areas`` areas; adds to ``summary`` and ``notes``."""
+        if top is None:
+            return pd.DataFrame(columns=["part", "points"])
+        num, den, bin_id, has, members = self._areas
+        pos = members[self.names[g]]
+        parts = decompose(num[:, pos], den[:, pos], bin_id[:, pos], has[:, pos], top, bot, self.ref[g] / self.scale)
+        b = self.b_gap[:, g, 1] - self.b_gap[:, g, 0]
+        lo, hi = c.percentile_interval(b)
+        summary.update(gap_change=float(self.gap[g, 1] - self.gap[g, 0]), gap_change_lo=float(lo),
+                       gap_change_hi=float(hi), parts=parts)
+        summary["decomposition"] = Message("corp_profile.decomposition", {
+            "change": summary["gap_change"], "lo": float(lo), "hi": float(hi), "top": self.labels[top],
+            "bottom": self.labels[bot], "top_part": parts["top"], "bottom_part": parts["bottom"],
+            "comp": parts["composition"], "within": parts["within"]})
+        notes.append(summary["decomposition"])
+        for t, y in enumerate(self.yrs):
+            for k in dict.fromkeys((top, bot)):
+                if self.counts[g, t, k] < self.min_areas:
+                    notes.append(Message("corp_profile.note.few_areas", {"bin": self.labels[k], "year": y,
+                                                                         "n": int(self.counts[g, t, k]),
+                                                                         "min": int(self.min_areas)}))
+        return pd.DataFrame({"part": list(parts), "points": list(parts.values())})
 
     def _gap_notes(self, top: int | None, bot: int | None, gap) -> list[Message]:
         """Which bins the gap is taken between, and whether its growth can be read."""

@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, two_years, weights
+from ._inference import support_clusters
 from .base import Analysis, ClassSpec, LayerSpec, Message, ReportSpec, Result, register
 
 __all__ = ["Hotspots", "run", "bh_qvalues", "COLOURS"]
@@ -59,6 +60,8 @@ class HotspotsParams:
     alpha: float = c.param(0.05, "false-discovery rate (Benjamini–Hochberg over all areas analysed)")
     weights_kind: str = c.param("queen", "'queen' contiguity or 'knn' (k nearest neighbours)")
     k: int = c.param(6, "neighbours for weights_kind='knn'")
+    support: bool = c.param(True, "run the test on the units the values were measured on (a PC4 score spread "
+                                  "onto buurten: one value per PC4, neighbours = PC4s whose buurten touch)")
 
     def __post_init__(self):
         c.choice("measure", self.measure, ("level", "change"))
@@ -118,12 +121,23 @@ class Hotspots(Analysis):
         if len(use) < 10 or use.nunique() < 2:
             raise StoreError(f"too few areas with a value ({len(use)}) for a local Moran's I")
         g = weights(store, s.geo_version, use.index, kind=p.weights_kind, k=p.k)
+        # values spread from a coarser unit (PC4 → buurt): the test runs on the units, not the copies
+        clusters = support_clusters(store, ind, s.geo_version, use.index, years=sorted({s.y0, s.y1}))
+        unit_of = clusters if p.support and clusters.nunique() < len(clusters) else None
+        vals, g_test = (use, g) if unit_of is None else _on_units(use, unit_of, g)
+        if len(vals) < 10 or vals.nunique() < 2:
+            raise StoreError(f"too few independent units with a value ({len(vals)}) for a local Moran's I")
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
-            lisa = esda.Moran_Local(use.to_numpy(float), g, permutations=p.permutations, seed=p.seed, n_jobs=1)
+            lisa = esda.Moran_Local(vals.to_numpy(float), g_test, permutations=p.permutations, seed=p.seed,
+                                    n_jobs=1)
         q = bh_qvalues(lisa.p_sim)
         quad = pd.Series(lisa.q).map(_QUAD).to_numpy()
         cls = np.where(q <= p.alpha, quad, "ns")
+        if unit_of is not None:          # every area takes its unit's statistic and class
+            pos = pd.Series(np.arange(len(vals)), index=vals.index)[unit_of.reindex(use.index)].to_numpy()
+            lisa = _Per(Is=lisa.Is[pos], z_sim=lisa.z_sim[pos], p_sim=lisa.p_sim[pos])
+            q, cls = q[pos], cls[pos]
 
         t = pd.DataFrame({"code": f.index, "value": x.to_numpy()}).set_index("code")
         t["local_i"] = pd.Series(lisa.Is, index=use.index)
@@ -137,15 +151,21 @@ class Hotspots(Analysis):
         t["suppressed"] = sup.to_numpy()
         table = t.reset_index()
 
-        notes = _notes(p, len(use), len(f), good_high, int(t["suppressed"].sum()))
+        notes = _notes(p, len(vals), len(f), good_high, int(t["suppressed"].sum()))
+        if unit_of is not None:
+            notes.insert(0, Message("hotspots.note.support", {"n": len(use), "units": len(vals),
+                                                              "level": clusters.attrs["source_level"] or "-"}))
         counts = table["class"].value_counts()
         summary: dict = {f"n_{k}": int(counts.get(k, 0)) for k in ("HH", "LL", "HL", "LH", "ns")}
-        summary["moran_global"] = float(esda.Moran(use.to_numpy(float), g, permutations=0).I)
+        summary["moran_global"] = float(esda.Moran(vals.to_numpy(float), g_test, permutations=0).I)
+        summary.update(n_areas=len(use), n_units=len(vals), tested_on=clusters.attrs["source_level"]
+                       if unit_of is not None else s.level)
         summary["message"] = Message("hotspots.summary", {"hh": summary["n_HH"], "ll": summary["n_LL"],
                                                           "alpha": float(p.alpha)})
         params = {"indicator": ind, "measure": p.measure, "year_from": s.y0, "year_to": s.y1, "region": p.region,
                   "geo_version": s.geo_version, "level": s.level, "permutations": p.permutations, "seed": p.seed,
-                  "alpha": p.alpha, "weights_kind": p.weights_kind, "k": p.k if p.weights_kind == "knn" else None}
+                  "alpha": p.alpha, "weights_kind": p.weights_kind, "k": p.k if p.weights_kind == "knn" else None,
+                  "support": p.support}
         vint = c.vintage(store, store.facts(indicator=ind, geo_version=s.geo_version, years=sorted({s.y0, s.y1})),
                          s.geo_version, s.level)
         return Result("hotspots", table, params, vint, notes, {}, summary, _figure=_figure,
@@ -157,6 +177,33 @@ class Hotspots(Analysis):
 def run(store, **params) -> Result:
     """Local Moran's I (see :class:`Hotspots`); kept for callers of the old entry point."""
     return c.run_registered("hotspots", store, **params)
+
+
+@dataclass
+class _Per:
+    """Local statistics per area (a unit's, repeated on each of its areas)."""
+
+    Is: np.ndarray
+    z_sim: np.ndarray
+    p_sim: np.ndarray
+
+
+def _on_units(values: pd.Series, unit_of: pd.Series, g):
+    """One value per unit (the mean of its areas: equal when spread) and the units' graph: two units
+    are neighbours when any of their areas are (row-standardised; a unit without one is an island)."""
+    from libpysal import graph as lg
+    unit = unit_of.reindex(values.index)
+    vals = values.groupby(unit.to_numpy()).mean()
+    adj = g.adjacency.reset_index()
+    adj.columns = ["focal", "neighbor", "weight"]
+    a = pd.DataFrame({"focal": unit.reindex(adj["focal"]).to_numpy(), "neighbor": unit.reindex(adj["neighbor"]).to_numpy()})
+    a = a[a["focal"] != a["neighbor"]].drop_duplicates()
+    iso = vals.index[~vals.index.isin(a["focal"])]
+    a = pd.concat([a.assign(weight=1.0), pd.DataFrame({"focal": iso, "neighbor": iso, "weight": 0.0})])
+    order = pd.Categorical(a["focal"], categories=vals.index)
+    a = a.iloc[np.lexsort((a["neighbor"].astype(str).to_numpy(), order.codes))]
+    graph = lg.Graph.from_arrays(a["focal"].to_numpy(), a["neighbor"].to_numpy(), a["weight"].to_numpy())
+    return vals, graph.transform("r")
 
 
 def _notes(p: HotspotsParams, n_used: int, n_all: int, good_high: bool, n_sup: int) -> list[Message]:

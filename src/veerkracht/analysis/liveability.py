@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import StoreError
 from ..i18n import render
 from . import _common as c
+from ._inference import cluster_mean, support_clusters
 from .base import Analysis, Message, Result, register
 
 __all__ = ["Liveability", "run", "DIMENSIONS"]
@@ -100,8 +101,12 @@ class Liveability(Analysis):
         p, periods, facts = s.p, s.periods, s.facts
         wide = facts.pivot_table(index="code", columns=["indicator", "year"], values="value", aggfunc="first")
         notes: list[Message] = []
+        # values spread from a coarser unit (PC4 → buurt) are one observation per unit: cluster on it
+        clusters = support_clusters(store, s.inds, s.geo_version, wide.index,
+                                    years=sorted({y for per in periods for y in per}))
+        cl = clusters if clusters.attrs["n_spread"] else None
         if p.mode == "level":
-            table = _level(wide, p.indicator, p.classes, p.group_by, p.group_year, periods)
+            table = _level(wide, p.indicator, p.classes, p.group_by, p.group_year, periods, cl)
             gy_after_start = p.group_year is not None and any(p.group_year > f for f, _ in periods)
             notes.append(Message("liveability.note.grouped_end" if p.group_by == "end" or gy_after_start
                                  else "liveability.note.grouped_start"))
@@ -110,14 +115,16 @@ class Liveability(Analysis):
             share = store.facts(indicator="corp_share", geo_version=s.geo_version, codes=s.codes)
             if share.empty:
                 raise StoreError(f"no corp_share facts in {s.geo_version!r} for the region")
-            table, n_fb = _dimension(wide, s.inds, share, p.threshold, periods)
+            table, n_fb = _dimension(wide, s.inds, share, p.threshold, periods, cl)
             # the shares used: those of the periods' start years (any year when one fell back)
             facts = pd.concat([facts, share if n_fb else share[share["year"].isin([f for f, _ in periods])]])
             if n_fb:
                 notes.append(Message("liveability.note.share_fallback", {"n": int(n_fb)}))
             roles = {"dimensions": s.inds, "corp_share": ["corp_share"]}
-        table[["ci_lo", "ci_hi"]] = np.column_stack(c.t_interval(table["mean_change"], table["sd"], table["n"]))
-        table["se"] = table["sd"] / np.sqrt(table["n"])
+        if cl is not None:
+            notes.append(Message("inference.note.clustered", {"n": int(cl.attrs["n_spread"]),
+                                                              "units": int(cl[cl.index.isin(cl.attrs["spread"])].nunique()),
+                                                              "level": cl.attrs["source_level"] or "-"}))
         params = {"indicator": p.indicator, "classes": p.classes, "group_by": p.group_by, "group_year": p.group_year,
                   "periods": [list(x) for x in periods], "region": p.region, "geo_version": s.geo_version,
                   "level": s.level, "mode": p.mode, "threshold": p.threshold,
@@ -134,12 +141,21 @@ def run(store, **params) -> Result:
     return c.run_registered("liveability", store, **params)
 
 
-def _group_stats(change: pd.Series, group: pd.Series) -> pd.DataFrame:
+def _group_stats(change: pd.Series, group: pd.Series, clusters: pd.Series | None = None) -> pd.DataFrame:
+    """Per group: n, mean change, sd and its 95% interval — Student t on the areas, or cluster-robust
+    (CR1, t on the number of units − 1) when values were spread from coarser units; ``n_units`` and
+    ``n_eff`` (n over the design effect) say how many independent observations a group holds."""
     g = change.groupby(group)
-    return pd.DataFrame({"n": g.size(), "mean_change": g.mean(), "sd": g.std(ddof=1)})
+    cl = None if clusters is None else clusters.reindex(change.index)
+    rows = {k: cluster_mean(v.to_numpy(), None if cl is None else cl.loc[v.index].to_numpy())
+            for k, v in g}
+    st = pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame({"n": g.size(), "mean_change": g.mean(), "sd": g.std(ddof=1),
+                         "se": st["se"], "ci_lo": st["ci_lo"], "ci_hi": st["ci_hi"],
+                         "n_units": st["n_clusters"], "n_eff": st["n_eff"]})
 
 
-def _level(wide, indicator, classes, group_by, group_year, periods) -> pd.DataFrame:
+def _level(wide, indicator, classes, group_by, group_year, periods, clusters=None) -> pd.DataFrame:
     out = []
     for f, t in periods:
         gy = group_year if group_year is not None else (f if group_by == "start" else t)
@@ -157,10 +173,11 @@ def _level(wide, indicator, classes, group_by, group_year, periods) -> pd.DataFr
         change = (wide[(indicator, t)] - wide[(indicator, f)]).dropna()
         change = change[change.index.isin(group.index)]
         group = group.reindex(change.index)
-        s = _group_stats(change, group).reset_index(names="group")
+        s = _group_stats(change, group, clusters).reset_index(names="group")
         s["group_label"] = [_label(classes, int(g)) for g in s["group"]]
         out.append(s.assign(period=f"{f}–{t}", year_from=f, year_to=t, group_year=gy))
-    cols = ["period", "year_from", "year_to", "group_year", "group", "group_label", "n", "mean_change", "sd"]
+    cols = ["period", "year_from", "year_to", "group_year", "group", "group_label", "n", "mean_change", "sd",
+            "se", "ci_lo", "ci_hi", "n_units", "n_eff"]
     return pd.concat(out, ignore_index=True)[cols]
 
 
@@ -173,7 +190,7 @@ def _label(classes: str, g: int) -> Message:
                    {"g": g})
 
 
-def _dimension(wide, dims, share, threshold, periods):
+def _dimension(wide, dims, share, threshold, periods, clusters=None):
     out, n_fb = [], 0
     for f, t in periods:
         s = c.value_at(share, f)
@@ -185,12 +202,13 @@ def _dimension(wide, dims, share, threshold, periods):
                 continue
             change = (wide[(dim, t)] - wide[(dim, f)])[known].dropna()
             grp = corp.reindex(change.index).map({True: f"≥{threshold:g}%", False: f"<{threshold:g}%"})
-            st = _group_stats(change, grp).reset_index(names="group")
+            st = _group_stats(change, grp, clusters).reset_index(names="group")
             st = st.sort_values("group", key=lambda g: ~g.str.startswith("≥"))   # corporation group first
             out.append(st.assign(period=f"{f}–{t}", year_from=f, year_to=t, dimension=dim))
     if not out:
         raise StoreError("no dimension has data in both years of any period")
-    cols = ["period", "year_from", "year_to", "dimension", "group", "n", "mean_change", "sd"]
+    cols = ["period", "year_from", "year_to", "dimension", "group", "n", "mean_change", "sd", "se", "ci_lo",
+            "ci_hi", "n_units", "n_eff"]
     return pd.concat(out, ignore_index=True)[cols], n_fb
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, pooled, wilson
+from ._ranks import beta_draws, rank_intervals
 from .base import Analysis, LayerSpec, Message, Result, register, suppress
 
 __all__ = ["Relative", "run", "references", "NATIONAL_MIN_GEMEENTEN"]
@@ -106,6 +107,8 @@ class Relative(Analysis):
         methods = table.drop_duplicates("gm_code")["gm_method"].value_counts()   # per gemeente
         notes.append(Message("relative.note.methods", {
             **{m: int(methods.get(m, 0)) for m in METHODS}, "nl": Message(f"relative.method.{nl_ref[1]}")}))
+        notes.append(Message("relative.note.rank_interval" if table["rank_gm_lo"].notna().any()
+                             else "relative.note.rank_unknown"))
         worst = table[(table["rank_gm"] == 1) & (table["diff_nl"].abs() <= 0.1 * abs(nl_ref[0]))]
         summary = {"nl_value": float(nl_ref[0]), "nl_method": nl_ref[1], "n_worst_in_gm_near_national": int(len(worst)),
                    "message": Message("relative.summary", {"n": int(len(worst))})}
@@ -130,6 +133,10 @@ def run(store, **params) -> Result:
     return c.run_registered("relative", store, **params)
 
 
+#: posterior draws per area for the rank intervals
+N_RANK_DRAWS = 400
+
+
 def _table(t: pd.DataFrame, facts: pd.DataFrame, meta: dict, scale: float, gm_ref, nl_ref):
     """Per area: value (with a Wilson interval for rates), references, differences, indices, ranks."""
     f = facts.loc[t.index]
@@ -149,6 +156,13 @@ def _table(t: pd.DataFrame, facts: pd.DataFrame, meta: dict, scale: float, gm_re
     worse_high = meta.get("higher_is_worse") not in (False, 0)
     t["rank_gm"] = t.groupby("gm_code")["value"].rank(ascending=not worse_high, method="min")
     t["n_gm"] = t.groupby("gm_code")["value"].transform("count")
+    # the rank's 95% interval: ranks of draws of every rate from its counts (Jeffreys posterior)
+    if rate:
+        draws = beta_draws(f["numerator"], f["denominator"], N_RANK_DRAWS, seed=0, scale=scale)
+        draws = np.where(np.isnan(draws) & t["value"].notna().to_numpy()[None, :], t["value"].to_numpy()[None, :], draws)
+        t["rank_gm_lo"], t["rank_gm_hi"] = rank_intervals(draws, t["gm_code"].to_numpy(), ascending=not worse_high)
+    else:                                               # no counts: the rank's uncertainty is unknown
+        t["rank_gm_lo"] = t["rank_gm_hi"] = np.nan
     t["reference_method"] = np.where(t["gm_method"] == t["nl_method"], t["gm_method"],
                                      "gemeente: " + t["gm_method"].astype(str) + ", nl: " + t["nl_method"])
     t["suppressed"] = suppress(f["numerator"], f["denominator"]).to_numpy()

@@ -19,6 +19,8 @@ import pandas as pd
 
 from ..errors import StoreError
 from . import _common as c
+from ._breaktest import break_test
+from ._inference import boot_group_sums_clustered, support_clusters
 from .base import Analysis, Message, Result, register
 
 __all__ = ["TippingPoint", "run", "fit_segmented", "DIMENSIONS"]
@@ -36,16 +38,20 @@ class TippingPointParams:
     geo_version: str | None = c.param(None, "geography version (default: the only one holding the outcome)")
     n_boot: int = c.param(1000, "bootstrap replicates (areas resampled)")
     seed: int | None = c.param(0, "bootstrap seed")
-    weights: str | None = c.param(None, "a count indicator (e.g. dwellings) at year_from to weight the areas (WLS)")
+    weights: str | None = c.param("dwellings", "a count indicator at year_from to weight the areas (WLS; "
+                                  "default dwellings when the store has them); None: every area counts once")
     level: str | None = c.param(None, "level (default: the finest level holding the outcome)")
     grid_step: float = c.param(0.25, "candidate-break spacing (%-points) for the bootstrap")
     min_side: int = c.param(10, "a candidate break needs at least this many areas on each side")
     trim: float = c.param(0.02, "… and at least this share of the areas on each side")
+    n_test: int = c.param(199, "wild-bootstrap replicates of the test that there is a break at all")
+    alpha: float = c.param(0.05, "level of that test: below it the break counts as evidenced")
 
     def __post_init__(self):
-        for name in ("n_boot", "grid_step", "min_side"):
+        for name in ("n_boot", "grid_step", "min_side", "n_test"):
             c.positive(name, getattr(self, name))
         c.between("trim", self.trim, 0, 0.5, with_lo=True)
+        c.between("alpha", self.alpha, 0, 1)
 
 
 @dataclass
@@ -95,12 +101,24 @@ class TippingPoint(Analysis):
         p, y0, y1 = s.p, s.y0, s.y1
         notes: list[Message] = []
         share_f = store.facts(indicator="corp_share", geo_version=s.geo_version, codes=s.codes)
-        share = c.value_at(share_f, y0)
+        share, later = _at_or_before(share_f, y0)      # a start-year share never comes from a later year
         if share.attrs["n_fallback"]:
-            notes.append(Message("tipping_point.note.share_fallback", {"n": share.attrs["n_fallback"], "year": y0}))
+            notes.append(Message("tipping_point.note.share_earlier", {"n": share.attrs["n_fallback"], "year": y0}))
+        if later:
+            notes.append(Message("tipping_point.note.share_later_dropped", {"n": later, "year": y0}))
         data = pd.DataFrame({"corp_share": share})
-        if p.weights:
-            data["weight"] = c.value_at(store.facts(indicator=p.weights, geo_version=s.geo_version, codes=s.codes), y0)
+        weights = p.weights
+        if weights:
+            wf = store.facts(indicator=weights, geo_version=s.geo_version, codes=s.codes)
+            if wf["value"].notna().any():
+                w_fb = _at_or_before(wf, y0)[0]
+                data["weight"] = w_fb
+            else:
+                notes.append(Message("tipping_point.note.unweighted_missing", {"ind": weights}))
+                weights = None
+        notes.append(Message("tipping_point.note.weighted", {"ind": weights}) if weights
+                     else Message("tipping_point.note.unweighted"))
+        clusters = support_clusters(store, s.outcomes, s.geo_version, data.index, years=[y0, y1])
         present = []
         for out in s.outcomes:
             f = s.facts[s.facts["indicator"] == out]
@@ -116,27 +134,46 @@ class TippingPoint(Analysis):
 
         rows = []
         for i, out in enumerate(present):
-            d = data.dropna(subset=["change_" + out] + (["weight"] if p.weights else []))
-            w = d["weight"].to_numpy(float) if p.weights else None
+            d = data.dropna(subset=["change_" + out] + (["weight"] if weights else []))
+            if weights:
+                d = d[d["weight"] > 0]
+            w = d["weight"].to_numpy(float) if weights else None
             x, y = d["corp_share"].to_numpy(float), d["change_" + out].to_numpy(float)
+            cl = clusters.reindex(d.index).to_numpy(dtype=object)
             fit = fit_segmented(x, y, w, min_side=p.min_side, trim=p.trim)
-            boot = _bootstrap(x, y, w, p.n_boot, None if p.seed is None else p.seed + i, p.grid_step, fit)
-            rows.append(_row(out, fit, boot, y0, y1))
+            seed = None if p.seed is None else p.seed + i
+            spread = len(set(cl)) < len(cl)
+            boot = _bootstrap(x, y, w, p.n_boot, seed, p.grid_step, fit, cl if spread else None)
+            test = break_test(x, y, w, cl, lo=fit["lo"], hi=fit["hi"], m=fit["m"], n_test=p.n_test,
+                              seed=seed, step=p.grid_step)
+            rows.append(_row(out, fit, boot, y0, y1) | {
+                "break_f": test["sup_f"], "break_p": test["p"], "break_evidence": bool(test["p"] < p.alpha),
+                "n_units": test["n_clusters"], "weighting": weights or "none"})
         table = pd.DataFrame(rows)
-        table["message"] = [_message(r) for r in rows]
+        table["message"] = [_tested(_message(r), r, p.alpha) for r in rows]
+        if clusters.attrs["n_spread"]:
+            notes.append(Message("inference.note.clustered", {"n": int(table["n"].iloc[0]),
+                                                              "units": int(table["n_units"].iloc[0]),
+                                                              "level": clusters.attrs["source_level"] or "-"}))
         data = data.reset_index().rename(columns={"index": "code"})
         # the years used: the outcomes' two, the share's start year (any year when it fell back)
-        share_used = share_f if share.attrs["n_fallback"] else share_f[share_f["year"] == y0]
-        vint = c.vintage(store, pd.concat([s.facts[s.facts["year"].isin([y0, y1])], share_used]),
+        used = [share_f[share_f["year"] <= y0] if share.attrs["n_fallback"] else share_f[share_f["year"] == y0]]
+        if weights:
+            used.append(wf[wf["year"] <= y0] if w_fb.attrs["n_fallback"] else wf[wf["year"] == y0])
+        vint = c.vintage(store, pd.concat([s.facts[s.facts["year"].isin([y0, y1])], *used]),
                          s.geo_version, s.level)
         first = table.iloc[0].to_dict()
         summary = {k: first[k] for k in ("outcome", "breakpoint", "break_lo", "break_hi", "zero_crossing",
-                                         "zero_lo", "zero_hi", "zero_share", "pattern", "message")}
+                                         "zero_lo", "zero_hi", "zero_share", "pattern", "break_f", "break_p",
+                                         "break_evidence", "n", "n_units", "weighting", "message")}
         notes.append(Message("tipping_point.note.method"))
+        notes.append(Message("tipping_point.note.break_test", {"b": p.n_test, "alpha": float(p.alpha)}))
+        notes.append(Message("inference.note.ecological"))
         params = {"outcome": p.outcome, "year_from": y0, "year_to": y1, "region": p.region,
                   "geo_version": s.geo_version, "level": s.level, "n_boot": p.n_boot, "seed": p.seed,
-                  "weights": p.weights, "grid_step": p.grid_step, "min_side": p.min_side, "trim": p.trim}
-        roles = {"outcome": present, "corp_share": ["corp_share"], "weights": [p.weights] if p.weights else []}
+                  "weights": weights, "grid_step": p.grid_step, "min_side": p.min_side, "trim": p.trim,
+                  "n_test": p.n_test, "alpha": p.alpha}
+        roles = {"outcome": present, "corp_share": ["corp_share"], "weights": [weights] if weights else []}
         return Result("tipping-point", table, params, vint, notes,
                       {"areas": data, "binned": _binned(data, present)}, summary, _figure=_figure,
                       inputs=c.inputs(vint, roles))
@@ -230,14 +267,18 @@ def fit_segmented(x, y, w=None, min_side: int = 10, trim: float = 0.02, step: fl
             "lo": float(lo), "hi": float(hi), "n": n, "m": m}
 
 
-def _bootstrap(x, y, w, n_boot, seed, step, fit):
-    """Breakpoint, zero crossing and kink ``c`` for ``n_boot`` area resamples (vectorised)."""
+def _bootstrap(x, y, w, n_boot, seed, step, fit, clusters=None):
+    """Breakpoint, zero crossing and kink ``c`` for ``n_boot`` area resamples (vectorised); whole
+    clusters are resampled when ``clusters`` is given (values spread from a coarser unit)."""
     w = np.ones_like(x) if w is None else w
     grid = np.arange(fit["lo"], fit["hi"] + step / 2, step)
     gu = (grid - 50) / 100
     u, yc = (x - 50) / 100, y - fit["y_mean"]
     j = np.searchsorted(gu, u, side="left")
-    sums = c.boot_group_sums(j, _moment_values(u, yc, w), len(grid) + 1, n_boot, seed)
+    if clusters is None:
+        sums = c.boot_group_sums(j, _moment_values(u, yc, w), len(grid) + 1, n_boot, seed)
+    else:
+        sums = boot_group_sums_clustered(j, _moment_values(u, yc, w), len(grid) + 1, n_boot, seed, clusters)
     sse, beta = _profile(np.swapaxes(sums[:, 0], 1, 2), gu, fit["m"])       # (B, G)
     i = np.argmin(sse, axis=1)
     r = np.arange(len(i))
@@ -315,6 +356,23 @@ def _message(r: dict) -> Message:
     return Message(f"tipping_point.sentence.{r['pattern']}", {
         "ind": ind, "x_max": r["x_max"], "where": where,
         "side": Message(f"tipping_point.side.{'worse' if worse else 'better'}")})
+
+
+def _tested(main: Message, r: dict, alpha: float) -> Message:
+    """The curve's sentence followed by what the test for a break found."""
+    key = "found" if r["break_evidence"] else "none"
+    return Message("tipping_point.sentence.tested", {"main": main, "test": Message(
+        f"tipping_point.break.{key}", {"p": r["break_p"], "f": r["break_f"], "alpha": float(alpha)})})
+
+
+def _at_or_before(long: pd.DataFrame, year: int) -> tuple[pd.Series, int]:
+    """Per code the value at ``year``, else at its latest earlier year; and how many codes have
+    values only after ``year`` (left out: a start value must not come from the future)."""
+    ok = long[long["value"].notna()]
+    before = ok[ok["year"] <= year]
+    out = c.value_at(before, year)
+    later = int((~ok["code"].drop_duplicates().isin(out.index)).sum())
+    return out, later
 
 
 def _binned(data: pd.DataFrame, outcomes) -> pd.DataFrame:

@@ -39,6 +39,7 @@ import pandas as pd
 from ..errors import NotComputable
 from . import _common as c
 from ._spatial import area_layer, percentile_of, two_years
+from ._caveats import definition_notes
 from .base import Analysis, ClassSpec, LayerSpec, Message, Result, register
 
 __all__ = ["Typology", "run", "typology_map", "CLASSES", "COLOURS", "STANDIN_COMPONENTS", "NUISANCE_STANDINS"]
@@ -225,6 +226,8 @@ class Typology(Analysis):
                   "geo_version": s.geo_version, "level": s.level,
                   "sources": sorted({src for v in vint["indicators"].values() for src in v["sources"]})}
         notes = s.notes + _notes(s, vt, nt, int(table["suppressed"].sum()))
+        if s.y0 != s.y1:      # status and rise share year_to's noise; definitions may differ between the years
+            notes += [Message("typology.note.rtm", {"y0": s.y0, "y1": s.y1})] + definition_notes(s.comps, s.y0, s.y1, used)
         return Result("typology", table, params, vint, notes, {"sensitivity": sens}, summary,
                       _figure=_figure, _layer=lambda r, st: _layer(r, st or store), inputs=inputs)
 

@@ -228,8 +228,11 @@ def _relative_areas(ctx, r, ind, v, lv, year) -> list[dict]:
     shown = pd.DataFrame({ctx.t("Gebied", "Area"): top["name"], ctx.t("Waarde", "Value"): [ctx.fmt(x, 1) for x in top["value"]],
                           ctx.t("Gemeente", "Gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
                           ctx.t("Verschil", "Difference"): [ctx.fmt(x, 1, sign=True) for x in top["diff_gm"]],
-                          ctx.t("Rang in gemeente", "Rank in gemeente"): [f"{int(a)}/{int(b)}" for a, b
-                                                                          in zip(top["rank_gm"], top["n_gm"])]})
+                          ctx.t("Rang in gemeente", "Rank in gemeente"): [
+                              f"{int(a)}/{int(b)}" + (f" ({int(lo)}–{int(hi)})" if pd.notna(lo) else "")
+                              for a, b, lo, hi in zip(top["rank_gm"], top["n_gm"],
+                                                      top.get("rank_gm_lo", top["rank_gm"] * np.nan),
+                                                      top.get("rank_gm_hi", top["rank_gm"] * np.nan))]})
     what = ctx.label_unit(ind)
     out.append(ctx.table("relative_top", shown, ctx.t(f"De tien gebieden die het verst boven hun gemeente liggen ({what})",
                                                       f"The ten areas furthest above their gemeente ({what})"),

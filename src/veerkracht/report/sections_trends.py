@@ -157,6 +157,8 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
         f"({ctx.fmt(s['growth'] * 100, sign=True)}%, 95% interval {ctx.fmt(s['growth_lo'] * 100, sign=True)}% to "
         f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%); {verdict}.")
     out.append(_p(text))
+    if s.get("decomposition") is not None:        # whose change moved the gap (top vs bottom bin, composition)
+        out.append(_p(render(s["decomposition"], ctx.lang)))
     if not national:
         out.append(_p(ctx.t("De database bevat voor deze geografie alleen gebieden van de regio zelf; daarom is "
                             "geïndexeerd op de regio in plaats van op Nederland.",

@@ -61,6 +61,24 @@ class SupportTables:
         where = self._where(geo_version=geo_version, origin_version=origin_version)
         return self.con.execute(f"SELECT * FROM support {where} ORDER BY geo_version, origin_version, code").df()
 
+    def support_clusters(self, geo_version: str, indicator=None, codes=None, years=None) -> pd.DataFrame:
+        """Per fact of ``indicator`` in ``geo_version``: the unit it was measured on.
+
+        One row per ``(code, year, indicator, origin_version)`` with ``source_level`` and ``cluster``
+        (the source area to resample on); both are missing for a native fact (its support is the area
+        itself). Analyses cluster their bootstrap and errors on it (METHOD.md, inference rules).
+        """
+        where = self._where(geo_version=geo_version, indicator=indicator, code=codes, year=years)
+        sel = "f.code, f.year, f.indicator, f.origin_version"
+        if not self._has_table("support"):
+            return self.con.execute(f"SELECT DISTINCT {sel}, NULL::VARCHAR AS source_level, NULL::VARCHAR AS cluster "
+                                    f"FROM (SELECT * FROM facts {where}) f").df()
+        return self.con.execute(
+            f"SELECT DISTINCT {sel}, s.source_level, s.cluster FROM (SELECT * FROM facts {where}) f "
+            "LEFT JOIN support s ON s.geo_version = f.geo_version AND s.code = f.code "
+            "AND s.origin_version = f.origin_version AND f.origin_version <> f.geo_version "
+            "ORDER BY f.code, f.year").df()
+
     def mark_step(self, build: str, step: str, info: dict | None = None) -> None:
         """Record that ``step`` of ``build`` is done (inside the caller's transaction when there is one)."""
         with self.transaction():

@@ -1,0 +1,79 @@
+"""Caveats that travel with a result (METHOD.md, "Inference rules"; issue 10 item 6).
+
+* :func:`definition_notes` — a warning when the compared years straddle a known change in an
+  indicator's definition (:data:`DEFINITION_BREAKS`), or when the facts' own flags say the
+  definition differs (a ``definition:…`` flag that is not the same in both years);
+* :func:`lag_impacts` — direct, indirect and total impacts of a spatial-lag model (LeSage & Pace):
+  with ``y = ρWy + Xβ + ε`` a coefficient β is not the effect of x; the average direct impact is
+  ``β·tr((I − ρW)⁻¹)/n``, the total ``β/(1 − ρ)`` (row-standardised W), the indirect the rest;
+* :func:`rtm_message` — the regression-to-the-mean note for analyses that group on a level and
+  then show a change measured from (or to) the same year.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import Message
+
+__all__ = ["DEFINITION_BREAKS", "definition_notes", "lag_impacts", "trace_inverse"]
+
+#: indicator → years from which its definition differs from the year before (the first year of the
+#: new definition). bijstand: the count changed in 2013 (the review of issue 10 found the break in the
+#: CBS series; the Participatiewet of 2015 changed who is counted again).
+DEFINITION_BREAKS: dict[str, tuple[int, ...]] = {
+    "bijstand": (2013, 2015),
+    "bijstand_per_100_dwellings": (2013, 2015),
+    "bijstand_benefits": (2013, 2015),
+}
+
+
+def definition_notes(indicators, y0: int, y1: int, facts: pd.DataFrame | None = None) -> list[Message]:
+    """One warning per indicator whose definition changes between ``y0`` and ``y1`` (exclusive of
+    ``y0``, inclusive of ``y1``), from :data:`DEFINITION_BREAKS` or differing ``definition:`` flags."""
+    out = []
+    lo, hi = sorted((int(y0), int(y1)))
+    for ind in ([indicators] if isinstance(indicators, str) else list(indicators)):
+        years = [b for b in DEFINITION_BREAKS.get(ind, ()) if lo < b <= hi]
+        if not years and facts is not None and "flags" in facts:
+            f = facts[(facts["indicator"] == ind) & facts["year"].isin([lo, hi])]
+            defs = {y: {t for fl in f.loc[f["year"] == y, "flags"].dropna() for t in str(fl).split(",")
+                        if t.startswith("definition:")} for y in (lo, hi)}
+            years = [hi] if defs[lo] != defs[hi] else []
+        if years:
+            out.append(Message("inference.note.definition_change", {"ind": ind, "y0": lo, "y1": hi,
+                                                                    "years": ", ".join(map(str, years))}))
+    return out
+
+
+def trace_inverse(W, rho: float, exact_max_n: int = 3000, n_vectors: int = 50, seed: int = 0) -> float:
+    """``tr((I − ρW)⁻¹)``: exactly for small ``W``, else by the power series ``Σ ρᵏ tr(Wᵏ)`` with
+    Hutchinson's estimator of ``tr(Wᵏ)`` (``n_vectors`` Rademacher vectors, fixed seed)."""
+    import scipy.sparse as sp
+    W = sp.csr_matrix(W)
+    n = W.shape[0]
+    if n <= exact_max_n:
+        return float(np.trace(np.linalg.inv(np.eye(n) - rho * W.toarray())))
+    rng = np.random.default_rng(seed)
+    z = rng.choice([-1.0, 1.0], size=(n, n_vectors))
+    v, total, k = z.copy(), float(n), 0
+    while k < 500:
+        k += 1
+        v = W @ v
+        term = rho ** k * float((z * v).sum() / n_vectors)
+        total += term
+        if abs(rho) ** k * n < 1e-8 * n:
+            break
+    return total
+
+
+def lag_impacts(coefs: pd.Series, rho: float, W) -> pd.DataFrame:
+    """Direct, indirect and total impacts per term (intercept and ρ left out) of a spatial-lag fit."""
+    n = W.shape[0]
+    direct_mult = trace_inverse(W, rho) / n
+    total_mult = 1 / (1 - rho)
+    out = pd.DataFrame({"term": coefs.index, "coef": coefs.to_numpy(float)})
+    out["direct"] = out["coef"] * direct_mult
+    out["total"] = out["coef"] * total_mult
+    out["indirect"] = out["total"] - out["direct"]
+    return out[["term", "coef", "direct", "indirect", "total"]]

@@ -1,0 +1,124 @@
+"""Caveats that travel with a result (issue 10 item 6): definition changes, spatial-lag impacts,
+regression to the mean in the concentration map and its start-year (independent level) option."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.linalg import spsolve
+from shapely.geometry import box
+
+from tests.analysis.conftest import store_from
+from veerkracht.analysis import get_analysis
+from veerkracht.analysis._caveats import definition_notes, lag_impacts, trace_inverse
+from veerkracht.i18n import render
+
+
+def _grid(n_side: int, prefix: str = "BU0001"):
+    codes = [f"{prefix}{i:04d}" for i in range(n_side * n_side)]
+    geoms = [box(5 + (i % n_side) * .01, 52 + (i // n_side) * .01, 5.01 + (i % n_side) * .01,
+                 52.01 + (i // n_side) * .01) for i in range(n_side * n_side)]
+    return gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                             "gm_code": "GM0001", "wk_code": [f"WK0001{(i // n_side) % 100:02d}" for i in range(len(codes))]},
+                            geometry=geoms, crs=4326)
+
+
+def _rook(n_side: int):
+    n = n_side * n_side
+    rows, cols = [], []
+    for i in range(n):
+        r, c_ = divmod(i, n_side)
+        for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            if 0 <= r + dr < n_side and 0 <= c_ + dc < n_side:
+                rows.append(i)
+                cols.append((r + dr) * n_side + c_ + dc)
+    W = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    return sp.diags(1 / np.asarray(W.sum(1)).ravel()) @ W
+
+
+def test_definition_change_warnings():
+    notes = definition_notes(["bijstand", "low_income"], 2012, 2018)
+    assert len(notes) == 1 and notes[0].params["years"] == "2013, 2015"
+    assert "definition changed in 2013, 2015" in render(notes[0], "en")
+    assert definition_notes("bijstand", 2016, 2018) == []
+    assert len(definition_notes("bijstand", 2012, 2013)) == 1              # the new definition's first year
+    f = pd.DataFrame({"indicator": "psych", "year": [2012, 2018], "flags": ["definition:a", "definition:b"]})
+    assert len(definition_notes("psych", 2012, 2018, f)) == 1
+    assert definition_notes("psych", 2012, 2018, f.assign(flags="definition:a")) == []
+
+
+def test_trace_series_matches_the_exact_trace():
+    W = _rook(60)                                                # 3,600 areas: the series path
+    exact = trace_inverse(W, 0.6, exact_max_n=10_000)
+    approx = trace_inverse(W, 0.6)
+    assert approx == pytest.approx(exact, rel=0.01)
+    assert exact > 3600                                          # feedback: direct impact > β
+
+
+def test_lag_impacts_hand():
+    W = _rook(10)
+    rho = 0.5
+    imp = lag_impacts(pd.Series({"x": 2.0}), rho, W).set_index("term").loc["x"]
+    S = np.linalg.inv(np.eye(100) - rho * W.toarray()) * 2.0
+    assert imp["direct"] == pytest.approx(np.trace(S) / 100)
+    assert imp["total"] == pytest.approx(S.sum() / 100) == pytest.approx(4.0)      # 2 / (1 − 0.5)
+    assert imp["indirect"] == pytest.approx(imp["total"] - imp["direct"])
+
+
+@pytest.mark.slow
+def test_change_model_spatial_lag_reports_impacts():
+    """y = (I − ρW)⁻¹(1 + 0.5·x + ε), ρ = 0.4 on a 40 × 40 grid: the total impact is 0.5/0.6."""
+    areas = _grid(40)
+    n = len(areas)
+    from veerkracht.analysis._spatial import weights
+    rng = np.random.default_rng(9)
+    x = rng.normal(0, 1, n)
+    store0 = store_from(areas, pd.DataFrame({"geo_version": "cbs2019", "code": areas["code"], "year": 2012,
+                                             "indicator": "students", "value": 0.0, "source": "p"}), tag="g0")
+    W = weights(store0, "cbs2019", areas["code"]).sparse
+    y = spsolve((sp.identity(n) - 0.4 * W).tocsc(), 1.0 + 0.5 * x + rng.normal(0, 0.3, n))
+    facts = pd.concat([pd.DataFrame({"geo_version": "cbs2019", "code": areas["code"], "year": yr, "indicator": ind,
+                                     "value": v, "source": "p"})
+                       for ind, yr, v in (("lbm_onv", 2012, 0.0), ("lbm_onv", 2018, y), ("students", 2012, 0.0),
+                                          ("students", 2018, x))])
+    res = get_analysis("change-model")(store_from(areas, facts, tag="lag-grid"), predictors=["students"],
+                                       controls=[], spatial="lag")
+    imp = res.extra["impacts"].set_index("term").loc["d_students"]
+    assert imp["total"] == pytest.approx(0.5 / 0.6, rel=0.1)
+    assert imp["coef"] < imp["direct"] < imp["total"] and imp["indirect"] > 0.2
+    assert any("not the effect of a change" in n for n in res.note_texts("en"))
+    assert any("ecological fallacy" in n for n in res.note_texts("en"))
+
+
+# ------------------------------------------------------------------ regression to the mean
+@pytest.fixture(scope="module")
+def rtm_store():
+    """No area changes: a persistent level per area (sd 5) measured with noise (sd 3) in 2010, 2012, 2018."""
+    areas = _grid(45)
+    rng = np.random.default_rng(11)
+    mu = rng.normal(30, 5, len(areas))
+    rows = []
+    for y in (2010, 2012, 2018):
+        val = np.clip(mu + rng.normal(0, 3, len(areas)), 0, 100)
+        rows.append(pd.DataFrame({"code": areas["code"], "year": y, "indicator": "low_income", "value": val}))
+    facts = pd.concat(rows).assign(geo_version="cbs2019", source="p")
+    return store_from(areas, facts, tag="rtm")
+
+
+def test_concentration_regression_to_the_mean_and_an_independent_level_year(rtm_store):
+    run = get_analysis("concentration")
+    same = run(rtm_store, indicator="low_income", year_from=2012, year_to=2018, stable_band=1.0)
+    indep = run(rtm_store, indicator="low_income", year_from=2012, year_to=2018, stable_band=1.0, level_year=2010)
+    g0, g1 = same.extra["counts"], indep.extra["counts"]
+    # classed on 2012 (the change's own start): high areas mostly fall although nothing changed
+    assert g0.loc["high", "falling"] > 1.5 * g0.loc["high", "rising"]     # measured 399 vs 167
+    assert g0.loc["low", "rising"] > 1.5 * g0.loc["low", "falling"]       # measured 362 vs 189
+    # classed on 2010 (independent noise): high areas fall and rise about equally
+    assert 0.7 < g1.loc["high", "falling"] / g1.loc["high", "rising"] < 1.45
+    assert indep.params["level_year"] == 2010 and same.params["level_year"] == 2012
+    assert any("regression to the mean" in n for n in same.note_texts("en"))
+    assert any("earlier year than the start" in n for n in indep.note_texts("en"))
+    with pytest.raises(Exception, match="level_year"):
+        run(rtm_store, indicator="low_income", year_from=2012, year_to=2018, level_year=2018)
