@@ -150,3 +150,38 @@ def test_the_templates_hold_no_literal_words():
     # CSS: every quoted content string is rendered from a message
     quoted = re.findall(r'content:\s*"([^"]*)"', re.sub(r"\{\{.*?\}\}", "", css))
     assert not [q for q in quoted if re.search("[A-Za-z]", q)]
+
+
+def test_numbers_and_wording_helpers_follow_the_language():
+    """``Ctx.fmt`` is :func:`veerkracht.i18n.fmt_number` (one owner of number formatting); the wording
+    helpers return messages chosen from the numbers."""
+    from veerkracht.i18n import fmt_number, render
+    from veerkracht.report.context import Ctx, direction, interval_verdict, n_areas
+
+    nl, en = Ctx(None, None, None, "nl", Path(".")), Ctx(None, None, None, "en", Path("."))
+    assert nl.fmt(12345.678, 1) == "12.345,7" == fmt_number(12345.678, ",.1f", "nl")
+    assert en.fmt(12345.678, 1) == "12,345.7" and en.fmt(-0.25, 2, sign=True) == "-0.25" and nl.fmt(3, sign=True) == "+3"
+    assert nl.fmt(float("inf")) == nl.fmt(None) == nl.fmt(float("nan")) == "n.b." and en.fmt(float("-inf")) == "n/a"
+    # an infinite growth (a gap that grew from zero) reads n.b., never 'inf'
+    assert nl.render("report.corp.share.one_year", region="X", b=float("inf"), yb=2017) == \
+        "Het aandeel corporatiewoningen in X was n.b.% in 2017; er is maar één jaar in de periode."
+    assert render(direction(0.2, tol=0.05), "nl") == "gestegen" and render(direction(-0.2), "en") == "fallen"
+    assert render(direction(0.01, tol=0.05), "nl") == "gelijk gebleven" and render(direction(float("nan")), "en") == "unknown"
+    assert render(interval_verdict(0.1, 0.4), "en") == \
+        "the 95% interval lies wholly above zero: the change is statistically clear"
+    assert render(interval_verdict(-0.1, 0.4, what="report.corp.profile.growth"), "nl") == \
+        "het 95%-interval omvat nul: de groei van het verschil is statistisch niet zeker"
+    assert render(interval_verdict(float("nan"), 0.4), "nl") == "er is geen interval te berekenen"
+    assert (n_areas(1, "nl"), n_areas(12, "nl"), n_areas(1, "en")) == ("1 gebied", "12 gebieden", "1 area")
+
+
+def test_unavailable_carries_a_message_not_a_sentence():
+    import pytest
+
+    from veerkracht.indicators.registry import label
+    from veerkracht.report.plan import Unavailable
+    e = Unavailable("report.plan.no_data", ind="lbm")
+    assert e.text("nl") == "de database bevat geen gegevens over ‘Leefbaarometer: totaalscore’ voor deze regio"
+    assert e.text("en") == str(e) == f"the store holds no data on ‘{label('lbm', 'en')}’ for this region"
+    with pytest.raises(KeyError):          # a sentence where a message id belongs fails at once
+        Unavailable("de database bevat geen gegevens")
