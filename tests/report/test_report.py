@@ -199,6 +199,23 @@ def test_no_internal_ids_in_the_text(report_nl, report_en, demo_store):
     assert "City of Amsterdam, OIS housing stock (summed from buurten)" in en and "Meaning of the flags" in en
 
 
+def test_no_internal_ids_or_code_where_data_are_missing(report_nl, report_en, report_gemeente, report_no_lbm,
+                                                        demo_store):
+    """The reports with missing chapters name indicators by their labels too (the list of vulnerable-group
+    indicators once read 'bijstand_15_64, bijstand_per_100_dwellings, …'); no report shows a message id,
+    a Python repr or an exception name."""
+    ids = [i for i in demo_store.indicators()["id"] if "_" in i]
+    gm, nolbm = _prose(pdf_text(report_gemeente["pdf"])), _prose(pdf_text(report_no_lbm["pdf"]))
+    for text in (gm, nolbm):
+        for i in ids:
+            assert i not in text, i
+        assert "geen van de indicatoren voor kwetsbare groepen (bijstandsontvangers; bijstand (15–64 jaar); " \
+               "bijstandsuitkeringen per 100 woningen;" in text
+    assert "meer dan 0 bevindingen" in nolbm and "bevinding(en)" not in nolbm
+    for text in (gm, nolbm, _prose(pdf_text(report_nl["pdf"])), _prose(pdf_text(report_en["pdf"]))):
+        assert not re.search(r"[{}]|Message\(|\breport\.[a-z_]+\.|\bnan\b|\bNone\b|Error\b|Traceback", text)
+
+
 def test_units_ranks_and_counts_read_well(report_nl, report_en, demo_store):
     nl, en = pdf_text(report_nl["pdf"]), pdf_text(report_en["pdf"])
     assert "per 100 woningen, per 100 woningen" not in nl and "per 100 dwellings, per 100 dwellings" not in en

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from ..i18n import Message, plural, render
 from .context import Ctx, slug
 from .plan import Coverage, Unavailable, resolve_region
 
@@ -29,25 +30,18 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape
 _CSS_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=False)
 
 
-#: hand-written chapters: key, titles, function, order (the analyses they show are not given a
-#: generic chapter); every other analysis with a ReportSpec gets one at its own order
+#: hand-written chapters: key, title (message id ``report.title.<key>``), function, order (the
+#: analyses they show are not given a generic chapter); every other analysis with a ReportSpec gets
+#: one at its own order
 def _handwritten():
     from . import sections_areas as a
     from . import sections_data as d
     from . import sections_trends as t
-    return [
-        ("corp", ("Corporatiebezit en kwetsbare groepen", "Housing-association stock and vulnerable groups"),
-         t.corp_and_vulnerable, 10, "corp-profile"),
-        ("liveability", ("Ontwikkeling van de leefbaarheid", "Development of liveability"), t.liveability, 20,
-         "liveability"),
-        ("tipping", ("Omslagpunten", "Tipping points"), t.tipping_points, 30, "tipping-point"),
-        ("typology", ("Probleemgebieden en signaallijst", "Problem areas and watch-list"), a.typology, 40, "typology"),
-        ("concentration", ("Concentratie", "Concentration"), a.concentration, 50, "concentration"),
-        ("relative", ("Relatieve positie", "Relative position"), a.relative, 60, "relative"),
-        ("benchmark", ("Vergelijking met andere gemeenten", "Comparison with other gemeenten"), a.benchmark, 70,
-         "benchmark"),
-        ("data", ("Gegevens en verantwoording", "Data and methods"), d.data_section, 90, None),
-    ]
+    chapters = [("corp", t.corp_and_vulnerable, 10, "corp-profile"), ("liveability", t.liveability, 20, "liveability"),
+                ("tipping", t.tipping_points, 30, "tipping-point"), ("typology", a.typology, 40, "typology"),
+                ("concentration", a.concentration, 50, "concentration"), ("relative", a.relative, 60, "relative"),
+                ("benchmark", a.benchmark, 70, "benchmark"), ("data", d.data_section, 90, None)]
+    return [(key, Message(f"report.title.{key}"), fn, order, analysis) for key, fn, order, analysis in chapters]
 
 
 def _sections():
@@ -105,21 +99,17 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
     ctx = Ctx(store, reg, Coverage(store, reg, year_from, year_to), lang, out_dir, corporation)
 
     built, status = [], {}
-    for key, (nl, en), fn in _sections():
-        title = en if lang == "en" else nl
+    for key, title_message, fn in _sections():
+        title = render(title_message, lang)
         try:
             blocks = fn(ctx)
             status[key] = "partial" if any(b["type"] == "unavailable" for b in blocks) else "ok"
         except Unavailable as e:
-            blocks = [{"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ") + e.text(lang)}]
+            blocks = [{"type": "unavailable", "text": ctx.render("report.na", reason=e.message)}]
             status[key] = "unavailable"
         except Exception:  # a bug: logged with its traceback; the reader sees no exception text
             log.exception("report section %s failed", key)
-            blocks = [{"type": "unavailable", "text": ctx.t(
-                "Niet beschikbaar: dit onderdeel kon door een fout in het programma niet worden berekend "
-                "(de details staan in het logbestand). Meld het, met de opdracht die u gaf.",
-                "Not available: this part could not be computed because of an error in the program (the "
-                "details are in the log). Please report it, with the command you gave.")}]
+            blocks = [{"type": "unavailable", "text": ctx.render("report.na", reason=Message("report.na.bug"))}]
             status[key] = "unavailable"
         # the summary never quotes a section that could not be computed
         ctx.findings = [f for f in ctx.findings if status.get(f.section, "ok") != "unavailable"]
@@ -133,21 +123,13 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
     built = [s for s in built if status[s["key"]] != "unavailable"]
     about = _about(ctx)
     if missing:
-        about.append({"type": "h3", "text": ctx.t("Niet in dit rapport, en wat het zou aanvullen",
-                                                   "Not in this report, and what would supply it")})
+        about.append({"type": "h3", "text": ctx.render("report.about.missing.head")})
         about += [{"type": "unavailable", "text": f"{s['title']} — " + s["blocks"][0]["text"]} for s in missing]
         codes = ",".join(ctx.region.codes)
-        about.append({"type": "note", "text": ctx.t(
-            f"Aanvullen: ‘veerkracht build --region {codes} --from {ctx.cov.year_from} --to {ctx.cov.year_to}’ haalt "
-            "de CBS Kerncijfers wijken en buurten en de wijk- en buurtkaart op en zet alle jaren op één indeling; "
-            "‘veerkracht fetch leefbaarometer’ voegt de Leefbaarometer toe; eigen bestanden (bijvoorbeeld LVB of "
-            "overlast) laadt u met ‘veerkracht ingest indicator-file’.",
-            f"To supply: ‘veerkracht build --region {codes} --from {ctx.cov.year_from} --to {ctx.cov.year_to}’ fetches "
-            "the CBS key figures and the district and neighbourhood map and puts all years on one geography; "
-            "‘veerkracht fetch leefbaarometer’ adds the Leefbaarometer; your own files (e.g. LVB or nuisance) load "
-            "with ‘veerkracht ingest indicator-file’.")})
-    sections = [{"key": "summary", "title": ctx.t("Samenvatting", "Summary"), "blocks": _summary(ctx)},
-                {"key": "about", "title": ctx.t("Over dit rapport", "About this report"), "blocks": about}]
+        about.append({"type": "note", "text": ctx.render("report.about.missing.supply", codes=codes,
+                                                          y0=ctx.cov.year_from, y1=ctx.cov.year_to)})
+    sections = [{"key": "summary", "title": ctx.render("report.title.summary"), "blocks": _summary(ctx)},
+                {"key": "about", "title": ctx.render("report.title.about"), "blocks": about}]
     sections += built
     for i, s in enumerate(sections):
         s["number"] = "" if s["key"] in ("summary", "about") else f"{i - 1}"
@@ -169,55 +151,23 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
 
 def _summary(ctx) -> list[dict]:
     picked = pick_findings(ctx.findings)
-    blocks = [{"type": "p", "text": ctx.t(
-        f"De belangrijkste uitkomsten voor {ctx.region.name}, {ctx.period()}:",
-        f"The main findings for {ctx.region.name}, {ctx.period()}:")}]
+    blocks = [{"type": "p", "text": ctx.render("report.summary.intro", region=ctx.region.name, period=ctx.period())}]
     if picked:
         blocks.append({"type": "findings", "items": [f.text for f in picked]})
     if len(picked) < 3:
-        blocks.append({"type": "unavailable", "text": ctx.t(
-            f"Voor deze regio en periode zijn er te weinig gegevens voor meer dan {len(picked)} bevinding(en); "
-            "de hoofdstukken hieronder zeggen per onderdeel wat ontbreekt.",
-            f"For this region and period there are too few data for more than {len(picked)} finding(s); the "
-            "chapters below say per part what is missing.")})
-    blocks.append({"type": "rule", "text": ctx.t(
-        "Hoe gekozen: elk hoofdstuk levert bevindingen met een gewicht: 2 = statistisch duidelijk (95%-interval "
-        "zonder ‘geen verandering’, niet-overlappende intervallen of een omslagpunt in ≥ 95% van de "
-        "bootstrap-steekproeven); 1 = een inhoudelijk aantal of verandering (probleem- of signaalgebieden, een "
-        "verandering van het corporatieaandeel van minstens 1 procentpunt, een gemeente in het buitenste kwart van "
-        "haar vergelijkingsgroep); 0 = overig. De vijf zwaarste blijven over (bij gelijk gewicht in de volgorde "
-        "van het verhaal) en staan in de volgorde van de hoofdstukken.",
-        "How chosen: every chapter proposes findings with a weight: 2 = statistically clear (a 95% interval "
-        "excluding ‘no change’, non-overlapping intervals or a turning point in ≥ 95% of bootstrap samples); "
-        "1 = a substantive count or change (problem or watch-list areas, a change of the association share of at "
-        "least one point, a gemeente in the outer quarter of its peer group); 0 = other. The five heaviest are "
-        "kept (ties in storyline order) and listed in the order of the chapters.")})
+        found = plural(len(picked), "report.summary.n_findings.one", "report.summary.n_findings.many", ctx.lang)
+        blocks.append({"type": "unavailable", "text": ctx.render("report.summary.too_few", findings=found)})
+    blocks.append({"type": "rule", "text": ctx.render("report.summary.rule")})
     return blocks
 
 
 def _about(ctx) -> list[dict]:
-    blocks = [{"type": "p", "text": ctx.t(
-        f"Dit rapport volgt hoofdstuk 2 van ‘Veerkracht in het corporatiebezit — de update’ (2020) voor "
-        f"{ctx.region.name} ({', '.join(ctx.region.codes)}), {ctx.period()}: hoe kwetsbare groepen zich concentreren "
-        "in gebieden met veel corporatiewoningen, hoe de leefbaarheid zich daar ontwikkelt, waar het omslaat en "
-        "welke gebieden nu al problemen hebben of op weg daarheen zijn. Elk hoofdstuk gebruikt de jaren van zijn "
-        "gegevens die binnen de periode vallen en noemt ze.",
-        f"This report follows chapter 2 of ‘Veerkracht in het corporatiebezit — de update’ (2020) for "
-        f"{ctx.region.name} ({', '.join(ctx.region.codes)}), {ctx.period()}: how vulnerable groups concentrate in "
-        "areas with many housing-association dwellings, how liveability develops there, where it turns, and which "
-        "areas already have problems or are heading there. Every chapter uses the years of its data that fall "
-        "within the period, and names them.")},
-        {"type": "p", "text": ctx.t(
-            "Samenhang is geen oorzaak: de analyses beschrijven patronen tussen gebieden, geen effecten van beleid.",
-            "Association is not causation: the analyses describe patterns across areas, not effects of policy.")}]
+    blocks = [{"type": "p", "text": ctx.render("report.about.intro", region=ctx.region.name,
+                                               codes=", ".join(ctx.region.codes), period=ctx.period())},
+              {"type": "p", "text": ctx.render("report.about.causation")}]
     if ctx.corporation:
-        blocks.append({"type": "unavailable", "text": ctx.t(
-            f"Niet beschikbaar: de portefeuille-overlay voor {ctx.corporation} (eigen bezit per gebied naast de "
-            "typologie, METHOD analyse 11) zit niet in deze versie. De cijfers in dit rapport gaan over alle "
-            "corporatiewoningen in de regio, niet over het bezit van deze corporatie.",
-            f"Not available: the portfolio overlay for {ctx.corporation} (own stock per area against the typology, "
-            "METHOD analysis 11) is not in this version. The figures in this report concern all "
-            "housing-association dwellings in the region, not this association's stock.")})
+        blocks.append({"type": "unavailable", "text": ctx.render(
+            "report.na", reason=Message("report.about.no_overlay", {"corporation": ctx.corporation}))})
     return blocks
 
 
@@ -225,13 +175,13 @@ def _render(ctx, sections) -> tuple[str, int]:
     from weasyprint import HTML
 
     from .. import __version__ as version
-    t = ctx.t
+    t = ctx.render
     css = Markup(_CSS_ENV.get_template("report.css").render(t=t))   # CSS is ours: not escaped
     html = _ENV.get_template("report.html").render(
         lang=ctx.lang, t=t, css=css, sections=sections, region_name=ctx.region.name,
         region_codes=", ".join(ctx.region.codes), period=ctx.period(), corporation=ctx.corporation,
         date=_dt.date.today().isoformat(), version=version,
-        title=f"{t('Veerkracht', 'Resilience')} — {ctx.region.name}, {ctx.period()}")
+        title=t("report.doc.title", region=ctx.region.name, period=ctx.period()))
     (ctx.out_dir / "report.html").write_text(html, encoding="utf-8")
     doc = HTML(string=html, base_url=None).render()
     doc.write_pdf(ctx.out_dir / "report.pdf")

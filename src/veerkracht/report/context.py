@@ -2,7 +2,8 @@
 
 :class:`Ctx` carries the store, region, period and language through the sections, writes every
 figure (PNG + SVG in ``figures/``) and table (CSV in ``tables/``) once, and keeps what the data
-section must account for. The wording helpers choose words *from the numbers* (``more``/``less``
+section must account for. Every word comes from the message catalogs (``report.*`` in
+:mod:`veerkracht.i18n`); the wording helpers choose a message *from the numbers* (``more``/``less``
 by the sign of a difference, whether an interval excludes zero), so no sentence can contradict its
 own figures.
 """
@@ -18,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..i18n import Message, fmt_number, plural, render
 from ..indicators.registry import unit_in
-from ..analysis._common import fmt as _fmt
 from .words import clean_sources
 
 #: every chart is drawn this wide (inches, matplotlib) at this dpi; the text width is ~6.85 in
@@ -27,7 +28,7 @@ FIGURE_WIDTH, FIGURE_MAX_HEIGHT, FIGURE_DPI = 8.0, 6.0, 150
 #: tables shorter than this stay on one page; a cell this short never wraps, this long may hyphenate
 KEEP_ROWS, SHORT_CELL, LONG_CELL = 25, 16, 40
 
-__all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug", "clean_sources"]
+__all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug", "clean_sources", "n_areas"]
 
 
 def slug(text: str) -> str:
@@ -44,32 +45,40 @@ class Finding:
     section: str
 
 
-def direction(delta: float, lang: str, up=("gestegen", "risen"), down=("gedaald", "fallen"),
-              same=("gelijk gebleven", "unchanged"), tol: float = 0.0) -> str:
-    """The word for a change: ``up`` when ``delta > tol``, ``down`` when ``< -tol``, else ``same``."""
-    i = 1 if lang == "en" else 0
+def direction(delta: float, up: str = "report.word.risen", down: str = "report.word.fallen",
+              same: str = "report.word.unchanged", tol: float = 0.0) -> Message:
+    """The word for a change (a message): ``up`` when ``delta > tol``, ``down`` when ``< -tol``, else ``same``."""
     if delta is None or (isinstance(delta, float) and math.isnan(delta)):
-        return ("onbekend", "unknown")[i]
+        return Message("report.word.unknown")
     if delta > tol:
-        return up[i]
+        return Message(up)
     if delta < -tol:
-        return down[i]
-    return same[i]
+        return Message(down)
+    return Message(same)
 
 
-def interval_verdict(lo: float, hi: float, lang: str, what=("de verandering", "the change")) -> str:
-    """A clause saying whether a 95% interval lies wholly above, below or around zero."""
-    i = 1 if lang == "en" else 0
+def interval_verdict(lo: float, hi: float, what: str = "report.verdict.the_change") -> Message:
+    """A clause (a message) saying whether a 95% interval lies wholly above, below or around zero."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        return ("er is geen interval te berekenen", "no interval can be computed")[i]
-    if lo > 0:
-        return (f"het 95%-interval ligt geheel boven nul: {what[0]} is statistisch duidelijk",
-                f"the 95% interval lies wholly above zero: {what[1]} is statistically clear")[i]
-    if hi < 0:
-        return (f"het 95%-interval ligt geheel onder nul: {what[0]} is statistisch duidelijk",
-                f"the 95% interval lies wholly below zero: {what[1]} is statistically clear")[i]
-    return (f"het 95%-interval omvat nul: {what[0]} is statistisch niet zeker",
-            f"the 95% interval includes zero: {what[1]} is not statistically certain")[i]
+        return Message("report.verdict.none")
+    verdict = "report.verdict.above" if lo > 0 else "report.verdict.below" if hi < 0 else "report.verdict.zero"
+    return Message(verdict, {"what": Message(what)})
+
+
+def n_areas(n: int, lang: str) -> str:
+    """``'1 gebied'`` / ``'12 gebieden'``."""
+    return plural(n, "report.n_areas.one", "report.n_areas.many", lang)
+
+
+def _lower_initial(text: str) -> str:
+    return text[0].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
+
+
+def _finite(x):
+    """Numbers that cannot be shown (inf) become NaN, which the catalogs print as n.b. / n/a."""
+    if isinstance(x, (float, np.floating)) and not np.isfinite(x):
+        return math.nan
+    return x
 
 
 @dataclass
@@ -92,15 +101,16 @@ class Ctx:
     def en(self) -> bool:
         return self.lang == "en"
 
-    def t(self, nl: str, en: str) -> str:
-        return en if self.en else nl
+    def render(self, message: str | Message, /, **params) -> str:
+        """The text of a catalog message in the report's language (numbers that are not finite: n.b.)."""
+        return render(message, self.lang, **{k: _finite(v) for k, v in params.items()})
 
     def fmt(self, x, digits: int = 0, sign: bool = False) -> str:
-        if x is None or (isinstance(x, (float, np.floating)) and not np.isfinite(x)):
-            return "n/a" if self.en else "n.b."
-        return _fmt(float(x), digits, self.lang, sign=sign)
+        """A number for a table cell, formatted by :func:`veerkracht.i18n.fmt_number` (n.b./n/a when unknown)."""
+        return fmt_number(None if x is None else _finite(float(x)), f"{'+' if sign else ''},.{digits}f", self.lang)
 
     def label(self, indicator: str) -> str:
+        """The store's label of ``indicator`` in the report's language."""
         try:
             meta = self.store.indicator(indicator)
         except Exception:  # unknown to the registry: its id is the label
@@ -110,8 +120,11 @@ class Ctx:
     def label_unit(self, indicator: str) -> str:
         """``'label, unit'`` in lower case for a caption; the unit only when the label lacks it."""
         label, unit = self.label(indicator), self.unit(indicator)
-        text = label if not unit or unit.lower() in label.lower() else f"{label}, {unit}"
-        return text[0].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
+        return _lower_initial(label if not unit or unit.lower() in label.lower() else f"{label}, {unit}")
+
+    def label_lc(self, indicator: str) -> str:
+        """The label for inside a sentence: a lower-case initial unless the word is an acronym (LVB)."""
+        return _lower_initial(self.label(indicator))
 
     def unit(self, indicator: str) -> str:
         try:
@@ -158,9 +171,10 @@ class Ctx:
         px = Image.open(io.BytesIO(png)).size[0]
         width = 100.0 if kind == "map" else min(100.0, px / dpi / FIGURE_WIDTH * 100)
         self.counters[kind] += 1
-        word = {"map": ("Kaart", "Map"), "figure": ("Figuur", "Figure")}[kind][1 if self.en else 0]
+        numbered = self.render("report.figure.map" if kind == "map" else "report.figure.chart",
+                               n=self.counters[kind], caption=caption)
         return {"type": "figure", "src": "data:image/png;base64," + base64.b64encode(png).decode(),
-                "caption": f"{word} {self.counters[kind]} — {caption}", "source": "" if kind == "map" else source,
+                "caption": numbered, "source": "" if kind == "map" else source,
                 "file": f"figures/{name}.png",
                 "width": f"{width:.1f}%"}
 

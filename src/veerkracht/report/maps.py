@@ -26,8 +26,8 @@ from ..i18n import render
 __all__ = ["area_map"]
 
 RD = 28992
-_STATUS = {"suppressed": ("onderdrukt (kleine aantallen)", "suppressed (small numbers)"),
-           "missing": ("geen gegevens", "no data"), "unreliable": ("onzeker (vervaagd)", "uncertain (faded)")}
+#: the statuses the legend counts, worded by the messages ``report.map.status.<status>``
+_STATUS = ("suppressed", "missing", "unreliable")
 
 
 def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str = "value",
@@ -79,26 +79,25 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
         for r in legend_rows(view, ctx.lang):
             handles.append(Patch(facecolor=r["color"], edgecolor="#777777", linewidth=0.4, label=r["text"]))
     counts = gdf["status"].value_counts()
-    for key, (nl, en) in _STATUS.items():
+    for key in _STATUS:
         n = int(counts.get(key, 0))
         if n:
             face = SUPPRESSED_COLOR if key == "suppressed" else (MISSING_COLOR if key == "missing" else "#9ecae1")
             hatch = "////" if key == "suppressed" else None
             handles.append(Patch(facecolor=face, edgecolor="#555555", hatch=hatch, linewidth=0.4,
-                                 alpha=0.45 if key == "unreliable" else 1.0, label=f"{en if ctx.en else nl} ({n})"))
+                                 alpha=0.45 if key == "unreliable" else 1.0,
+                                 label=f"{ctx.render(f'report.map.status.{key}')} ({n})"))
     unit = view.get("unit") or ""
-    head = ctx.t("Legenda", "Legend") + (f" ({unit})" if unit and view.get("kind") == "numeric" else "")
+    with_unit = unit and view.get("kind") == "numeric"
+    head = ctx.render("report.map.legend_unit", unit=unit) if with_unit else ctx.render("report.map.legend")
     if handles:
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.95), frameon=False, fontsize=9.5,
                    title=head, title_fontsize=10.5, alignment="left")
     fig.suptitle(title or view["title"], x=0.02, y=0.995, ha="left", fontsize=12, fontweight="bold")
     src = clean_sources(view.get("sources") or [], ctx.lang)
-    classes = ""
+    line = ctx.render("report.source", sources=source or src or "veerkracht", version=version, level=level)
     if mode in ("value", "change", "relative") and view.get("kind") == "numeric":
-        classes = ctx.t(" · klassen over alle jaren samen (zoals de sociale kaart)",
-                        " · classes pooled over all years (as on the social map)")
-    line = f"{ctx.t('Bron', 'Source')}: {source or src or 'veerkracht'} · {ctx.t('geografie', 'geography')} " \
-           f"{version}, {level}{classes}"
+        line += " · " + ctx.render("report.map.pooled")
     fig.text(0.02, 0.015, line, fontsize=9, color="#444444", ha="left", va="bottom", wrap=True)
     caption = title or view["title"]
     return ctx.figure(name, fig, caption, source=line)
@@ -119,7 +118,7 @@ def _view(ctx, version, level, indicator, mode, year, year_from, result) -> dict
     lay = layer_of(mode, result, ctx.lang, ref="gemeente")
     if not lay["available"]:
         from .plan import Unavailable
-        raise Unavailable(f"kaart niet beschikbaar: {lay.get('message')}", f"map not available: {lay.get('message')}")
+        raise Unavailable("report.map.unavailable", reason=lay.get("message"))
     base = cat.values(indicator, version, level, p.year, None)
     table = base[["code", "status"]].copy()
     values = pd.Series(lay.get("values", {}), dtype=object)
@@ -136,7 +135,7 @@ def _view(ctx, version, level, indicator, mode, year, year_from, result) -> dict
         view["legend"] = class_legend(bins, diverging(len(bins), ind.get("higher_is_worse")), symmetric=True)
         table["cls"] = classify(v, bins, symmetric=True).where(v.notna())
         unit = ind.get("unit") or ""
-        view["kind"], view["unit"] = "numeric", ctx.t("%-punt", "%-points") if unit == "%" else unit
+        view["kind"], view["unit"] = "numeric", ctx.render("report.map.points") if unit == "%" else unit
     else:
         table["cls"] = table["value"].where(known)
     return view
@@ -162,8 +161,8 @@ def _bivariate_legend(fig, legend: list[dict], result, ctx) -> None:
     ax.tick_params(length=0)
     for s in ax.spines.values():
         s.set_visible(False)
-    ax.set_xlabel(ctx.t("ontwikkeling →", "change →"), fontsize=8.5)
-    ax.set_ylabel(ctx.t("niveau →", "level →"), fontsize=8.5)
+    ax.set_xlabel(ctx.render("report.map.axis.change"), fontsize=8.5)
+    ax.set_ylabel(ctx.render("report.map.axis.level"), fontsize=8.5)
 
 
 def _rect(x, y, colour):

@@ -3,7 +3,7 @@
 The report never guesses a geography: for every section it asks :func:`Coverage.choose` for the
 (geo version, level) that holds the indicator for the region's areas in at least two years of the
 chosen period, finest level first. A section that finds nothing says so (``Unavailable``) with the
-reason in both languages.
+reason as a catalog message.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import StoreError
+from ..i18n import Message, render
 
 __all__ = ["Unavailable", "Region", "resolve_region", "Coverage", "VULNERABLE", "SUB_LEVELS"]
 
@@ -24,14 +25,15 @@ SUB_LEVELS = ["buurt", "pc4", "wijk"]
 
 
 class Unavailable(Exception):
-    """A section (or part) that cannot be computed for this region; ``nl``/``en`` say why."""
+    """A section (or part) that cannot be computed for this region; ``message`` (a message id with
+    its parameters, or a :class:`~veerkracht.i18n.Message`) says why. ``str()`` is the English text."""
 
-    def __init__(self, nl: str, en: str | None = None):
-        super().__init__(en or nl)
-        self.nl, self.en = nl, en or nl
+    def __init__(self, message: str | Message, /, **params):
+        self.message = Message(message, params) if isinstance(message, str) else message
+        super().__init__(render(self.message, "en"))
 
     def text(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nl
+        return render(self.message, lang)
 
 
 @dataclass
@@ -142,19 +144,12 @@ class Coverage:
     def missing(self, indicator: str, min_years: int = 2, levels=SUB_LEVELS) -> Unavailable:
         """The reason ``indicator`` cannot be used, naming the years that do exist."""
         have = self.all_years(indicator)
-        p = f"{self.year_from}–{self.year_to}"
-        lv = "/".join(levels)
-        need_nl = "twee jaren" if min_years == 2 else ("één jaar" if min_years == 1 else f"{min_years} jaren")
-        need_en = "two years" if min_years == 2 else ("one year" if min_years == 1 else f"{min_years} years")
         if not have:
-            return Unavailable(f"de database bevat geen gegevens over ‘{_label(self.store, indicator, 'nl')}’ "
-                               f"voor deze regio",
-                               f"the store holds no data on ‘{_label(self.store, indicator, 'en')}’ for this region")
-        ys = ", ".join(map(str, have))
-        return Unavailable(f"‘{_label(self.store, indicator, 'nl')}’ is er voor deze regio (niveau {lv}) niet in "
-                           f"minstens {need_nl} binnen {p}; beschikbare jaren: {ys}",
-                           f"‘{_label(self.store, indicator, 'en')}’ does not exist for this region (level {lv}) "
-                           f"in at least {need_en} within {p}; years available: {ys}")
+            return Unavailable("report.plan.no_data", ind=indicator)
+        need = {1: Message("report.plan.years.one"), 2: Message("report.plan.years.two")}.get(
+            min_years, Message("report.plan.years.many", {"n": min_years}))
+        return Unavailable("report.plan.too_few_years", ind=indicator, levels="/".join(levels), need=need,
+                           period=f"{self.year_from}–{self.year_to}", years=", ".join(map(str, have)))
 
     def available(self, indicators, **kw) -> list[tuple[str, str, str, list[int]]]:
         """``(indicator, version, level, years)`` for each of ``indicators`` that :meth:`choose` accepts."""
@@ -165,11 +160,3 @@ class Coverage:
             except Unavailable:
                 pass
         return out
-
-
-def _label(store, indicator: str, lang: str) -> str:
-    try:
-        meta = store.indicator(indicator)
-        return meta.get("label_en" if lang == "en" else "label_nl") or indicator
-    except Exception:  # an indicator unknown to the registry is named by its id
-        return indicator

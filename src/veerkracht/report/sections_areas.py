@@ -8,7 +8,7 @@ import pandas as pd
 from ..analysis import get_analysis
 from ..analysis.typology import STANDIN_COMPONENTS
 from ..errors import NotComputable, StoreError
-from ..i18n import render
+from ..i18n import Message, plural, render
 from .context import Finding, direction
 from .maps import area_map
 from .plan import VULNERABLE, Unavailable
@@ -45,9 +45,9 @@ def typology(ctx) -> list[dict]:
         r = get_analysis("typology")(ctx.store, region=ctx.region.codes, geo_version=v, level=lv,
                                      year_from=y0, year_to=y1)
     except NotComputable as e:
-        raise Unavailable(e.text("nl"), e.text("en")) from None
+        raise Unavailable(e.message) from None
     except StoreError as e:
-        raise Unavailable(str(e)) from None
+        raise Unavailable("report.typology.error", error=str(e)) from None
     ctx.results["typology"] = r
     for role in ("vulnerable", "nuisance"):
         for ind in r.inputs[role]["indicators"]:
@@ -71,28 +71,24 @@ def typology(ctx) -> list[dict]:
     listed = watch_list(r)
     hidden = int((t["suppressed"] & t["class"].isin(LISTED)).sum())
     names = _names(ctx, v)
-    shown = pd.DataFrame({ctx.t("Code", "Code"): listed["code"],
-                          ctx.t("Gebied", "Area"): listed["code"].map(names),
-                          ctx.t("Klasse", "Class"): [render(f"typology.class.{k}", ctx.lang) for k in listed["class"]],
-                          ctx.t("Regel die gold", "Rule that fired"): [render(x, ctx.lang) for x in listed["rule"]]})
+    shown = pd.DataFrame({ctx.render("report.col.code"): listed["code"],
+                          ctx.render("report.col.area"): listed["code"].map(names),
+                          ctx.render("report.col.class"): [render(f"typology.class.{k}", ctx.lang) for k in listed["class"]],
+                          ctx.render("report.typology.col.rule"): [render(x, ctx.lang) for x in listed["rule"]]})
     note = render("report.typology.hidden", ctx.lang, n=hidden) if hidden else ""
     if len(shown):
-        blocks.append(ctx.table("typology_areas", shown, ctx.t("Probleem-, kwetsbare en signaalgebieden met de regel die gold",
-                                                               "Problem, vulnerable and watch-list areas with the rule "
-                                                               "that fired"),
+        blocks.append(ctx.table("typology_areas", shown, ctx.render("report.typology.areas.caption"),
                                 csv=r.rendered_table(ctx.lang).loc[listed.index].drop(columns=["colour"]), note=note))
     sens = r.extra["sensitivity"]
-    what = {"vulnerable": ctx.t("kwetsbaarheid", "vulnerability"), "nuisance": ctx.t("overlast", "nuisance"),
-            "rise": ctx.t("stijging", "rise")}
-    shown = pd.DataFrame({ctx.t("Drempel", "Threshold"): sens["threshold"].map(what),
-                          ctx.t("Verschuiving", "Shift"): [ctx.fmt(x, sign=True) if x else "0" for x in sens["shift"]],
-                          ctx.t("Waarde", "Value"): [ctx.fmt(x, 0 if float(x).is_integer() else 2) for x in sens["value"]],
-                          ctx.t("Probleem", "Problem"): sens["problem"],
-                          ctx.t("Kwetsbaar", "Vulnerable"): sens["vulnerable"],
-                          ctx.t("Signaal", "Watch-list"): sens["signal"]})
-    blocks.append(ctx.table("typology_sensitivity", shown, ctx.t(
-        "Gevoeligheid: aantallen als één drempel verschuift (de andere blijven staan)",
-        "Sensitivity: counts when one threshold moves (the others stay)"), csv=sens))
+    shown = pd.DataFrame({ctx.render("report.typology.col.threshold"): [ctx.render(f"report.typology.threshold.{k}")
+                                                                         for k in sens["threshold"]],
+                          ctx.render("report.typology.col.shift"): [ctx.fmt(x, sign=True) if x else "0" for x in sens["shift"]],
+                          ctx.render("report.col.value"): [ctx.fmt(x, 0 if float(x).is_integer() else 2)
+                                                           for x in sens["value"]],
+                          ctx.render("report.typology.col.problem"): sens["problem"],
+                          ctx.render("report.typology.col.vulnerable"): sens["vulnerable"],
+                          ctx.render("report.typology.col.signal"): sens["signal"]})
+    blocks.append(ctx.table("typology_sensitivity", shown, ctx.render("report.typology.sensitivity.caption"), csv=sens))
     return blocks
 
 
@@ -125,34 +121,26 @@ def concentration(ctx) -> list[dict]:
     hr = int(((known["level_class"] == 3) & (known["change_class"] == 3)).sum())
     hf = int(((known["level_class"] == 3) & (known["change_class"] == 1)).sum())
     lr = int(((known["level_class"] == 1) & (known["change_class"] == 3)).sum())
-    band = r.params["change_method"]
-    text = ctx.t(
-        f"{label}: elk gebied is ingedeeld naar het niveau in {ys[0]} (laag, midden, hoog: tertielen van de regio) "
-        f"en de ontwikkeling tot {ys[-1]} (dalend, stabiel binnen {band} punt, stijgend). Van de {len(known)} "
-        f"ingedeelde gebieden met voldoende aantallen was het niveau in {hr} al hoog en steeg het verder "
-        f"(groeiende concentratie); in {hf} was het hoog en daalde het; in {lr} was het laag en steeg het.",
-        f"{label}: every area is classed by its level in {ys[0]} (low, medium, high: terciles of the region) and "
-        f"its change to {ys[-1]} (falling, stable within {band} points, rising). Of the {len(known)} classed areas "
-        f"with sufficient numbers, {hr} were already high and rose further (growing concentration); {hf} were high "
-        f"and fell; {lr} were low and rose.")
-    ctx.findings.append(Finding(5, 1 if hr > 0 else 0, ctx.t(
-        f"{label}: in {hr} van {len(known)} gebieden was het niveau in {ys[0]} al hoog en steeg het verder tot {ys[-1]}.",
-        f"{label}: in {hr} of {len(known)} areas the level was already high in {ys[0]} and rose further to {ys[-1]}."),
-        "concentration"))
+    band = r.params["stable_band"]
+    band = (Message("report.concentration.band.tercile") if band == "tercile"
+            else Message("report.concentration.band.points", {"band": float(band)}))
+    counts = dict(label=label, y0=ys[0], y1=ys[-1], n=len(known), hr=hr)
+    text = ctx.render("report.concentration.text", band=band, hf=hf, lr=lr, **counts)
+    ctx.findings.append(Finding(5, 1 if hr > 0 else 0, ctx.render("report.concentration.finding", **counts),
+                                "concentration"))
     blocks = [_p(text)]
     try:
         blocks.append(area_map(ctx, "map_concentration", v, lv, ind, "concentration", year=ys[-1], year_from=ys[0],
                                result=r, suppressed_codes=set(t.loc[t["suppressed"], "code"]),
-                               title=ctx.t(f"Concentratie: {label.lower()}, niveau {ys[0]} × ontwikkeling tot {ys[-1]}",
-                                           f"Concentration: {label.lower()}, level {ys[0]} × change to {ys[-1]}")))
+                               title=ctx.render("report.concentration.map_title", label=ctx.label_lc(ind), y0=ys[0],
+                                                y1=ys[-1])))
     except Unavailable as e:
         blocks.append(_na(ctx, e))
     grid = pd.crosstab(known["level_class"], known["change_class"]).reindex(index=[3, 2, 1], columns=[1, 2, 3],
                                                                             fill_value=0)
-    shown = pd.DataFrame({ctx.t("Niveau", "Level"): [render(f"concentration.level.{i}", ctx.lang) for i in grid.index],
+    shown = pd.DataFrame({ctx.render("report.col.level"): [render(f"concentration.level.{i}", ctx.lang) for i in grid.index],
                           **{render(f"concentration.change.{c}", ctx.lang): grid[c].to_numpy() for c in grid.columns}})
-    blocks.append(ctx.table("concentration_counts", shown, ctx.t("Aantal gebieden per klasse (niveau × ontwikkeling)",
-                                                                "Areas per class (level × change)"),
+    blocks.append(ctx.table("concentration_counts", shown, ctx.render("report.concentration.caption"),
                             csv=r.rendered_table(ctx.lang)[~t["suppressed"]].drop(columns=["colour"])))
     blocks += [{"type": "note", "text": x} for x in r.note_texts(ctx.lang)]
     return blocks
@@ -173,7 +161,7 @@ def relative(ctx) -> list[dict]:
         blocks += _relative_areas(ctx, r, ind, v, lv, ys[-1])
     else:
         blocks.append(_na(ctx, ctx.cov.missing("low_income", min_years=1)))
-    blocks.append(_h(ctx.t("De gemeente ten opzichte van Nederland", "The gemeente against the Netherlands")))
+    blocks.append(_h(ctx.render("report.relative.country.head")))
     done = False
     for ind in [f[0] for f in found] + ["corp_share"]:
         try:
@@ -185,19 +173,15 @@ def relative(ctx) -> list[dict]:
         r = run(ctx.store, indicator=ind, year=ys[-1], region=ctx.region.gemeenten, geo_version=v, level="gemeente")
         ctx.use(ind, v, "gemeente", [ys[-1]])
         for _, row in r.table[~r.table["suppressed"] & r.table["value"].notna()].iterrows():
-            word = direction(row["diff_nl"], ctx.lang, up=("hoger dan", "higher than"), down=("lager dan", "lower than"),
-                             same=("gelijk aan", "equal to"), tol=0.05)
-            blocks.append(_p(ctx.t(
-                f"{ctx.label(ind)} in {row['name']} was in {ys[-1]} {ctx.fmt(row['value'], 1)} {ctx.unit(ind)}, "
-                f"{word} Nederland ({ctx.fmt(row['nl_value'], 1)}; {ctx.fmt(row['diff_nl'], 1, sign=True)}).",
-                f"{ctx.label(ind)} in {row['name']} was {ctx.fmt(row['value'], 1)} {ctx.unit(ind)} in {ys[-1]}, "
-                f"{word} the Netherlands ({ctx.fmt(row['nl_value'], 1)}; {ctx.fmt(row['diff_nl'], 1, sign=True)}).")))
+            word = direction(row["diff_nl"], up="report.relative.higher", down="report.relative.lower",
+                             same="report.relative.equal", tol=0.05)
+            blocks.append(_p(ctx.render("report.relative.country", label=ctx.label(ind), name=row["name"], year=ys[-1],
+                                        value=row["value"], unit=ctx.unit(ind), word=word, country=row["nl_value"],
+                                        diff=row["diff_nl"])))
             done = True
         break
     if not done:
-        blocks.append(_na(ctx, Unavailable(
-            f"de database bevat binnen {ctx.period()} geen indicator op gemeenteniveau voor heel Nederland",
-            f"within {ctx.period()} the store holds no gemeente-level indicator for the whole country")))
+        blocks.append(_na(ctx, Unavailable("report.relative.no_country", period=ctx.period())))
     return blocks
 
 
@@ -206,36 +190,28 @@ def _relative_areas(ctx, r, ind, v, lv, year) -> list[dict]:
     label, out = ctx.label(ind), []
     above = int((t["diff_gm"] > 0).sum())
     gm_value = float(t["gm_value"].iloc[0]) if len(t) else np.nan
-    out.append(_p(ctx.t(
-        f"{label}, {year}: {above} van de {len(t)} gebieden ({lv}) met voldoende aantallen liggen boven het niveau "
-        f"van hun gemeente ({ctx.fmt(gm_value, 1)} {ctx.unit(ind)}). De kaart toont het verschil met de eigen gemeente.",
-        f"{label}, {year}: {above} of the {len(t)} areas ({lv}) with sufficient numbers lie above their gemeente's "
-        f"level ({ctx.fmt(gm_value, 1)} {ctx.unit(ind)}). The map shows the difference from the own gemeente.")))
+    out.append(_p(ctx.render(f"report.relative.above.{'one' if above == 1 else 'many'}", label=label, year=year,
+                             above=above, n=len(t), level=lv, gm=gm_value, unit=ctx.unit(ind))))
     if not national_reference(ctx, v, lv):
-        out.append(_na(ctx, Unavailable(
-            f"vergelijking met Nederland op niveau {lv}: de database bevat voor {v} alleen gebieden van "
-            f"{ctx.region.name}, dus ‘Nederland’ zou gelijk zijn aan de gemeente",
-            f"comparison with the Netherlands at level {lv}: for {v} the store holds only areas of "
-            f"{ctx.region.name}, so ‘the Netherlands’ would equal the gemeente")))
+        out.append(_na(ctx, Unavailable("report.relative.no_national_level", level=lv, version=v,
+                                        region=ctx.region.name)))
     try:
         out.append(area_map(ctx, "map_relative", v, lv, ind, "relative", year=year, result=r,
                             suppressed_codes=set(r.table.loc[r.table["suppressed"], "code"]),
-                            title=ctx.t(f"{label}: verschil met de eigen gemeente, {year}",
-                                        f"{label}: difference from the own gemeente, {year}")))
+                            title=ctx.render("report.relative.map_title", label=label, year=year)))
     except Unavailable as e:
         out.append(_na(ctx, e))
     top = t.sort_values("diff_gm", ascending=False).head(10)
-    shown = pd.DataFrame({ctx.t("Gebied", "Area"): top["name"], ctx.t("Waarde", "Value"): [ctx.fmt(x, 1) for x in top["value"]],
-                          ctx.t("Gemeente", "Gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
-                          ctx.t("Verschil", "Difference"): [ctx.fmt(x, 1, sign=True) for x in top["diff_gm"]],
-                          ctx.t("Rang in gemeente", "Rank in gemeente"): [
+    shown = pd.DataFrame({ctx.render("report.col.area"): top["name"],
+                          ctx.render("report.col.value"): [ctx.fmt(x, 1) for x in top["value"]],
+                          ctx.render("report.col.gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
+                          ctx.render("report.col.difference"): [ctx.fmt(x, 1, sign=True) for x in top["diff_gm"]],
+                          ctx.render("report.relative.col.rank"): [
                               f"{int(a)}/{int(b)}" + (f" ({int(lo)}–{int(hi)})" if pd.notna(lo) else "")
                               for a, b, lo, hi in zip(top["rank_gm"], top["n_gm"],
                                                       top.get("rank_gm_lo", top["rank_gm"] * np.nan),
                                                       top.get("rank_gm_hi", top["rank_gm"] * np.nan))]})
-    what = ctx.label_unit(ind)
-    out.append(ctx.table("relative_top", shown, ctx.t(f"De tien gebieden die het verst boven hun gemeente liggen ({what})",
-                                                      f"The ten areas furthest above their gemeente ({what})"),
+    out.append(ctx.table("relative_top", shown, ctx.render("report.relative.caption", what=ctx.label_unit(ind)),
                          csv=t.drop(columns=["value_lower", "value_upper"]), note=_rank_note(ctx, r.table, top)))
     return out
 
@@ -270,14 +246,8 @@ def benchmark(ctx) -> list[dict]:
         t = t[(t["level"] == "gemeente") & (t["indicator"] == "corp_share")]
         many = [r for r in t.itertuples() if len(r.years) >= 2
                 and len(ctx.store.areas(geo_version=r.geo_version, level="gemeente", geometry=False)) >= 10]
-        have = ", ".join(f"{min(r.years)}–{max(r.years)} ({r.geo_version})" for r in many) or ctx.t("geen", "none")
-        raise Unavailable(
-            f"de database heeft binnen {ctx.period()} geen gegevens over vergelijkbare gemeenten (minstens twee jaren, "
-            f"tien gemeenten). Gemeentecijfers voor het aandeel corporatiewoningen van alle gemeenten: {have}; "
-            "maak het rapport voor die jaren om te vergelijken",
-            f"within {ctx.period()} the store holds no data on comparable gemeenten (at least two years, ten "
-            f"gemeenten). Gemeente figures for the housing-association share of all gemeenten: {have}; make the "
-            "report for those years to compare")
+        have = ", ".join(f"{min(r.years)}–{max(r.years)} ({r.geo_version})" for r in many) or Message("report.word.none")
+        raise Unavailable("report.benchmark.unavailable", period=ctx.period(), have=have)
     ind, v, ys, n_gm = chosen
     r = get_analysis("benchmark")(ctx.store, indicator=ind, geo_version=v, level="gemeente", year_from=ys[0],
                                   year_to=ys[-1], with_typology=False, n_boot=100)
@@ -288,62 +258,42 @@ def benchmark(ctx) -> list[dict]:
     blocks, label = [], ctx.label(ind)
     meta_worse = ctx.store.indicator(ind).get("higher_is_worse")
     neutral = meta_worse is None or pd.isna(meta_worse)
-    blocks.append(_p(ctx.t(
-        f"Vergeleken zijn {len(t)} gemeenten op de ontwikkeling van ‘{label.lower()}’ tussen {ys[0]} en {ys[-1]}. "
-        f"Vergelijkingsgroepen zijn gevormd op grootte (inwoners) en aandeel corporatiewoningen (k-means).",
-        f"{len(t)} gemeenten are compared on the change of ‘{label.lower()}’ between {ys[0]} and {ys[-1]}. Peer "
-        f"groups are formed on size (residents) and housing-association share (k-means).")))
+    blocks.append(_p(ctx.render("report.benchmark.intro", n=len(t), label=ctx.label_lc(ind), y0=ys[0], y1=ys[-1])))
     if t["growth"].isna().all():
-        blocks.append({"type": "note", "text": ctx.t(
-            "Het verschil tussen corporatie- en overige gebieden (analyse 1) vraagt gegevens van buurten binnen elke "
-            "gemeente; die zijn er hier niet, dus de vergelijking gaat over de trend.",
-            "The gap between housing-association and other areas (analysis 1) needs data on areas within each "
-            "gemeente; there are none here, so the comparison is on the trend.")})
+        blocks.append({"type": "note", "text": ctx.render("report.benchmark.trend_only")})
     for gm in ctx.region.gemeenten:
         if gm not in t.index or pd.isna(t.loc[gm, "peer_group"]):
-            blocks.append(_na(ctx, Unavailable(f"{gm} ontbreekt in de vergelijking", f"{gm} is missing from the comparison")))
+            blocks.append(_na(ctx, Unavailable("report.benchmark.missing", code=gm)))
             continue
         row = t.loc[gm]
         peers = t[t["peer_group"] == row["peer_group"]]
         med = float(peers["trend"].median())
         d = row["trend"] - med
         if neutral:
-            word = direction(d, ctx.lang, up=("sterker gestegen (of minder gedaald)", "rose more (or fell less)"),
-                             down=("sterker gedaald (of minder gestegen)", "fell more (or rose less)"),
-                             same=("even sterk veranderd", "changed as much"), tol=0.05)
+            word = direction(d, up="report.benchmark.rose_more", down="report.benchmark.fell_more",
+                             same="report.benchmark.changed_as_much", tol=0.05)
         else:
             better = (d < 0) if (meta_worse not in (False, 0)) else (d > 0)
-            word = (ctx.t("gunstiger ontwikkeld", "developed more favourably") if better and abs(d) > 0.05 else
-                    ctx.t("ongunstiger ontwikkeld", "developed less favourably") if abs(d) > 0.05 else
-                    ctx.t("even gunstig ontwikkeld", "developed equally"))
+            word = Message("report.benchmark.better" if better and abs(d) > 0.05 else
+                           "report.benchmark.worse" if abs(d) > 0.05 else "report.benchmark.equal")
         nm = names.get(gm, gm)
-        text = ctx.t(
-            f"{nm} ({ctx.fmt(row['size'])} inwoners, {ctx.fmt(row['corp_share'], 0)}% corporatiewoningen) valt in "
-            f"vergelijkingsgroep {row['peer_group']} met {len(peers)} gemeenten. {label}: van "
-            f"{ctx.fmt(row['value_from'], 1)} naar {ctx.fmt(row['value_to'], 1)} ({ctx.fmt(row['trend'], 1, sign=True)}); "
-            f"de mediaan van de groep is {ctx.fmt(med, 1, sign=True)}. {nm} is daarmee {word} dan de mediaan "
-            f"(rang {int(row['rank_trend'])} van {len(peers)}).",
-            f"{nm} ({ctx.fmt(row['size'])} residents, {ctx.fmt(row['corp_share'], 0)}% housing-association dwellings) "
-            f"falls in peer group {row['peer_group']} of {len(peers)} gemeenten. {label}: from "
-            f"{ctx.fmt(row['value_from'], 1)} to {ctx.fmt(row['value_to'], 1)} ({ctx.fmt(row['trend'], 1, sign=True)}); "
-            f"the group's median is {ctx.fmt(med, 1, sign=True)}. {nm} has thus {word} than the median "
-            f"(rank {int(row['rank_trend'])} of {len(peers)}).")
-        blocks.append(_p(text))
+        trend = ctx.render("report.benchmark.trend", label=label, v0=row["value_from"], v1=row["value_to"],
+                           trend=row["trend"], median=med, name=nm, word=word, rank=int(row["rank_trend"]), n=len(peers))
+        peers_text = plural(len(peers), "report.n_gemeenten.one", "report.n_gemeenten.many", ctx.lang)
+        blocks.append(_p(ctx.render("report.benchmark.peers", name=nm, size=row["size"], corp=row["corp_share"],
+                                    group=row["peer_group"], peers=peers_text) + " " + trend))
         q = row["rank_trend"] / len(peers)
-        ctx.findings.append(Finding(6, 1 if (q <= 0.25 or q > 0.75) and abs(d) > 0.05 else 0, text.split(". ", 1)[1]
-                                    if ". " in text else text, "benchmark"))
+        ctx.findings.append(Finding(6, 1 if (q <= 0.25 or q > 0.75) and abs(d) > 0.05 else 0, trend, "benchmark"))
         blocks.append(_benchmark_figure(ctx, peers, gm, nm, label, ys, row["peer_group"]))
         close = peers.assign(_d=(np.log(peers["size"].clip(lower=1)) - np.log(max(row["size"], 1))).abs())
         close = close.sort_values("_d").head(12).sort_values("trend")
-        shown = pd.DataFrame({ctx.t("Gemeente", "Gemeente"): [names.get(g, g) for g in close.index],
-                              ctx.t("Inwoners", "Residents"): [ctx.fmt(x) for x in close["size"]],
-                              ctx.t("Corporatie (%)", "Association (%)"): [ctx.fmt(x, 0) for x in close["corp_share"]],
+        shown = pd.DataFrame({ctx.render("report.col.gemeente"): [names.get(g, g) for g in close.index],
+                              ctx.render("report.col.residents"): [ctx.fmt(x) for x in close["size"]],
+                              ctx.render("report.benchmark.col.corp"): [ctx.fmt(x, 0) for x in close["corp_share"]],
                               str(ys[0]): [ctx.fmt(x, 1) for x in close["value_from"]],
                               str(ys[-1]): [ctx.fmt(x, 1) for x in close["value_to"]],
-                              ctx.t("Verandering", "Change"): [ctx.fmt(x, 1, sign=True) for x in close["trend"]]})
-        blocks.append(ctx.table(f"benchmark_{gm}", shown, ctx.t(
-            f"{nm} en de twaalf in grootte meest vergelijkbare gemeenten uit zijn groep",
-            f"{nm} and the twelve gemeenten of its group closest in size"), csv=r.table))
+                              ctx.render("report.col.change"): [ctx.fmt(x, 1, sign=True) for x in close["trend"]]})
+        blocks.append(ctx.table(f"benchmark_{gm}", shown, ctx.render("report.benchmark.caption", name=nm), csv=r.table))
     return blocks
 
 
@@ -352,14 +302,14 @@ def _benchmark_figure(ctx, peers, gm, nm, label, ys, group) -> dict:
     fig, ax = new_figure(7.5, 4)
     others = peers.drop(index=gm)
     ax.scatter(others["corp_share"], others["trend"], s=16, color=COLORS[0],
-               label=ctx.t("gemeenten in de groep", "gemeenten in the group"))
+               label=ctx.render("report.benchmark.figure.others"))
     ax.scatter([peers.loc[gm, "corp_share"]], [peers.loc[gm, "trend"]], s=60, color=COLORS[1], zorder=3, label=nm)
     ax.annotate(nm, (peers.loc[gm, "corp_share"], peers.loc[gm, "trend"]), xytext=(6, 4), textcoords="offset points")
-    ax.axhline(float(peers["trend"].median()), color="#333333", ls="--", lw=1, label=ctx.t("mediaan", "median"))
-    ax.set_xlabel(ctx.t(f"Aandeel corporatiewoningen {ys[-1]} (%)", f"Housing-association share {ys[-1]} (%)"))
-    ax.set_ylabel(ctx.t(f"Verandering {ys[0]}–{ys[-1]}", f"Change {ys[0]}–{ys[-1]}"))
-    ax.set_title(f"{label} — {ctx.t('vergelijkingsgroep', 'peer group')} {group}", fontsize=10)
+    ax.axhline(float(peers["trend"].median()), color="#333333", ls="--", lw=1,
+               label=ctx.render("report.benchmark.figure.median"))
+    ax.set_xlabel(ctx.render("report.benchmark.figure.x", year=ys[-1]))
+    ax.set_ylabel(ctx.render("report.benchmark.figure.y", y0=ys[0], y1=ys[-1]))
+    ax.set_title(ctx.render("report.benchmark.figure.title", label=label, group=group), fontsize=10)
     ax.legend(frameon=False, fontsize=8)
-    return ctx.figure(f"benchmark_{gm}", fig, ctx.t(f"{nm} tussen de gemeenten van zijn vergelijkingsgroep",
-                                                    f"{nm} among the gemeenten of its peer group"),
+    return ctx.figure(f"benchmark_{gm}", fig, ctx.render("report.benchmark.figure", name=nm),
                       source=_src(ctx, ctx.results["benchmark"], ctx.results["benchmark"].params["geo_version"], "gemeente"))

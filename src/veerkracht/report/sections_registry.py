@@ -20,16 +20,15 @@ from .plan import Unavailable
 __all__ = ["registry_sections"]
 
 
-def registry_sections(handwritten: set[str]) -> list[tuple[str, tuple[str, str], object, int]]:
-    """``(key, (title nl, title en), section function, order)`` for every reported analysis without
-    a hand-written chapter."""
+def registry_sections(handwritten: set[str]) -> list[tuple[str, str | Message, object, int]]:
+    """``(key, title message, section function, order)`` for every reported analysis without a
+    hand-written chapter."""
     out = []
     for name, a in reported_analyses().items():
         if name in handwritten:
             continue
         spec = a.report
-        out.append((name, (render(spec.title, "nl"), render(spec.title, "en")),
-                    lambda ctx, name=name: chapter(ctx, name), spec.order))
+        out.append((name, spec.title, lambda ctx, name=name: chapter(ctx, name), spec.order))
     return out
 
 
@@ -47,7 +46,7 @@ def chapter(ctx, name: str) -> list[dict]:
     try:
         r = run(ctx.store, **{k: x for k, x in given.items() if k in accepted and x is not None})
     except NotComputable as e:
-        raise Unavailable(e.text("nl"), e.text("en")) from None
+        raise Unavailable(e.message) from None
     ctx.results[name] = r
     if ind is not None:
         ctx.use(ind, v, lv, [ys[-1]] if "year" in accepted and "year_from" not in accepted else ys)
@@ -64,7 +63,7 @@ def chapter(ctx, name: str) -> list[dict]:
                                                                       name=run.report.title, ind=ind,
                                                                       period=_period(r.params, ys))))
         except Unavailable as e:
-            blocks.append({"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ") + e.text(ctx.lang)})
+            blocks.append({"type": "unavailable", "text": ctx.render("report.na", reason=e.message)})
     return blocks
 
 

@@ -1,20 +1,23 @@
 """Sections on the trends (report §2.3–2.7): corporation share and vulnerable groups, liveability,
-tipping points. Every sentence is composed from the result's numbers (see ``context``)."""
+tipping points. Every sentence is a catalog message filled with the result's numbers (see ``context``)."""
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pandas as pd
 
 from ..analysis import get_analysis
 from ..analysis.base import suppress
-from ..i18n import render
-from .context import Finding, clean_sources, direction, interval_verdict
+from ..i18n import Message, render
+from .context import Finding, clean_sources, direction, interval_verdict, n_areas
 from .maps import area_map
 from .plan import SUB_LEVELS, VULNERABLE, Unavailable
 
 __all__ = ["corp_and_vulnerable", "liveability", "tipping_points", "national_reference"]
 
 DIMENSIONS = ["lbm_won", "lbm_fys", "lbm_vrz", "lbm_soc", "lbm_onv"]
+log = logging.getLogger("veerkracht.report")
 
 
 def _p(text: str) -> dict:
@@ -25,9 +28,8 @@ def _h(text: str) -> dict:
     return {"type": "h3", "text": text}
 
 
-def _na(ctx, exc: Unavailable | Exception) -> dict:
-    text = exc.text(ctx.lang) if isinstance(exc, Unavailable) else str(exc)
-    return {"type": "unavailable", "text": ctx.t("Niet beschikbaar: ", "Not available: ") + text}
+def _na(ctx, exc: Unavailable) -> dict:
+    return {"type": "unavailable", "text": ctx.render("report.na", reason=exc.message)}
 
 
 def national_reference(ctx, version: str, level: str) -> bool:
@@ -57,68 +59,44 @@ def corp_and_vulnerable(ctx) -> list[dict]:
     v, lv, ys = ctx.cov.choose("corp_share", levels=SUB_LEVELS + ["gemeente"], min_years=1, min_areas=1)
     ctx.use("corp_share", v, lv, ys)
     share = pooled_share(ctx, v, lv, ys).dropna(subset=["share"])
-    blocks.append(_h(ctx.t("Aandeel corporatiewoningen", "Share of housing-association dwellings")))
+    blocks.append(_h(ctx.render("report.corp.share.head")))
     if len(share) >= 1:
         a, b = share.iloc[0], share.iloc[-1]
         if len(share) >= 2:
             d = b["share"] - a["share"]
-            word = direction(d, ctx.lang, tol=0.05)
-            text = ctx.t(
-                f"Het aandeel corporatiewoningen in {ctx.region.name} is {word}: van {ctx.fmt(a['share'], 1)}% in "
-                f"{int(a['year'])} naar {ctx.fmt(b['share'], 1)}% in {int(b['year'])} "
-                f"({ctx.fmt(d, 1, sign=True)} procentpunt"
-                + (f"; {int(b['n'])} gebieden, niveau {lv})." if lv != "gemeente" else ")."),
-                f"The share of housing-association dwellings in {ctx.region.name} has {word}: from "
-                f"{ctx.fmt(a['share'], 1)}% in {int(a['year'])} to {ctx.fmt(b['share'], 1)}% in {int(b['year'])} "
-                f"({ctx.fmt(d, 1, sign=True)} percentage points"
-                + (f"; {int(b['n'])} areas, level {lv})." if lv != "gemeente" else ")."))
+            words = dict(region=ctx.region.name, word=direction(d, tol=0.05), a=a["share"], ya=int(a["year"]),
+                         b=b["share"], yb=int(b["year"]), d=d)
+            text = (ctx.render("report.corp.share.change_areas", areas=n_areas(int(b["n"]), ctx.lang), level=lv,
+                               **words) if lv != "gemeente" else ctx.render("report.corp.share.change", **words))
             ctx.findings.append(Finding(0, 1 if abs(d) >= 1 else 0, text, "corp"))
         else:
-            text = ctx.t(f"Het aandeel corporatiewoningen in {ctx.region.name} was {ctx.fmt(b['share'], 1)}% in "
-                         f"{int(b['year'])}; er is maar één jaar in de periode.",
-                         f"The share of housing-association dwellings in {ctx.region.name} was "
-                         f"{ctx.fmt(b['share'], 1)}% in {int(b['year'])}; the period holds one year only.")
+            text = ctx.render("report.corp.share.one_year", region=ctx.region.name, b=b["share"], yb=int(b["year"]))
         blocks.append(_p(text))
-        shown = pd.DataFrame({ctx.t("Jaar", "Year"): share["year"].astype(int),
-                              ctx.t("Aandeel (%)", "Share (%)"): [ctx.fmt(x, 1) for x in share["share"]],
-                              ctx.t("Gebieden", "Areas"): share["n"].astype(int)})
-        blocks.append(ctx.table("corp_share_region", shown, ctx.t(
-            f"Aandeel corporatiewoningen, {ctx.region.name} (Σ corporatiewoningen / Σ woningen)",
-            f"Housing-association share, {ctx.region.name} (Σ association dwellings / Σ dwellings)"),
-            csv=share[["year", "share", "n"]]))
+        shown = pd.DataFrame({ctx.render("report.col.year"): share["year"].astype(int),
+                              ctx.render("report.corp.share.col.share"): [ctx.fmt(x, 1) for x in share["share"]],
+                              ctx.render("report.col.areas"): share["n"].astype(int)})
+        blocks.append(ctx.table("corp_share_region", shown, ctx.render("report.corp.share.caption",
+                                                                       region=ctx.region.name),
+                                csv=share[["year", "share", "n"]]))
     if lv != "gemeente":
         try:
             blocks.append(area_map(ctx, "map_corp_share", v, lv, "corp_share", "value", year=ys[-1],
-                                   title=ctx.t(f"Aandeel corporatiewoningen, {ys[-1]}",
-                                               f"Housing-association share, {ys[-1]}")))
+                                   title=ctx.render("report.corp.share.map_title", year=ys[-1])))
         except Unavailable as e:
             blocks.append(_na(ctx, e))
 
-    blocks.append(_h(ctx.t("Kwetsbare groepen naar aandeel corporatiewoningen",
-                           "Vulnerable groups by housing-association share")))
+    blocks.append(_h(ctx.render("report.corp.vulnerable.head")))
     found = ctx.cov.available(VULNERABLE, with_corp=True)
     missing = [i for i in VULNERABLE if i not in {f[0] for f in found}]
     if not found:
-        blocks.append(_na(ctx, Unavailable(
-            f"geen van de indicatoren voor kwetsbare groepen ({', '.join(VULNERABLE)}) is er voor deze regio "
-            f"in twee jaren binnen {ctx.period()} samen met het aandeel corporatiewoningen",
-            f"none of the vulnerable-group indicators ({', '.join(VULNERABLE)}) exists for this region in two "
-            f"years within {ctx.period()} together with the housing-association share")))
+        # '; ' between the labels: a label may hold commas ('geboren in Syrië, Eritrea, …')
+        blocks.append(_na(ctx, Unavailable("report.corp.vulnerable.none", period=ctx.period(),
+                                           inds="; ".join(ctx.label_lc(i) for i in VULNERABLE))))
     else:
-        blocks.append(_p(ctx.t(
-            "Per klasse van het aandeel corporatiewoningen is de indicator samengevoegd (Σ tellers / Σ noemers) "
-            "en geïndexeerd; het verschil is de index van de hoogste klasse min die van de laagste. "
-            "Intervallen: bootstrap over gebieden (95%).",
-            "Per class of housing-association share the indicator is pooled (Σ numerators / Σ denominators) "
-            "and indexed; the gap is the index of the top class minus that of the bottom class. Intervals: "
-            "bootstrap over areas (95%).")))
+        blocks.append(_p(ctx.render("report.corp.vulnerable.method")))
     if missing:
         names = ", ".join(ctx.label(i) for i in missing)
-        blocks.append(_na(ctx, Unavailable(
-            f"profielen voor {names}: geen gegevens voor deze regio in twee jaren binnen {ctx.period()} "
-            "(psychische problematiek, LVB, dementie en vluchtelingen zijn geen open data: lever een eigen bestand)",
-            f"profiles for {names}: no data for this region in two years within {ctx.period()} (psychiatric "
-            "problems, LVB, dementia and refugees are not open data: bring your own file)")))
+        blocks.append(_na(ctx, Unavailable("report.corp.vulnerable.missing", names=names, period=ctx.period())))
     for k, (ind, iv, ilv, iys) in enumerate(found):
         blocks += _profile(ctx, ind, iv, ilv, iys, main=k == 0)
     return blocks
@@ -132,67 +110,45 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
     ctx.use(ind, v, lv, [ys[0], ys[-1]])
     s, label = r.summary, ctx.label(ind)
     out = [{"type": "h4", "text": label}]
-    ref = ctx.t("Nederland", "the Netherlands") if national else ctx.t("de regio", "the region")
+    ref = Message("report.ref.country" if national else "report.ref.region")
     if not np.isfinite(s["gap_from"]):
-        out.append(_na(ctx, Unavailable("minder dan twee klassen met gegevens na onderdrukking",
-                                        "fewer than two classes with data after suppression")))
+        out.append(_na(ctx, Unavailable("report.corp.profile.no_gap")))
         return out
     t = r.table.set_index(["year", "bin_label"])
     y0, y1, top, bot = ys[0], ys[-1], s["top_bin"], s["bottom_bin"]
-    word = direction(s["gap_to"] - s["gap_from"], ctx.lang, up=("groter", "larger"), down=("kleiner", "smaller"),
-                     same=("even groot", "the same"))
-    verdict = interval_verdict(s["growth_lo"], s["growth_hi"], ctx.lang,
-                               what=("de groei van het verschil", "the growth of the gap"))
-    text = ctx.t(
-        f"In {y0} lag {label.lower()} in gebieden met {top}% corporatiewoningen op index "
-        f"{ctx.fmt(t.loc[(y0, top), 'index'])} en in gebieden met {bot}% op {ctx.fmt(t.loc[(y0, bot), 'index'])} "
-        f"({ref} = 100); in {y1} op {ctx.fmt(t.loc[(y1, top), 'index'])} en {ctx.fmt(t.loc[(y1, bot), 'index'])}. "
-        f"Het verschil is {word} geworden: van {ctx.fmt(s['gap_from'])} naar {ctx.fmt(s['gap_to'])} indexpunten "
-        f"({ctx.fmt(s['growth'] * 100, sign=True)}%, 95%-interval {ctx.fmt(s['growth_lo'] * 100, sign=True)}% tot "
-        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%); {verdict}.",
-        f"In {y0}, {label.lower()} stood at index {ctx.fmt(t.loc[(y0, top), 'index'])} in areas with {top}% "
-        f"housing-association dwellings and at {ctx.fmt(t.loc[(y0, bot), 'index'])} in areas with {bot}% "
-        f"({ref} = 100); in {y1} at {ctx.fmt(t.loc[(y1, top), 'index'])} and {ctx.fmt(t.loc[(y1, bot), 'index'])}. "
-        f"The gap has become {word}: from {ctx.fmt(s['gap_from'])} to {ctx.fmt(s['gap_to'])} index points "
-        f"({ctx.fmt(s['growth'] * 100, sign=True)}%, 95% interval {ctx.fmt(s['growth_lo'] * 100, sign=True)}% to "
-        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%); {verdict}.")
-    out.append(_p(text))
+    gap = dict(top=top, bot=bot, gap_from=s["gap_from"], gap_to=s["gap_to"], growth=s["growth"] * 100,
+               lo=s["growth_lo"] * 100, hi=s["growth_hi"] * 100,
+               word=direction(s["gap_to"] - s["gap_from"], up="report.corp.gap.larger", down="report.corp.gap.smaller",
+                              same="report.corp.gap.same"))
+    out.append(_p(ctx.render("report.corp.profile.text", y0=y0, y1=y1, label=ctx.label_lc(ind), ref=ref,
+                             i0_top=t.loc[(y0, top), "index"], i0_bot=t.loc[(y0, bot), "index"],
+                             i1_top=t.loc[(y1, top), "index"], i1_bot=t.loc[(y1, bot), "index"],
+                             verdict=interval_verdict(s["growth_lo"], s["growth_hi"], what="report.corp.profile.growth"),
+                             **gap)))
     if s.get("decomposition") is not None:        # whose change moved the gap (top vs bottom bin, composition)
         out.append(_p(render(s["decomposition"], ctx.lang)))
     if not national:
-        out.append(_p(ctx.t("De database bevat voor deze geografie alleen gebieden van de regio zelf; daarom is "
-                            "geïndexeerd op de regio in plaats van op Nederland.",
-                            "For this geography the store only holds the region's own areas, so the index is "
-                            "on the region instead of the Netherlands.")))
+        out.append(_p(ctx.render("report.corp.profile.regional_index")))
     clear = s["growth_lo"] > 0 or s["growth_hi"] < 0
-    ctx.findings.append(Finding(1, 2 if clear else (1 if main else 0), ctx.t(
-        f"{label}: het verschil tussen gebieden met veel ({top}%) en weinig ({bot}%) corporatiewoningen is "
-        f"{word} geworden, van {ctx.fmt(s['gap_from'])} naar {ctx.fmt(s['gap_to'])} indexpunten ({y0}–{y1}; "
-        f"{ctx.fmt(s['growth'] * 100, sign=True)}%, 95%-interval {ctx.fmt(s['growth_lo'] * 100, sign=True)}% tot "
-        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%)"
-        + ("." if clear else "; het interval omvat ook geen groei of krimp: niet statistisch zeker."),
-        f"{label}: the gap between areas with many ({top}%) and few ({bot}%) housing-association dwellings has "
-        f"become {word}, from {ctx.fmt(s['gap_from'])} to {ctx.fmt(s['gap_to'])} index points ({y0}–{y1}; "
-        f"{ctx.fmt(s['growth'] * 100, sign=True)}%, 95% interval {ctx.fmt(s['growth_lo'] * 100, sign=True)}% to "
-        f"{ctx.fmt(s['growth_hi'] * 100, sign=True)}%)"
-        + ("." if clear else "; the interval includes no change: not statistically certain.")), "profile"))
+    ctx.findings.append(Finding(1, 2 if clear else (1 if main else 0), ctx.render(
+        "report.corp.profile.finding.clear" if clear else "report.corp.profile.finding.uncertain",
+        label=label, y0=y0, y1=y1, **gap), "profile"))
     fig = r.figure(ctx.lang)
-    out.append(ctx.figure(f"profile_{ind}", fig, ctx.t(f"{label} naar aandeel corporatiewoningen, {y0} en {y1}",
-                                                       f"{label} by housing-association share, {y0} and {y1}"),
+    out.append(ctx.figure(f"profile_{ind}", fig, ctx.render("report.corp.profile.figure", label=label, y0=y0, y1=y1),
                           source=_src(ctx, r, v, lv)))
     tab = r.table
     cells = {}
     for y in (y0, y1):
         d = tab[tab["year"] == y].set_index("bin_label")
         sp = d["suppressed"]
-        cells[f"{ctx.t('Gebieden', 'Areas')} {y}"] = d["n_areas"]
-        cells[f"Index {y}"] = [ctx.t("onderdrukt", "suppressed") if h else ctx.fmt(x) for x, h in zip(d["index"], sp)]
-        cells[f"{ctx.t('95%-interval', '95% interval')} {y}"] = ["" if h else f"{ctx.fmt(a)} – {ctx.fmt(b)}"
-                                                                for a, b, h in zip(d["index_lo"], d["index_hi"], sp)]
-    shown = pd.DataFrame({ctx.t("Klasse (%)", "Class (%)"): tab.loc[tab["year"] == y0, "bin_label"].to_numpy(),
+        cells[ctx.render("report.corp.profile.col.areas", year=y)] = d["n_areas"]
+        cells[ctx.render("report.corp.profile.col.index", year=y)] = [ctx.render("report.cell.suppressed") if h
+                                                                      else ctx.fmt(x) for x, h in zip(d["index"], sp)]
+        cells[ctx.render("report.corp.profile.col.interval", year=y)] = [
+            "" if h else f"{ctx.fmt(a)} – {ctx.fmt(b)}" for a, b, h in zip(d["index_lo"], d["index_hi"], sp)]
+    shown = pd.DataFrame({ctx.render("report.corp.profile.col.class"): tab.loc[tab["year"] == y0, "bin_label"].to_numpy(),
                           **{k: np.asarray(v) for k, v in cells.items()}})
-    out.append(ctx.table(f"profile_{ind}", shown, ctx.t(f"Index per klasse van het aandeel corporatiewoningen ({ref} = 100)",
-                                                        f"Index per class of housing-association share ({ref} = 100)"),
+    out.append(ctx.table(f"profile_{ind}", shown, ctx.render("report.corp.profile.caption", ref=ref),
                          csv=tab.drop(columns=["numerator", "denominator"])))
     return out
 
@@ -200,7 +156,7 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
 def _src(ctx, r, v, lv) -> str:
     srcs = sorted({s for m in r.vintage.get("indicators", {}).values() for s in m.get("sources", [])},
                   key=lambda s: (s.startswith("derived"), s))          # publishers first, then 'derived'
-    return f"{ctx.t('Bron', 'Source')}: {clean_sources(srcs, ctx.lang)} · {ctx.t('geografie', 'geography')} {v}, {lv}"
+    return ctx.render("report.source", sources=clean_sources(srcs, ctx.lang), version=v, level=lv)
 
 
 # --------------------------------------------------------------------------- §2
@@ -222,7 +178,7 @@ def liveability(ctx) -> list[dict]:
     start = run(ctx.store, group_by="start", **base)
     end = run(ctx.store, group_by="end", **base)
     ctx.results["liveability"] = start
-    blocks = [_h(ctx.t("Naar niveau van leefbaarheid", "By level of liveability"))]
+    blocks = [_h(ctx.render("report.liveability.by_level.head"))]
     last = f"{periods[-1][0]}–{periods[-1][1]}"
 
     def low_high(r):
@@ -231,52 +187,25 @@ def liveability(ctx) -> list[dict]:
     (ls, hs), (le, he) = low_high(start), low_high(end)
 
     def cmp(lo, hi):
-        return direction(lo["mean_change"] - hi["mean_change"], ctx.lang, up=("gunstiger", "more favourably"),
-                         down=("ongunstiger", "less favourably"), same=("even gunstig", "equally"))
+        return direction(lo["mean_change"] - hi["mean_change"], up="report.liveability.better",
+                         down="report.liveability.worse", same="report.liveability.equal")
     separate = ls["ci_lo"] > hs["ci_hi"] or ls["ci_hi"] < hs["ci_lo"]
-    text = ctx.t(
-        f"De buurten zijn per periode in tien groepen (decielen) van de Leefbaarometer-score ingedeeld. Ingedeeld "
-        f"naar het beginjaar ontwikkelde in {last} het laagste deciel zich {cmp(ls, hs)} dan het hoogste: gemiddeld "
-        f"{ctx.fmt(ls['mean_change'], 3, sign=True)} tegen {ctx.fmt(hs['mean_change'], 3, sign=True)} "
-        f"(95%-intervallen {ctx.fmt(ls['ci_lo'], 3)} tot {ctx.fmt(ls['ci_hi'], 3)} en {ctx.fmt(hs['ci_lo'], 3)} tot "
-        f"{ctx.fmt(hs['ci_hi'], 3)}; ze {'overlappen niet' if separate else 'overlappen'}). Ingedeeld naar het "
-        f"eindjaar ontwikkelde het laagste deciel zich {cmp(le, he)} dan het hoogste "
-        f"({ctx.fmt(le['mean_change'], 3, sign=True)} tegen {ctx.fmt(he['mean_change'], 3, sign=True)}).",
-        f"Areas are grouped per period into ten groups (deciles) of the Leefbaarometer score. Grouped by the start "
-        f"year, in {last} the lowest decile developed {cmp(ls, hs)} than the highest: on average "
-        f"{ctx.fmt(ls['mean_change'], 3, sign=True)} against {ctx.fmt(hs['mean_change'], 3, sign=True)} (95% "
-        f"intervals {ctx.fmt(ls['ci_lo'], 3)} to {ctx.fmt(ls['ci_hi'], 3)} and {ctx.fmt(hs['ci_lo'], 3)} to "
-        f"{ctx.fmt(hs['ci_hi'], 3)}; they {'do not overlap' if separate else 'overlap'}). Grouped by the end year, "
-        f"the lowest decile developed {cmp(le, he)} than the highest ({ctx.fmt(le['mean_change'], 3, sign=True)} "
-        f"against {ctx.fmt(he['mean_change'], 3, sign=True)}).")
-    blocks.append(_p(text))
-    ctx.findings.append(Finding(2, 2 if separate else 0, ctx.t(
-        f"Leefbaarheid {last}: buurten in het laagste deciel (bij de start) ontwikkelden zich {cmp(ls, hs)} dan die "
-        f"in het hoogste ({ctx.fmt(ls['mean_change'], 3, sign=True)} tegen {ctx.fmt(hs['mean_change'], 3, sign=True)}"
-        f" Leefbaarometer-punten)" + ("." if separate else "; de intervallen overlappen: geen zeker verschil."),
-        f"Liveability {last}: areas in the lowest decile (at the start) developed {cmp(ls, hs)} than those in the "
-        f"highest ({ctx.fmt(ls['mean_change'], 3, sign=True)} against {ctx.fmt(hs['mean_change'], 3, sign=True)} "
-        f"Leefbaarometer points)" + ("." if separate else "; the intervals overlap: no certain difference.")),
-        "liveability"))
-    blocks.append({"type": "caveat", "text": ctx.t(
-        "Let op, regressie naar het gemiddelde: wie aan het eind van een periode laag scoort, kwam daar deels door "
-        "toevallige tegenvallers in diezelfde periode. Indelen naar het eindjaar (zoals figuur 8 van het rapport) "
-        "laat lage groepen daardoor achterblijven, ook als er niets structureels gebeurt; indelen naar het "
-        "beginjaar laat ze juist wat inlopen. Alleen een verschil dat in beide indelingen dezelfde kant op wijst, "
-        "is een sterke aanwijzing.",
-        "Caution, regression to the mean: areas that end a period low got there partly through chance setbacks in "
-        "that same period. Grouping by the end year (as the report's figure 8 does) therefore makes low groups "
-        "fall behind even when nothing systematic happens; grouping by the start year makes them catch up a "
-        "little. Only a difference pointing the same way in both groupings is strong evidence.")})
-    blocks.append(ctx.figure("liveability_start", start.figure(ctx.lang), ctx.t(
-        "Gemiddelde verandering van de Leefbaarometer-score per deciel, ingedeeld naar het beginjaar",
-        "Mean change of the Leefbaarometer score per decile, grouped by the start year"), source=_src(ctx, start, v, lv)))
-    blocks.append(ctx.figure("liveability_end", end.figure(ctx.lang), ctx.t(
-        "Dezelfde verandering, ingedeeld naar het eindjaar (met regressie naar het gemiddelde)",
-        "The same change, grouped by the end year (with regression to the mean)"), source=_src(ctx, end, v, lv)))
+    blocks.append(_p(ctx.render(
+        "report.liveability.text", period=last, cmp_start=cmp(ls, hs), low=ls["mean_change"], high=hs["mean_change"],
+        low_lo=ls["ci_lo"], low_hi=ls["ci_hi"], high_lo=hs["ci_lo"], high_hi=hs["ci_hi"],
+        overlap=Message("report.liveability.overlap.no" if separate else "report.liveability.overlap.yes"),
+        cmp_end=cmp(le, he), low_end=le["mean_change"], high_end=he["mean_change"])))
+    ctx.findings.append(Finding(2, 2 if separate else 0, ctx.render(
+        "report.liveability.finding.clear" if separate else "report.liveability.finding.uncertain", period=last,
+        cmp=cmp(ls, hs), low=ls["mean_change"], high=hs["mean_change"]), "liveability"))
+    blocks.append({"type": "caveat", "text": ctx.render("report.liveability.caveat")})
+    blocks.append(ctx.figure("liveability_start", start.figure(ctx.lang), ctx.render("report.liveability.figure.start"),
+                             source=_src(ctx, start, v, lv)))
+    blocks.append(ctx.figure("liveability_end", end.figure(ctx.lang), ctx.render("report.liveability.figure.end"),
+                             source=_src(ctx, end, v, lv)))
     for name, r in (("liveability_start", start), ("liveability_end", end)):
         ctx.table(name, pd.DataFrame(), "", csv=r.table)   # CSV only: the figure shows it
-    blocks.append(_h(ctx.t("Naar dimensie in corporatiegebieden", "By dimension in housing-association areas")))
+    blocks.append(_h(ctx.render("report.liveability.by_dimension.head")))
     try:
         blocks += _dimensions(ctx, v, lv)
     except Unavailable as e:
@@ -288,10 +217,8 @@ def _dimensions(ctx, v, lv) -> list[dict]:
     dims = [d for d in DIMENSIONS if len(ctx.cov.years(d, v, lv)) >= 2]
     if not dims:
         have = ctx.cov.all_years("lbm_onv")
-        raise Unavailable(f"de Leefbaarometer-dimensies zijn er niet in twee jaren binnen {ctx.period()} "
-                          f"(gemeten in {', '.join(map(str, have)) or 'geen jaar'})",
-                          f"the Leefbaarometer dimensions do not exist in two years within {ctx.period()} "
-                          f"(measured in {', '.join(map(str, have)) or 'no year'})")
+        raise Unavailable("report.liveability.dims.none", period=ctx.period(),
+                          years=", ".join(map(str, have)) or Message("report.liveability.dims.no_year"))
     ys = ctx.cov.years(dims[0], v, lv)
     share = ctx.store.facts(indicator="corp_share", geo_version=v, codes=ctx.cov.areas["code"].tolist())
     s0 = share[share["year"] <= ys[0]].sort_values("year").drop_duplicates("code", keep="last")
@@ -305,22 +232,14 @@ def _dimensions(ctx, v, lv) -> list[dict]:
     worst = hi["mean_change"].idxmin()
     gap = hi["mean_change"] - lo["mean_change"].reindex(hi.index)
     behind = [ctx.label(d).split(": ")[-1] for d in gap.index if gap[d] < 0]
-    text = ctx.t(
-        f"In gebieden met ten minste {threshold:g}% corporatiewoningen ({int(hi['n'].max())} gebieden) veranderde "
-        f"tussen {ys[0]} en {ys[-1]} de dimensie ‘{ctx.label(worst).split(': ')[-1]}’ het minst gunstig "
-        f"({ctx.fmt(hi.loc[worst, 'mean_change'], 3, sign=True)}). Ten opzichte van de overige gebieden bleven zij "
-        + (f"achter op: {', '.join(behind)}." if behind else "op geen enkele dimensie achter."),
-        f"In areas with at least {threshold:g}% housing-association dwellings ({int(hi['n'].max())} areas) the "
-        f"dimension ‘{ctx.label(worst).split(': ')[-1]}’ changed least favourably between {ys[0]} and {ys[-1]} "
-        f"({ctx.fmt(hi.loc[worst, 'mean_change'], 3, sign=True)}). Compared with the other areas they fell "
-        + (f"behind on: {', '.join(behind)}." if behind else "behind on no dimension."))
+    text = ctx.render("report.liveability.dims.worst", threshold=threshold, areas=n_areas(int(hi["n"].max()), ctx.lang),
+                      y0=ys[0], y1=ys[-1], worst=ctx.label(worst).split(": ")[-1], change=hi.loc[worst, "mean_change"])
+    text += " " + (ctx.render("report.liveability.dims.behind", names=", ".join(behind)) if behind
+                   else ctx.render("report.liveability.dims.behind_none"))
     if threshold == 50:
-        text += ctx.t(" (Drempel 50% in plaats van de 80% van het rapport: minder dan tien gebieden halen 80%.)",
-                      " (Threshold 50% instead of the report's 80%: fewer than ten areas reach 80%.)")
-    out = [_p(text), ctx.figure("liveability_dimensions", r.figure(ctx.lang), ctx.t(
-        f"Verandering per dimensie {ys[0]}–{ys[-1]}, gebieden met ≥{threshold:g}% en <{threshold:g}% corporatiewoningen",
-        f"Change per dimension {ys[0]}–{ys[-1]}, areas with ≥{threshold:g}% and <{threshold:g}% housing-association "
-        "dwellings"), source=_src(ctx, r, v, lv))]
+        text += " " + ctx.render("report.liveability.dims.threshold50")
+    out = [_p(text), ctx.figure("liveability_dimensions", r.figure(ctx.lang), ctx.render(
+        "report.liveability.dims.figure", y0=ys[0], y1=ys[-1], threshold=threshold), source=_src(ctx, r, v, lv))]
     ctx.table("liveability_dimensions", pd.DataFrame(), "", csv=t)
     return out
 
@@ -339,21 +258,14 @@ def tipping_points(ctx) -> list[dict]:
         try:
             results.append(run(ctx.store, outcome="all", region=ctx.region.codes, geo_version=v, level=lv,
                                year_from=dy[0], year_to=dy[-1], n_boot=500))
-        except Exception as e:  # a dimension fit that fails must not take the total down
-            blocks.append(_na(ctx, e))
+        except Exception:  # a dimension fit that fails must not take the total down (a bug: logged)
+            log.exception("report: tipping points per dimension failed")
+            blocks.append(_na(ctx, Unavailable("report.tipping.dimensions_failed")))
     ctx.results["tipping-point"] = results[0]
     table = pd.concat([r.table for r in results], ignore_index=True).drop_duplicates(
         ["outcome", "year_from", "year_to"])
     first = table.iloc[0]
-    blocks.insert(0, _p(ctx.t(
-        f"Voor elk gebied is de verandering van de leefbaarheid ({int(first['year_from'])}–{int(first['year_to'])}) "
-        "uitgezet tegen het aandeel corporatiewoningen aan het begin. Een gesegmenteerde regressie zoekt het "
-        "aandeel waar de lijn knikt en waar de gemiddelde ontwikkeling van positief naar negatief omslaat; de "
-        "intervallen komen uit een bootstrap over gebieden.",
-        f"For every area the change in liveability ({int(first['year_from'])}–{int(first['year_to'])}) is plotted "
-        "against its housing-association share at the start. A segmented regression finds the share where the "
-        "line bends and where the average development turns from positive to negative; intervals come from a "
-        "bootstrap over areas.")))
+    blocks.insert(0, _p(ctx.render("report.tipping.intro", y0=int(first["year_from"]), y1=int(first["year_to"]))))
     for _, r in table.iterrows():
         blocks.append(_p(render(r["message"], ctx.lang)))
     blocks += [{"type": "note", "text": x} for x in results[0].note_texts(ctx.lang)]
@@ -361,24 +273,21 @@ def tipping_points(ctx) -> list[dict]:
     ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 else 1 if turns else 0,
                                 render(first["message"], ctx.lang), "tipping"))
     for i, r in enumerate(results):
-        blocks.append(ctx.figure(f"tipping_point_{i + 1}", r.figure(ctx.lang), ctx.t(
-            f"Verandering van de leefbaarheid naar aandeel corporatiewoningen, {r.params['year_from']}–{r.params['year_to']}",
-            f"Change in liveability by housing-association share, {r.params['year_from']}–{r.params['year_to']}"),
-            source=_src(ctx, r, v, lv)))
+        blocks.append(ctx.figure(f"tipping_point_{i + 1}", r.figure(ctx.lang), ctx.render(
+            "report.tipping.figure", y0=r.params["year_from"], y1=r.params["year_to"]), source=_src(ctx, r, v, lv)))
         ctx.use("lbm" if i == 0 else "lbm_onv", v, lv, [r.params["year_from"], r.params["year_to"]])
     pct = lambda x: ctx.fmt(x) + "%" if np.isfinite(x) else "—"   # noqa: E731
     shown = pd.DataFrame({
-        ctx.t("Uitkomst", "Outcome"): [ctx.label(o).split(": ")[-1] for o in table["outcome"]],
-        ctx.t("Periode", "Period"): [f"{a}–{b}" for a, b in zip(table["year_from"], table["year_to"])],
-        ctx.t("Gebieden", "Areas"): table["n"],
-        ctx.t("Knik", "Bend"): [pct(x) for x in table["breakpoint"]],
-        ctx.t("95%-interval knik", "95% interval bend"): [f"{pct(a)} – {pct(b)}"
-                                                          for a, b in zip(table["break_lo"], table["break_hi"])],
-        ctx.t("Omslag naar negatief", "Turns negative"): [pct(x) for x in table["zero_crossing"]],
-        ctx.t("95%-interval omslag", "95% interval turn"): [f"{pct(a)} – {pct(b)}" if np.isfinite(z) else "—"
-                                                           for a, b, z in zip(table["zero_lo"], table["zero_hi"],
-                                                                              table["zero_crossing"])]})
-    blocks.append(ctx.table("tipping_points", shown, ctx.t("Knik- en omslagpunten met 95%-intervallen",
-                                                           "Bends and turning points with 95% intervals"),
+        ctx.render("report.col.outcome"): [ctx.label(o).split(": ")[-1] for o in table["outcome"]],
+        ctx.render("report.col.period"): [f"{a}–{b}" for a, b in zip(table["year_from"], table["year_to"])],
+        ctx.render("report.col.areas"): table["n"],
+        ctx.render("report.tipping.col.bend"): [pct(x) for x in table["breakpoint"]],
+        ctx.render("report.tipping.col.bend_interval"): [f"{pct(a)} – {pct(b)}"
+                                                         for a, b in zip(table["break_lo"], table["break_hi"])],
+        ctx.render("report.tipping.col.turn"): [pct(x) for x in table["zero_crossing"]],
+        ctx.render("report.tipping.col.turn_interval"): [f"{pct(a)} – {pct(b)}" if np.isfinite(z) else "—"
+                                                         for a, b, z in zip(table["zero_lo"], table["zero_hi"],
+                                                                            table["zero_crossing"])]})
+    blocks.append(ctx.table("tipping_points", shown, ctx.render("report.tipping.caption"),
                             csv=table.assign(message=[render(m, ctx.lang) for m in table["message"]])))
     return blocks

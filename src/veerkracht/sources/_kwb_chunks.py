@@ -80,9 +80,9 @@ def finish_facts(facts: pd.DataFrame, file, labels: dict, warnings: list[str], p
         raw = sub["numerator"] if m.kind == "per1000" else sub["value"]
         raw = pd.Series(raw.to_numpy(), index=pd.RangeIndex(len(sub)))
         if m.kind == "pct" and pct_form == "auto":
-            _at_rows(lambda: check_fraction(raw, file, label, 0), rows[sel])
-        _at_rows(lambda: check_unit_jumps(raw, sub["code"].reset_index(drop=True), sub["year"].reset_index(drop=True),
-                                          file, label, 0), rows[sel])
+            _at_rows(lambda: check_fraction(raw, file, label, 0), rows[sel])      # noqa: B023 (called at once)
+        _at_rows(lambda: check_unit_jumps(raw, sub["code"].reset_index(drop=True),  # noqa: B023 (called at once)
+                                          sub["year"].reset_index(drop=True), file, label, 0), rows[sel])  # noqa: B023
         if m.short == "g_wozbag":
             vals, flags = _woz_to_thousands(sub["value"], sub["flags"].astype("str"), warnings, file)
             facts.loc[sel, "value"] = vals.to_numpy()
