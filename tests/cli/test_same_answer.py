@@ -100,3 +100,23 @@ def test_the_map_never_measures_outside_the_period_silently(client):
     assert body["title"] == "Typologie 2005–2013"
     text = " ".join(body["notes"])
     assert "uit 2014: dat ligt buiten de periode 2005–2013" in text and "2022" not in text
+
+
+def test_corp_profile_of_the_report_is_the_cli_answer(demo_out, store_copy):
+    """The report writes the parameters it ran each analysis with (analyses.json); the CLI asked the
+    same question gives the same index and interval for every corporation-share bin and year."""
+    report = demo_out / "report"
+    used = json.loads((report / "analyses.json").read_text(encoding="utf-8"))["corp-profile"]["params"]
+    ind = used["indicator"]
+    rep = pd.read_csv(report / "tables" / f"profile_{ind}.csv")
+    res = run_cli("analyse", "corp-profile", "-i", ind, "--region", ",".join(used["region"]),
+                  "--from", str(used["year_from"]), "--to", str(used["year_to"]), "--geo-version", used["geo_version"],
+                  "-o", f"level={used['level']}", "-o", f"index_on={used['index_on']}", "--format", "json",
+                  store=store_copy)
+    assert res.returncode == 0, res.stderr
+    cli = pd.DataFrame(json.loads(res.stdout)["table"])
+    key = ["year", "bin_label"]
+    both = rep.merge(cli, on=key, suffixes=("_report", "_cli"))
+    assert len(both) == len(rep) == len(cli) >= 8
+    for col in ("index", "index_lo", "index_hi", "n_areas"):
+        assert both[f"{col}_report"].fillna(-1).to_numpy() == pytest.approx(both[f"{col}_cli"].fillna(-1).to_numpy())

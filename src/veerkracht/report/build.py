@@ -141,12 +141,25 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
                 s["subs"].append({"id": b["id"], "text": b["text"]})
     status = {"summary": "ok", "about": "ok", **status}
     html, pages = _render(ctx, sections)
+    _write_inputs(ctx, out_dir)
     res = {"html": str(out_dir / "report.html"), "pdf": str(out_dir / "report.pdf"), "pages": pages,
            "figures": sorted(str(p) for p in ctx.files if p.parent.name == "figures"),
            "tables": sorted(str(p) for p in ctx.files if p.parent.name == "tables"),
            "sections": status, "findings": [f.text for f in pick_findings(ctx.findings)],
            "seconds": round(time.perf_counter() - t0, 2)}
     return res
+
+
+def _write_inputs(ctx, out_dir: Path) -> None:
+    """``analyses.json``: per analysis the report ran, its parameters as used and its inputs — so
+    anyone can ask the CLI, the map or an export the same question and compare."""
+    import json
+
+    def plain(o):
+        return o.item() if hasattr(o, "item") else str(o)
+    doc = {name: {"params": r.params, "inputs": r.inputs} for name, r in ctx.results.items()}
+    (out_dir / "analyses.json").write_text(json.dumps(doc, indent=2, default=plain, ensure_ascii=False),
+                                           encoding="utf-8")
 
 
 def _summary(ctx) -> list[dict]:
