@@ -181,7 +181,7 @@ def test_unavailable_carries_a_message_not_a_sentence():
     from veerkracht.indicators.registry import label
     from veerkracht.report.plan import Unavailable
     e = Unavailable("report.plan.no_data", ind="lbm")
-    assert e.text("nl") == "de database bevat geen gegevens over ‘Leefbaarometer: totaalscore’ voor deze regio"
+    assert e.text("nl") == f"de database bevat geen gegevens over ‘{label('lbm', 'nl')}’ voor deze regio"
     assert e.text("en") == str(e) == f"the store holds no data on ‘{label('lbm', 'en')}’ for this region"
     with pytest.raises(KeyError):          # a sentence where a message id belongs fails at once
         Unavailable("de database bevat geen gegevens")

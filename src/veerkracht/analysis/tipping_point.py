@@ -32,7 +32,8 @@ _N_MOM = 7   # count, w, w·u, w·u², w·y, w·u·y, w·y²
 @dataclass
 class TippingPointParams:
     outcome: str = c.param("lbm", "lbm (default), a dimension (lbm_onv …) or 'all' (the total and every dimension)")
-    year_from: int | None = c.param(None, "start year (default: the first year of the outcome in the region)")
+    year_from: int | None = c.param(None, "start year (default: the first year of the outcome in the region at "
+                                          "which a corporation share is known)")
     year_to: int | None = c.param(None, "end year (default: the last year of the outcome in the region)")
     region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes (default: the whole country)")
     geo_version: str | None = c.param(None, "geography version (default: the only one holding the outcome)")
@@ -91,6 +92,12 @@ class TippingPoint(Analysis):
         facts = store.facts(indicator=outcomes, geo_version=geo_version, codes=codes)
         facts = facts[facts["code"].isin(areas["code"]) & facts["value"].notna()]
         years = sorted(facts.loc[facts["indicator"] == outcomes[0], "year"].unique())
+        if p.year_from is None:
+            # the default start is the first outcome year at which a corporation share is known (a
+            # start share never comes from a later year, so an earlier start would leave no areas)
+            share_years = store.facts(indicator="corp_share", geo_version=geo_version, codes=codes)["year"]
+            first_share = int(share_years.min()) if len(share_years) else None
+            years = [y for y in years if first_share is not None and y >= first_share] or years
         y0 = int(years[0]) if p.year_from is None and years else p.year_from
         y1 = int(years[-1]) if p.year_to is None and years else p.year_to
         if y0 is None or y1 is None or y0 >= y1:

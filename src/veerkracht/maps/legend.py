@@ -125,10 +125,9 @@ def class_legend(bins: list[float], colors: list[str], symmetric: bool = False, 
 
 
 def _fmt(x, lang: str, digits: int = 1) -> str:
-    if x is None:
-        return ""
-    s = f"{x:,.{digits}f}"
-    return s.replace(",", " ").replace(".", ",") if lang == "nl" else s
+    """A class bound, formatted by :func:`veerkracht.i18n.fmt_number` (the one owner); none: blank."""
+    from ..i18n import fmt_number
+    return "" if x is None else fmt_number(float(x), f",.{digits}f", lang)
 
 
 def legend_rows(view: dict, lang: str) -> list[dict]:
