@@ -154,25 +154,20 @@ class _Ops(ast.NodeTransformer):
         self.n += 1
         return i == self.target
 
-    def visit_BinOp(self, node):
+    def _swap_op(self, node):
         self.generic_visit(node)
-        if type(node.op) in self.SWAP and self._hit(node, "bin"):
+        if type(node.op) in self.SWAP and self._hit(node, "op"):
             self.done = f"line {node.lineno}: {type(node.op).__name__} → {self.SWAP[type(node.op)].__name__}"
             node.op = self.SWAP[type(node.op)]()
         return node
+
+    visit_BinOp = visit_BoolOp = _swap_op
 
     def visit_Compare(self, node):
         self.generic_visit(node)
         if len(node.ops) == 1 and type(node.ops[0]) in self.SWAP and self._hit(node, "cmp"):
             self.done = f"line {node.lineno}: {type(node.ops[0]).__name__} → {self.SWAP[type(node.ops[0])].__name__}"
             node.ops = [self.SWAP[type(node.ops[0])]()]
-        return node
-
-    def visit_BoolOp(self, node):
-        self.generic_visit(node)
-        if type(node.op) in self.SWAP and self._hit(node, "bool"):
-            self.done = f"line {node.lineno}: {type(node.op).__name__} → {self.SWAP[type(node.op)].__name__}"
-            node.op = self.SWAP[type(node.op)]()
         return node
 
     def visit_Constant(self, node):
