@@ -44,7 +44,7 @@ TESTS = {
     "concentration": ["test_concentration.py", "test_caveats.py"],
     "typology": ["test_typology.py"],
     "change_model": ["test_change_model.py", "test_caveats.py", "test_recovery.py"],
-    "_caveats": ["test_caveats.py"],
+    "_caveats": ["test_caveats.py", "test_break_test.py"],
     "_bootstrap": ["test_recovery.py", "test_corp_profile.py", "test_support.py", "test_tipping_point.py"],
     "_smallarea": ["test_smallarea.py"],
 }
@@ -72,7 +72,7 @@ FAITHFUL = [
      '"p": (1 + exceed) / (n_test + 1)', '"p": exceed / n_test'),
     ("break test: null replicates from the segmented, not the straight, fit", "_breaktest",
      "resid = y - fitted", "resid = y - fitted - np.clip(x - 50, 0, None) * 0.001"),
-    ("tipping point: start share from the nearest year, also a later one", "tipping_point",
+    ("tipping point: start share from the nearest year, also a later one", "_caveats",
      "    before = ok[ok[\"year\"] <= year]\n", "    before = ok\n"),
     ("hot spots on the spread areas, not their source units", "hotspots",
      "unit_of = clusters if p.support and clusters.nunique() < len(clusters) else None", "unit_of = None"),
