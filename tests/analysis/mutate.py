@@ -194,7 +194,7 @@ def random_mutants(n: int, seed: int) -> list[tuple[str, str, int]]:
     rng = random.Random(seed)
     pool = []
     for mod in TESTS:
-        path = ROOT / PKG / f"{mod}.py"
+        path = _SNAPSHOT[0] / "veerkracht" / "analysis" / f"{mod}.py"
         if not path.exists():
             continue
         counter = _visit(ast.parse(path.read_text()), _Ops())
@@ -231,6 +231,9 @@ def main(argv=None) -> int:
             tmp = Path(tmp)
             copy_src(tmp)
             path = tmp / PKG / f"{mod}.py"
+            if not path.exists():
+                rows.append((kind, mod, name, "not applied", 0.0))
+                continue
             text = path.read_text()
             if kind == "faithful":
                 old, new = change

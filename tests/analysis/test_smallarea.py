@@ -106,3 +106,22 @@ def test_posterior_draws_match_the_posterior():
     d = posterior_draws(y, e, 4000, seed=1)
     r = eb_poisson_gamma(y, e)
     assert d.mean(0) == pytest.approx(r["smoothed"].to_numpy(), rel=0.03)
+
+
+def test_watch_list_with_smoothing_drops_chance_risers():
+    """Nothing changes between the years: the raw watch-list (vulnerable rate rising > 2 points, no
+    nuisance problem) holds small areas that rose by chance; with smooth=True far fewer."""
+    store, facts = _store(seed=5)
+    codes = facts["code"].unique()
+    cr = np.random.default_rng(6).integers(10, 60, len(codes)).astype(float)     # P80 and up: a problem
+    crime = pd.DataFrame({"code": codes, "year": 2018, "indicator": "crime_rate", "numerator": cr,
+                          "denominator": 1000.0, "value": cr, "geo_version": "cbs2019", "source": "p"})
+    from veerkracht.store import Batch, Provenance
+    store.ingest(Batch(Provenance("crime", "crime", "crime"), facts=crime))
+    run = get_analysis("typology")
+    kw = dict(vulnerable="low_income", vulnerable_threshold=10.0, rise_threshold=2.0)
+    raw = run(store, **kw)
+    eb = run(store, smooth=True, **kw)
+    assert raw.summary["n_watch"] > 40                      # measured: chance risers among 320 small areas
+    assert eb.summary["n_watch"] < 0.3 * raw.summary["n_watch"]
+    assert any("smoothed" in n for n in eb.note_texts("en")) and not any("smoothed" in n for n in raw.note_texts("en"))
