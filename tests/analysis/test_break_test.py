@@ -158,3 +158,36 @@ def test_dwelling_weights_are_used_by_default():
     f = fit_segmented(d["corp_share"].to_numpy(), d["change_lbm"].to_numpy(), w, min_side=3, trim=0)
     assert res.table.iloc[0]["sse"] == pytest.approx(f["sse"]) and set(w) == {1.0, 2.0}
     assert res.table.iloc[0]["weighting"] == "dwellings"
+
+
+def test_cluster_bootstrap_of_the_segmented_fit_is_wider_on_spread_values():
+    """3,000 units spread onto 1–8 areas each: resampling units widens the slope and kink intervals
+    by about √(mean cluster size) over resampling areas (measured ×1.6–1.7)."""
+    from veerkracht.analysis._bootstrap import percentile_interval
+    from veerkracht.analysis.tipping_point import _bootstrap
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(1, 9, 3000)
+    cl = np.repeat(np.arange(3000), sizes)
+    xg = rng.uniform(0, 100, 3000)
+    yg = 0.02 - 0.0003 * xg + rng.normal(0, 0.03, 3000)
+    x, y, w = xg[cl], yg[cl], rng.lognormal(0, 0.9, len(cl))
+    f = fit_segmented(x, y, w)
+    width = {}
+    for key, c in (("areas", None), ("units", cl)):
+        b = _bootstrap(x, y, w, 300, 1, 0.25, f, c)
+        width[key] = {k: float(np.subtract(*percentile_interval(b[k])[::-1])) for k in ("c", "slope_right")}
+    assert width["units"]["slope_right"] > 1.4 * width["areas"]["slope_right"]
+    assert width["units"]["c"] > 1.3 * width["areas"]["c"]
+
+
+@pytest.mark.slow
+def test_spread_store_resamples_units(spread_line, national_buurten):
+    """The same facts without their support rows give the area bootstrap; with them, the units'."""
+    store, _ = spread_line
+    facts = store.facts(indicator=["corp_share", "lbm", "dwellings"], geo_version="cbs2019")
+    bare = store_from(national_buurten, facts.drop(columns=["provenance_id"], errors="ignore"), tag="no-support")
+    a = run(store, n_boot=100, n_test=19, seed=5).table.iloc[0]
+    b = run(bare, n_boot=100, n_test=19, seed=5).table.iloc[0]
+    assert b["n_units"] == 13594 and a["n_units"] < 3500
+    assert a["breakpoint"] == pytest.approx(b["breakpoint"]) and a["sse"] == pytest.approx(b["sse"])
+    assert (a["kink_lo"], a["kink_hi"]) != pytest.approx((b["kink_lo"], b["kink_hi"]))

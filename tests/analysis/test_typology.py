@@ -170,3 +170,26 @@ def test_hand_case_rules_and_sensitivity():
     ax = Figure().subplots()
     typology_map(res, ax)
     assert len(ax.collections) == 1
+
+
+def test_standin_rise_is_measured_on_the_start_year_distribution():
+    """A general rise counts as a rise: 20 areas with bijstand 10…29 per 1,000 in 2012, all + 5 in 2018.
+    Each area's stand-in percentile against the 2012 distribution rises by 25 points (5 ranks of 20),
+    less at the top where the 2012 distribution ends (issue 10 item 7: "rise measured against the end
+    year" would show no rise at all)."""
+    codes = [f"BU000100{i:02d}" for i in range(20)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(20)], crs=4326)
+    rows = []
+    for i, cd in enumerate(codes):
+        for y, extra in ((2012, 0), (2018, 5)):
+            rows.append(dict(code=cd, year=y, indicator="bijstand", numerator=10 + i + extra, denominator=1000,
+                             value=10 + i + extra))
+            rows.append(dict(code=cd, year=y, indicator="crime_rate", numerator=50, denominator=1000, value=50))
+    store = store_from(areas, pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand"), tag="rise-ref")
+    res = run(store, standin_components=["bijstand"])
+    t = res.table.set_index("code")
+    expected = [(min(i + 6, 20) - (i + 1)) * 5.0 for i in range(20)]
+    assert t["rise"].tolist() == pytest.approx(expected)
+    assert any("regression to the mean" in n for n in res.note_texts("en"))

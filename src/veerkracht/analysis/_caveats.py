@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._common import value_at
 from .base import Message
 
-__all__ = ["DEFINITION_BREAKS", "definition_notes", "lag_impacts", "trace_inverse"]
+__all__ = ["DEFINITION_BREAKS", "definition_notes", "lag_impacts", "trace_inverse", "value_at_or_before"]
 
 #: indicator → years from which its definition differs from the year before (the first year of the
 #: new definition). bijstand: the count changed in 2013 (the review of issue 10 found the break in the
@@ -77,3 +78,13 @@ def lag_impacts(coefs: pd.Series, rho: float, W) -> pd.DataFrame:
     out["total"] = out["coef"] * total_mult
     out["indirect"] = out["total"] - out["direct"]
     return out[["term", "coef", "direct", "indirect", "total"]]
+
+
+def value_at_or_before(long: pd.DataFrame, year: int) -> tuple[pd.Series, int]:
+    """Per code the value at ``year``, else at its latest earlier year; and how many codes have
+    values only after ``year`` (left out: a start value must not come from the future)."""
+    ok = long[long["value"].notna()]
+    before = ok[ok["year"] <= year]
+    out = value_at(before, year)
+    later = int((~ok["code"].drop_duplicates().isin(out.index)).sum())
+    return out, later

@@ -15,8 +15,12 @@ estimates; the interval of the gap's change itself comes from the profile's boot
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["decompose"]
+from ._bootstrap import percentile_interval
+from .base import Message
+
+__all__ = ["decompose", "gap_parts"]
 
 
 def decompose(num: np.ndarray, den: np.ndarray, bin_id: np.ndarray, has: np.ndarray, top: int, bot: int,
@@ -47,3 +51,30 @@ def decompose(num: np.ndarray, den: np.ndarray, bin_id: np.ndarray, has: np.ndar
     out["within"] = out["top_within"] + out["bottom_within"]
     out["composition"] = out["top_composition"] + out["bottom_composition"]
     return {k: float(v) for k, v in out.items()}
+
+
+def gap_parts(self, g: int, top, bot, summary: dict, notes: list) -> pd.DataFrame:
+    """For region ``g`` of a :class:`.corp_profile.Profiles` (``self``): the parts of :func:`decompose`,
+    the gap's change with its bootstrap interval, and a flag for a gap bin resting on fewer than
+    ``min_areas`` areas; adds to ``summary`` and ``notes``, returns the parts as a table."""
+    if top is None:
+        return pd.DataFrame(columns=["part", "points"])
+    num, den, bin_id, has, members = self._areas
+    pos = members[self.names[g]]
+    parts = decompose(num[:, pos], den[:, pos], bin_id[:, pos], has[:, pos], top, bot, self.ref[g] / self.scale)
+    b = self.b_gap[:, g, 1] - self.b_gap[:, g, 0]
+    lo, hi = percentile_interval(b)
+    summary.update(gap_change=float(self.gap[g, 1] - self.gap[g, 0]), gap_change_lo=float(lo),
+                   gap_change_hi=float(hi), parts=parts)
+    summary["decomposition"] = Message("corp_profile.decomposition", {
+        "change": summary["gap_change"], "lo": float(lo), "hi": float(hi), "top": self.labels[top],
+        "bottom": self.labels[bot], "top_part": parts["top"], "bottom_part": parts["bottom"],
+        "comp": parts["composition"], "within": parts["within"]})
+    notes.append(summary["decomposition"])
+    for t, y in enumerate(self.yrs):
+        for k in dict.fromkeys((top, bot)):
+            if self.counts[g, t, k] < self.min_areas:
+                notes.append(Message("corp_profile.note.few_areas", {"bin": self.labels[k], "year": y,
+                                                                     "n": int(self.counts[g, t, k]),
+                                                                     "min": int(self.min_areas)}))
+    return pd.DataFrame({"part": list(parts), "points": list(parts.values())})

@@ -25,6 +25,7 @@ from scipy import stats
 from ..errors import StoreError
 from . import _common as c
 from ._caveats import definition_notes, lag_impacts
+from ._smallarea import smooth_two_years
 from ..i18n import render
 from ._spatial import two_years, to_w, weights
 from .base import Analysis, Message, Result, register
@@ -53,6 +54,8 @@ class ChangeModelParams:
     spatial_method: str = c.param("gm", "'gm' (GMM, fast) or 'ml' (maximum likelihood; only up to ml_max_n areas)")
     ml_max_n: int = c.param(3000, "largest number of areas for maximum likelihood")
     drop_suppressed: bool = c.param(True, "leave out areas whose rates rest on small numbers")
+    smooth: bool = c.param(False, "smooth every rate (empirical-Bayes Poisson–gamma, each year on its own) before "
+                                  "taking changes: less noise in small areas, less attenuation of the slopes")
     level_ci: float = c.param(0.95, "confidence level of the intervals")
 
     def __post_init__(self):
@@ -111,6 +114,10 @@ class ChangeModel(Analysis):
 
     def compute(self, store, s: Scope) -> Result:
         p, frame, present, wanted = s.p, s.frame, s.present, s.wanted
+        smoothed = []
+        if p.smooth:
+            frame, smoothed = smooth_two_years(frame, [p.indicator] + present, {
+                k: float(c.indicator_meta(store, k).get("scale") or 1) for k in [p.indicator] + present})
         cols, roles, labels = _design(frame, p.indicator, present, wanted)
         X = pd.DataFrame(cols, index=frame.index)
         y = frame[f"{p.indicator}_change"]
@@ -148,6 +155,8 @@ class ChangeModel(Analysis):
         meta = c.indicator_meta(store, p.indicator)
         notes = _notes(dropped, labels, n, len(frame), flat, p, gm, meta)
         notes.append(Message("inference.note.ecological"))
+        if smoothed:
+            notes.append(Message("inference.note.smoothed", {"inds": smoothed}))
         notes += definition_notes([p.indicator] + present, s.y0, s.y1,
                                   store.facts(indicator=[p.indicator] + present, geo_version=s.geo_version,
                                               years=[s.y0, s.y1]))
@@ -158,7 +167,7 @@ class ChangeModel(Analysis):
         params = {"indicator": p.indicator, "predictors": present, "year_from": int(s.y0), "year_to": int(s.y1),
                   "region": p.region, "geo_version": s.geo_version, "level": s.level,
                   "controls": sorted(wanted), "errors": p.errors, "spatial": p.spatial,
-                  "spatial_method": p.spatial_method if p.spatial else None, "drop_suppressed": p.drop_suppressed,
+                  "spatial_method": p.spatial_method if p.spatial else None, "drop_suppressed": p.drop_suppressed, "smooth": p.smooth,
                   "level_ci": p.level_ci}
         extra = {"fit": pd.DataFrame([fit]),
                  "dropped": pd.DataFrame({"reason": list(dropped), "n": list(dropped.values())})}

@@ -26,7 +26,7 @@ from ..errors import StoreError
 from ..i18n import render
 from . import _common as c
 from ._caveats import definition_notes
-from ._gapparts import decompose
+from ._gapparts import gap_parts
 from .base import (SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, Analysis, Message, Result, register,
                    suppress)
 
@@ -348,7 +348,7 @@ class Profiles:
         vint = c.vintage(self.store, pd.concat([self.ind, share[share["year"].isin(yrs)]]), self.geo_version,
                          self.level)
         summary["message"] = _summary_message(summary, yrs, self.indicator, self.index_on)
-        parts = self._parts(g, top, bot, summary, notes)
+        parts = gap_parts(self, g, top, bot, summary, notes)
         params = {"indicator": self.indicator, "region": region, "geo_version": self.geo_version,
                   "level": self.level, "year_from": yrs[0], "year_to": yrs[1], "bins": self.edges,
                   "index_on": self.index_on, "n_boot": self.n_boot, "seed": self.seed,
@@ -356,31 +356,6 @@ class Profiles:
         return Result("corp-profile", table, params, vint, notes,
                       {"gap": gap_table, "reference": ref_table, "gap_parts": parts}, summary, _figure=_figure,
                       inputs=c.inputs(vint, {"indicator": [self.indicator], "corp_share": ["corp_share"]}))
-
-    def _parts(self, g: int, top, bot, summary: dict, notes: list) -> pd.DataFrame:
-        """Whose change moved the gap (``_gapparts``), the gap's change with its interval, and a flag
-        for a gap bin resting on fewer than ``min_areas`` areas; adds to ``summary`` and ``notes``."""
-        if top is None:
-            return pd.DataFrame(columns=["part", "points"])
-        num, den, bin_id, has, members = self._areas
-        pos = members[self.names[g]]
-        parts = decompose(num[:, pos], den[:, pos], bin_id[:, pos], has[:, pos], top, bot, self.ref[g] / self.scale)
-        b = self.b_gap[:, g, 1] - self.b_gap[:, g, 0]
-        lo, hi = c.percentile_interval(b)
-        summary.update(gap_change=float(self.gap[g, 1] - self.gap[g, 0]), gap_change_lo=float(lo),
-                       gap_change_hi=float(hi), parts=parts)
-        summary["decomposition"] = Message("corp_profile.decomposition", {
-            "change": summary["gap_change"], "lo": float(lo), "hi": float(hi), "top": self.labels[top],
-            "bottom": self.labels[bot], "top_part": parts["top"], "bottom_part": parts["bottom"],
-            "comp": parts["composition"], "within": parts["within"]})
-        notes.append(summary["decomposition"])
-        for t, y in enumerate(self.yrs):
-            for k in dict.fromkeys((top, bot)):
-                if self.counts[g, t, k] < self.min_areas:
-                    notes.append(Message("corp_profile.note.few_areas", {"bin": self.labels[k], "year": y,
-                                                                         "n": int(self.counts[g, t, k]),
-                                                                         "min": int(self.min_areas)}))
-        return pd.DataFrame({"part": list(parts), "points": list(parts.values())})
 
     def _gap_notes(self, top: int | None, bot: int | None, gap) -> list[Message]:
         """Which bins the gap is taken between, and whether its growth can be read."""

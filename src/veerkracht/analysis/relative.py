@@ -26,6 +26,7 @@ from ..errors import StoreError
 from . import _common as c
 from ._spatial import area_layer, pooled, wilson
 from ._ranks import beta_draws, rank_intervals
+from ._smallarea import posterior_draws, smooth_rate
 from .base import Analysis, LayerSpec, Message, Result, register, suppress
 
 __all__ = ["Relative", "run", "references", "NATIONAL_MIN_GEMEENTEN"]
@@ -44,6 +45,8 @@ class RelativeParams:
     level: str | None = c.param(None, "level (default: the finest level holding the indicator)")
     national_min_gemeenten: int = c.param(
         NATIONAL_MIN_GEMEENTEN, "pooled areas are 'the country' only when they span this many gemeenten")
+    smooth: bool = c.param(False, "rank on empirical-Bayes smoothed rates (Poisson–gamma; small areas pulled "
+                                  "towards the region's rate), with per-area intervals")
 
     def __post_init__(self):
         c.positive("national_min_gemeenten", self.national_min_gemeenten)
@@ -95,7 +98,7 @@ class Relative(Analysis):
         facts = facts[facts["code"].isin(every.index)].set_index("code").reindex(every.index)
         gm_ref, nl_ref = references(store, ind, year, facts, every["gm_code"], scale, p.national_min_gemeenten)
         table, ratio_ok = _table(every.loc[s.areas["code"], ["name", "gm_code"]].copy(), facts, meta, scale,
-                                 gm_ref, nl_ref)
+                                 gm_ref, nl_ref, p.smooth)
 
         notes = []
         if not ratio_ok:
@@ -117,7 +120,9 @@ class Relative(Analysis):
                                                               "min": int(p.national_min_gemeenten)}))
             summary["message"] = Message("relative.summary.no_country")
         params = {"indicator": ind, "year": year, "region": p.region, "geo_version": s.geo_version,
-                  "level": s.level}
+                  "level": s.level, "smooth": p.smooth}
+        if "value_smoothed" in table:
+            notes.append(Message("inference.note.smoothed", {"inds": [ind]}))
         vint = c.vintage(store, store.facts(indicator=ind, geo_version=s.geo_version, years=[year]),
                          s.geo_version, s.level)
         return Result("relative", table, params, vint, notes, {"gemeenten": gm_ref.reset_index()}, summary,
@@ -137,7 +142,7 @@ def run(store, **params) -> Result:
 N_RANK_DRAWS = 400
 
 
-def _table(t: pd.DataFrame, facts: pd.DataFrame, meta: dict, scale: float, gm_ref, nl_ref):
+def _table(t: pd.DataFrame, facts: pd.DataFrame, meta: dict, scale: float, gm_ref, nl_ref, smooth=False):
     """Per area: value (with a Wilson interval for rates), references, differences, indices, ranks."""
     f = facts.loc[t.index]
     t["value"] = f["value"].to_numpy()
@@ -154,11 +159,19 @@ def _table(t: pd.DataFrame, facts: pd.DataFrame, meta: dict, scale: float, gm_re
         t["index_gm"] = np.where(ratio_ok & (t["gm_value"] > 0), t["value"] / t["gm_value"] * 100, np.nan)
         t["index_nl"] = np.where(ratio_ok & (t["nl_value"] > 0), t["value"] / t["nl_value"] * 100, np.nan)
     worse_high = meta.get("higher_is_worse") not in (False, 0)
-    t["rank_gm"] = t.groupby("gm_code")["value"].rank(ascending=not worse_high, method="min")
+    ranked = "value"
+    if smooth and rate:              # small areas pulled towards the region's rate before ranking
+        sm = smooth_rate(f["numerator"], f["denominator"], scale)
+        t["value_smoothed"], t["smoothed_lo"], t["smoothed_hi"], t["shrink"] = (
+            sm[k].to_numpy() for k in ("smoothed", "lo", "hi", "shrink"))
+        ranked = "value_smoothed"
+    t["rank_gm"] = t.groupby("gm_code")[ranked].rank(ascending=not worse_high, method="min")
     t["n_gm"] = t.groupby("gm_code")["value"].transform("count")
-    # the rank's 95% interval: ranks of draws of every rate from its counts (Jeffreys posterior)
+    # the rank's 95% interval: ranks of draws of every rate from its counts (Jeffreys posterior, or
+    # the Poisson–gamma posterior when smoothed)
     if rate:
-        draws = beta_draws(f["numerator"], f["denominator"], N_RANK_DRAWS, seed=0, scale=scale)
+        draw = posterior_draws if ranked == "value_smoothed" else beta_draws
+        draws = draw(f["numerator"], f["denominator"], N_RANK_DRAWS, seed=0, scale=scale)
         draws = np.where(np.isnan(draws) & t["value"].notna().to_numpy()[None, :], t["value"].to_numpy()[None, :], draws)
         t["rank_gm_lo"], t["rank_gm_hi"] = rank_intervals(draws, t["gm_code"].to_numpy(), ascending=not worse_high)
     else:                                               # no counts: the rank's uncertainty is unknown

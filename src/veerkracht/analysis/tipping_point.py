@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import StoreError
 from . import _common as c
 from ._breaktest import break_test
+from ._caveats import value_at_or_before
 from ._inference import boot_group_sums_clustered, support_clusters
 from .base import Analysis, Message, Result, register
 
@@ -108,7 +109,7 @@ class TippingPoint(Analysis):
         p, y0, y1 = s.p, s.y0, s.y1
         notes: list[Message] = []
         share_f = store.facts(indicator="corp_share", geo_version=s.geo_version, codes=s.codes)
-        share, later = _at_or_before(share_f, y0)      # a start-year share never comes from a later year
+        share, later = value_at_or_before(share_f, y0)      # a start-year share never comes from a later year
         if share.attrs["n_fallback"]:
             notes.append(Message("tipping_point.note.share_earlier", {"n": share.attrs["n_fallback"], "year": y0}))
         if later:
@@ -118,7 +119,7 @@ class TippingPoint(Analysis):
         if weights:
             wf = store.facts(indicator=weights, geo_version=s.geo_version, codes=s.codes)
             if wf["value"].notna().any():
-                w_fb = _at_or_before(wf, y0)[0]
+                w_fb = value_at_or_before(wf, y0)[0]
                 data["weight"] = w_fb
             else:
                 notes.append(Message("tipping_point.note.unweighted_missing", {"ind": weights}))
@@ -370,16 +371,6 @@ def _tested(main: Message, r: dict, alpha: float) -> Message:
     key = "found" if r["break_evidence"] else "none"
     return Message("tipping_point.sentence.tested", {"main": main, "test": Message(
         f"tipping_point.break.{key}", {"p": r["break_p"], "f": r["break_f"], "alpha": float(alpha)})})
-
-
-def _at_or_before(long: pd.DataFrame, year: int) -> tuple[pd.Series, int]:
-    """Per code the value at ``year``, else at its latest earlier year; and how many codes have
-    values only after ``year`` (left out: a start value must not come from the future)."""
-    ok = long[long["value"].notna()]
-    before = ok[ok["year"] <= year]
-    out = c.value_at(before, year)
-    later = int((~ok["code"].drop_duplicates().isin(out.index)).sum())
-    return out, later
 
 
 def _binned(data: pd.DataFrame, outcomes) -> pd.DataFrame:

@@ -40,6 +40,7 @@ from ..errors import NotComputable
 from . import _common as c
 from ._spatial import area_layer, percentile_of, two_years
 from ._caveats import definition_notes
+from ._smallarea import smooth_two_years
 from .base import Analysis, ClassSpec, LayerSpec, Message, Result, register
 
 __all__ = ["Typology", "run", "typology_map", "CLASSES", "COLOURS", "STANDIN_COMPONENTS", "NUISANCE_STANDINS"]
@@ -68,8 +69,8 @@ def _layer_classes() -> tuple[ClassSpec, ...]:
     return tuple(out)
 
 
-def _help(text: str):
-    return field(default=None, metadata={"help": text})
+def _help(text: str, default=None):
+    return field(default=default, metadata={"help": text})
 
 
 @dataclass
@@ -87,6 +88,8 @@ class TypologyParams:
     rise_threshold: float | None = _help("default 2 (%-points LVB) or 10 (percentile points, stand-in)")
     standin_components: list[str] | None = _help("stand-in components (default: those with values in both years)")
     sensitivity_steps: tuple = field(default=STEPS, metadata={"help": "threshold shifts of the sensitivity table"})
+    smooth: bool = _help("smooth the vulnerable rates (empirical-Bayes Poisson–gamma) before the thresholds, so a "
+                         "noisy small area does not jump onto the watch-list", default=False)
 
 
 @dataclass
@@ -177,6 +180,10 @@ class Typology(Analysis):
         p = s.p
         codes = s.areas["code"].tolist()
         f = two_years(store, s.comps, s.geo_version, codes, s.y0, s.y1)
+        smoothed = []
+        if p.smooth:
+            f, smoothed = smooth_two_years(f, s.comps, {k: float(c.indicator_meta(store, k).get("scale") or 1)
+                                                        for k in s.comps})
         nf = two_years(store, [s.nuis], s.geo_version, codes, s.ny, s.ny)
         v_from, v_to = _vulnerable(f, s)
         rise = v_to - v_from if s.y0 != s.y1 else pd.Series(np.nan, index=f.index)
@@ -226,6 +233,8 @@ class Typology(Analysis):
                   "geo_version": s.geo_version, "level": s.level,
                   "sources": sorted({src for v in vint["indicators"].values() for src in v["sources"]})}
         notes = s.notes + _notes(s, vt, nt, int(table["suppressed"].sum()))
+        if smoothed:
+            notes.append(Message("inference.note.smoothed", {"inds": smoothed}))
         if s.y0 != s.y1:      # status and rise share year_to's noise; definitions may differ between the years
             notes += [Message("typology.note.rtm", {"y0": s.y0, "y1": s.y1})] + definition_notes(s.comps, s.y0, s.y1, used)
         return Result("typology", table, params, vint, notes, {"sensitivity": sens}, summary,
