@@ -40,6 +40,7 @@ FLAG_NAMES = {
     "pct_over_100": ("percentage boven 100", "percentage above 100"),
     "negative_value": ("negatieve waarde", "negative value"),
     "implausible": ("onwaarschijnlijke waarde", "implausible value"),
+    "stale": ("verouderd", "stale"),
     "cbs_marker": ("CBS: geen cijfer", "CBS: no figure"),
     "def": ("telling volgens bronkolom", "count by source column"),
 }
@@ -67,6 +68,8 @@ _GLOSSARY = {
     "pct_over_100": ("de bron geeft een percentage boven 100", "the source gives a percentage above 100"),
     "negative_value": ("de bron geeft een negatieve waarde", "the source gives a negative value"),
     "implausible": ("onwaarschijnlijke waarde in de bron", "implausible value in the source"),
+    "stale": ("afgeleid uit cijfers die een latere lading heeft vervangen; opnieuw omrekenen (harmonise) "
+              "werkt het bij", "derived from figures a later load replaced; harmonising again updates it"),
     "cbs_marker": ("CBS geeft geen cijfer (geheim of onbekend)", "CBS gives no figure (confidential or unknown)"),
     "def": ("de telling komt uit de genoemde bronkolom; de definitie verschilt tussen jaren",
             "the count comes from the named source column; the definition differs between years"),

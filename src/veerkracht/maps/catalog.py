@@ -21,7 +21,8 @@ __all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status
 
 #: flags that make a known value unreliable: drawn hatched, never as a plain colour
 UNRELIABLE_FLAGS = {"pct_over_100", "unreliable", "partial_coverage", "incomplete",
-                    "split_estimate", "negative_value", "implausible"}
+                    "split_estimate", "negative_value", "implausible",
+                    "stale"}   # derived from facts a later load replaced: re-run harmonise/aggregate
 #: a model estimate by design (every Leefbaarometer score is ``approx``): coloured like any value,
 #: said once in the legend; hatching it would hatch whole maps and hide the truly doubtful ones
 ESTIMATE_FLAGS = {"approx", "imputed"}
