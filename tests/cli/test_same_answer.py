@@ -11,6 +11,7 @@ import io
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -120,3 +121,43 @@ def test_corp_profile_of_the_report_is_the_cli_answer(demo_out, store_copy):
     assert len(both) == len(rep) == len(cli) >= 8
     for col in ("index", "index_lo", "index_hi", "n_areas"):
         assert both[f"{col}_report"].fillna(-1).to_numpy() == pytest.approx(both[f"{col}_cli"].fillna(-1).to_numpy())
+
+
+def test_gemeente_level_region_is_one_answer(demo_out, store_copy, client, tmp_path):
+    """A gemeente-level region (Utrecht 2020–2025, gemeente figures only): the report's peer
+    comparison equals the CLI's for the parameters the report says it used; the map, its CSV export
+    and the CLI give one concentration map of the gemeenten for the same years."""
+    from veerkracht.report import build_report
+    from veerkracht.store import open_store
+    store = open_store(str(store_copy), read_only=True)
+    try:
+        build_report(store, region=["GM0344"], year_from=2020, year_to=2025, out_dir=tmp_path / "utrecht")
+    finally:
+        store.close()
+    used = json.loads((tmp_path / "utrecht" / "analyses.json").read_text(encoding="utf-8"))["benchmark"]["params"]
+    rep = pd.read_csv(tmp_path / "utrecht" / "tables" / "benchmark_GM0344.csv").set_index("group")
+    res = run_cli("analyse", "benchmark", "-i", used["indicator"], "--from", str(used["year_from"]),
+                  "--to", str(used["year_to"]), "--geo-version", used["geo_version"], "-o", f"level={used['level']}",
+                  "-o", "groups=" + json.dumps(used["groups"]), "--format", "json", store=store_copy)
+    assert res.returncode == 0, res.stderr
+    cli = pd.DataFrame(json.loads(res.stdout)["table"]).set_index("group").loc[rep.index]
+    assert len(rep) > 300
+    for col in ("value_from", "value_to", "trend", "peer_group", "rank_trend"):
+        a, b = rep[col], cli[col]
+        if pd.api.types.is_numeric_dtype(a):
+            assert np.allclose(a.astype(float), b.astype(float), equal_nan=True), col
+        else:
+            assert (a.astype(str) == b.astype(str)).all(), col
+
+    params = {"version": "cbs2023", "level": "gemeente", "indicator": "corp_share", "mode": "concentration",
+              "year": 2025, "year_from": 2020}
+    body = client.get("/api/values", params=params).json()
+    shown = {c: k for c, (_, k, s) in body["areas"].items() if s in ("ok", "unreliable")}
+    res = run_cli("analyse", "concentration", "-i", "corp_share", "--from", "2020", "--to", "2025",
+                  "--geo-version", "cbs2023", "-o", "level=gemeente", "--format", "json", store=store_copy)
+    cli = pd.DataFrame(json.loads(res.stdout)["table"])
+    cli = cli[(cli["class"] != "") & ~cli["suppressed"]]
+    assert len(shown) > 300 and shown == dict(zip(cli["code"], cli["class"]))
+    exp = pd.read_csv(io.StringIO(client.get("/api/export.csv", params=params).text), dtype=str)
+    exp = exp[exp["class"].notna()]
+    assert dict(zip(exp["code"], exp["class"])) == shown

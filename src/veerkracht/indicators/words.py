@@ -1,12 +1,14 @@
 """Readable words for the ids facts carry: sources and flags, in Dutch and English.
 
-One glossary for every output: the map's profile, the report and its appendix. A reader must never
+One owner of the flag vocabulary for every output: which flags make a value uncertain or an
+estimate, and their words — for the map's profile and legend, the report and its appendix. A reader must never
 meet ``bbga+aggregated`` or ``partial_coverage``: sources get their publisher's name, flags a short
 word and an explanation.
 """
 from __future__ import annotations
 
-__all__ = ["SOURCE_NAMES", "FLAG_NAMES", "source_name", "clean_sources", "flag_name", "flag_glossary",
+__all__ = ["UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "SOURCE_NAMES", "FLAG_NAMES", "source_name", "clean_sources",
+           "flag_name", "flag_glossary",
            "flag_meaning"]
 
 #: source id → (nl, en); unknown ids are shown as they are
@@ -22,6 +24,14 @@ SOURCE_NAMES = {
 }
 _STEPS = {"aggregated": ("opgeteld uit buurten", "summed from buurten"),
           "harmonised": ("omgerekend naar deze indeling", "converted to this geography")}
+
+#: flags that make a known value uncertain: drawn faded, never as a plain colour
+UNRELIABLE_FLAGS = {"pct_over_100", "unreliable", "partial_coverage", "incomplete",
+                    "split_estimate", "negative_value", "implausible",
+                    "stale"}   # derived from facts a later load replaced: re-run harmonise/aggregate
+#: a model estimate by design (every Leefbaarometer score is ``approx``): coloured like any value,
+#: said once in the legend; hatching it would hatch whole maps and hide the truly doubtful ones
+ESTIMATE_FLAGS = {"approx", "imputed"}
 
 #: flag token → (nl, en); ``def:<column>`` and ``cbs_marker:<m>`` are handled by :func:`flag_name`
 FLAG_NAMES = {

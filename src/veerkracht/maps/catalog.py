@@ -15,17 +15,11 @@ import pandas as pd
 
 from ..indicators.choice import one_fact_per_area_year
 from ..indicators.reliability import apply_suppression, small_count_indicators
+from ..indicators.words import ESTIMATE_FLAGS, UNRELIABLE_FLAGS
 from ..store.schema import LEVELS
 
 __all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
 
-#: flags that make a known value unreliable: drawn hatched, never as a plain colour
-UNRELIABLE_FLAGS = {"pct_over_100", "unreliable", "partial_coverage", "incomplete",
-                    "split_estimate", "negative_value", "implausible",
-                    "stale"}   # derived from facts a later load replaced: re-run harmonise/aggregate
-#: a model estimate by design (every Leefbaarometer score is ``approx``): coloured like any value,
-#: said once in the legend; hatching it would hatch whole maps and hide the truly doubtful ones
-ESTIMATE_FLAGS = {"approx", "imputed"}
 #: levels a user can choose on the map, coarse to fine
 MAP_LEVELS = tuple(lv for lv in LEVELS if lv in ("gemeente", "wijk", "pc4", "buurt"))
 
