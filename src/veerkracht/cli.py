@@ -73,8 +73,17 @@ def _cell(v) -> str:
     return str(v)
 
 
+def column_label(name, lang: str = "nl") -> str:
+    """A table header in words: ``n_areas`` → 'gebieden' (messages ``col.<name>`` in the catalogs);
+    an unknown name (a user's own indicator id) is shown with spaces instead of underscores."""
+    from .i18n import catalog, render
+    key = f"col.{name}"
+    return render(key, lang) if key in catalog(lang) else str(name).replace("_", " ")
+
+
 def print_frame(df, title: str | None = None, max_rows: int = 60) -> None:
-    """A rich table that fits the terminal: columns that don't fit are named, not squeezed."""
+    """A rich table that fits the terminal, headers in words: columns that don't fit are named, not squeezed."""
+    df = df.rename(columns={c: column_label(c, state.lang) for c in df.columns})
     head = df.head(max_rows)
     cells = {c: [_cell(v) for v in head[c]] for c in head.columns}
     shown, width = [], 4

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-__all__ = ["register", "parse_value", "notes_in"]
+__all__ = ["register", "parse_value", "notes_in", "readable"]
 
 
 def parse_value(text: str):
@@ -24,6 +24,22 @@ def notes_in(notes: list, lang: str) -> list[str]:
     """The notes in one language (messages rendered; old 'NL: …' / 'EN: …' pairs filtered)."""
     from .analysis.base import note_texts
     return note_texts(notes, lang)
+
+
+def readable(table, layer, lang: str):
+    """A result table for the screen: the map class as its label (from the analysis' ``LayerSpec``)
+    first after the code, and the columns that only serve drawing (colour, shade, map key) left out."""
+    from .i18n import render
+    t = table.drop(columns=[c for c in ("colour", "shade") if c in table.columns])
+    if layer is not None and layer.classes and layer.column in t.columns:
+        labels = {c.key: render(c.label, lang) for c in layer.classes}
+        cls = t[layer.column].astype(str).map(labels).fillna("")
+        t = t.drop(columns=[c for c in {layer.column, "class"} if c in t.columns])
+        t.insert(1 if "code" in t.columns else 0, "class", cls)
+    if layer is not None and layer.rule_column in t.columns:        # the rule right after the class
+        t = t[[c for c in t.columns if c != layer.rule_column][:2] + [layer.rule_column]
+              + [c for c in t.columns if c != layer.rule_column][2:]]
+    return t
 
 
 def register(app, open_current, state, console, emit) -> None:
@@ -98,9 +114,8 @@ def register(app, open_current, state, console, emit) -> None:
             print(result.to_json(state.lang))
         else:
             table = result.rendered_table(state.lang)
-            if fmt == "table":   # on screen: the columns of the other language only take room
-                other = "_en" if state.lang == "nl" else "_nl"
-                table = table[[c for c in table.columns if not str(c).endswith(other)]]
+            if fmt == "table":   # on screen: classes in words, drawing columns left out
+                table = readable(table, getattr(run, "layer", None), state.lang)
             emit(table, fmt, title=name)
             if fmt == "table" and result.summary:
                 for k, v in result.summary.items():

@@ -273,3 +273,19 @@ def test_every_analysis_runs_on_the_demo_or_says_which_option_works(demo_out):
     assert {"typology", "liveability", "tipping-point"} <= set(ran)
     assert {"concentration", "relative", "hotspots", "corp-profile"} <= set(suggested)
     assert impossible == ["change-model"]     # the demo has no vulnerable group in the outcome's years
+
+
+def test_cli_tables_speak_words(demo_out):
+    """Table headers are words, not column ids; the typology's class is its label, with the rule."""
+    store = demo_out / "demo.duckdb"
+    env = {"COLUMNS": "400"}
+    for args in (("analyse", "typology"), ("analyse", "concentration", "-i", "bijstand_per_100_dwellings"),
+                 ("facts", "-i", "corp_share", "-a", "BU03630000"), ("indicators",)):
+        res = run_cli(*args, store=store, env=env)
+        assert res.returncode == 0, (args, res.stderr)
+        header = next(line for line in res.stdout.splitlines() if line.startswith("┃"))
+        cols = [c.strip() for c in header.strip("┃").split("┃")]
+        assert cols and not [c for c in cols if "_" in c], (args, cols)
+    typ = run_cli("analyse", "typology", store=store, env=env).stdout
+    assert "klasse" in typ and "regel die gold" in typ and "geen van deze" in typ
+    assert "layer_class" not in typ and " none " not in typ
