@@ -44,3 +44,21 @@ def test_every_mode_speaks_words(client, read_store, lang):
                 assert not _RAW.search(text), (params, text)
                 assert not any(i in text for i in ids), (params, text)
     assert seen > 200
+
+
+def test_interface_words_come_from_the_catalogs(client):
+    """The map's interface labels are the catalogs' ``web.*`` messages, put in the page by the
+    server; the front-end code holds no words of its own."""
+    import json
+    from pathlib import Path
+
+    from veerkracht.i18n import catalog
+    page = client.get("/").text
+    start = page.index("window.I18N=") + len("window.I18N=")
+    labels = json.JSONDecoder().raw_decode(page[start:])[0]
+    for lang in ("nl", "en"):
+        web = {k[4:]: v for k, v in catalog(lang).items() if k.startswith("web.")}
+        assert labels[lang] == web and len(web) > 50
+    assert labels["nl"]["title"] == "Sociale kaart" and labels["en"]["title"] == "Social map"
+    static = Path(__file__).resolve().parents[2] / "src" / "veerkracht" / "web" / "static" / "i18n.js"
+    assert "Sociale kaart" not in static.read_text(encoding="utf-8")

@@ -95,10 +95,18 @@ def _index_html(c: Context) -> str:
              "year": d["year"], "region": d["region"], "ref": "gemeente", "lang": "nl"}
         urls.append("/api/values?" + urlencode({k: v for k, v in q.items() if v not in (None, "")}))
     boot = json.dumps({"meta": meta, "early": urls}, ensure_ascii=False, separators=(",", ":"), default=str)
-    script = ("<script>window.BOOT=" + boot.replace("</", "<\\/") + ";if(location.search.length<=1)"
+    labels = json.dumps(interface_labels(), ensure_ascii=False, separators=(",", ":"))
+    script = ("<script>window.I18N=" + labels.replace("</", "<\\/") + ";window.BOOT=" + boot.replace("</", "<\\/")
+              + ";if(location.search.length<=1)"
               "window.EARLY=new Map(BOOT.early.map(function(u){return [u,fetch(u)]}));</script>\n")
     html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     return html.replace("</head>", script + "</head>", 1)
+
+
+def interface_labels() -> dict:
+    """The map's interface words from the message catalogs (``web.*``), per language, for the page."""
+    from ..i18n import LANGS, catalog
+    return {lang: {k[4:]: v for k, v in catalog(lang).items() if k.startswith("web.")} for lang in LANGS}
 
 
 def _warm(c: Context) -> None:
