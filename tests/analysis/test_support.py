@@ -8,7 +8,6 @@ interval covers ~60 %; the clustered bootstrap of a pooled rate covers ~95 % ove
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from tests.analysis.conftest import store_from

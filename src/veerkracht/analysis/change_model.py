@@ -166,7 +166,8 @@ class ChangeModel(Analysis):
         params = {"indicator": p.indicator, "predictors": present, "year_from": int(s.y0), "year_to": int(s.y1),
                   "region": p.region, "geo_version": s.geo_version, "level": s.level,
                   "controls": sorted(wanted), "errors": p.errors, "spatial": p.spatial,
-                  "spatial_method": p.spatial_method if p.spatial else None, "drop_suppressed": p.drop_suppressed, "smooth": p.smooth,
+                  "spatial_method": p.spatial_method if p.spatial else None, "drop_suppressed": p.drop_suppressed,
+                  "smooth": p.smooth,
                   "level_ci": p.level_ci}
         extra = {"fit": pd.DataFrame([fit]),
                  "dropped": pd.DataFrame({"reason": list(dropped), "n": list(dropped.values())})}
