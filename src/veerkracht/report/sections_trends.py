@@ -349,16 +349,19 @@ def tipping_points(ctx) -> list[dict]:
         f"Voor elk gebied is de verandering van de leefbaarheid ({int(first['year_from'])}–{int(first['year_to'])}) "
         "uitgezet tegen het aandeel corporatiewoningen aan het begin. Een gesegmenteerde regressie zoekt het "
         "aandeel waar de lijn knikt en waar de gemiddelde ontwikkeling van positief naar negatief omslaat; de "
-        "intervallen komen uit een bootstrap over gebieden.",
+        "intervallen komen uit een bootstrap over gebieden (of over hun bron-eenheden, zoals PC4), en een toets "
+        "zegt of er überhaupt een knik is.",
         f"For every area the change in liveability ({int(first['year_from'])}–{int(first['year_to'])}) is plotted "
         "against its housing-association share at the start. A segmented regression finds the share where the "
         "line bends and where the average development turns from positive to negative; intervals come from a "
-        "bootstrap over areas.")))
+        "bootstrap over areas (or over their source units, such as PC4), and a test says whether there is a break "
+        "at all.")))
     for _, r in table.iterrows():
         blocks.append(_p(render(r["message"], ctx.lang)))
     blocks += [{"type": "note", "text": x} for x in results[0].note_texts(ctx.lang)]
     turns = first["pattern"] == "turns_negative"
-    ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 else 1 if turns else 0,
+    evidenced = bool(first.get("break_evidence", True))     # no evidence of a break: never a strong finding
+    ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 and evidenced else 1 if turns else 0,
                                 render(first["message"], ctx.lang), "tipping"))
     for i, r in enumerate(results):
         blocks.append(ctx.figure(f"tipping_point_{i + 1}", r.figure(ctx.lang), ctx.t(
