@@ -89,7 +89,7 @@ FAITHFUL = [
      "lo, hi = rank_intervals(reps[col], t[\"peer_group\"].astype(str).to_numpy(), ascending=asc,",
      "lo, hi = rank_intervals(reps[col], None, ascending=asc,"),
     ("relative-view rank draws without the counts' noise", "relative",
-     "draws = beta_draws(f[\"numerator\"], f[\"denominator\"], N_RANK_DRAWS, seed=0, scale=scale)",
+     "draws = draw(f[\"numerator\"], f[\"denominator\"], N_RANK_DRAWS, seed=0, scale=scale)",
      "draws = np.tile(t[\"value\"].to_numpy(float), (N_RANK_DRAWS, 1))"),
     ("rank interval: a replicate's NaN ranks last for everyone", "_ranks",
      "        s = np.where(own_nan, np.asarray(point, dtype=float)[None, :], s)\n", "        pass\n"),

@@ -94,6 +94,11 @@ def test_hand_case_regions_and_quantile_peers():
     assert t.loc["Zuid", "trend"] == pytest.approx(-5)
     # quantile peers: sizes 400, 400, 2000 and shares 50, 25, 40 → three different cells
     assert t["peer_group"].nunique() == 3 and (t["peer_size"] == 1).all() and (t["rank_trend"] == 1).all()
+    # ranks (ties in order): sizes 400, 400, 2000 → s1, s2, s3; shares 50, 25, 50 % → c2, c1, c3
+    assert t["peer_group"].to_dict() == {"Noord": "s1-c2", "Midden": "s2-c1", "Zuid": "s3-c3"}
+    one = get_analysis("benchmark")(store, groups={"Eén": ["BU00010001"], "Rest": codes[1:]}, peer_method="quantile",
+                                    n_boot=20, with_typology=False).table.set_index("group")
+    assert one.loc["Eén", "size"] == 100 and one.loc["Rest", "size"] == 300 + 200 + 200 + 1000 + 1000
 
 
 @pytest.mark.slow

@@ -61,3 +61,10 @@ def test_relative_view_ranks_with_intervals():
     assert (small["rank_gm_lo"] <= 2).all() and (small["rank_gm_hi"] >= 5).all()            # ties overlap
     assert (t["rank_gm_lo"] <= t["rank_gm"]).all() and (t["rank_gm"] <= t["rank_gm_hi"]).all()
     assert any("95% interval" in n for n in res.note_texts("en"))
+
+
+def test_rank_interval_of_an_item_without_any_replicate_is_missing():
+    s = np.array([[1.0, np.nan, 3.0], [2.0, np.nan, 1.0]])
+    lo, hi = rank_intervals(s, point=[1.5, np.nan, 2.0])
+    assert np.isnan(lo[1]) and np.isnan(hi[1])
+    assert lo[[0, 2]].tolist() == [1, 1] and hi[[0, 2]].tolist() == [2, 2]

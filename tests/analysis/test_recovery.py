@@ -77,3 +77,56 @@ def test_change_model_cluster_errors_cover_and_hc3_does_not():
     assert np.mean(hit["cluster"]) >= 0.85                 # 25 replicates: measured 1.0 (40 replicates)
     assert np.mean(hit["HC3"]) < 0.85                      # ignores the gemeente shocks (measured 0.6)
     assert np.median(ratio) > 1.5
+
+
+# ------------------------------------------------------------------ survivors of the mutation run, pinned down
+def _six(dy_noise=0.0, num=False):
+    codes = [f"BU000100{i:02d}" for i in range(6)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(6)], crs=4326)
+    dx = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
+    dy = np.array([0.1, -0.3, 0.2, -0.2, 0.3, -0.1]) + dy_noise
+    rows = []
+    for i, cd in enumerate(codes):
+        den = 200.0 + 100 * i
+        for y, v in ((2012, 20.0), (2018, 20.0 + dx[i])):
+            rows.append(dict(code=cd, year=y, indicator="bijstand", value=v,
+                             numerator=v * den / 1000 if num else np.nan, denominator=den if num else np.nan))
+        rows += [dict(code=cd, year=2012, indicator="lbm_onv", value=0.0),
+                 dict(code=cd, year=2018, indicator="lbm_onv", value=dy[i])]
+    return store_from(areas, pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand"), tag="six")
+
+
+def test_change_model_summary_says_none_when_nothing_is_significant():
+    res = get_analysis("change-model")(_six(), predictors=["bijstand"], controls=[])
+    t = res.table.set_index("term")
+    assert t.loc["d_bijstand", "p"] > 0.5
+    assert res.summary["message"].id == "change_model.summary.none"
+
+
+def test_change_model_smooth_option_uses_smoothed_rates():
+    store = _six(num=True)
+    raw = get_analysis("change-model")(store, predictors=["bijstand"], controls=[], drop_suppressed=False)
+    eb = get_analysis("change-model")(store, predictors=["bijstand"], controls=[], drop_suppressed=False,
+                                      smooth=True)
+    assert eb.params["smooth"] and any("smoothed" in n for n in eb.note_texts("en"))
+    # smoothing pulls the areas' changes together: the slope on the smoothed changes is not the raw one
+    assert eb.table.set_index("term").loc["d_bijstand", "coef"] != pytest.approx(
+        raw.table.set_index("term").loc["d_bijstand", "coef"])
+
+
+def test_bh_qvalues_hand_case():
+    from veerkracht.analysis.hotspots import bh_qvalues
+    q = bh_qvalues(np.array([0.01, 0.04, 0.03, 0.9, 0.95]))
+    # ranked p·n/rank: .05, .075, .0667, 1.125, .95 → monotone from the top, capped at 1
+    assert q.tolist() == pytest.approx([0.05, 0.0666667, 0.0666667, 0.95, 0.95], rel=1e-5)
+    assert bh_qvalues(np.array([0.9, 0.99])).max() <= 1.0
+
+
+def test_typology_shade_of_an_unknown_rise_is_zero():
+    from veerkracht.analysis.typology import classify
+    d = pd.DataFrame({"vulnerable": [50.0, 50.0, 50.0], "rise": [np.nan, 0.5, 5.0], "nuisance": [-0.5, -0.5, 0.5]})
+    out = classify(d, 35.0, -0.1, 2.0, False)
+    assert out["class"].tolist() == ["problem", "problem", "vulnerable"]
+    assert out["shade"].tolist() == [0, 1, 3]

@@ -129,6 +129,7 @@ def test_hand_run_through_store():
     assert r["breakpoint"] == pytest.approx(50, abs=0.01)
     assert r["zero_crossing"] == pytest.approx(75, abs=0.01)
     assert r["slope_left"] == pytest.approx(0, abs=1e-6) and r["slope_right"] == pytest.approx(-0.2)
+    assert r["fitted_at_break"] == pytest.approx(0.5, abs=1e-6) and r["fitted_at_max"] == pytest.approx(-0.5, abs=1e-6)
     assert res.params["year_from"] == 2012 and res.params["year_to"] == 2018
     assert res.extra["areas"]["change_lbm"].tolist() == pytest.approx(Y6.tolist())
 

@@ -192,4 +192,11 @@ def test_standin_rise_is_measured_on_the_start_year_distribution():
     t = res.table.set_index("code")
     expected = [(min(i + 6, 20) - (i + 1)) * 5.0 for i in range(20)]
     assert t["rise"].tolist() == pytest.approx(expected)
+    assert res.params["nuisance_year"] == 2018           # crime in both years: the status year's is used
+    # a component with only one of the two years does not enter the stand-in
+    extra = pd.DataFrame([dict(code=cd, year=2018, indicator="low_income", numerator=1, denominator=10, value=10,
+                               geo_version="cbs2019", source="hand") for cd in codes])
+    from veerkracht.store import Batch, Provenance
+    store.ingest(Batch(Provenance("li", "li", "li"), facts=extra))
+    assert run(store).params["standin_components"] == ["bijstand"]
     assert any("regression to the mean" in n for n in res.note_texts("en"))

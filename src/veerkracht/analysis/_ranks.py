@@ -41,11 +41,11 @@ def rank_intervals(samples: np.ndarray, groups=None, ascending: bool = True, lev
         ranks[:, cols] = rankdata(sub, method="min", axis=1)
     ranks[own_nan] = np.nan
     a = (1 - level) / 2 * 100
-    bad = own_nan.all(axis=0)
-    ranks[:, bad] = 0
-    lo = np.nanpercentile(ranks, a, axis=0, method="lower")
-    hi = np.nanpercentile(ranks, 100 - a, axis=0, method="higher")
-    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+    some = ~own_nan.all(axis=0)
+    lo, hi = np.full(n, np.nan), np.full(n, np.nan)
+    lo[some] = np.nanpercentile(ranks[:, some], a, axis=0, method="lower")
+    hi[some] = np.nanpercentile(ranks[:, some], 100 - a, axis=0, method="higher")
+    return lo, hi
 
 
 def beta_draws(num, den, n_draws: int, seed: int | None = 0, scale: float = 1.0) -> np.ndarray:

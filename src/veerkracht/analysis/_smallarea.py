@@ -50,7 +50,7 @@ def eb_poisson_gamma(y, e, level: float = 0.95) -> pd.DataFrame:
     return out
 
 
-def smooth_rate(num: pd.Series, den: pd.Series, scale: float = 1.0) -> pd.DataFrame:
+def smooth_rate(num: pd.Series, den: pd.Series, scale: float) -> pd.DataFrame:
     """:func:`eb_poisson_gamma` of a rate ``num/den`` on an index, in the indicator's unit (× scale)."""
     r = eb_poisson_gamma(num.to_numpy(float), den.to_numpy(float))
     out = r[["smoothed", "lo", "hi"]].mul(scale).assign(shrink=r["shrink"].to_numpy())

@@ -270,7 +270,8 @@ def tipping_points(ctx) -> list[dict]:
         blocks.append(_p(render(r["message"], ctx.lang)))
     blocks += [{"type": "note", "text": x} for x in results[0].note_texts(ctx.lang)]
     turns = first["pattern"] == "turns_negative"
-    ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 else 1 if turns else 0,
+    evidenced = bool(first.get("break_evidence", True))     # no evidence of a break: never a strong finding
+    ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 and evidenced else 1 if turns else 0,
                                 render(first["message"], ctx.lang), "tipping"))
     for i, r in enumerate(results):
         blocks.append(ctx.figure(f"tipping_point_{i + 1}", r.figure(ctx.lang), ctx.render(
