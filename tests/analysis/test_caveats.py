@@ -85,6 +85,8 @@ def test_change_model_spatial_lag_reports_impacts():
                                           ("students", 2018, x))])
     res = get_analysis("change-model")(store_from(areas, facts, tag="lag-grid"), predictors=["students"],
                                        controls=[], spatial="lag")
+    t = res.table.set_index("term")
+    assert t.loc["rho", "upper"] - t.loc["rho", "coef"] == pytest.approx(1.959964 * t.loc["rho", "se"], rel=1e-5)
     imp = res.extra["impacts"].set_index("term").loc["d_students"]
     assert imp["total"] == pytest.approx(0.5 / 0.6, rel=0.1)
     assert imp["coef"] < imp["direct"] < imp["total"] and imp["indirect"] > 0.2

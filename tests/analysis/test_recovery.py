@@ -130,3 +130,21 @@ def test_typology_shade_of_an_unknown_rise_is_zero():
     out = classify(d, 35.0, -0.1, 2.0, False)
     assert out["class"].tolist() == ["problem", "problem", "vulnerable"]
     assert out["shade"].tolist() == [0, 1, 3]
+
+
+def test_t_interval_and_two_point_cluster_mean_by_hand():
+    from scipy import stats
+
+    from veerkracht.analysis._bootstrap import t_interval
+    from veerkracht.analysis._inference import cluster_mean
+    lo, hi = t_interval(2.0, 1.0, 4)
+    q = stats.t.ppf(0.975, 3)
+    assert (lo, hi) == pytest.approx((2 - q / 2, 2 + q / 2))
+    r = cluster_mean([1.0, 3.0])                 # n = 2: sd √2, se 1, t(1)
+    assert r["se"] == pytest.approx(1.0) and r["ci_lo"] == pytest.approx(2 - stats.t.ppf(0.975, 1))
+
+
+def test_support_without_a_store_method_is_the_areas_themselves():
+    from veerkracht.analysis._inference import support_clusters
+    out = support_clusters(object(), "lbm", "cbs2019", ["BU1", "BU2"])
+    assert out.tolist() == ["BU1", "BU2"] and out.attrs["n_spread"] == 0
