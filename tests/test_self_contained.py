@@ -5,8 +5,12 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: ways code could reach a folder next to the clone (``../shared``, ``ROOT.parent / "shared"``, …)
-_OUTSIDE = re.compile(r"""\.\./shared|parents?\b[^\n]*["']shared["']|VEERKRACHT_SHARED_DATA""")
+#: ways code could reach a folder next to the clone: a relative path up to it, the parent of the
+#: repository joined with its name, or the old environment variable (the name is built here so that
+#: this checker does not itself contain the paths it looks for)
+_SIBLING = "sha" + "red"
+_OUTSIDE = re.compile(r"\.\./" + _SIBLING + r"|parents?\b[^\n]*[\"']" + _SIBLING + r"[\"']|VEERKRACHT_"
+                      + _SIBLING.upper() + "_DATA")
 
 
 def _project_files():
