@@ -113,3 +113,12 @@ def test_pc4_geometry_zip_and_leefbaarometer_onto_utrecht_buurten(public_server,
         assert got[r["to_code"]] == pytest.approx(truth[r["from_code"]])
     sup = s.support(geo_version="cbs2023", origin_version="lbm3-2022")
     assert set(sup["source_level"]) == {"pc4"} and sup["cluster"].nunique() == 5
+
+
+def test_crime_tables_are_asked_of_the_third_party_host():
+    """Politie tables are not on opendata.cbs.nl: asking there gave 404 for 47018NED/47022NED."""
+    from veerkracht.sources.cbs_odata import parse_location
+    svc = Services()
+    api, base, table = parse_location("cbs:47018NED", "v3", svc.crime_odata())
+    assert (api, base, table) == ("v3", "https://dataderden.cbs.nl/ODataApi/odata", "47018NED")
+    assert svc.odata_base("v3") != svc.crime_odata()

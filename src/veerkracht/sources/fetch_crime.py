@@ -7,7 +7,8 @@ year with fewer than twelve months gets the flag ``partial_year:<n>m`` (the coun
 months there are, not an annual figure). The crime *rate* needs residents: derive it in the store
 with :func:`veerkracht.indicators.derive.derive_rate` (``crime_rate`` = ``crimes`` / ``residents``).
 
-Table ids are unverified (see :mod:`veerkracht.sources.public`); pass ``table=``.
+The tables live on ``dataderden.cbs.nl`` (see :mod:`veerkracht.sources.public`); pass ``table=`` to choose
+47018NED (annual) instead of the default 47022NED (monthly).
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def fetch_crime(years: list[int], cache: DownloadCache, services: Services = Ser
 
     ``geo_version`` is the indeling of the table's codes; default ``cbs<year>`` of each year.
     """
-    _, base, table = parse_location(f"cbs:{table}", "v3", services.odata_base("v3"))
+    _, base, table = parse_location(f"cbs:{table}", "v3", services.crime_odata())
     url = f"{base}/{table}"
     client = ODataClient(transport=cache.transport(), retries=cache.retries, backoff=cache.backoff)
     try:

@@ -25,8 +25,13 @@ uses the services, via the project's search tool):
   release prefix of other years is **unverified**.
 - Leefbaarometer ``https://www.leefbaarometer.nl/resources/open-data-leefbaarometer-meting-2024.zip``:
   seen for 2024; the file names inside the zip are **unverified** (files are picked by level name).
-- Registered crime per wijk/buurt (Politie via CBS): table ids **unverified** (47018NED and 47022NED
-  are named in public code and in the registry); pass ``table=`` to override.
+- KWB table ids 2013–2022 (82339NED … 85318NED) were later checked against several independent public
+  scripts that list the ids per year (search tool, 2026-11-30): all ten agree with the table here.
+- Registered crime per wijk/buurt (Politie via CBS): not on opendata.cbs.nl but on the third-party
+  host ``https://dataderden.cbs.nl/ODataApi/odata/<table>``: 47018NED (annual, ``Perioden`` ``2024JJ00``)
+  and 47022NED (monthly, ``2025MM06``), dimensions ``WijkenEnBuurten`` and ``SoortMisdrijf`` (padded to six
+  characters, ``'0.0.0 '`` = total), topic ``GeregistreerdeMisdrijven_1`` — seen in several public scripts
+  (search tool, 2026-11-30). Pass ``table=`` to choose.
 """
 from __future__ import annotations
 
@@ -41,7 +46,7 @@ KWB_TABLES = {year: table for table, year in KWB_TABLE_YEARS.items()}
 # Unverified whether 2025 is also in v3 — pass api= to choose.
 KWB_API = {year: ("v4" if year >= 2025 else "v3") for year in KWB_TABLES}
 LAYERS = {"buurt": "buurten", "wijk": "wijken", "gemeente": "gemeenten"}
-# Politie via CBS, registered crimes per wijk and buurt (unverified ids; see the module docstring)
+# Politie via CBS, registered crimes per wijk and buurt, on dataderden.cbs.nl (see the module docstring)
 CRIME_TABLES = {"annual": "47018NED", "monthly": "47022NED"}
 
 
@@ -58,6 +63,7 @@ class Services:
 
     cbs_odata: str = "https://opendata.cbs.nl"                  # + /ODataFeed/odata/<table>
     cbs_odata_v4: str = "https://datasets.cbs.nl"               # + /odata/v1/CBS/<table>
+    cbs_dataderden: str = "https://dataderden.cbs.nl"           # + /ODataApi/odata/<table> (Politie via CBS)
     pdok_api: str = "https://api.pdok.nl"                       # + /cbs/wijken-en-buurten-<year>/ogc/v1
     pdok_service: str = "https://service.pdok.nl"               # + /cbs/wijkenbuurten/<year>/atom/…
     cbs_web: str = "https://www.cbs.nl"                         # + /-/media/…/kwb-<year>.<ext>
@@ -69,7 +75,7 @@ class Services:
     def loopback(cls, base: str, kwb_extension: str = "csv") -> "Services":
         """Every service at ``base`` (a test server with the same paths; files under ``/files``)."""
         base = base.rstrip("/")
-        return cls(cbs_odata=base, cbs_odata_v4=base, pdok_api=base, pdok_service=base + "/files",
+        return cls(cbs_odata=base, cbs_odata_v4=base, cbs_dataderden=base, pdok_api=base, pdok_service=base + "/files",
                    cbs_web=base + "/files", cbs_download=base + "/files", leefbaarometer=base + "/files",
                    kwb_extension=kwb_extension)
 
@@ -94,6 +100,10 @@ class Services:
 
     def leefbaarometer_zip(self, year: int) -> str:
         return f"{self.leefbaarometer}/resources/open-data-leefbaarometer-meting-{year}.zip"
+
+    def crime_odata(self) -> str:
+        """OData v3 root of the third-party tables (Politie via CBS)."""
+        return f"{self.cbs_dataderden}/ODataApi/odata"
 
     def odata_base(self, api: str) -> str:
         return self.cbs_odata if api == "v3" else self.cbs_odata_v4
