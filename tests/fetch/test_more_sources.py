@@ -116,7 +116,7 @@ def test_pc4_geometry_zip_and_leefbaarometer_onto_utrecht_buurten(public_server,
 
 
 def test_crime_tables_are_asked_of_the_third_party_host():
-    """Politie tables are not on opendata.cbs.nl: asking there gave 404 for 47018NED/47022NED."""
+    """Politie tables are published on dataderden.cbs.nl, not on opendata.cbs.nl (public scripts)."""
     from veerkracht.sources.cbs_odata import parse_location
     svc = Services()
     api, base, table = parse_location("cbs:47018NED", "v3", svc.crime_odata())
