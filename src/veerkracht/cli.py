@@ -127,7 +127,7 @@ def _options(pairs: list[str]) -> dict:
 # ---------------------------------------------------------------------------------------- ingest
 @app.command()
 def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, cbs-odata, geometry, "
-                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses. "
+                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses, portfolio. "
                                                "`veerkracht ingest <kind> --help` lists its options."),
            location: str = typer.Argument(..., help="File path or URL (cbs:<table> for the CBS API)."),
            mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file (indicator-file)."),
@@ -167,6 +167,9 @@ def _ingest(store, kind: str, location: str, opts: dict, force: bool, replace: b
     else:
         with err_console.status(Text(f"reading {location} ({kind})")):
             batch = read(kind, location, **opts)
+    if getattr(batch, "private", False):    # a corporation's own stock: located here, kept private
+        from .cli_portfolio import ingest_portfolio
+        return ingest_portfolio(store, batch, say)
     for w in batch.warnings:
         say("warning: ", w, err=True)
     for flag, n, example in flag_counts(batch.facts):

@@ -31,3 +31,6 @@ def register(app, open_current, say, emit) -> None:
             say("warning: ", f"{res['stale']} harmonised or aggregated fact(s) are flagged stale: run "
                              "`veerkracht harmonise` again", err=True)
         store.close()
+
+    from .cli_portfolio import register as register_portfolio
+    register_portfolio(app, open_current, say, emit)

@@ -128,11 +128,32 @@ EXTRA_RUNS = {   # the other branches with words of their own
 }
 
 
+#: analyses of private data a user loads: run on a copy of the demo store with such data planted
+PRIVATE_RUNS = {
+    "portfolio": dict(corporation="Woonstad", region=A),
+}
+
+
+@pytest.fixture(scope="module")
+def private_store(demo_store, tmp_path_factory):
+    from tests.corp.plant import copy_store, plant_portfolio
+    from veerkracht.cli_portfolio import ingest_portfolio
+    from veerkracht.sources import read
+    from veerkracht.store import open_store
+    folder = tmp_path_factory.mktemp("private")
+    path = copy_store(demo_store, folder)
+    csv = plant_portfolio(path, folder)[0]
+    store = open_store(str(path))
+    ingest_portfolio(store, read("portfolio", csv, corporation="Woonstad"), lambda *a, **k: None)
+    yield store
+    store.close()
+
+
 def test_every_registered_analysis_is_run_here():
-    assert set(DEMO_RUNS) == set(ANALYSES)
+    assert set(DEMO_RUNS) | set(PRIVATE_RUNS) == set(ANALYSES)
 
 
-@pytest.mark.parametrize("name", sorted(DEMO_RUNS))
+@pytest.mark.parametrize("name", sorted(set(DEMO_RUNS) | set(PRIVATE_RUNS)))
 def test_every_analysis_is_a_class_with_typed_params_help_and_words(name):
     a = get_analysis(name)
     assert isinstance(a, Analysis) and dataclasses.is_dataclass(a.Params)
@@ -161,7 +182,15 @@ def _bad(text: str) -> list[str]:
 @pytest.mark.parametrize("key", list(DEMO_RUNS) + list(EXTRA_RUNS))
 def test_words_render_cleanly_in_both_languages(demo_store, key):
     name, params = EXTRA_RUNS.get(key, (key, DEMO_RUNS.get(key)))
-    res = get_analysis(name)(demo_store, **params)
+    _check_words(name, get_analysis(name)(demo_store, **params))
+
+
+@pytest.mark.parametrize("name", list(PRIVATE_RUNS))
+def test_words_of_private_data_analyses(private_store, name):
+    _check_words(name, get_analysis(name)(private_store, **PRIVATE_RUNS[name]))
+
+
+def _check_words(name, res):
     assert isinstance(res.summary.get("message"), Message)
     assert all(isinstance(n, Message) for n in res.notes)          # no finished sentence, no NL:/EN: pair
     assert res.inputs and res.inputs["geo_version"] and res.inputs["level"]

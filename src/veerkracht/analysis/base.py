@@ -214,6 +214,14 @@ class Analysis:
                              f"its parameters: {', '.join(names)}")
         return self.Params(**given)
 
+    def available(self, store) -> bool:
+        """Whether the store holds what this analysis needs at all; the map offers it as a mode only then.
+
+        True by default; analyses of private data a user loads (a portfolio, a tenant panel) say False
+        until it is loaded, so a store without it shows no dead mode.
+        """
+        return True
+
     def resolve(self, store, p) -> Any:          # pragma: no cover - every subclass defines it
         raise NotImplementedError
 

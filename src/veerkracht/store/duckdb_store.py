@@ -25,6 +25,7 @@ from ..errors import StoreError
 from ._history import HISTORY_DDL, HistoryMixin
 from .base import Provenance, Store
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
+from .portfolio import PortfolioTables
 from .support import SUPPORT_DDL, SupportTables
 
 __all__ = ["DuckDBStore", "spatial_extension_path"]
@@ -112,7 +113,7 @@ def _in_list(values) -> str:
 _SAME_KEY = "JOIN _in_facts i ON v.series_id = i.series_id AND v.code_id = i.code_id AND v.year = i.year"
 
 
-class DuckDBStore(SupportTables, HistoryMixin, Store):
+class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
     """Store in one DuckDB file (or ``:memory:``)."""
 
     def __init__(self, path: str | os.PathLike = "veerkracht.duckdb", read_only: bool = False):

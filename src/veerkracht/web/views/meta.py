@@ -40,16 +40,18 @@ def build_meta(c: Context) -> dict:
                           | {"available": avail, "sources": cat.sources.get(iid, []),
                              "decimals": decimals(row["kind"], row["unit"])})
     return clean({"versions": versions, "indicators": indicators, "levels": list(MAP_LEVELS),
-                  "analyses": {a: True for a in modes()}, "modes": map_modes(),
+                  "analyses": {a: True for a in modes()}, "modes": map_modes(cat.store),
                   "default": _default_view(c, versions, indicators)})
 
 
-def map_modes() -> list[dict]:
+def map_modes(store=None) -> list[dict]:
     """The map's modes for the front end: value and change, then every analysis with a map layer
-    (from the analysis registry; nothing in the front end lists them)."""
+    (from the analysis registry; nothing in the front end lists them) that the store can feed."""
     out = [{"id": m, "label_nl": render(f"map.mode.{m}", "nl"), "label_en": render(f"map.mode.{m}", "en"),
             "kind": "numeric", "analysis": False, "refs": []} for m in ("value", "change")]
     for name in modes():
+        if store is not None and not analysis_of(name).available(store):
+            continue
         spec = analysis_of(name).layer
         out.append({"id": name, "analysis": True, "kind": spec.kind, "refs": list(spec.refs),
                     "own_indicator": spec.own_indicator,

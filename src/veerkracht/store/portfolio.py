@@ -1,0 +1,61 @@
+"""A corporation's own stock, kept private in the user's store (table ``portfolio``).
+
+``portfolio(owner, unit_id, complex_id, dwellings, geo_version, code, located_by, rent_class, type, label,
+year_built, source_row, provenance_id)`` — one row per dwelling or complex *and* per geography version
+it was located in (coordinates are located in every version with buurt geometry, so the overlay can
+use whichever version an analysis runs on). ``owner`` is the corporation's name as given at ingest;
+loading a new file for the same owner replaces that owner's rows in one transaction.
+
+The table is **private**: nothing in :mod:`veerkracht.maps`, the export or the public API lists it; the
+overlay analysis reads it and suppresses counts below the threshold before anything is shown.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import StoreError
+
+__all__ = ["PORTFOLIO_COLUMNS", "PORTFOLIO_DDL", "PortfolioTables"]
+
+PORTFOLIO_COLUMNS = ["owner", "unit_id", "complex_id", "dwellings", "geo_version", "code", "located_by",
+                     "rent_class", "type", "label", "year_built", "source_row", "provenance_id"]
+PORTFOLIO_DDL = """
+CREATE TABLE IF NOT EXISTS portfolio (
+    owner VARCHAR NOT NULL, unit_id VARCHAR NOT NULL, complex_id VARCHAR, dwellings INTEGER NOT NULL,
+    geo_version VARCHAR NOT NULL, code VARCHAR NOT NULL, located_by VARCHAR, rent_class VARCHAR, type VARCHAR,
+    label VARCHAR, year_built INTEGER, source_row INTEGER, provenance_id INTEGER
+);
+"""
+_STRINGS = ["owner", "unit_id", "complex_id", "geo_version", "code", "located_by", "rent_class", "type", "label"]
+
+
+class PortfolioTables:
+    """Methods of the DuckDB store for the private ``portfolio`` table (mixed into the backend)."""
+
+    def write_portfolio(self, owner: str, rows: pd.DataFrame, provenance_id: int | None = None) -> int:
+        """Replace ``owner``'s portfolio by ``rows`` (one transaction); returns the rows written."""
+        if not str(owner).strip():
+            raise StoreError("a portfolio needs its owner's name (--corporation)")
+        df = rows.reindex(columns=PORTFOLIO_COLUMNS).assign(owner=str(owner).strip(), provenance_id=provenance_id)
+        df = df.astype({c: "string" for c in _STRINGS} | {"dwellings": "int64", "year_built": "Int64",
+                                                          "source_row": "Int64", "provenance_id": "Int64"})
+        with self.transaction():
+            self.con.execute(PORTFOLIO_DDL)
+            self.con.execute("DELETE FROM portfolio WHERE owner = ?", [str(owner).strip()])
+            self.con.register("_in_portfolio", df)
+            self.con.execute(f"INSERT INTO portfolio SELECT {', '.join(PORTFOLIO_COLUMNS)} FROM _in_portfolio")
+            self.con.unregister("_in_portfolio")
+        return len(df)
+
+    def portfolio(self, owner: str | None = None, geo_version: str | None = None) -> pd.DataFrame:
+        """The portfolio rows of ``owner`` (all owners when None) located in ``geo_version``."""
+        if not self._has_table("portfolio"):
+            return pd.DataFrame(columns=PORTFOLIO_COLUMNS)
+        where = self._where(owner=owner, geo_version=geo_version)
+        return self.con.execute(f"SELECT * FROM portfolio {where} ORDER BY owner, geo_version, unit_id").df()
+
+    def portfolio_owners(self) -> list[str]:
+        """The corporations whose portfolio the store holds."""
+        if not self._has_table("portfolio"):
+            return []
+        return [r[0] for r in self.con.execute("SELECT DISTINCT owner FROM portfolio ORDER BY owner").fetchall()]
