@@ -6,6 +6,7 @@ what cannot be located is listed by file row.
 """
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,3 +173,29 @@ def test_map_offers_the_layer_only_with_a_portfolio(store_copy, demo_store, plan
         assert "portfolio" in [m["id"] for m in map_modes(s)]
     finally:
         s.close()
+
+
+def test_located_by_postcode_through_the_cbs_pc6_file(mem_store, tmp_path):
+    """PC6 → buurt from a file in the CBS pc6huisnr layout; a postcode split over two buurten goes to the
+    buurt with most of its addresses and says so (``pc6~``); a postcode not in the file is listed."""
+    from shapely.geometry import box
+
+    from veerkracht.cli_portfolio import ingest_portfolio
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2022", "code": ["BU03630001", "BU03630002"], "level": "buurt",
+                              "name": ["Oost", "West"], "gm_code": "GM0363", "wk_code": "WK036300"},
+                             geometry=[box(4.90, 52.37, 4.91, 52.38), box(4.89, 52.37, 4.90, 52.38)], crs=4326)
+    mem_store.write_areas(areas)
+    pc = tmp_path / "pc6hnr.csv"
+    pc.write_text("PC6;Huisnummer;Buurt2022;Wijk2022;Gemeente2022\n"
+                  "1011AB;1;3630001;36300;363\n1011AB;3;3630001;36300;363\n1011AB;5;3630001;36300;363\n"
+                  "1011AB;7;3630002;36300;363\n1012CD;2;3630002;36300;363\n")
+    mem_store.ingest(read("cbs-pc6-buurt", pc, to_version="cbs2022"))
+    f = tmp_path / "bezit.csv"
+    f.write_text("vhe;aantal;postcode;huisnummer\nA;20;1011 AB;3\nB;15;1012CD;2\nC;11;9999ZZ;1\n")
+    said: list[str] = []
+    ingest_portfolio(mem_store, read("portfolio", f, corporation="Ymere"), lambda label, text, err=False: said.append(text))
+    got = mem_store.portfolio("Ymere").set_index("unit_id")
+    assert got.loc["A", "code"] == "BU03630001" and got.loc["A", "located_by"] == "pc6~"     # 3 of 4 addresses
+    assert got.loc["B", "code"] == "BU03630002" and got.loc["B", "located_by"] == "pc6"
+    assert "C" not in got.index
+    assert any("row 4 (id C): postcode 9999ZZ is not in a PC6 → buurt crosswalk" in t for t in said)
