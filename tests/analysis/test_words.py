@@ -118,6 +118,7 @@ DEMO_RUNS = {
     "hotspots": dict(indicator="lbm", geo_version="cbs2019", level="buurt", region=A, year=2018, permutations=99),
     "change-model": dict(indicator="nuisance", predictors=["fear_of_crime"], geo_version="cbs2019", level="wijk",
                          region=A),
+    "segregation": dict(geo_version="cbs2019", level="buurt", region=A, n_boot=50, n_random=20),
     "trajectories": dict(geo_version="cbs2019", level="buurt", region=A, n_boot=50),
     "early-warning": dict(geo_version="cbs2019", level="buurt", region=A, n_boot=50),
     "benchmark": dict(indicator="corp_share", geo_version="cbs2023", level="gemeente", year_from=2020, year_to=2025,
