@@ -118,6 +118,7 @@ DEMO_RUNS = {
     "hotspots": dict(indicator="lbm", geo_version="cbs2019", level="buurt", region=A, year=2018, permutations=99),
     "change-model": dict(indicator="nuisance", predictors=["fear_of_crime"], geo_version="cbs2019", level="wijk",
                          region=A),
+    "scenario": dict(geo_version="cbs2019", level="buurt", region=A, start_share=0.42, n_sim=100),
     "segregation": dict(geo_version="cbs2019", level="buurt", region=A, n_boot=50, n_random=20),
     "trajectories": dict(geo_version="cbs2019", level="buurt", region=A, n_boot=50),
     "early-warning": dict(geo_version="cbs2019", level="buurt", region=A, n_boot=50),
