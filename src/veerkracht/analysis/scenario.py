@@ -150,6 +150,10 @@ class Scenario(Analysis):
                       classes=tuple(ClassSpec(k, Message(f"scenario.class.{k}"), v) for k, v in _SIGNALS.items()))
     report = ReportSpec(order=78, title=Message("analysis.scenario.title"))
 
+    def available(self, store) -> bool:
+        """On the map only when the store has start shares of the default indicator (the CLI can give one)."""
+        return not store.facts(indicator=ScenarioParams().indicator).empty
+
     def resolve(self, store, p: ScenarioParams):
         gv, level, areas, codes, years = c.scope(store, "corp_share", p.geo_version, p.level, p.region)
         sel = None if p.region is None else codes
