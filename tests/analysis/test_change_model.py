@@ -141,3 +141,27 @@ def test_hand_case_ols_and_hc3():
     from scipy import stats
     q = stats.t.ppf(0.975, 4)
     assert t.loc["d_bijstand", "upper"] == pytest.approx(slope + q * np.sqrt(cov[1, 1]), rel=1e-9)
+
+
+def test_population_change_control_is_in_percent():
+    """Planted: Δonv = 0.3·Δbijstand + 0.01·(population change in %) + tiny noise; both recovered."""
+    n = 12
+    codes = [f"BU000100{i:02d}" for i in range(n)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(n)], crs=4326)
+    rng = np.random.default_rng(8)
+    dx = rng.normal(0, 2, n)
+    res0 = rng.uniform(800, 3000, n)
+    pop_pct = rng.normal(0, 10, n)
+    dy = 0.3 * dx + 0.01 * pop_pct + rng.normal(0, 1e-4, n)
+    rows = []
+    for i, code in enumerate(codes):
+        for ind, y, v in (("bijstand", 2012, 20.0), ("bijstand", 2018, 20.0 + dx[i]), ("lbm_onv", 2012, 0.0),
+                          ("lbm_onv", 2018, dy[i]), ("residents", 2012, res0[i]),
+                          ("residents", 2018, res0[i] * (1 + pop_pct[i] / 100))):
+            rows.append(dict(geo_version="cbs2019", code=code, year=y, indicator=ind, value=v, source="hand"))
+    store = store_from(areas, pd.DataFrame(rows))
+    t = get_analysis("change-model")(store, predictors=["bijstand"], controls=["population"]).table.set_index("term")
+    assert t.loc["pop_change", "coef"] == pytest.approx(0.01, abs=1e-4)
+    assert t.loc["d_bijstand", "coef"] == pytest.approx(0.3, abs=1e-3)

@@ -87,3 +87,23 @@ def test_hand_case_grid():
     # BH by hand: sorted 0.01, 0.03, 0.04, 0.5 → ×4/rank 0.04, 0.06, 0.0533, 0.5 → running min from the top
     assert bh_qvalues(np.array([0.01, 0.04, 0.03, 0.5])).tolist() == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.5])
     assert res.figure().axes[0].get_ylabel() == "gebieden"
+
+
+def test_ten_areas_are_enough():
+    """2×5 squares (the minimum of ten areas): local Moran's I by the textbook formula, high end found."""
+    codes = [f"BU00010{r}{col}0" for r in range(2) for col in range(5)]
+    xs, ys = [5.0 + i * 0.01 for i in range(6)], [52.02, 52.01, 52.0]
+    geoms = [box(xs[col], ys[r + 1], xs[col + 1], ys[r]) for r in range(2) for col in range(5)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"}, geometry=geoms, crs=4326)
+    y = np.array([9, 8, 2, 0, 1,
+                  8, 9, 1, 0, 2], float)
+    facts = pd.DataFrame({"geo_version": "cbs2019", "code": codes, "year": 2018, "indicator": "lbm_onv",
+                          "value": y, "source": "hand"})
+    store = store_from(areas, facts)
+    W = weights(store, "cbs2019", codes).sparse.toarray()
+    z = y - y.mean()
+    res = get_analysis("hotspots")(store, indicator="lbm_onv", permutations=99, seed=0)
+    t = res.table.set_index("code").loc[codes]
+    assert len(t) == 10 and np.allclose(t["local_i"], (len(y) - 1) * z * (W @ z) / (z @ z))
+    assert t["local_i"].iloc[[0, 1, 5, 6]].gt(0).all()

@@ -172,3 +172,35 @@ def test_figure_when_the_crossing_lies_outside_its_bootstrap_interval():
     ax = res.figure().axes[0]
     segments = [list(ln.get_xdata()) for ln in ax.lines if list(ln.get_ydata()) == [0, 0]]
     assert any(x == pytest.approx([80.0, 84.0]) for x in segments)
+
+
+def test_a_break_with_exactly_min_side_areas_on_either_side_is_a_candidate():
+    """21 areas at 0, 5, …, 100 with ``min_side`` 10: the grid is 45 … 50; at 45 exactly 10 areas lie
+    at or left of the break, at 50 exactly 10 lie right of it. Planted exact breaks there are found."""
+    x = np.arange(0, 101, 5.0)
+    for k in (45.0, 50.0):
+        fit = fit_segmented(x, segmented(x, k, 0.002, -0.004, 0.1), min_side=10, trim=0)
+        assert fit["breakpoint"] == pytest.approx(k, abs=1e-9)
+        assert (fit["b"], fit["c"]) == pytest.approx((0.002, -0.006), abs=1e-9)
+
+
+def test_bootstrap_breaks_are_refined_between_grid_points():
+    """A planted break at 40.25, halfway between grid points (step 0.5): the parabolic refinement puts
+    the replicates' breaks near 40.25, not on 40.0 / 40.5 (the SSE here is far below 1)."""
+    from veerkracht.analysis.tipping_point import _bootstrap
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 100, 400)
+    y = segmented(x, 40.25, 0.0002, -0.0004, 0.01) + rng.normal(0, 0.0005, 400)
+    fit = fit_segmented(x, y)
+    br = _bootstrap(x, y, None, 201, 0, 0.5, fit)["breakpoint"]
+    assert abs(np.median(br) - 40.25) < 0.1 and np.mean(np.abs(br - 40.25)) < 0.15
+
+
+def test_candidate_grid_runs_from_lo_to_exactly_hi():
+    from veerkracht.analysis._segfit import candidate_grid
+    assert candidate_grid(45, 50, 0.5).tolist() == [45 + 0.5 * i for i in range(11)]
+    assert candidate_grid(45, 46.3, 0.5).tolist() == [45, 45.5, 46, 46.3]        # hi added, nothing beyond
+    assert candidate_grid(45, 46.2, 0.5).tolist() == [45, 45.5, 46, 46.2]
+    g = candidate_grid(49.5, 50, 0.01)
+    assert len(g) == 51 and g[-1] == 50 and g[0] == 49.5
+    assert candidate_grid(3, 3, 1).tolist() == [3]

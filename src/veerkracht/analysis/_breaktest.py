@@ -5,7 +5,7 @@ candidate breaks as the tipping point's fit (the largest F is the best break). I
 is not an F (the break only exists under the alternative: Davies' problem), so the p-value comes
 from a **wild cluster bootstrap under the null**: the straight-line fit plus its residuals times
 Webb multipliers drawn per cluster (per support unit: a PC4 score spread onto buurten moves as one),
-refitted for every candidate break at once through the interval moments of ``tipping_point``.
+refitted for every candidate break at once through the interval moments of ``_segfit`` (shared with ``tipping_point``).
 ``p = (1 + #{F* ≥ F}) / (B + 1)``. Weighted when the fit is (dwellings by default).
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 
 from ._bootstrap import group_sums
 from ._inference import cluster_index, webb
+from ._segfit import candidate_grid, profile_sse
 
 __all__ = ["break_test"]
 
@@ -25,7 +26,6 @@ def break_test(x, y, w=None, clusters=None, *, lo: float, hi: float, m: int, n_t
     Returns ``sup_f``, ``p``, ``n_test`` and ``n_clusters`` (independent units the multipliers
     were drawn for). ``p`` is NaN when no candidate break is valid.
     """
-    from .tipping_point import _profile
     x, y = np.asarray(x, float), np.asarray(y, float)
     w = np.ones_like(x) if w is None else np.asarray(w, float)
     n = len(x)
@@ -35,7 +35,7 @@ def break_test(x, y, w=None, clusters=None, *, lo: float, hi: float, m: int, n_t
     beta = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)[0]
     fitted = X @ beta
     resid = y - fitted
-    grid = np.arange(lo, hi + step / 2, step)
+    grid = candidate_grid(lo, hi, step)
     gu, u = (grid - 50) / 100, (x - 50) / 100
     j = np.searchsorted(gu, u, side="left")
     n_int = len(grid) + 1
@@ -51,7 +51,7 @@ def break_test(x, y, w=None, clusters=None, *, lo: float, hi: float, m: int, n_t
         mom = [np.bincount(key, weights=(wt * Yc).ravel(), minlength=b * n_int).reshape(b, n_int)
                for wt in (w, w * u, w * Yc)]
         M = np.concatenate([np.broadcast_to(fixed, (b, n_int, 4)), np.stack(mom, -1)], -1)
-        sse, _ = _profile(M, gu, m)
+        sse, _ = profile_sse(M, gu, m)
         sse_seg = sse.min(axis=1)
         Yw = Y * sw
         sse_lin = (Yw ** 2).sum(1) - ((Yw @ Q) ** 2).sum(1)

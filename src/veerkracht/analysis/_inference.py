@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["support_clusters", "cluster_index", "cluster_multiplicity", "boot_group_sums_clustered",
+__all__ = ["support_clusters", "cluster_index", "cluster_counts", "cluster_multiplicity", "boot_group_sums_clustered",
+           "boot_sums",
            "cluster_mean", "effective_n", "webb"]
 
 
@@ -31,11 +32,12 @@ def support_clusters(store, indicators, geo_version: str, codes, years=None) -> 
     codes = pd.Index(list(codes), dtype=object)
     out = pd.Series(codes.to_numpy(dtype=object), index=codes, dtype=object)
     out.attrs.update(source_level=None, n_spread=0, spread=[])
-    read = getattr(store, "support_clusters", None)
+    read = getattr(store, "support", None)
     if read is None or len(codes) == 0:
         return out
     inds = [indicators] if isinstance(indicators, str) else list(indicators)
-    sup = read(geo_version, indicator=inds, codes=None if len(codes) > 2000 else list(codes), years=years)
+    sup = _spread_facts(store, read(geo_version=geo_version), geo_version, inds,
+                        None if len(codes) > 2000 else list(codes), years)
     sup = sup[sup["cluster"].notna() & sup["code"].isin(codes)]
     if sup.empty:
         return out
@@ -50,47 +52,91 @@ def support_clusters(store, indicators, geo_version: str, codes, years=None) -> 
     return out
 
 
+def _spread_facts(store, support: pd.DataFrame, geo_version: str, inds: list, codes, years) -> pd.DataFrame:
+    """The facts of ``inds`` that came from another version, with the support row of their area:
+    ``code, origin_version, source_level, cluster`` (what ``store.support_clusters`` answers, joined
+    here in pandas: the store's SQL join runs as a nested loop, ~30 s for 30,000 facts)."""
+    cols = ["code", "origin_version", "source_level", "cluster"]
+    if support.empty:
+        return pd.DataFrame(columns=cols)
+    f = store.facts(indicator=inds, geo_version=geo_version, codes=codes, years=years)
+    f = f.loc[f["origin_version"].astype(object) != geo_version, ["code", "origin_version"]].drop_duplicates()
+    sup = support[["code", "origin_version", "source_level", "cluster"]].astype(object)
+    return f.astype(object).merge(sup, on=["code", "origin_version"], how="inner")[cols]
+
+
 def cluster_index(clusters) -> tuple[np.ndarray, int]:
     """Integer ids ``0 … G−1`` per area and the number of clusters ``G`` (``None``: one per area)."""
     ids, uniq = pd.factorize(pd.Series(clusters, dtype=object), sort=True)
     return ids.astype(np.int64), len(uniq)
 
 
+def cluster_counts(n_clusters: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n_boot, n_clusters)`` how often each cluster is drawn when ``n_clusters`` are drawn with
+    replacement."""
+    draws = rng.integers(0, n_clusters, size=(n_boot, n_clusters))
+    key = (np.arange(n_boot)[:, None] * n_clusters + draws).ravel()
+    return np.bincount(key, minlength=n_boot * n_clusters).reshape(n_boot, n_clusters).astype(float)
+
+
 def cluster_multiplicity(cluster_ids: np.ndarray, n_clusters: int, n_boot: int,
                          rng: np.random.Generator) -> np.ndarray:
     """``(n_boot, n)`` how often each area is taken when ``n_clusters`` clusters are drawn with
     replacement (every area of a drawn cluster comes along): a cluster bootstrap as weights."""
-    draws = rng.integers(0, n_clusters, size=(n_boot, n_clusters))
-    counts = np.zeros((n_boot, n_clusters))
-    np.add.at(counts, (np.repeat(np.arange(n_boot), n_clusters), draws.ravel()), 1.0)
-    return counts[:, cluster_ids]
+    return cluster_counts(n_clusters, n_boot, rng)[:, cluster_ids]
 
 
 def boot_group_sums_clustered(groups: np.ndarray, values: np.ndarray, n_groups: int, n_boot: int,
-                              seed: int | None, clusters, chunk: int = 50) -> np.ndarray:
+                              seed: int | None, clusters, chunk: int = 50, blocks=None) -> np.ndarray:
     """Like :func:`._bootstrap.boot_group_sums` (``(n_boot, k, m, n_groups)``) but resampling whole
-    clusters: each replicate weighs an area by how often its cluster was drawn."""
+    clusters: each replicate weighs an area by how often its cluster was drawn.
+
+    ``blocks`` (sizes of consecutive runs of areas, one region each) resamples the clusters of each
+    run within it, from its own stream seeded with ``seed``: a region's replicates are those of a run
+    on that region alone (a cluster crossing two regions is resampled in each on its own). The sums
+    are taken per cluster first (a sparse cluster × group table), so a replicate is one product of
+    the clusters' draw counts with that table.
+    """
+    import scipy.sparse as sp
     groups = np.atleast_2d(np.asarray(groups))
     values = np.asarray(values, dtype=float)
     if values.ndim == 2:
         values = values[None]
     k, n = groups.shape
     m = values.shape[1]
-    cid, g_n = cluster_index(clusters)
-    rng = np.random.default_rng(seed)
+    clusters = np.asarray(clusters, dtype=object)
+    sizes = np.asarray([n] if blocks is None else blocks, dtype=np.int64)
+    if sizes.sum() != n:
+        raise ValueError(f"blocks sum to {sizes.sum()}, not {n}")
+    cid, runs, off = np.empty(n, dtype=np.int64), [], 0
+    for a, s in zip((np.cumsum(sizes) - sizes).tolist(), sizes.tolist()):
+        if s:
+            ids, g_n = cluster_index(clusters[a:a + s])
+            cid[a:a + s] = ids + off
+            runs.append((off, g_n, np.random.default_rng(seed)))
+            off += g_n
+    tables = [[sp.csr_matrix((values[g, q][groups[g] >= 0], (cid[groups[g] >= 0], groups[g][groups[g] >= 0])),
+                             shape=(off, n_groups)) for q in range(m)] for g in range(k)]
     out = np.empty((n_boot, k, m, n_groups))
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        mult = cluster_multiplicity(cid, g_n, b, rng)                      # (b, n)
-        base = (np.arange(b) * n_groups)[:, None]
+        counts = np.empty((b, off))
+        for o, g_n, rng in runs:
+            counts[:, o:o + g_n] = cluster_counts(g_n, b, rng)
         for g in range(k):
-            keep = groups[g] >= 0
-            key = (base + groups[g][None, :])[:, keep].ravel()
             for q in range(m):
-                wts = (mult[:, keep] * values[g, q][keep][None, :]).ravel()
-                out[start:start + b, g, q] = np.bincount(key, weights=wts,
-                                                         minlength=b * n_groups).reshape(b, n_groups)
+                out[start:start + b, g, q] = (tables[g][q].T @ counts.T).T
     return out
+
+
+def boot_sums(groups, values, n_groups: int, n_boot: int, seed: int | None, clusters=None,
+              blocks=None) -> np.ndarray:
+    """The bootstrap the data call for: areas (:func:`._bootstrap.boot_group_sums`) when ``clusters``
+    is ``None``, whole clusters (:func:`boot_group_sums_clustered`) otherwise; same shapes."""
+    if clusters is None:
+        from ._bootstrap import boot_group_sums
+        return boot_group_sums(groups, values, n_groups, n_boot, seed, blocks=blocks)
+    return boot_group_sums_clustered(groups, values, n_groups, n_boot, seed, clusters, blocks=blocks)
 
 
 def cluster_mean(y, clusters=None, level: float = 0.95) -> dict:

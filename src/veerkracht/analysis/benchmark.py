@@ -31,6 +31,7 @@ from ..errors import StoreError
 from . import _common as c
 from . import corp_profile, typology
 from ._spatial import pooled, two_years
+from ._inference import boot_sums, support_clusters
 from ._ranks import rank_intervals
 from .base import Analysis, Message, Result, register
 
@@ -106,6 +107,8 @@ class Benchmark(Analysis):
         all_codes = sorted(set(long["code"]))
         f = two_years(cached, [ind, "corp_share", size_ind], s.geo_version, all_codes, y0, y1)
         scale = float(c.indicator_meta(cached, ind).get("scale") or 1)
+        sup = support_clusters(cached, ind, s.geo_version, all_codes, years=[y0, y1])
+        clusters = sup.reindex(long["code"]).to_numpy(dtype=object) if sup.attrs["n_spread"] else None
         ff = f.loc[long["code"]].set_index(long.index)
         rows = {}
         for tag in ("from", "to"):
@@ -123,7 +126,10 @@ class Benchmark(Analysis):
         notes = [Message("benchmark.note.no_gap", {"group": g, "reason": err}) for g, err in prof.errors.items()]
         gaps = prof.gaps().rename(columns={"gap_to_lo": "gap_lo", "gap_to_hi": "gap_hi"})
         t = t.join(gaps[["gap_from", "gap_to", "gap_lo", "gap_hi", "growth", "growth_lo", "growth_hi",
-                         "top_bin", "bottom_bin"]])
+                         "top_bin", "bottom_bin", "n_units"]])
+        if clusters is not None:
+            notes.append(Message("inference.note.clustered", {"n": int(t["n_areas"].sum()), "units": int(t["n_units"].sum()),
+                                                              "level": sup.attrs["source_level"] or "-"}))
         if p.with_typology:
             notes += _typology_counts(t, cached, long, p.region if len(all_codes) == len(s.areas) else all_codes,
                                       s.geo_version, s.level)
@@ -138,7 +144,7 @@ class Benchmark(Analysis):
                 t[col] = by[src].rank(ascending=asc, method="min")
         # every rank with its 95% interval: the ranks of the bootstrap replicates within the peer group
         reps = {"rank_gap": prof.b_gap[:, :, 1], "rank_growth": prof.b_growth,
-                "rank_trend": _trend_replicates(ff, long, ind, scale, list(member), p.n_boot, p.seed)}
+                "rank_trend": _trend_replicates(ff, long, ind, scale, list(member), p.n_boot, p.seed, clusters)}
         for col, src, asc in (("rank_gap", "gap_to", True), ("rank_growth", "growth", True),
                               ("rank_trend", "trend", worse_high)):
             if col in t:
@@ -169,9 +175,10 @@ def run(store, **params) -> Result:
 
 
 def _trend_replicates(ff: pd.DataFrame, long: pd.DataFrame, ind: str, scale: float, names: list,
-                      n_boot: int, seed: int) -> np.ndarray:
+                      n_boot: int, seed: int, clusters=None) -> np.ndarray:
     """``(n_boot, G)`` the trend of each group (pooled Σnum/Σden, else the mean, as :func:`pooled`)
-    with its areas resampled (within the group)."""
+    with its areas resampled (within the group); whole support units when ``clusters`` (per row of
+    ``long``) says values were spread from a coarser unit."""
     gid = pd.Categorical(long["group"], categories=names).codes
     order = np.argsort(gid, kind="stable")
     sizes = np.bincount(gid, minlength=len(names))
@@ -181,7 +188,8 @@ def _trend_replicates(ff: pd.DataFrame, long: pd.DataFrame, ind: str, scale: flo
         ok = np.isfinite(num) & np.isfinite(den) & (den > 0)
         cols += [np.where(ok, num, 0), np.where(ok, den, 0), np.nan_to_num(val), np.isfinite(val).astype(float)]
     v = np.stack(cols)[:, order]
-    sums = c.boot_group_sums(gid[order], v, len(names), n_boot, seed, blocks=sizes)[:, 0]   # (B, 8, G)
+    cl = None if clusters is None else np.asarray(clusters, dtype=object)[order]
+    sums = boot_sums(gid[order], v, len(names), n_boot, seed, cl, blocks=sizes)[:, 0]   # (B, 8, G)
     point = c.group_sums(gid[order], v, len(names))[0]
     with np.errstate(all="ignore"):
         est = [np.where(point[4 * t + 1] > 0, sums[:, 4 * t] / sums[:, 4 * t + 1] * scale,

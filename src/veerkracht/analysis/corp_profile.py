@@ -27,6 +27,7 @@ from ..i18n import render
 from . import _common as c
 from ._caveats import definition_notes
 from ._gapparts import gap_parts
+from ._inference import boot_sums, support_clusters
 from .base import (SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR, Analysis, Message, Result, register,
                    suppress)
 
@@ -245,6 +246,14 @@ class Profiles:
         bins_ = np.where(bin_id[:, pos] >= 0, gcol * K + bin_id[:, pos], -1)
         rows = np.vstack([bins_, np.where(has[:, pos], gcol * K, -1)]) if ref_from_sample else bins_
         values = np.stack([np.stack([num[t % 2, pos], den[t % 2, pos]]) for t in range(len(rows))])
+        # values spread from a coarser unit (support): whole units are resampled, within each group
+        sup = support_clusters(store, indicator, geo_version, all_codes, years=yrs)
+        self.clusters = cl = sup.to_numpy(dtype=object)[pos] if sup.attrs["n_spread"] else None
+        self.source_level = sup.attrs["source_level"]
+        used = has[:, pos].any(axis=0)
+        self.n_used = np.bincount(gcol, weights=used, minlength=G).astype(int)
+        self.n_units = self.n_used if cl is None else np.array(
+            [len(set(cl[(gcol == g) & used])) for g in range(G)], dtype=int)
 
         def estimates(sums):
             """sums (..., G, R, 2, K) -> rate (..., G, 2, K), ref (..., G, 2), index (..., G, 2, K)."""
@@ -265,8 +274,7 @@ class Profiles:
                         min_den, min_num).to_numpy().reshape(G, 2, K)
         self.supp = supp = supp | (self.counts == 0)
 
-        b_rate, _, b_index = estimates(by_group(c.boot_group_sums(rows, values, G * K, n_boot, seed,
-                                                                  blocks=sizes)))
+        b_rate, _, b_index = estimates(by_group(boot_sums(rows, values, G * K, n_boot, seed, cl, blocks=sizes)))
         self.rate_lo, self.rate_hi = c.percentile_interval(b_rate)
         self.idx_lo, self.idx_hi = c.percentile_interval(b_index)
 
@@ -294,7 +302,7 @@ class Profiles:
         """One row per group: n_areas, gap (index points) per year with intervals, growth, bins, error."""
         lab = np.array(self.labels + [None], dtype=object)
         out = pd.DataFrame({
-            "n_areas": [len(self.codes[g]) for g in self.names],
+            "n_areas": [len(self.codes[g]) for g in self.names], "n_units": self.n_units,
             "gap_from": self.gap[:, 0], "gap_to": self.gap[:, 1],
             "gap_from_lo": self.gap_lo[:, 0], "gap_from_hi": self.gap_hi[:, 0],
             "gap_to_lo": self.gap_lo[:, 1], "gap_to_hi": self.gap_hi[:, 1],
@@ -343,7 +351,8 @@ class Profiles:
         summary = {"gap_from": float(gap[0]), "gap_to": float(gap[1]), "growth": growth,
                    "growth_lo": growth_lo, "growth_hi": growth_hi,
                    "top_bin": labels[top] if top is not None else None,
-                   "bottom_bin": labels[bot] if bot is not None else None}
+                   "bottom_bin": labels[bot] if bot is not None else None,
+                   "n_areas": int(self.n_used[g]), "n_units": int(self.n_units[g])}
         share = self.share if self.whole else self.share[self.share["code"].astype(object).isin(self.codes[name])]
         vint = c.vintage(self.store, pd.concat([self.ind, share[share["year"].isin(yrs)]]), self.geo_version,
                          self.level)
@@ -377,6 +386,9 @@ class Profiles:
                               (self.n_unbinned[g], "unbinned", {})):
             if n:
                 notes.append(Message(f"corp_profile.note.{key}", {"n": int(n), **extra}))
+        if self.clusters is not None and self.n_units[g] < self.n_used[g]:
+            notes.append(Message("inference.note.clustered", {"n": int(self.n_used[g]), "units": int(self.n_units[g]),
+                                                              "level": self.source_level or "-"}))
         if self.index_on == "store":
             notes.append(Message("corp_profile.note.store_reference"))
         if not self.ref_from_sample:

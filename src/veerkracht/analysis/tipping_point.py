@@ -21,6 +21,7 @@ from ..errors import StoreError
 from . import _common as c
 from ._breaktest import break_test
 from ._caveats import value_at_or_before
+from ._segfit import candidate_grid, moment_values, profile_sse
 from ._inference import boot_group_sums_clustered, support_clusters
 from .base import Analysis, Message, Result, register
 
@@ -193,40 +194,6 @@ def run(store, **params) -> Result:
 
 
 # ------------------------------------------------------------------------------------ fitting
-def _moment_values(u, y, w):
-    return np.stack([np.ones_like(u), w, w * u, w * u * u, w * y, w * u * y, w * y * y])
-
-
-def _profile(M: np.ndarray, ku: np.ndarray, m: int):
-    """SSE and coefficients of the segmented fit at every candidate break, for every replicate.
-
-    ``M`` (..., G+1, 7): moments of the areas in each interval between candidates (interval j holds
-    the areas with exactly j candidates below them). ``ku`` (G,) candidates. A candidate needs ``m``
-    areas on each side. Returns ``sse`` (..., G) (inf where invalid) and ``beta`` (..., G, 3).
-    """
-    T = M.sum(axis=-2)                                           # totals (..., 7)
-    B = np.cumsum(M[..., ::-1, :], axis=-2)[..., ::-1, :][..., 1:, :]   # beyond candidate g (..., G, 7)
-    cnt, bw, bwu, bwuu, bwy, bwuy = (B[..., q] for q in range(6))
-    k = ku
-    sh, sxh = bwu - k * bw, bwuu - k * bwu
-    shh, shy = bwuu - 2 * k * bwu + k * k * bw, bwuy - k * bwy
-    t = T[..., None, :]
-    tw, twu, twuu = (np.broadcast_to(t[..., q], sh.shape) for q in (1, 2, 3))
-    A = np.stack([np.stack([tw, twu, sh], -1), np.stack([twu, twuu, sxh], -1),
-                  np.stack([sh, sxh, shh], -1)], -2)
-    rhs = np.stack([np.broadcast_to(t[..., 4], sh.shape), np.broadcast_to(t[..., 5], sh.shape), shy], -1)
-    valid = (cnt >= m) & (t[..., 0] - cnt >= m) & (shh > 0)
-    # Hadamard ratio det(A)/ΠA_ii ∈ [0, 1] for a Gram matrix: ~0 = collinear (e.g. all areas left of
-    # the candidate share one x, as with many shares of exactly 0)
-    with np.errstate(all="ignore"):
-        ratio = np.linalg.det(A) / (tw * twuu * shh)
-    valid &= ratio > 1e-9
-    A = np.where(valid[..., None, None], A, np.eye(3))
-    beta = np.linalg.solve(A, rhs[..., None])[..., 0]
-    sse = np.where(valid, t[..., 6] - (beta * rhs).sum(-1), np.inf)
-    return sse, beta
-
-
 def fit_segmented(x, y, w=None, min_side: int = 10, trim: float = 0.02, step: float = 0.5,
                   fine: float = 0.01) -> dict:
     """Continuous one-break segmented least squares of ``y`` on ``x`` (optionally weighted).
@@ -248,19 +215,19 @@ def fit_segmented(x, y, w=None, min_side: int = 10, trim: float = 0.02, step: fl
         raise StoreError("the corporation shares hardly vary: no breakpoint can be estimated")
     ybar = np.average(y, weights=w)
     u, yc = (x - 50) / 100, y - ybar                         # centred: well-conditioned sums
-    vals = _moment_values(u, yc, w)
+    vals = moment_values(u, yc, w)
 
     def best(grid):
         gu = (grid - 50) / 100
         j = np.searchsorted(gu, u, side="left")
         M = c.group_sums(j, vals, len(grid) + 1)[0].T        # (G+1, 7)
-        sse, beta = _profile(M, gu, m)
+        sse, beta = profile_sse(M, gu, m)
         i = int(np.argmin(sse))
         return i, sse, beta
 
-    grid = np.arange(lo, hi + step / 2, step)
+    grid = candidate_grid(lo, hi, step)
     i, sse, _ = best(grid)
-    fine_grid = np.arange(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)] + fine / 2, fine)
+    fine_grid = candidate_grid(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)], fine)
     j, sse_f, beta_f = best(fine_grid)
     k = float(fine_grid[j])
     a_u, b_u, c_u = beta_f[j]
@@ -279,15 +246,15 @@ def _bootstrap(x, y, w, n_boot, seed, step, fit, clusters=None):
     """Breakpoint, zero crossing and kink ``c`` for ``n_boot`` area resamples (vectorised); whole
     clusters are resampled when ``clusters`` is given (values spread from a coarser unit)."""
     w = np.ones_like(x) if w is None else w
-    grid = np.arange(fit["lo"], fit["hi"] + step / 2, step)
+    grid = candidate_grid(fit["lo"], fit["hi"], step)
     gu = (grid - 50) / 100
     u, yc = (x - 50) / 100, y - fit["y_mean"]
     j = np.searchsorted(gu, u, side="left")
     if clusters is None:
-        sums = c.boot_group_sums(j, _moment_values(u, yc, w), len(grid) + 1, n_boot, seed)
+        sums = c.boot_group_sums(j, moment_values(u, yc, w), len(grid) + 1, n_boot, seed)
     else:
-        sums = boot_group_sums_clustered(j, _moment_values(u, yc, w), len(grid) + 1, n_boot, seed, clusters)
-    sse, beta = _profile(np.swapaxes(sums[:, 0], 1, 2), gu, fit["m"])       # (B, G)
+        sums = boot_group_sums_clustered(j, moment_values(u, yc, w), len(grid) + 1, n_boot, seed, clusters)
+    sse, beta = profile_sse(np.swapaxes(sums[:, 0], 1, 2), gu, fit["m"])       # (B, G)
     i = np.argmin(sse, axis=1)
     r = np.arange(len(i))
     # parabolic refinement of the break between grid neighbours
