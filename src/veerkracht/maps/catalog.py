@@ -3,7 +3,9 @@
 Every request parameter is checked here against the values the store actually holds before it
 reaches a query, so no user string is ever put into SQL unchecked and every unknown value gets a
 clear 4xx message. Facts pass :func:`~veerkracht.indicators.reliability.apply_suppression` on the
-way in: suppressed values never leave this module.
+way in, with the cells secondary suppression adds for their version
+(:func:`~veerkracht.indicators.reliability.hidden_in_version`, decided once per version on all its
+facts): suppressed values never leave this module, and the ones shown do not give them away.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..indicators.choice import one_fact_per_area_year
-from ..indicators.reliability import apply_suppression, small_count_indicators
+from ..indicators.reliability import apply_suppression, hidden_in_version, small_count_indicators
 from ..indicators.words import ESTIMATE_FLAGS, UNRELIABLE_FLAGS
 from ..store.schema import LEVELS
 
@@ -177,7 +179,8 @@ class Catalog:
         key = (indicator, version)
         hit = self._facts_cache.get(key)
         if hit is None:     # two threads may both compute it once; the answers are equal
-            hit = one_fact_per_area_year(self._suppress(self.db().facts(indicator=indicator, geo_version=version)))
+            hit = one_fact_per_area_year(self._suppress(self.db().facts(indicator=indicator, geo_version=version),
+                                                        version))
             with self.lock:
                 hit = self._facts_cache.setdefault(key, hit)
         return hit
@@ -217,13 +220,20 @@ class Catalog:
     def area_facts(self, version: str, code: str) -> pd.DataFrame:
         """Every suppressed fact of one area, all indicators and years."""
         def build():
-            f = one_fact_per_area_year(self._suppress(self.db().facts(geo_version=version)))
+            f = one_fact_per_area_year(self._suppress(self.db().facts(geo_version=version), version))
             return {c: g.reset_index(drop=True) for c, g in f.groupby("code", sort=False)}
         hit = self.memo(("by_code", version), build).get(code)
-        return hit if hit is not None else self._suppress(self.db().facts(geo_version=version, codes=[code]))
+        return hit if hit is not None else self._suppress(self.db().facts(geo_version=version, codes=[code]), version)
 
-    def _suppress(self, raw: pd.DataFrame) -> pd.DataFrame:
-        out = apply_suppression(raw, restricted=self.restricted)
+    def hidden(self, version: str) -> pd.DataFrame:
+        """The cells of ``version`` no output shows (primary and secondary suppression), once per version."""
+        def build():
+            areas = self.area_table[self.area_table["geo_version"] == version]
+            return hidden_in_version(self.db().facts(geo_version=version), areas, self.registry.reset_index(drop=True))
+        return self.memo(("hidden", version), build)
+
+    def _suppress(self, raw: pd.DataFrame, version: str) -> pd.DataFrame:
+        out = apply_suppression(raw, restricted=self.restricted, hidden=self.hidden(version))
         out["status"] = status_of(out["value"], out["flags"])
         return out
 
