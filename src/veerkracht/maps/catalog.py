@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,9 @@ from ..indicators.choice import one_fact_per_area_year
 from ..indicators.reliability import apply_suppression, hidden_in_version, small_count_indicators
 from ..indicators.words import ESTIMATE_FLAGS, UNRELIABLE_FLAGS
 from ..store.schema import LEVELS
+from .legend import pooled_breaks
 
-__all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
+__all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of", "LRU"]
 
 #: levels a user can choose on the map, coarse to fine
 MAP_LEVELS = tuple(lv for lv in LEVELS if lv in ("gemeente", "wijk", "pc4", "buurt"))
@@ -84,6 +86,10 @@ class Catalog:
                         .to_dict())
         self._facts_cache: dict = {}
         self._memo: dict = {}
+        # per (indicator, version, level, year): every area's value and status; per view parameters
+        # the class breaks — bounded, so exploring many views cannot grow the server without end
+        self._tables = LRU(256)
+        self._breaks = LRU(1024)
 
     def db(self):
         """The store for the calling thread.
@@ -238,15 +244,29 @@ class Catalog:
         return out
 
     def values(self, indicator: str, version: str, level: str, year: int, region: str | None) -> pd.DataFrame:
-        """One row per area of the level/region: code, name, value, status, flags, source."""
-        areas = self.region_areas(version, level, region)
+        """One row per area of the level/region: code, name, value, status, flags, source.
+
+        The table of the whole level is built once per (indicator, version, level, year); a region
+        is a row filter on it."""
+        full = self._tables.get_or_build((indicator, version, level, year),
+                                         lambda: self._level_values(indicator, version, level, year))
+        if region in (None, "", "NL01"):
+            return full.copy()
+        self.check_code(version, region)
+        keep = (full["code"] == region) | (full["gm_code"] == region) | (full["wk_code"] == region)
+        if not keep.any():
+            self.region_areas(version, level, region)     # raises the message that says why
+        return full[keep].reset_index(drop=True)
+
+    def _level_values(self, indicator: str, version: str, level: str, year: int) -> pd.DataFrame:
+        areas = self.region_areas(version, level, None)
         f = self.facts(indicator, version)
         f = f[f["year"] == year]
         out = areas[["code", "name", "gm_code", "wk_code"]].merge(
             f[["code", "value", "numerator", "denominator", "status", "flags", "source"]], on="code", how="left")
         out["status"] = out["status"].fillna("missing")
         out["flags"] = out["flags"].fillna("")
-        return out
+        return out.reset_index(drop=True)
 
     def pooled_values(self, indicator: str, version: str, level: str) -> np.ndarray:
         """Every shown value of the indicator at ``level`` in ``version``, all years (for breaks)."""
@@ -255,6 +275,50 @@ class Catalog:
                                         & (self.area_table["level"] == level), "code"])
         f = f[f["code"].isin(codes) & f["status"].isin(["ok", "unreliable"])]
         return f["value"].to_numpy(float)
+
+    def breaks(self, indicator: str, version: str, level: str, scheme: str, k: int) -> tuple[list[float], float | None]:
+        """``(class upper bounds, lowest value)`` from all years pooled; computed once per parameters."""
+        def build():
+            pooled = self.pooled_values(indicator, version, level)
+            bins = pooled_breaks(pooled, scheme, k)
+            return bins, (float(np.nanmin(pooled)) if bins else None)
+        return self._breaks.get_or_build((indicator, version, level, scheme, int(k)), build)
+
+
+class LRU:
+    """A thread-safe mapping that keeps the ``maxsize`` most recently used entries.
+
+    ``get_or_build`` computes a missing entry outside the lock (two threads may both build it
+    once; the answers are equal, as everything here is a function of a read-only store)."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._d: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            hit = self._d.get(key)
+            if hit is not None:
+                self._d.move_to_end(key)
+            return hit
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._d[key] = value
+            self._d.move_to_end(key)
+            while len(self._d) > self.maxsize:
+                self._d.popitem(last=False)
+
+    def get_or_build(self, key, build):
+        hit = self.get(key)
+        if hit is None:
+            hit = build()
+            self.put(key, hit)
+        return hit
+
+    def __len__(self) -> int:
+        return len(self._d)
 
 
 def _names(t: pd.DataFrame) -> pd.Series:

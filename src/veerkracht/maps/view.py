@@ -16,7 +16,7 @@ from ..i18n import render
 from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, Catalog, ViewError
 from .layers import AnalysisLayers, analysis_of, modes
 from .legend import (lbm_legend, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
-                     decimals, diverging, pooled_breaks, sequential)
+                     decimals, diverging, sequential)
 
 __all__ = ["ViewParams", "VIEW_MODES", "all_modes", "map_view", "validate", "view_sources"]
 
@@ -107,9 +107,8 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         out["legend"] = lbm_legend()
         table["cls"] = table["value"].round().astype("Int64").astype(object)
     elif p.mode == "value":
-        bins = pooled_breaks(cat.pooled_values(p.indicator, p.version, p.level), p.scheme, p.k)
+        bins, lower = cat.breaks(p.indicator, p.version, p.level, p.scheme, p.k)   # once per parameters
         colors = sequential(len(bins), ind.get("higher_is_worse"))
-        lower = float(np.nanmin(cat.pooled_values(p.indicator, p.version, p.level))) if bins else None
         out["legend"] = class_legend(bins, colors, lower=lower)
         out["breaks"] = bins
         table["cls"] = classify(table["value"], bins)

@@ -20,7 +20,7 @@ from ..geometry import GeometryService
 from ...maps.layers import AnalysisLayers
 from ...maps.view import ViewParams, validate
 
-__all__ = ["Context", "ctx", "view_params", "view_params_lazy", "clean", "cached_json", "cached", "Lang",
+__all__ = ["Context", "ctx", "view_params", "view_params_lazy", "LazyView", "clean", "cached_json", "cached", "Lang",
            "VERSION", "LEVEL", "INDICATOR", "CODE"]
 
 VERSION = r"^[A-Za-z0-9_.#-]{1,40}$"
@@ -38,7 +38,10 @@ class Context:
     meta_cache: dict | None = None
     responses: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    max_responses: int = 1024
+    max_responses: int = 4096
+    #: the response cache is bounded by its bytes too: a national buurt view is ~1 MB of JSON
+    max_bytes: int = 48 * 2**20
+    cached_bytes: int = 0
 
 
 def _lookup(c: Context, key: tuple):
@@ -52,11 +55,19 @@ def _lookup(c: Context, key: tuple):
 def _encode(c: Context, key: tuple, build) -> tuple[bytes, bytes | None]:
     body = json.dumps(clean(build()), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     hit = (body, gzip.compress(body, 6) if len(body) > 1000 else None)
+    size = _size(hit)
     with c.lock:
+        old = c.responses.pop(key, None)
+        c.cached_bytes += size - (_size(old) if old else 0)
         c.responses[key] = hit
-        while len(c.responses) > c.max_responses:
-            c.responses.popitem(last=False)
+        while c.responses and (len(c.responses) > c.max_responses or c.cached_bytes > c.max_bytes):
+            _, gone = c.responses.popitem(last=False)
+            c.cached_bytes -= _size(gone)
     return hit
+
+
+def _size(hit: tuple[bytes, bytes | None]) -> int:
+    return len(hit[0]) + (len(hit[1]) if hit[1] is not None else 0)
 
 
 def _respond(hit, request: Request | None) -> Response:
@@ -115,8 +126,23 @@ async def view_params_lazy(request: Request, version: QVersion, level: QLevel, i
                            region: QRegion = None, ref: QRef = "gemeente", scheme: QScheme = "quantiles",
                            k: QK = 5):
     """Like :func:`view_params` (same checks and schema) but validated against the store only when
-    called, so a cached answer skips the look-ups."""
-    return lambda: view_params(request, version, level, indicator, mode, year, year_from, region, ref, scheme, k)
+    called, so a cached answer skips the look-ups. Its ``key`` names the view by the parameters
+    it declares: a request with extra, unknown parameters (a cache-buster) is the same view."""
+    return LazyView(lambda: view_params(request, version, level, indicator, mode, year, year_from, region, ref,
+                                        scheme, k),
+                    (version, level, indicator, mode, year, year_from, region or None, ref, scheme, k))
+
+
+class LazyView:
+    """A view's parameters, validated when called; ``key`` identifies the view."""
+
+    __slots__ = ("_validate", "key")
+
+    def __init__(self, validate_, key: tuple):
+        self._validate, self.key = validate_, key
+
+    def __call__(self):
+        return self._validate()
 
 
 def clean(obj):

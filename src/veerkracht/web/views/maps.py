@@ -47,5 +47,4 @@ def view_payload(c: Context, vp, lang: str) -> dict:
 @router.get("/values", summary="Values, classes and status per area for one view, with its legend")
 async def values(request: Request, vp=Depends(view_params_lazy), lang: Lang = "nl",
                  c: Context = Depends(ctx)) -> dict:
-    return await cached(c, ("values", tuple(sorted(request.query_params.multi_items()))),
-                       lambda: view_payload(c, vp(), lang), request)
+    return await cached(c, ("values", vp.key, lang), lambda: view_payload(c, vp(), lang), request)
