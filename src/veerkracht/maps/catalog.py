@@ -182,14 +182,21 @@ class Catalog:
         When several sources give the same code and year, a published figure wins over an
         aggregated or harmonised one.
         """
-        key = (indicator, version)
-        hit = self._facts_cache.get(key)
-        if hit is None:     # two threads may both compute it once; the answers are equal
-            hit = one_fact_per_area_year(self._suppress(self.db().facts(indicator=indicator, geo_version=version),
-                                                        version))
+        split = self._facts_cache.get(version)
+        if split is None:     # two threads may both compute it once; the answers are equal
+            split = self._version_facts(version)
             with self.lock:
-                hit = self._facts_cache.setdefault(key, hit)
-        return hit
+                split = self._facts_cache.setdefault(version, split)
+        hit = split.get(indicator)
+        return hit if hit is not None else split[None]
+
+    def _version_facts(self, version: str) -> dict:
+        """``{indicator: facts}`` of one version, suppressed in one pass (the first request that
+        touches a version pays for all its indicators, no later one does); ``None``: an empty frame."""
+        f = one_fact_per_area_year(self._suppress(self.db().facts(geo_version=version), version))
+        out: dict = {ind: g.reset_index(drop=True) for ind, g in f.groupby("indicator", sort=False)}
+        out[None] = f.iloc[:0]
+        return out
 
     def raw_facts(self, indicator: str, version: str) -> pd.DataFrame:
         """Unsuppressed facts, only for pooling into large reference areas (never sent out)."""
@@ -226,7 +233,9 @@ class Catalog:
     def area_facts(self, version: str, code: str) -> pd.DataFrame:
         """Every suppressed fact of one area, all indicators and years."""
         def build():
-            f = one_fact_per_area_year(self._suppress(self.db().facts(geo_version=version), version))
+            empty = self.facts("", version)
+            parts = [g for k, g in self._facts_cache[version].items() if k is not None]
+            f = pd.concat(parts, ignore_index=True) if parts else empty
             return {c: g.reset_index(drop=True) for c, g in f.groupby("code", sort=False)}
         hit = self.memo(("by_code", version), build).get(code)
         return hit if hit is not None else self._suppress(self.db().facts(geo_version=version, codes=[code]), version)
@@ -266,6 +275,10 @@ class Catalog:
             f[["code", "value", "numerator", "denominator", "status", "flags", "source"]], on="code", how="left")
         out["status"] = out["status"].fillna("missing")
         out["flags"] = out["flags"].fillna("")
+        # plain Python strings: every view of this table reads them row by row (Arrow-backed
+        # strings cost more per element than the view itself)
+        text = ["code", "name", "gm_code", "wk_code", "status", "flags", "source"]
+        out[text] = out[text].astype(object)
         return out.reset_index(drop=True)
 
     def pooled_values(self, indicator: str, version: str, level: str) -> np.ndarray:

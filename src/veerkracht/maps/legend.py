@@ -78,7 +78,7 @@ def diverging(k: int, higher_is_worse) -> list[str]:
 
 
 #: Fisher–Jenks runs on at most this many values (evenly spaced quantiles of the data beyond it)
-JENKS_SAMPLE = 600
+JENKS_SAMPLE = 400
 
 
 def quantile_breaks(y: np.ndarray, k: int) -> np.ndarray:

@@ -163,7 +163,9 @@ def _switch_level(cat: Catalog, p: ViewParams, levels: list[str]) -> str | None:
 def _estimate_note(table: pd.DataFrame, lang: str) -> list[str]:
     """Model estimates (``approx``) are coloured like other values; the legend says so once."""
     shown = table["status"].isin(["ok", "unreliable"])
-    est = shown & table["flags"].fillna("").astype(str).str.split(",").map(lambda t: bool(ESTIMATE_FLAGS & set(t)))
+    flags = table["flags"].fillna("").astype(str)
+    has = {f: bool(ESTIMATE_FLAGS & set(f.split(","))) for f in flags.unique()}   # few distinct flag sets
+    est = shown & flags.map(has).astype(bool)
     n, m = int(est.sum()), int(shown.sum())
     if not n:
         return []
@@ -178,7 +180,7 @@ def view_sources(sources: pd.Series, lang: str = "nl") -> list[str]:
     """The sources of the values on the map, once each: ``bbga+aggregated`` is ``bbga`` (summed
     from smaller areas), which the legend says in words instead of listing every derivation."""
     out: dict[str, bool] = {}
-    for s in sources.dropna().astype(str):
+    for s in sources.dropna().astype(str).unique():
         base, _, how = s.partition("+")
         out[base] = out.get(base, False) or bool(how)
     derived = (" (deels afgeleid)", " (partly derived)")[lang == "en"]

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import gzip
+import math
 from typing import Annotated
+
+import numpy as np
+import pandas as pd
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -38,10 +42,25 @@ def view_payload(c: Context, vp, lang: str) -> dict:
     p, ind = vp
     v = map_view(c.catalog, c.layers, p, ind, lang)
     t = v.pop("table")
-    areas = {r.code: [r.value, r.cls, r.status] for r in t.itertuples()}
     rules = t.set_index("code")["rule"].dropna().to_dict() if "rule" in t else {}
     counts = t["status"].value_counts().to_dict()
-    return clean({**v, "areas": areas, "rules": rules, "counts": counts})
+    out = clean({**v, "rules": rules, "counts": counts})
+    out["areas"] = _areas(t)
+    return out
+
+
+def _areas(t) -> dict:
+    """``{code: [value, class, status]}``, JSON-ready, built column-wise (the per-element
+    :func:`clean` of every cell was the largest cost of a view that was not cached)."""
+    codes, status = [str(c) for c in t["code"].tolist()], [str(s) for s in t["status"].tolist()]
+    val = t["value"]
+    if pd.api.types.is_numeric_dtype(val):
+        num = val.to_numpy(dtype=float, na_value=np.nan)
+        values = [None if not math.isfinite(x) else round(x, 6) for x in num.tolist()]
+    else:
+        values = clean(val.tolist())
+    cls = clean(t["cls"].tolist()) if "cls" in t else [None] * len(t)
+    return {c: [v, k, st] for c, v, k, st in zip(codes, values, cls, status)}
 
 
 @router.get("/values", summary="Values, classes and status per area for one view, with its legend")
