@@ -90,6 +90,7 @@ class Catalog:
         # the class breaks — bounded, so exploring many views cannot grow the server without end
         self._tables = LRU(256)
         self._breaks = LRU(1024)
+        self._regions = LRU(1024)
 
     def db(self):
         """The store for the calling thread.
@@ -164,7 +165,16 @@ class Catalog:
         return {"geo_version": version, "code": code, **{k: _clean(v) for k, v in row.items()}}
 
     def region_areas(self, version: str, level: str, region: str | None) -> pd.DataFrame:
-        """Areas of ``level`` in ``version`` inside ``region`` (a gemeente/wijk code, or all)."""
+        """Areas of ``level`` in ``version`` inside ``region`` (a gemeente/wijk code, or all);
+        looked up once per (version, level, region). Callers must not modify the frame."""
+        key = (version, level, region or None)
+        hit = self._regions.get(key)
+        if hit is None:
+            hit = self._region_areas(version, level, region)
+            self._regions.put(key, hit)
+        return hit
+
+    def _region_areas(self, version: str, level: str, region: str | None) -> pd.DataFrame:
         t = self.area_table
         t = t[(t["geo_version"] == version) & (t["level"] == level)]
         if region in (None, "", "NL01"):

@@ -163,9 +163,9 @@ def _switch_level(cat: Catalog, p: ViewParams, levels: list[str]) -> str | None:
 def _estimate_note(table: pd.DataFrame, lang: str) -> list[str]:
     """Model estimates (``approx``) are coloured like other values; the legend says so once."""
     shown = table["status"].isin(["ok", "unreliable"])
-    flags = table["flags"].fillna("").astype(str)
-    has = {f: bool(ESTIMATE_FLAGS & set(f.split(","))) for f in flags.unique()}   # few distinct flag sets
-    est = shown & flags.map(has).astype(bool)
+    flags = table["flags"].fillna("").tolist()
+    has = {f: bool(ESTIMATE_FLAGS & set(str(f).split(","))) for f in set(flags)}   # few distinct flag sets
+    est = shown.to_numpy() & np.fromiter((has[f] for f in flags), dtype=bool, count=len(flags))
     n, m = int(est.sum()), int(shown.sum())
     if not n:
         return []
