@@ -97,3 +97,25 @@ def test_several_workers_serve_one_read_only_store(web_store, tmp_path):
     finally:
         stop_server(proc)
     assert "Numba" not in (tmp_path / "workers.log").read_text()
+
+
+def test_cached_route_answers_exactly_what_the_endpoint_answers(small_client):
+    """A cached answer is sent before FastAPI reads the parameters: the same bytes, the same headers,
+    and anything the cache does not hold (a bad parameter) still gets the endpoint's own 4xx."""
+    from veerkracht.web.views.common import values_key
+    client, web = small_client
+    params = {**VIEW, "year": "2017", "mode": "change", "year_from": "2005", "lang": "en"}
+    first = client.get("/api/values", params=params)
+    key = values_key(params)
+    assert key in web.responses and key == ("values", ("cbs2019", "buurt", "corp_share", "change", 2017, 2005,
+                                                       "GM0363", "gemeente", "quantiles", 5), "en")
+    again = client.get("/api/values", params=params)
+    assert again.content == first.content and again.headers.get("content-encoding") == first.headers.get(
+        "content-encoding")
+    assert client.get("/api/values", params={**params, "year": "20x7"}).status_code == 422
+    assert client.get("/api/values", params={**params, "k": "99"}).status_code == 422
+    code = next(iter(first.json()["areas"]))
+    prof = client.get(f"/api/profile/cbs2019/{code}", params={"lang": "en"})
+    assert prof.status_code == 200
+    assert client.get(f"/api/profile/cbs2019/{code}", params={"lang": "en"}).content == prof.content
+    assert client.get(f"/api/profile/cbs2019/{code}", params={"lang": "xx"}).status_code == 422

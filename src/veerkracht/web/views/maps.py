@@ -14,11 +14,11 @@ from fastapi.responses import Response
 from ...maps.view import map_view
 from starlette.concurrency import run_in_threadpool
 
-from .common import CODE, LEVEL, VERSION, Context, Lang, cached, clean, ctx, view_params_lazy
+from .common import CODE, LEVEL, VERSION, CachedRoute, Context, Lang, cached, clean, ctx, view_params_lazy
 
 __all__ = ["router", "view_payload"]
 
-router = APIRouter(prefix="/api", tags=["map"])
+router = APIRouter(prefix="/api", tags=["map"], route_class=CachedRoute)
 
 
 @router.get("/geometry/{version}/{level}", summary="Area outlines (GeoJSON, gzip), simplified for a zoom level",
