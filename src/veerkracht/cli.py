@@ -264,14 +264,14 @@ def facts(indicator: str = typer.Option(..., "--indicator", "-i"),
 
     Small numbers are suppressed as in every other output, unless --raw is given.
     """
-    from .indicators.reliability import apply_suppression, small_count_indicators
+    from .indicators.reliability import suppress_store_facts
 
     store = open_current(read_only=True)
     store.indicator(indicator)  # clear error for an unknown indicator
     area = [c.strip() for a in area for c in a.split(",") if c.strip()]
     df = store.facts(indicator=indicator, codes=area, geo_version=geo_version)
     if not raw and not df.empty:
-        df = apply_suppression(df, restricted=small_count_indicators(store.indicators()))
+        df = suppress_store_facts(store, df)
     if df.empty:
         known = store.areas(codes=area, geometry=False)
         if known.empty:

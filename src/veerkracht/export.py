@@ -7,7 +7,7 @@ import geopandas as gpd
 
 from .indicators.choice import one_fact_per_area_year
 from .errors import VeerkrachtError
-from .indicators.reliability import apply_suppression, small_count_indicators
+from .indicators.reliability import suppress_store_facts
 
 __all__ = ["export_facts", "FORMATS"]
 
@@ -18,7 +18,8 @@ def export_facts(store, indicators: list[str], geo_version: str, fmt: str, out: 
                  level: str | None = None) -> int:
     """Write the facts of ``indicators`` on ``geo_version`` to ``out``; returns the number of rows.
 
-    Small numbers are suppressed (see :mod:`veerkracht.indicators.reliability`). GeoPackage output
+    Small numbers are suppressed, with the secondary suppression that keeps them from being recovered
+    by subtraction or division (see :mod:`veerkracht.indicators.reliability`). GeoPackage output
     is wide (one row per area and year, one column per indicator) with the area geometry; CSV and
     Parquet are long and tidy with unit and label columns.
     """
@@ -34,7 +35,7 @@ def export_facts(store, indicators: list[str], geo_version: str, fmt: str, out: 
     areas = store.areas(geo_version=geo_version, level=level, geometry=(fmt == "gpkg"))
     if level is not None:
         facts = facts[facts["code"].isin(areas["code"])]
-    facts = apply_suppression(facts, restricted=small_count_indicators(reg.reset_index()))
+    facts = suppress_store_facts(store, facts)
     facts = facts.merge(areas[["code", "name", "level"]], on="code", how="left")
     facts["unit"] = facts["indicator"].map(reg["unit"])
     facts["label_nl"] = facts["indicator"].map(reg["label_nl"])

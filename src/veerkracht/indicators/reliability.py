@@ -3,14 +3,20 @@
 METHOD.md: a value built on small numbers is suppressed below a configurable count — default
 denominator < 50 or numerator < 10. Corporation and survey data are personal data, so the rule is
 applied before anything leaves the store, not only when drawing.
+
+Primary suppression alone discloses what it hides (a wijk minus its visible buurten); every output
+therefore hides the cells of :func:`hidden_in_version` — primary and secondary (see
+:mod:`veerkracht.indicators.secondary` and decision record 0006).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from .secondary import CELL, hidden_cells, primary_hits
+
 __all__ = ["SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR", "suppress", "apply_suppression",
-           "small_count_indicators"]
+           "small_count_indicators", "hidden_in_version", "suppress_store_facts"]
 
 SUPPRESS_MIN_DENOMINATOR = 50
 SUPPRESS_MIN_NUMERATOR = 10
@@ -20,7 +26,8 @@ def suppress(num: pd.Series, den: pd.Series, min_den: int = SUPPRESS_MIN_DENOMIN
              min_num: int = SUPPRESS_MIN_NUMERATOR) -> pd.Series:
     """True where a value rests on too small numbers to show (privacy and reliability).
 
-    A numerator of exactly 0 is not disclosive and stays; 1 … min_num−1 is.
+    A numerator of exactly 0 is not disclosive and stays; anything above 0 and below min_num is
+    (fractional numerators of converted facts, 0.4 or 9.6, included).
     """
     small_den = den.notna() & (den < min_den)
     small_num = num.notna() & (num < min_num) & (num > 0)
@@ -28,7 +35,7 @@ def suppress(num: pd.Series, den: pd.Series, min_den: int = SUPPRESS_MIN_DENOMIN
 
 
 def small_count_indicators(registry: pd.DataFrame) -> set[str]:
-    """Indicators whose small values (1 … min_num−1) are suppressed as counts.
+    """Indicators whose small values (above 0, below min_num) are suppressed as counts.
 
     Every count (a count of corporation dwellings is the numerator of the corporation share: showing
     it would undo that share's suppression) and every restricted indicator (personal data).
@@ -39,19 +46,50 @@ def small_count_indicators(registry: pd.DataFrame) -> set[str]:
     return set(reg.index[counts | restricted])
 
 
-def apply_suppression(facts: pd.DataFrame, restricted: set[str] | None = None,
+def _rates(registry: pd.DataFrame) -> set[str]:
+    reg = registry.set_index("id") if "id" in registry.columns else registry
+    return set(reg.index[reg["kind"].astype(str).eq("rate")])
+
+
+def hidden_in_version(facts: pd.DataFrame, areas: pd.DataFrame, registry: pd.DataFrame,
                       min_den: int = SUPPRESS_MIN_DENOMINATOR, min_num: int = SUPPRESS_MIN_NUMERATOR) -> pd.DataFrame:
+    """Cells (``code, year, indicator, secondary``) of one version that no output may show.
+
+    ``facts`` must hold every fact of the version (the completion looks at parents, children and
+    the counts a rate is divided from); ``areas`` the version's areas.
+    """
+    return hidden_cells(facts, areas, small_count_indicators(registry), _rates(registry), min_den, min_num)
+
+
+def apply_suppression(facts: pd.DataFrame, restricted: set[str] | None = None,
+                      min_den: int = SUPPRESS_MIN_DENOMINATOR, min_num: int = SUPPRESS_MIN_NUMERATOR,
+                      hidden: pd.DataFrame | None = None) -> pd.DataFrame:
     """Blank value, numerator and denominator of suppressed facts and flag them ``suppressed``.
 
     Rates are judged on numerator/denominator; the value-only facts of the indicators in
-    ``restricted`` (see :func:`small_count_indicators`) are suppressed below ``min_num`` too.
+    ``restricted`` (see :func:`small_count_indicators`) are suppressed above 0 and below ``min_num``
+    too. ``hidden`` (from :func:`hidden_in_version`) adds the cells secondary suppression hides; a
+    cell is hidden in all its rows (every source).
     """
     out = facts.copy()
-    hit = suppress(out["numerator"], out["denominator"], min_den, min_num)
-    if restricted:
-        is_count = out["indicator"].isin(restricted) & out["numerator"].isna() & out["denominator"].isna()
-        hit |= is_count & out["value"].between(1, min_num - 1)
+    hit = primary_hits(out, restricted or set(), min_den, min_num)
+    if hidden is not None and len(hidden) and len(out):
+        keys = pd.MultiIndex.from_frame(hidden[CELL].astype({"year": "int64"}))
+        mine = pd.MultiIndex.from_arrays([out["code"], out["year"].astype("int64"), out["indicator"]])
+        hit |= pd.Series(mine.isin(keys), index=out.index)
     out.loc[hit, ["value", "numerator", "denominator"]] = np.nan
     out.loc[hit, "flags"] = out.loc[hit, "flags"].fillna("").map(
         lambda f: ",".join(sorted(set(filter(None, f.split(","))) | {"suppressed"})))
     return out
+
+
+def suppress_store_facts(store, facts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`apply_suppression` with secondary suppression for facts read from ``store`` (any
+    subset: the cells to hide are decided on every fact of each version the subset touches)."""
+    registry = store.indicators()
+    parts = []
+    for version, f in facts.groupby("geo_version", sort=False):
+        hidden = hidden_in_version(store.facts(geo_version=version), store.areas(geo_version=version, geometry=False),
+                                   registry)
+        parts.append(apply_suppression(f, small_count_indicators(registry), hidden=hidden))
+    return pd.concat(parts).loc[facts.index] if parts else apply_suppression(facts)

@@ -3,22 +3,26 @@
 Every request parameter is checked here against the values the store actually holds before it
 reaches a query, so no user string is ever put into SQL unchecked and every unknown value gets a
 clear 4xx message. Facts pass :func:`~veerkracht.indicators.reliability.apply_suppression` on the
-way in: suppressed values never leave this module.
+way in, with the cells secondary suppression adds for their version
+(:func:`~veerkracht.indicators.reliability.hidden_in_version`, decided once per version on all its
+facts): suppressed values never leave this module, and the ones shown do not give them away.
 """
 from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
 
 from ..indicators.choice import one_fact_per_area_year
-from ..indicators.reliability import apply_suppression, small_count_indicators
+from ..indicators.reliability import apply_suppression, hidden_in_version, small_count_indicators
 from ..indicators.words import ESTIMATE_FLAGS, UNRELIABLE_FLAGS
 from ..store.schema import LEVELS
+from .legend import pooled_breaks
 
-__all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of"]
+__all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of", "LRU"]
 
 #: levels a user can choose on the map, coarse to fine
 MAP_LEVELS = tuple(lv for lv in LEVELS if lv in ("gemeente", "wijk", "pc4", "buurt"))
@@ -82,6 +86,11 @@ class Catalog:
                         .to_dict())
         self._facts_cache: dict = {}
         self._memo: dict = {}
+        # per (indicator, version, level, year): every area's value and status; per view parameters
+        # the class breaks — bounded, so exploring many views cannot grow the server without end
+        self._tables = LRU(256)
+        self._breaks = LRU(1024)
+        self._regions = LRU(1024)
 
     def db(self):
         """The store for the calling thread.
@@ -156,7 +165,16 @@ class Catalog:
         return {"geo_version": version, "code": code, **{k: _clean(v) for k, v in row.items()}}
 
     def region_areas(self, version: str, level: str, region: str | None) -> pd.DataFrame:
-        """Areas of ``level`` in ``version`` inside ``region`` (a gemeente/wijk code, or all)."""
+        """Areas of ``level`` in ``version`` inside ``region`` (a gemeente/wijk code, or all);
+        looked up once per (version, level, region). Callers must not modify the frame."""
+        key = (version, level, region or None)
+        hit = self._regions.get(key)
+        if hit is None:
+            hit = self._region_areas(version, level, region)
+            self._regions.put(key, hit)
+        return hit
+
+    def _region_areas(self, version: str, level: str, region: str | None) -> pd.DataFrame:
         t = self.area_table
         t = t[(t["geo_version"] == version) & (t["level"] == level)]
         if region in (None, "", "NL01"):
@@ -174,13 +192,21 @@ class Catalog:
         When several sources give the same code and year, a published figure wins over an
         aggregated or harmonised one.
         """
-        key = (indicator, version)
-        hit = self._facts_cache.get(key)
-        if hit is None:     # two threads may both compute it once; the answers are equal
-            hit = one_fact_per_area_year(self._suppress(self.db().facts(indicator=indicator, geo_version=version)))
+        split = self._facts_cache.get(version)
+        if split is None:     # two threads may both compute it once; the answers are equal
+            split = self._version_facts(version)
             with self.lock:
-                hit = self._facts_cache.setdefault(key, hit)
-        return hit
+                split = self._facts_cache.setdefault(version, split)
+        hit = split.get(indicator)
+        return hit if hit is not None else split[None]
+
+    def _version_facts(self, version: str) -> dict:
+        """``{indicator: facts}`` of one version, suppressed in one pass (the first request that
+        touches a version pays for all its indicators, no later one does); ``None``: an empty frame."""
+        f = one_fact_per_area_year(self._suppress(self.db().facts(geo_version=version), version))
+        out: dict = {ind: g.reset_index(drop=True) for ind, g in f.groupby("indicator", sort=False)}
+        out[None] = f.iloc[:0]
+        return out
 
     def raw_facts(self, indicator: str, version: str) -> pd.DataFrame:
         """Unsuppressed facts, only for pooling into large reference areas (never sent out)."""
@@ -217,26 +243,53 @@ class Catalog:
     def area_facts(self, version: str, code: str) -> pd.DataFrame:
         """Every suppressed fact of one area, all indicators and years."""
         def build():
-            f = one_fact_per_area_year(self._suppress(self.db().facts(geo_version=version)))
+            empty = self.facts("", version)
+            parts = [g for k, g in self._facts_cache[version].items() if k is not None]
+            f = pd.concat(parts, ignore_index=True) if parts else empty
             return {c: g.reset_index(drop=True) for c, g in f.groupby("code", sort=False)}
         hit = self.memo(("by_code", version), build).get(code)
-        return hit if hit is not None else self._suppress(self.db().facts(geo_version=version, codes=[code]))
+        return hit if hit is not None else self._suppress(self.db().facts(geo_version=version, codes=[code]), version)
 
-    def _suppress(self, raw: pd.DataFrame) -> pd.DataFrame:
-        out = apply_suppression(raw, restricted=self.restricted)
+    def hidden(self, version: str) -> pd.DataFrame:
+        """The cells of ``version`` no output shows (primary and secondary suppression), once per version."""
+        def build():
+            areas = self.area_table[self.area_table["geo_version"] == version]
+            return hidden_in_version(self.db().facts(geo_version=version), areas, self.registry.reset_index(drop=True))
+        return self.memo(("hidden", version), build)
+
+    def _suppress(self, raw: pd.DataFrame, version: str) -> pd.DataFrame:
+        out = apply_suppression(raw, restricted=self.restricted, hidden=self.hidden(version))
         out["status"] = status_of(out["value"], out["flags"])
         return out
 
     def values(self, indicator: str, version: str, level: str, year: int, region: str | None) -> pd.DataFrame:
-        """One row per area of the level/region: code, name, value, status, flags, source."""
-        areas = self.region_areas(version, level, region)
+        """One row per area of the level/region: code, name, value, status, flags, source.
+
+        The table of the whole level is built once per (indicator, version, level, year); a region
+        is a row filter on it."""
+        full = self._tables.get_or_build((indicator, version, level, year),
+                                         lambda: self._level_values(indicator, version, level, year))
+        if region in (None, "", "NL01"):
+            return full.copy()
+        self.check_code(version, region)
+        keep = (full["code"] == region) | (full["gm_code"] == region) | (full["wk_code"] == region)
+        if not keep.any():
+            self.region_areas(version, level, region)     # raises the message that says why
+        return full[keep].reset_index(drop=True)
+
+    def _level_values(self, indicator: str, version: str, level: str, year: int) -> pd.DataFrame:
+        areas = self.region_areas(version, level, None)
         f = self.facts(indicator, version)
         f = f[f["year"] == year]
         out = areas[["code", "name", "gm_code", "wk_code"]].merge(
             f[["code", "value", "numerator", "denominator", "status", "flags", "source"]], on="code", how="left")
         out["status"] = out["status"].fillna("missing")
         out["flags"] = out["flags"].fillna("")
-        return out
+        # plain Python strings: every view of this table reads them row by row (Arrow-backed
+        # strings cost more per element than the view itself)
+        text = ["code", "name", "gm_code", "wk_code", "status", "flags", "source"]
+        out[text] = out[text].astype(object)
+        return out.reset_index(drop=True)
 
     def pooled_values(self, indicator: str, version: str, level: str) -> np.ndarray:
         """Every shown value of the indicator at ``level`` in ``version``, all years (for breaks)."""
@@ -245,6 +298,50 @@ class Catalog:
                                         & (self.area_table["level"] == level), "code"])
         f = f[f["code"].isin(codes) & f["status"].isin(["ok", "unreliable"])]
         return f["value"].to_numpy(float)
+
+    def breaks(self, indicator: str, version: str, level: str, scheme: str, k: int) -> tuple[list[float], float | None]:
+        """``(class upper bounds, lowest value)`` from all years pooled; computed once per parameters."""
+        def build():
+            pooled = self.pooled_values(indicator, version, level)
+            bins = pooled_breaks(pooled, scheme, k)
+            return bins, (float(np.nanmin(pooled)) if bins else None)
+        return self._breaks.get_or_build((indicator, version, level, scheme, int(k)), build)
+
+
+class LRU:
+    """A thread-safe mapping that keeps the ``maxsize`` most recently used entries.
+
+    ``get_or_build`` computes a missing entry outside the lock (two threads may both build it
+    once; the answers are equal, as everything here is a function of a read-only store)."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._d: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            hit = self._d.get(key)
+            if hit is not None:
+                self._d.move_to_end(key)
+            return hit
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._d[key] = value
+            self._d.move_to_end(key)
+            while len(self._d) > self.maxsize:
+                self._d.popitem(last=False)
+
+    def get_or_build(self, key, build):
+        hit = self.get(key)
+        if hit is None:
+            hit = build()
+            self.put(key, hit)
+        return hit
+
+    def __len__(self) -> int:
+        return len(self._d)
 
 
 def _names(t: pd.DataFrame) -> pd.Series:

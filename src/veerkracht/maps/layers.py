@@ -92,9 +92,12 @@ def layer_of(name: str, result, lang: str = "nl", ref: str | None = None) -> dic
 class AnalysisLayers:
     """Runs registered analyses for map views and caches their results; thread-safe."""
 
-    def __init__(self, catalog):
+    def __init__(self, catalog, max_results: int = 128, max_layers: int = 1024):
+        from .catalog import LRU
         self.catalog = catalog
-        self._cache: dict = {}
+        # bounded: a user exploring many regions and periods must not grow the server without end
+        self._cache = LRU(max_results)
+        self._layers = LRU(max_layers)
         self._running: dict = {}
         self._lock = threading.Lock()
 
@@ -104,31 +107,41 @@ class AnalysisLayers:
         return name in modes()
 
     def result(self, name: str, **params):
-        """``(result, '')`` or ``(None, reason)``; each parameter set is computed once."""
+        """``(result, '')`` or ``(None, reason)``; each parameter set is computed once.
+
+        The key holds only the parameters the analysis takes: the typology (its own indicators) is
+        one result for every indicator a view shows."""
+        params = self._accepted(name, params)
         key = (name, tuple(sorted((k, str(v)) for k, v in params.items())))
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
         with self._lock:
-            if key in self._cache:
-                return self._cache[key]
             once = self._running.setdefault(key, threading.Lock())
         with once:   # the same analysis asked twice at once runs once
+            hit = self._cache.get(key)
+            if hit is None:
+                hit = self._compute(name, params)
+                self._cache.put(key, hit)
             with self._lock:
-                if key in self._cache:
-                    return self._cache[key]
-            res = self._compute(name, params)
-            with self._lock:
-                self._cache[key] = res
                 self._running.pop(key, None)
-        return res
+        return hit
+
+    @staticmethod
+    def _accepted(name: str, params: dict) -> dict:
+        try:
+            accepted = inspect.signature(analysis_of(name)).parameters
+        except Exception:
+            return params
+        return {k: v for k, v in params.items() if k in accepted and v is not None}
 
     def _compute(self, name: str, params: dict):
         try:
             fn = analysis_of(name)
         except Exception:
             return None, f"analysis '{name}' is not available in this installation"   # a bug, not a user's state
-        accepted = inspect.signature(fn).parameters
-        call = {k: v for k, v in params.items() if k in accepted and v is not None}
         try:
-            return fn(self.catalog.db(), **call), ""
+            return fn(self.catalog.db(), **params), ""
         except Exception as exc:  # an analysis that cannot run here: say why, never a 500
             return None, exc
 
@@ -143,7 +156,17 @@ class AnalysisLayers:
               year: int | None, year_from: int | None, ref: str = "gemeente", lang: str = "nl",
               stable_band: float | str | None = None) -> dict:
         """The layer of analysis ``name`` for one map view; an unavailable layer says why and,
-        when the analysis runs at other levels of the version, lists them in ``levels``."""
+        when the analysis runs at other levels of the version, lists them in ``levels``.
+
+        Drawn once per view (the rules and labels rendered for every area are the costly part of a
+        request that only changes the classes or the scheme); callers must not modify it."""
+        key = (name, version, level, region, indicator, year, year_from, ref, lang, stable_band)
+        return self._layers.get_or_build(key, lambda: self._layer(name, version, level, region, indicator, year,
+                                                                  year_from, ref, lang, stable_band))
+
+    def _layer(self, name: str, version: str, level: str, region: str | None, indicator: str | None,
+               year: int | None, year_from: int | None, ref: str, lang: str,
+               stable_band: float | str | None) -> dict:
         spec = analysis_of(name).layer if name in modes() else None
         if spec is None:
             return _unavailable(name, f"analysis '{name}' has no map layer")

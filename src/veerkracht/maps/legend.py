@@ -1,15 +1,19 @@
 """Class breaks and colours: one legend for the map, the PDF page and the exports.
 
-Breaks come from mapclassify on the values of *all* years pooled, so a colour means the same
-number in every year. Colours follow the indicator's polarity: red is always the worse end.
+Breaks come from the values of *all* years pooled, so a colour means the same number in every
+year. Colours follow the indicator's polarity: red is always the worse end.
+
+The class breaks are computed here with numpy (the same definitions as mapclassify's ``Quantiles``
+and ``EqualInterval``, and an exact Fisher–Jenks on a deterministic sample): mapclassify's
+Fisher–Jenks without Numba took 10–20 s per view and drew a different random sample each time.
 """
 from __future__ import annotations
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
-__all__ = ["SCHEMES", "sequential", "diverging", "pooled_breaks", "change_breaks", "classify",
+__all__ = ["SCHEMES", "sequential", "diverging", "pooled_breaks", "change_breaks", "classify", "quantile_breaks",
+           "equal_interval_breaks", "jenks_breaks",
            "lbm_legend", "class_legend", "MISSING_COLOR", "SUPPRESSED_COLOR", "decimals", "legend_rows"]
 
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
@@ -73,22 +77,72 @@ def diverging(k: int, higher_is_worse) -> list[str]:
     return cols
 
 
+#: Fisher–Jenks runs on at most this many values (evenly spaced quantiles of the data beyond it)
+JENKS_SAMPLE = 400
+
+
+def quantile_breaks(y: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` quantile classes (mapclassify ``Quantiles``: linear percentiles, unique)."""
+    pct = np.arange(1, k + 1) * (100.0 / k)
+    pct[-1] = 100.0
+    return np.unique(np.percentile(y, pct))
+
+
+def equal_interval_breaks(y: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` classes of equal width between the minimum and the maximum."""
+    lo, hi = float(y.min()), float(y.max())
+    cuts = lo + (hi - lo) / k * np.arange(1, k + 1)
+    cuts[-1] = hi
+    return cuts
+
+
+def jenks_breaks(y: np.ndarray, k: int, sample: int = JENKS_SAMPLE) -> np.ndarray:
+    """Upper bounds of ``k`` Fisher–Jenks classes (least within-class squares), exact on the data or,
+    beyond ``sample`` values, on that many evenly spaced quantiles of it (deterministic)."""
+    x = np.sort(y)
+    if x.size > sample:
+        x = np.quantile(x, np.linspace(0.0, 1.0, sample))
+    n = x.size
+    k = min(k, n)
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+    i = np.arange(n)[:, None]          # first value of a class
+    j = np.arange(n)[None, :]          # last value of a class
+    cnt = (j - i + 1).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = (s2[j + 1] - s2[i]) - (s1[j + 1] - s1[i]) ** 2 / cnt
+    cost = np.where(j >= i, np.maximum(cost, 0.0), np.inf)
+    best = cost[0].copy()               # best[j]: one class over x[0..j]
+    back = np.zeros((k, n), dtype=int)
+    for m in range(1, k):
+        prev = np.concatenate([[np.inf], best[:-1]])       # classes 0..m-1 end at i-1
+        total = prev[:, None] + cost                         # the last class is x[i..j]
+        back[m] = np.argmin(total, axis=0)
+        best = total[back[m], np.arange(n)]
+    ends, j_end = [n - 1], n - 1
+    for m in range(k - 1, 0, -1):
+        start = back[m, j_end]
+        ends.append(start - 1)
+        j_end = start - 1
+    return np.unique(x[np.array(sorted(e for e in ends if e >= 0))])
+
+
 def pooled_breaks(values: np.ndarray, scheme: str = "quantiles", k: int = 5) -> list[float]:
-    """Upper bounds of the classes from all years pooled (mapclassify)."""
-    y = values[np.isfinite(values)]
+    """Upper bounds of the classes from all years pooled."""
+    y = np.asarray(values, dtype=float)
+    y = y[np.isfinite(y)]
     if y.size == 0:
         return []
     k = int(min(k, max(1, np.unique(y).size)))
     if scheme == "fisher_jenks":
-        pct = min(1.0, 2000 / y.size)
-        cls = mapclassify.FisherJenksSampled(y, k=k, pct=pct, truncate=False)
+        bins = jenks_breaks(y, k)
     elif scheme == "equal_interval":
-        cls = mapclassify.EqualInterval(y, k=k)
+        bins = equal_interval_breaks(y, k)
     else:
-        cls = mapclassify.Quantiles(y, k=k)
-    bins = [float(b) for b in cls.bins]
-    bins[-1] = max(bins[-1], float(y.max()))
-    return sorted(set(bins))
+        bins = quantile_breaks(y, k)
+    out = [float(b) for b in bins]
+    out[-1] = max(out[-1], float(y.max()))
+    return sorted(set(out))
 
 
 def change_breaks(values: np.ndarray, k: int = 5) -> list[float]:

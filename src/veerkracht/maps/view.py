@@ -16,7 +16,7 @@ from ..i18n import render
 from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, Catalog, ViewError
 from .layers import AnalysisLayers, analysis_of, modes
 from .legend import (lbm_legend, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
-                     decimals, diverging, pooled_breaks, sequential)
+                     decimals, diverging, sequential)
 
 __all__ = ["ViewParams", "VIEW_MODES", "all_modes", "map_view", "validate", "view_sources"]
 
@@ -107,9 +107,8 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         out["legend"] = lbm_legend()
         table["cls"] = table["value"].round().astype("Int64").astype(object)
     elif p.mode == "value":
-        bins = pooled_breaks(cat.pooled_values(p.indicator, p.version, p.level), p.scheme, p.k)
+        bins, lower = cat.breaks(p.indicator, p.version, p.level, p.scheme, p.k)   # once per parameters
         colors = sequential(len(bins), ind.get("higher_is_worse"))
-        lower = float(np.nanmin(cat.pooled_values(p.indicator, p.version, p.level))) if bins else None
         out["legend"] = class_legend(bins, colors, lower=lower)
         out["breaks"] = bins
         table["cls"] = classify(table["value"], bins)
@@ -164,7 +163,9 @@ def _switch_level(cat: Catalog, p: ViewParams, levels: list[str]) -> str | None:
 def _estimate_note(table: pd.DataFrame, lang: str) -> list[str]:
     """Model estimates (``approx``) are coloured like other values; the legend says so once."""
     shown = table["status"].isin(["ok", "unreliable"])
-    est = shown & table["flags"].fillna("").astype(str).str.split(",").map(lambda t: bool(ESTIMATE_FLAGS & set(t)))
+    flags = table["flags"].fillna("").tolist()
+    has = {f: bool(ESTIMATE_FLAGS & set(str(f).split(","))) for f in set(flags)}   # few distinct flag sets
+    est = shown.to_numpy() & np.fromiter((has[f] for f in flags), dtype=bool, count=len(flags))
     n, m = int(est.sum()), int(shown.sum())
     if not n:
         return []
@@ -179,7 +180,7 @@ def view_sources(sources: pd.Series, lang: str = "nl") -> list[str]:
     """The sources of the values on the map, once each: ``bbga+aggregated`` is ``bbga`` (summed
     from smaller areas), which the legend says in words instead of listing every derivation."""
     out: dict[str, bool] = {}
-    for s in sources.dropna().astype(str):
+    for s in sources.dropna().astype(str).unique():
         base, _, how = s.partition("+")
         out[base] = out.get(base, False) or bool(how)
     derived = (" (deels afgeleid)", " (partly derived)")[lang == "en"]

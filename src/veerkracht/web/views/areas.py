@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from ...maps.catalog import ViewError
 from ..profile import area_profile, compare as _compare
-from .common import CODE, INDICATOR, VERSION, Context, Lang, cached, clean, ctx
+from .common import CODE, INDICATOR, VERSION, CachedRoute, Context, Lang, cached, clean, ctx
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api", tags=["areas"])
+router = APIRouter(prefix="/api", tags=["areas"], route_class=CachedRoute)
 
 
 @router.get("/profile/{version}/{code}", summary="Profile of one area: key figures, trends, typology, sources")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 from fastapi import Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from ...maps.catalog import Catalog
@@ -20,8 +22,8 @@ from ..geometry import GeometryService
 from ...maps.layers import AnalysisLayers
 from ...maps.view import ViewParams, validate
 
-__all__ = ["Context", "ctx", "view_params", "view_params_lazy", "clean", "cached_json", "cached", "Lang",
-           "VERSION", "LEVEL", "INDICATOR", "CODE"]
+__all__ = ["Context", "ctx", "view_params", "view_params_lazy", "LazyView", "CachedRoute", "values_key",
+           "profile_key", "clean", "cached_json", "cached", "Lang", "VERSION", "LEVEL", "INDICATOR", "CODE"]
 
 VERSION = r"^[A-Za-z0-9_.#-]{1,40}$"
 LEVEL = r"^[a-z0-9]{1,12}$"
@@ -38,7 +40,10 @@ class Context:
     meta_cache: dict | None = None
     responses: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    max_responses: int = 1024
+    max_responses: int = 4096
+    #: the response cache is bounded by its bytes too: a national buurt view is ~1 MB of JSON
+    max_bytes: int = 48 * 2**20
+    cached_bytes: int = 0
 
 
 def _lookup(c: Context, key: tuple):
@@ -52,11 +57,19 @@ def _lookup(c: Context, key: tuple):
 def _encode(c: Context, key: tuple, build) -> tuple[bytes, bytes | None]:
     body = json.dumps(clean(build()), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     hit = (body, gzip.compress(body, 6) if len(body) > 1000 else None)
+    size = _size(hit)
     with c.lock:
+        old = c.responses.pop(key, None)
+        c.cached_bytes += size - (_size(old) if old else 0)
         c.responses[key] = hit
-        while len(c.responses) > c.max_responses:
-            c.responses.popitem(last=False)
+        while c.responses and (len(c.responses) > c.max_responses or c.cached_bytes > c.max_bytes):
+            _, gone = c.responses.popitem(last=False)
+            c.cached_bytes -= _size(gone)
     return hit
+
+
+def _size(hit: tuple[bytes, bytes | None]) -> int:
+    return len(hit[0]) + (len(hit[1]) if hit[1] is not None else 0)
 
 
 def _respond(hit, request: Request | None) -> Response:
@@ -115,8 +128,23 @@ async def view_params_lazy(request: Request, version: QVersion, level: QLevel, i
                            region: QRegion = None, ref: QRef = "gemeente", scheme: QScheme = "quantiles",
                            k: QK = 5):
     """Like :func:`view_params` (same checks and schema) but validated against the store only when
-    called, so a cached answer skips the look-ups."""
-    return lambda: view_params(request, version, level, indicator, mode, year, year_from, region, ref, scheme, k)
+    called, so a cached answer skips the look-ups. Its ``key`` names the view by the parameters
+    it declares: a request with extra, unknown parameters (a cache-buster) is the same view."""
+    return LazyView(lambda: view_params(request, version, level, indicator, mode, year, year_from, region, ref,
+                                        scheme, k),
+                    (version, level, indicator, mode, year, year_from, region or None, ref, scheme, k))
+
+
+class LazyView:
+    """A view's parameters, validated when called; ``key`` identifies the view."""
+
+    __slots__ = ("_validate", "key")
+
+    def __init__(self, validate_, key: tuple):
+        self._validate, self.key = validate_, key
+
+    def __call__(self):
+        return self._validate()
 
 
 def clean(obj):
@@ -137,3 +165,62 @@ def clean(obj):
     except (TypeError, ValueError):
         pass
     return obj
+
+
+_INT = re.compile(r"^[0-9]{1,4}$")
+
+
+def _int(raw: str | None, default: int | None) -> int | None:
+    """A query integer as FastAPI reads it, or :data:`_NO` when this fast path should not judge it."""
+    if raw is None:
+        return default
+    return int(raw) if _INT.match(raw) else _NO      # type: ignore[return-value]
+
+
+_NO = object()
+
+
+def values_key(q) -> tuple | None:
+    """The cache key :func:`view_params_lazy` would give the query ``q`` (``None``: let FastAPI read it)."""
+    if not all(k in q for k in ("version", "level", "indicator")):
+        return None
+    year, year_from, k = _int(q.get("year"), None), _int(q.get("year_from"), None), _int(q.get("k"), 5)
+    if _NO in (year, year_from, k):
+        return None
+    view = (q["version"], q["level"], q["indicator"], q.get("mode", "value"), year, year_from,
+            q.get("region") or None, q.get("ref", "gemeente"), q.get("scheme", "quantiles"), k)
+    return ("values", view, q.get("lang", "nl"))
+
+
+def profile_key(request: Request) -> tuple | None:
+    """The cache key of ``/api/profile/{version}/{code}`` (see ``areas.profile``)."""
+    q, path = request.query_params, request.path_params
+    year = _int(q.get("year"), None)
+    if year is _NO or "version" not in path or "code" not in path:
+        return None
+    return ("profile", path["version"], path["code"], q.get("indicator"), year, q.get("lang", "nl"))
+
+
+class CachedRoute(APIRoute):
+    """A route that answers a request already in the response cache before FastAPI reads and
+    validates its parameters (under load that reading cost more than the answer).
+
+    Only keys of answers the endpoint itself built and cached can match, so a hit is exactly the
+    answer the endpoint would give; anything else (a miss, an odd parameter) goes the normal way.
+    The app's middleware (host check, gzip) runs around it as around every route.
+    """
+
+    KEYS = {"/api/values": lambda r: values_key(r.query_params), "/api/profile/{version}/{code}": profile_key}
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+        keyer = self.KEYS.get(self.path_format)
+        if keyer is None:
+            return handler
+
+        async def fast(request: Request) -> Response:
+            c = getattr(request.app.state, "web", None)
+            key = keyer(request) if c is not None else None
+            hit = _lookup(c, key) if key is not None else None
+            return _respond(hit, request) if hit is not None else await handler(request)
+        return fast

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import gzip
+import math
 from typing import Annotated
+
+import numpy as np
+import pandas as pd
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -10,11 +14,11 @@ from fastapi.responses import Response
 from ...maps.view import map_view
 from starlette.concurrency import run_in_threadpool
 
-from .common import CODE, LEVEL, VERSION, Context, Lang, cached, clean, ctx, view_params_lazy
+from .common import CODE, LEVEL, VERSION, CachedRoute, Context, Lang, cached, clean, ctx, view_params_lazy
 
 __all__ = ["router", "view_payload"]
 
-router = APIRouter(prefix="/api", tags=["map"])
+router = APIRouter(prefix="/api", tags=["map"], route_class=CachedRoute)
 
 
 @router.get("/geometry/{version}/{level}", summary="Area outlines (GeoJSON, gzip), simplified for a zoom level",
@@ -38,14 +42,28 @@ def view_payload(c: Context, vp, lang: str) -> dict:
     p, ind = vp
     v = map_view(c.catalog, c.layers, p, ind, lang)
     t = v.pop("table")
-    areas = {r.code: [r.value, r.cls, r.status] for r in t.itertuples()}
     rules = t.set_index("code")["rule"].dropna().to_dict() if "rule" in t else {}
     counts = t["status"].value_counts().to_dict()
-    return clean({**v, "areas": areas, "rules": rules, "counts": counts})
+    out = clean({**v, "rules": rules, "counts": counts})
+    out["areas"] = _areas(t)
+    return out
+
+
+def _areas(t) -> dict:
+    """``{code: [value, class, status]}``, JSON-ready, built column-wise (the per-element
+    :func:`clean` of every cell was the largest cost of a view that was not cached)."""
+    codes, status = [str(c) for c in t["code"].tolist()], [str(s) for s in t["status"].tolist()]
+    val = t["value"]
+    if pd.api.types.is_numeric_dtype(val):
+        num = val.to_numpy(dtype=float, na_value=np.nan)
+        values = [None if not math.isfinite(x) else round(x, 6) for x in num.tolist()]
+    else:
+        values = clean(val.tolist())
+    cls = clean(t["cls"].tolist()) if "cls" in t else [None] * len(t)
+    return {c: [v, k, st] for c, v, k, st in zip(codes, values, cls, status)}
 
 
 @router.get("/values", summary="Values, classes and status per area for one view, with its legend")
 async def values(request: Request, vp=Depends(view_params_lazy), lang: Lang = "nl",
                  c: Context = Depends(ctx)) -> dict:
-    return await cached(c, ("values", tuple(sorted(request.query_params.multi_items()))),
-                       lambda: view_payload(c, vp(), lang), request)
+    return await cached(c, ("values", vp.key, lang), lambda: view_payload(c, vp(), lang), request)
