@@ -13,7 +13,15 @@ import jinja2
 
 from ..maps.legend import legend_rows
 
-__all__ = ["render_pdf"]
+__all__ = ["render_pdf", "check_png", "fit_for_print", "MAX_SIDE", "MAX_PIXELS", "PRINT_PIXELS"]
+
+#: the largest map image accepted: a 4K screen's canvas at device pixel ratio 1 and more than a full
+#: HD one at ratio 2; checked in the PNG header, before anything is decoded
+MAX_SIDE = 8192
+MAX_PIXELS = 16_000_000
+#: the image is reduced to at most this many pixels before WeasyPrint (A4's map box at ~250 dpi):
+#: what the renderer decodes and embeds stays a few tens of MB whatever the screen was
+PRINT_PIXELS = 4_000_000
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                           autoescape=True)
@@ -21,8 +29,49 @@ _STATUS = {"suppressed": ("Onderdrukt (kleine aantallen)", "Suppressed (small nu
            "missing": ("Geen gegevens", "No data"), "unreliable": ("Onzeker (vervaagd)", "Uncertain (faded)")}
 
 
+def check_png(raw: bytes) -> tuple[int, int]:
+    """Width and height from the PNG's IHDR chunk; :class:`ViewError` when too large to decode.
+
+    A PNG of a few hundred KB can hold a plain image of 100 megapixels (400 MB once decoded), so the
+    size is read from the header, never by decoding."""
+    from ..i18n import Message, render
+    from ..maps.catalog import ViewError
+
+    if len(raw) < 24 or raw[12:16] != b"IHDR":
+        raise ViewError("image is not a PNG")
+    width, height = int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS or not width or not height:
+        raise ViewError(render(Message("error.print_image_too_large", {
+            "width": width, "height": height, "max_side": MAX_SIDE, "max_mp": MAX_PIXELS // 1_000_000}), "en"),
+            status=413)
+    return width, height
+
+
+def fit_for_print(png: bytes) -> bytes:
+    """The PNG itself when it has at most :data:`PRINT_PIXELS` pixels, else a reduced copy."""
+    import io
+
+    from PIL import Image
+
+    width, height = check_png(png)
+    if width * height <= PRINT_PIXELS:
+        return png
+    scale = (PRINT_PIXELS / (width * height)) ** 0.5
+    with Image.open(io.BytesIO(png)) as im:
+        im.load()
+        img = im if im.mode in ("RGB", "RGBA") else im.convert("RGBA")
+        small = img.resize((max(1, int(width * scale)), max(1, int(height * scale))), Image.Resampling.LANCZOS,
+                           reducing_gap=2.0)
+        del img
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=False, compress_level=6)
+    return out.getvalue()
+
+
 def render_pdf(view: dict, png: bytes, provenance, lang: str = "nl") -> bytes:
     from weasyprint import HTML
+
+    png = fit_for_print(png)
 
     counts = view["table"]["status"].value_counts().to_dict() if "table" in view else {}
     status = [{"key": k, "text": _STATUS[k][lang == "en"], "n": int(counts.get(k, 0))} for k in _STATUS]
