@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreLocked
 from ._history import HISTORY_DDL, HistoryMixin
 from .base import Provenance, Store
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
@@ -124,8 +124,6 @@ def connect(path: str, read_only: bool = False, wait: float = 0.0, on_wait=None)
     """A DuckDB connection on ``path``. Only one process may write a DuckDB file (or several read
     it): when another process holds the lock, retry for up to ``wait`` seconds, calling
     ``on_wait(pid, seconds_left)`` about once a second, then fail with a message saying who holds it."""
-    from ..i18n import Message, render
-
     deadline = time.monotonic() + max(wait, 0.0)
     told = 0.0
     while True:
@@ -137,8 +135,7 @@ def connect(path: str, read_only: bool = False, wait: float = 0.0, on_wait=None)
             if pid is None:
                 raise StoreError(f"cannot open store {path}: {exc}") from exc
             if left <= 0:
-                raise StoreError(render(Message("error.store_locked", {
-                    "path": path, "pid": pid or "?", "waited": int(round(wait))}), "en")) from None
+                raise StoreLocked(path, pid, wait) from None
             if on_wait is not None and time.monotonic() - told >= 1.0:
                 told = time.monotonic()
                 on_wait(pid or "?", left)
