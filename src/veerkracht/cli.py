@@ -29,6 +29,7 @@ DEFAULT_STORE = "veerkracht.duckdb"
 class _State:
     store_path: str = DEFAULT_STORE
     lang: str = "nl"
+    wait: float = 0.0
 
 
 state = _State()
@@ -37,17 +38,21 @@ state = _State()
 @app.callback()
 def _main(store: str = typer.Option(DEFAULT_STORE, "--store", envvar="VEERKRACHT_STORE",
                                     help="Store: a DuckDB file (default ./veerkracht.duckdb) or a postgresql:// URL."),
-          lang: str = typer.Option("nl", "--lang", help="Language of labels and texts: nl or en.")):
+          lang: str = typer.Option("nl", "--lang", help="Language of labels and texts: nl or en."),
+          wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds any command waits while another process "
+                                                               "writes the store (default: fail at once).")):
     state.store_path = store
+    state.wait = wait
     if lang not in ("nl", "en"):
         raise typer.BadParameter("--lang must be nl or en")
     state.lang = lang
 
 
-def open_current(read_only: bool = False, wait: float = 0.0):
+def open_current(read_only: bool = False, wait: float | None = None):
     from .indicators import registry_frame
     from .store import open_store
 
+    wait = max(wait or 0.0, state.wait)
     store = open_store(state.store_path, read_only=read_only, wait=wait, on_wait=_waiting if wait else None)
     if not read_only:   # also migrates the labels of a store written by an older version
         store.register_indicators(registry_frame())

@@ -139,44 +139,72 @@ def test_ingest_while_serving_shows_old_or_new_never_a_mix(store_copy, real_data
     assert not Path(str(store_copy) + ".serving").exists()
 
 
-def _hold(store: Path, seconds: float) -> subprocess.Popen:
-    """A process that opens the store for writing and keeps it for ``seconds``."""
-    code = ("import sys, time; from veerkracht.store import open_store; s = open_store(sys.argv[1]); "
-            "print('held', flush=True); time.sleep(float(sys.argv[2])); s.close()")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(store), str(seconds)], stdout=subprocess.PIPE, text=True)
+def _hold(store: Path) -> subprocess.Popen:
+    """A process that opens the store for writing and keeps it until a line arrives on its stdin."""
+    code = ("import sys; from veerkracht.store import open_store; s = open_store(sys.argv[1]); "
+            "print('held', flush=True); sys.stdin.readline(); s.close()")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(store)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     return proc
+
+
+def _release(holder: subprocess.Popen) -> None:
+    assert holder.stdin is not None
+    holder.stdin.write("\n")
+    holder.stdin.close()
+    assert holder.wait(60) == 0
 
 
 def test_second_writer_fails_at_once_before_parsing(store_copy, tmp_path):
     bad = tmp_path / "broken.csv"
     bad.write_text("gwb_code_10,a_inw\nGM0344,12\x00\x00,,\n", encoding="utf-8")
-    holder = _hold(store_copy, 120)
+    holder = _hold(store_copy)
     try:
         t = time.time()
         res = _cli("--store", str(store_copy), "ingest", "cbs-kwb", str(bad))
         took = time.time() - t
+        reader = _cli("--store", str(store_copy), "areas")         # a reading command: the same
     finally:
-        holder.kill()
-        holder.wait()
-    assert res.returncode == 1
-    err = " ".join(res.stderr.split())
-    assert f"is in use by another process (PID {holder.pid})" in err and "--wait SECONDS" in err
-    assert "broken.csv" not in err          # the lock is checked before the file is read
+        _release(holder)
+    for r in (res, reader):
+        assert r.returncode == 1
+        err = " ".join(r.stderr.split())
+        assert f"is in use by another process (PID {holder.pid})" in err and "--wait SECONDS" in err
+    assert "broken.csv" not in " ".join(res.stderr.split())     # the lock is checked before the file is read
     assert took < 60
 
 
+def _waiting_run(holder: subprocess.Popen, *args: str, line: str) -> tuple[int, str, str]:
+    """Run the CLI while ``holder`` holds the store; release it once the CLI printed ``line``."""
+    proc = subprocess.Popen([sys.executable, "-m", "veerkracht.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert proc.stderr is not None and proc.stdout is not None
+    err = []
+    for text in proc.stderr:              # progress lines arrive about once a second while it waits
+        err.append(text)
+        if line in text:
+            break
+    _release(holder)
+    out, rest = proc.communicate(timeout=300)
+    return proc.returncode, out, " ".join(("".join(err) + rest).split())
+
+
 def test_second_writer_waits_with_progress(store_copy, real_data):
-    holder = _hold(store_copy, 6)
-    t = time.time()
-    res = _cli("--store", str(store_copy), "ingest", "cbs-kwb", str(real_data / UTRECHT_2024), "--replace",
-               "--wait", "120")
-    took = time.time() - t
-    holder.wait(60)
-    assert res.returncode == 0, res.stderr
-    err = " ".join(res.stderr.split())
+    holder = _hold(store_copy)
+    code, out, err = _waiting_run(holder, "--store", str(store_copy), "ingest", "cbs-kwb", str(real_data / UTRECHT_2024),
+                                  "--replace", "--wait", "300", line=f"in gebruik door proces {holder.pid}; wachten")
+    assert code == 0, err
     assert f"in gebruik door proces {holder.pid}; wachten" in err      # the progress line (Dutch by default)
-    assert "loaded" in res.stdout and took >= 3
+    assert "loaded" in out and "122 areas" in out
+
+    holder = _hold(store_copy)                      # the global --wait, for any command
+    code, out, err = _waiting_run(holder, "--store", str(store_copy), "--wait", "300", "--lang", "en", "facts", "-i",
+                                  "dwellings", "-a", "GM0344", "--geo-version", "cbs2024", "--format", "csv",
+                                  line=f"in use by process {holder.pid}; waiting")
+    assert code == 0, err
+    assert f"in use by process {holder.pid}; waiting" in err
+    assert "GM0344" in out and "2024" in out
 
 
 def test_writer_publishes_only_for_a_live_server(tmp_path, real_data):
