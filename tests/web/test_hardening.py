@@ -13,6 +13,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import numpy as np
 import pytest
 
 from .conftest import free_port, start_server, stop_server
@@ -208,6 +209,9 @@ def test_fit_for_print_keeps_small_images_and_reduces_large_ones():
 
     small = png_bytes(1600, 1000)
     assert fit_for_print(small) is small
-    # 10 MP → scale sqrt(4/10) = 0.6325: 4000 × 2500 → 2529 × 1581
-    reduced = Image.open(io.BytesIO(fit_for_print(png_bytes(4000, 2500))))
-    assert reduced.size[0] * reduced.size[1] <= 4_000_000 and reduced.size == (2529, 1581)
+    # 10 MP over a limit of 6: reduced by a whole factor, ceil(sqrt(10 / 6)) = 2, each pixel the mean of 2 × 2
+    big = png_bytes(4000, 2500, rgba=True)
+    reduced = Image.open(io.BytesIO(fit_for_print(big)))
+    assert reduced.size == (2000, 1250) and reduced.mode == "RGBA"
+    want = np.asarray(Image.open(io.BytesIO(big)), dtype=float).reshape(1250, 2, 2000, 2, 4).mean(axis=(1, 3))
+    assert np.abs(np.asarray(reduced, dtype=float) - want).max() <= 0.5
