@@ -12,6 +12,16 @@ Cases: a real screen-sized map image (1366 × 800 and 2732 × 1600, a gradient),
 ``git archive 4aaddaa src | tar -x -C /tmp/old`` then ``--src /tmp/old/src``.
 
 Run: ``.venv/bin/python benchmarks/bench_web_print.py [--src DIR] [--only a,b]``
+
+Measured 2026-11-30 on the shared 2-core machine (peak RSS growth in MB; before = commit 4aaddaa):
+
+    case                      before            after (limits: 12 MiB body, 8192 px a side, 16 MP,
+    1366 × 800                    12               12            2 at once, reduced above 6 MP)
+    2732 × 1600                   40               41
+    4800 × 3000                  145               89
+    4800 × 3000, 4 at once       473              179
+    10000 × 7000 (199 KB)        538                0  (413, from the PNG header)
+    10000 × 7000, 4 at once     2057                1  (413)
 """
 from __future__ import annotations
 
