@@ -62,6 +62,8 @@ def test_allowed_hosts_default_and_extra():
     got = allowed_hosts("127.0.0.1", 8123, ["Kaart.Example.org", "proxy.local:443"])
     assert {"kaart.example.org", "kaart.example.org:8123", "proxy.local:443"} <= got
     assert "proxy.local:443:8123" not in got and "proxy.local" not in got
+    import socket
+    assert f"{socket.gethostname().lower()}:8000" in allowed_hosts("0.0.0.0", 8000)   # all interfaces: own name
 
 
 def test_other_host_header_gets_400(server):

@@ -31,9 +31,13 @@ def allowed_hosts(host: str, port: int, extra: list[str] | tuple[str, ...] = ())
     """The ``Host`` header values answered: the address served on and localhost, with the port (and
     without it on port 80), plus the ``extra`` names (as given, and with the port)."""
     names = {host, "localhost", "127.0.0.1", "[::1]"}
-    if host in ("0.0.0.0", "::", ""):          # all interfaces: the machine's own name too
+    if host in ("0.0.0.0", "::", ""):          # all interfaces: the machine's own names and addresses too
         import socket
         names |= {socket.gethostname(), socket.getfqdn()}
+        try:
+            names |= set(socket.gethostbyname_ex(socket.gethostname())[2])
+        except OSError:
+            pass
     names = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names}
     out = {f"{n}:{port}".lower() for n in names}
     if port == 80:
