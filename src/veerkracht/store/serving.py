@@ -86,13 +86,13 @@ def publish(con, store_path: str | os.PathLike, checkpoint: bool = True) -> tupl
         return int(cur["generation"]), folder / cur["file"]       # nothing changed since
     gen = (int(cur["generation"]) if cur else 0) + 1
     name = f"gen-{gen:06d}.duckdb"
-    tmp = folder / (name + ".tmp")
+    tmp = folder / f"{name}.{os.getpid()}.tmp"      # two servers starting at once may both publish
     with open(store_path, "rb") as src, open(tmp, "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
         dst.flush()
         os.fsync(dst.fileno())
     os.replace(tmp, folder / name)
-    pointer = folder / "current.tmp"
+    pointer = folder / f"current.{os.getpid()}.tmp"
     pointer.write_text(json.dumps({"generation": gen, "file": name, "source": _source_stamp(store_path),
                                    "published_at": time.time()}), encoding="utf-8")
     os.replace(pointer, folder / "current")
