@@ -29,6 +29,7 @@ DEFAULT_STORE = "veerkracht.duckdb"
 class _State:
     store_path: str = DEFAULT_STORE
     lang: str = "nl"
+    wait: float = 0.0
 
 
 state = _State()
@@ -37,21 +38,32 @@ state = _State()
 @app.callback()
 def _main(store: str = typer.Option(DEFAULT_STORE, "--store", envvar="VEERKRACHT_STORE",
                                     help="Store: a DuckDB file (default ./veerkracht.duckdb) or a postgresql:// URL."),
-          lang: str = typer.Option("nl", "--lang", help="Language of labels and texts: nl or en.")):
+          lang: str = typer.Option("nl", "--lang", help="Language of labels and texts: nl or en."),
+          wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds any command waits while another process "
+                                                               "writes the store (default: fail at once).")):
     state.store_path = store
+    state.wait = wait
     if lang not in ("nl", "en"):
         raise typer.BadParameter("--lang must be nl or en")
     state.lang = lang
 
 
-def open_current(read_only: bool = False):
+def open_current(read_only: bool = False, wait: float | None = None):
     from .indicators import registry_frame
     from .store import open_store
 
-    store = open_store(state.store_path, read_only=read_only)
+    wait = max(wait or 0.0, state.wait)
+    store = open_store(state.store_path, read_only=read_only, wait=wait, on_wait=_waiting if wait else None)
     if not read_only:   # also migrates the labels of a store written by an older version
         store.register_indicators(registry_frame())
     return store
+
+
+def _waiting(pid, left: float) -> None:
+    """Progress while another process holds the store (``--wait``)."""
+    from .i18n import Message, render
+    say("", render(Message("cli.store_waiting", {"path": state.store_path, "pid": str(pid), "left": int(left)}),
+                   state.lang), err=True)
 
 
 def progress():
@@ -136,7 +148,9 @@ def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, 
            option: list[str] = typer.Option([], "--option", "-o", help="Reader option key=value (repeatable)."),
            force: bool = typer.Option(False, "--force", help="Load again even if this exact input was loaded."),
            replace: bool = typer.Option(False, "--replace", help="Replace facts the store holds with other values "
-                                                                "(the old ones are kept as history).")):
+                                                                "(the old ones are kept as history)."),
+           wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait while another process writes the "
+                                                                 "store (default: fail at once).")):
     """Read a file or API answer into the store, in one transaction."""
     from .sources import check_options
 
@@ -148,7 +162,7 @@ def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, 
     if year is not None:
         opts["year"] = year
     check_options(kind, opts)
-    store = open_current()          # the lock first: a second writer fails before parsing its file
+    store = open_current(wait=wait)  # the lock first: a second writer waits or fails before parsing its file
     try:
         _ingest(store, kind, location, opts, force, replace)
     finally:
@@ -414,23 +428,30 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for th
         _serve(state.store_path, "127.0.0.1", port)
 
 
-def _serve(store_path: str, host: str, port: int) -> None:
+def _serve(store_path: str, host: str, port: int, allow_host: list[str] | None = None) -> None:
     try:
         from .web.app import serve as _web_serve
     except ImportError:
         console.print("the social map is not part of this build yet; outputs are written — exiting")
         return
-    _web_serve(store_path, host=host, port=port)
+    _web_serve(store_path, host=host, port=port, allow_host=allow_host or [])
 
 
 @app.command()
 def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to serve (overrides the global --store)."),
-          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")):
-    """Serve the social map (read-only API + map) on the store."""
+          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          allow_host: list[str] = typer.Option([], "--allow-host", help="Another name the map may be reached by "
+                                                                      "(Host header; repeatable). Default: the "
+                                                                      "address served on and localhost.")):
+    """Serve the social map (read-only API + map) on the store.
+
+    The map reads a snapshot of the store, so `ingest` and the other commands can write the store
+    meanwhile; the map shows their result once they finish (never a half-loaded state).
+    """
     path = store or state.store_path
     if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
         raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
-    _serve(path, host, port)
+    _serve(path, host, port, allow_host)
 
 
 _registered: set[str] = set()

@@ -1,7 +1,7 @@
 """Errors that point the user at the exact place of bad input."""
 from __future__ import annotations
 
-__all__ = ["VeerkrachtError", "InputError", "StoreError", "NotComputable"]
+__all__ = ["VeerkrachtError", "InputError", "StoreError", "NotComputable", "StoreLocked"]
 
 
 class VeerkrachtError(Exception):
@@ -40,6 +40,20 @@ class NotComputable(StoreError):
         from .i18n import render
         self.message = message
         super().__init__(render(message, "en"))
+
+    def text(self, lang: str = "nl") -> str:
+        from .i18n import render
+        return render(self.message, lang)
+
+
+class StoreLocked(StoreError):
+    """Another process holds the store (DuckDB: one writer, or many readers). ``str()`` is the
+    English text of message ``error.store_locked``; ``text(lang)`` gives it in another language."""
+
+    def __init__(self, path: str, pid: str, waited: float):
+        from .i18n import Message, render
+        self.message = Message("error.store_locked", {"path": str(path), "pid": pid or "?", "waited": int(round(waited))})
+        super().__init__(render(self.message, "en"))
 
     def text(self, lang: str = "nl") -> str:
         from .i18n import render

@@ -7,10 +7,14 @@ from .duckdb_store import DuckDBStore
 __all__ = ["Store", "Batch", "Provenance", "ReplaceNeeded", "DuckDBStore", "open_store"]
 
 
-def open_store(location: str = "veerkracht.duckdb", read_only: bool = False) -> Store:
-    """Open a store by location: a DuckDB file path (default) or a ``postgresql://`` URL."""
+def open_store(location: str = "veerkracht.duckdb", read_only: bool = False, wait: float = 0.0,
+               on_wait=None) -> Store:
+    """Open a store by location: a DuckDB file path (default) or a ``postgresql://`` URL.
+
+    ``wait``: seconds to wait for a DuckDB file another process holds (``on_wait(pid, seconds_left)``
+    is called about once a second meanwhile); 0 fails at once, saying which process holds it."""
     if str(location).startswith(("postgresql://", "postgres://")):
         from ..errors import StoreError
         raise StoreError("the PostgreSQL/PostGIS backend is not part of this version yet; "
                          "use a DuckDB file as --store")
-    return DuckDBStore(location, read_only=read_only)
+    return DuckDBStore(location, read_only=read_only, wait=wait, on_wait=on_wait)

@@ -12,6 +12,7 @@ import contextlib
 import copy
 import glob
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -21,14 +22,14 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreLocked
 from ._history import HISTORY_DDL, HistoryMixin
 from .base import Provenance, Store
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
 from .portfolio import PortfolioTables
 from .support import SUPPORT_DDL, SupportTables
 
-__all__ = ["DuckDBStore", "spatial_extension_path"]
+__all__ = ["DuckDBStore", "spatial_extension_path", "connect"]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS geo_versions (id VARCHAR PRIMARY KEY, description VARCHAR);
@@ -110,20 +111,51 @@ def _in_list(values) -> str:
     return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
+def _lock_holder(exc: Exception) -> str | None:
+    """The PID in DuckDB's 'Conflicting lock is held in … (PID 123)', or None if not a lock error."""
+    import re
+    text = str(exc)
+    if "lock" not in text.lower():
+        return None
+    m = re.search(r"PID (\d+)", text)
+    return m.group(1) if m else ""
+
+
+def connect(path: str, read_only: bool = False, wait: float = 0.0, on_wait=None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection on ``path``. Only one process may write a DuckDB file (or several read
+    it): when another process holds the lock, retry for up to ``wait`` seconds, calling
+    ``on_wait(pid, seconds_left)`` about once a second, then fail with a message saying who holds it."""
+    deadline = time.monotonic() + max(wait, 0.0)
+    told = 0.0
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.Error as exc:  # locked by another process, not a DuckDB file, …
+            pid = _lock_holder(exc)
+            left = deadline - time.monotonic()
+            if pid is None:
+                raise StoreError(f"cannot open store {path}: {exc}") from exc
+            if left <= 0:
+                raise StoreLocked(path, pid, wait) from None
+            if on_wait is not None and time.monotonic() - told >= 1.0:
+                told = time.monotonic()
+                on_wait(pid or "?", left)
+            time.sleep(min(0.2, left))
+
+
 _SAME_KEY = "JOIN _in_facts i ON v.series_id = i.series_id AND v.code_id = i.code_id AND v.year = i.year"
 
 
 class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
     """Store in one DuckDB file (or ``:memory:``)."""
 
-    def __init__(self, path: str | os.PathLike = "veerkracht.duckdb", read_only: bool = False):
+    def __init__(self, path: str | os.PathLike = "veerkracht.duckdb", read_only: bool = False,
+                 wait: float = 0.0, on_wait=None):
         self.path = str(path)
+        self.read_only = read_only
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as exc:  # locked by another process, not a DuckDB file, …
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        self.con = connect(self.path, read_only, wait, on_wait)
         self.con.load_extension(spatial_extension_path())
         self._depth = 0
         if not read_only:
@@ -359,6 +391,14 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
         return self.con.execute(query, params or []).df()
 
     def close(self):
+        if not self.read_only and self.path != ":memory:":
+            from .serving import live_servers, publish
+            try:
+                if live_servers(self.path):    # a running `serve` reads snapshots: give it this state
+                    publish(self.con, self.path)
+            finally:
+                self.con.close()
+            return
         self.con.close()
 
     @staticmethod

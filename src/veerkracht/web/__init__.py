@@ -9,6 +9,6 @@ def create_app(store_path: str, warm: bool = True):
     return _create(store_path, warm=warm)
 
 
-def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host: list[str] | tuple = ()) -> None:
     from .app import serve as _serve
-    _serve(store_path, host=host, port=port)
+    _serve(store_path, host=host, port=port, allow_host=allow_host)

@@ -4,7 +4,8 @@
 >>> serve("demo-out/demo.duckdb", port=8000)      # doctest: +SKIP
 
 Everything is served by this process from the package: the JavaScript (MapLibre GL JS, vendored
-from npm), styles and translations. The page loads nothing from outside the app.
+from npm), styles and translations, and the API docs (Swagger UI, ReDoc, vendored the same way). The
+page loads nothing from outside the app.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -23,8 +24,10 @@ from ..errors import VeerkrachtError
 from ..maps.catalog import ViewError, Catalog
 from .geometry import GeometryService
 from ..maps.layers import AnalysisLayers
+from .guard import Guard, allowed_hosts
+from .live import LiveStore
 from .views import ROUTERS
-from .views.common import Context
+from .views.common import Context, ctx
 
 __all__ = ["create_app", "serve", "STATIC_DIR"]
 
@@ -32,43 +35,75 @@ STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger("veerkracht.web")
 
 
-def create_app(store_path: str, warm: bool = True) -> FastAPI:
+def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: set[str] | None = None) -> FastAPI:
     """The FastAPI app over the store at ``store_path`` (opened read-only).
 
     ``warm`` loads the geometry and the metadata at start-up, so the first page view is fast.
+    ``live`` serves snapshots of the store that follow what writers publish, so the store can be
+    written while it is served (decision 0007). ``hosts``: the ``Host`` header values answered
+    (:func:`.guard.allowed_hosts`); None answers any.
     """
     from ..store import open_store
 
-    store = open_store(str(store_path), read_only=True)
-    catalog = Catalog(store)
-    context = Context(catalog=catalog, geometry=GeometryService(catalog), layers=AnalysisLayers(catalog))
+    def build(path: str) -> Context:
+        store = open_store(str(path), read_only=True)
+        catalog = Catalog(store)
+        c = Context(catalog=catalog, geometry=GeometryService(catalog), layers=AnalysisLayers(catalog))
+        if warm:
+            _warm(c)
+        return c
+
+    live_store = LiveStore(str(store_path), build) if live else None
+    context = live_store.current if live_store is not None else build(str(store_path))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        store.close()
+        if live_store is not None:
+            live_store.close()
+        else:
+            context.catalog.store.close()
 
-    app = FastAPI(title="veerkracht — sociale kaart", version="1", lifespan=lifespan,
+    app = FastAPI(title="veerkracht — sociale kaart", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Read-only API of the social map: areas, indicator values (small numbers "
                               "suppressed), class breaks, analysis layers, profiles and exports.")
     app.state.web = context
-    page: dict = {}
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(Guard, hosts=hosts, live=live_store)    # outermost: before anything else runs
     for router in ROUTERS:
         app.include_router(router)
     _error_handlers(app)
+    _docs(app)
 
     @app.get("/", include_in_schema=False)
-    def index():
-        if "index" not in page:
-            page["index"] = _index_html(context)
-        return HTMLResponse(page["index"], headers={"Cache-Control": "no-cache"})
+    def index(c: Context = Depends(ctx)):
+        html = getattr(c, "index_html", None)
+        if html is None:
+            html = c.index_html = _index_html(c)      # type: ignore[attr-defined]
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
     # StaticFiles resolves paths inside STATIC_DIR only (no traversal) and never lists directories
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if warm:
-        _warm(context)
     return app
+
+
+def _docs(app: FastAPI) -> None:
+    """``/docs`` and ``/redoc`` from the vendored Swagger UI and ReDoc: nothing loads from outside."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+
+    icon = "/static/vendor/swagger-ui/favicon-32x32.png"
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title + " — API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css", swagger_favicon_url=icon,
+                                   swagger_ui_parameters={"validatorUrl": None})
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        return get_redoc_html(openapi_url="/openapi.json", title=app.title + " — API", redoc_favicon_url=icon,
+                              redoc_js_url="/static/vendor/redoc/redoc.standalone.js", with_google_fonts=False)
 
 
 def _index_html(c: Context) -> str:
@@ -156,10 +191,14 @@ def _error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
 
 
-def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the social map on ``http://host:port/`` until interrupted."""
+def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host: list[str] | tuple = ()) -> None:
+    """Serve the social map on ``http://host:port/`` until interrupted.
+
+    The map reads snapshots of the store, so the store can be written meanwhile; only requests whose
+    ``Host`` is the address served on, localhost or one of ``allow_host`` are answered.
+    """
     import uvicorn
 
-    app = create_app(store_path)
-    print(f"sociale kaart: http://{host}:{port}/  (Ctrl+C stops)")
+    app = create_app(store_path, live=True, hosts=allowed_hosts(host, port, allow_host))
+    print(f"sociale kaart: http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -95,7 +95,12 @@ async def cached(c: Context, key: tuple, build, request: Request | None = None) 
 
 
 async def ctx(request: Request) -> Context:   # async: FastAPI would run a plain def in a thread
-    return request.app.state.web
+    return _pinned(request)
+
+
+def _pinned(request: Request) -> Context:
+    """The context this request was pinned to on arrival (``web.guard``), else the app's."""
+    return getattr(request.state, "web", None) or request.app.state.web
 
 
 # the view's query parameters, declared once for both dependencies below (and the OpenAPI schema)
@@ -120,7 +125,7 @@ def view_params(request: Request, version: QVersion, level: QLevel, indicator: Q
                 scheme: QScheme = "quantiles", k: QK = 5) -> tuple[ViewParams, dict]:
     p = ViewParams(version=version, level=level, indicator=indicator, mode=mode, year=year,
                    year_from=year_from, region=region, ref=ref, scheme=scheme, k=k)
-    return validate(request.app.state.web.catalog, p)
+    return validate(_pinned(request).catalog, p)
 
 
 async def view_params_lazy(request: Request, version: QVersion, level: QLevel, indicator: QIndicator,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ...maps.catalog import ViewError
 from ...maps.view import ViewParams, map_view, validate
-from ..printing import render_pdf
+from ..printing import check_png, render_pdf
 from .common import CODE, INDICATOR, LEVEL, MODE, VERSION, Context, Lang, ctx, view_params
 
 __all__ = ["router", "export_table"]
@@ -102,6 +102,7 @@ def _png(data_url: str) -> bytes:
         raise ViewError("image is not valid base64") from None
     if not raw.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ViewError("image is not a PNG")
+    check_png(raw)      # pixel size from the header, before anything decodes it
     from PIL import Image
     try:
         with Image.open(io.BytesIO(raw)) as im:
