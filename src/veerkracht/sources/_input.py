@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from ..errors import InputError
 
 __all__ = ["MAX_BYTES", "MAX_RATIO", "read_bytes", "gunzip_limited", "check_zip", "sniff_binary", "to_utf8",
-           "sniff_delimiter", "read_csv_frame"]
+           "sniff_delimiter", "read_csv_frame", "read_csv_arrow", "has_blank_lines"]
 
 #: largest decompressed input (bytes); ``VEERKRACHT_MAX_INPUT_BYTES`` overrides (e.g. for a national file)
 MAX_BYTES = int(os.environ.get("VEERKRACHT_MAX_INPUT_BYTES", 4 * 2**30))
@@ -100,7 +100,7 @@ def read_bytes(path: str | Path) -> bytes:
     data = p.read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = gunzip_limited(data, p)
-    if not data.strip():
+    if not data or data.isspace():        # (not data.strip(): that copies the whole file)
         raise InputError(p, "file is empty")
     return data
 
@@ -111,6 +111,24 @@ def sniff_binary(data: bytes, file, expected: str = "text (CSV)") -> None:
         if data.startswith(magic):
             raise InputError(file, f"this is {what}, not {expected}; give the file its real extension "
                                    "(.xlsx, .parquet, .gpkg …) or export it as CSV", row=1)
+
+
+def _check_utf8(data: bytes, step: int = 16 * 2**20) -> None:
+    """``data.decode('utf-8')`` without holding the whole text: a large file is checked in steps.
+
+    Raises the ``UnicodeDecodeError`` of the first bad byte, its ``start`` counted from the file's start.
+    """
+    dec = codecs.getincrementaldecoder("utf-8")()
+    for pos in range(0, len(data), step):
+        try:
+            dec.decode(data[pos:pos + step], final=pos + step >= len(data))
+        except UnicodeDecodeError as exc:
+            # bytes held back from the step before (a character cut in two) are counted in exc.start
+            back = len(exc.object) - (min(pos + step, len(data)) - pos)
+            raise UnicodeDecodeError(exc.encoding, data, pos - back + exc.start, pos - back + exc.end,
+                                     exc.reason) from None
+    if not data:
+        dec.decode(b"", final=True)
 
 
 def to_utf8(data: bytes, file, encoding: str | None = None) -> bytes:
@@ -133,7 +151,7 @@ def to_utf8(data: bytes, file, encoding: str | None = None) -> bytes:
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     try:
-        data.decode("utf-8")
+        _check_utf8(data)
         return data
     except UnicodeDecodeError as exc:
         if b"\x00" in data[:4096]:
@@ -213,19 +231,13 @@ def _check_last_row(df: pd.DataFrame, file, line: int) -> None:
                                "file is complete, pass allow_unterminated=true", row=line, column=str(df.columns[-1]))
 
 
-def read_csv_frame(data: bytes, file, *, delimiter: str | None = None, encoding: str | None = None,
-                   allow_unterminated: bool = False) -> pd.DataFrame:
-    """Parse CSV bytes into a frame of Arrow-backed strings, one column per header name.
+def read_csv_arrow(data: bytes, file, *, delimiter: str | None = None,
+                   encoding: str | None = None) -> tuple[pa.Table, bytes]:
+    """``(table of strings, the text as UTF-8)``: the parsing half of :func:`read_csv_frame`.
 
-    ``attrs['first_row']`` is 2 (the header is line 1); when blank lines sit between records the index
-    holds each record's file line minus 2, so ``first_row + index`` is the line a user sees.
-
-    Raises
-    ------
-    InputError
-        For binary input, undecodable bytes, an unsupported delimiter, a duplicated column name, a row
-        with more or fewer fields than the header (naming the row), and a last row without a line break
-        (a file cut off mid-row) unless ``allow_unterminated``.
+    Raises the same errors for the file as a whole (binary, encoding, delimiter, header, a row with
+    too many or too few fields); the checks on the frame (truncated last row, blank lines) are left to
+    :func:`read_csv_frame`.
     """
     sniff_binary(data, file)
     data = to_utf8(data, file, encoding)
@@ -261,10 +273,34 @@ def read_csv_frame(data: bytes, file, *, delimiter: str | None = None, encoding:
             what += " (a decimal comma or thousands separator without quotes?)"
         raise InputError(file, f"row has {r.actual_columns} fields, the header has {r.expected_columns}: {what}",
                          row=r.number)
+    return table, data
+
+
+def has_blank_lines(data: bytes) -> bool:
+    """Blank lines between records: record numbers and file lines differ."""
+    return b"\n\n" in data or b"\n\r\n" in data
+
+
+def read_csv_frame(data: bytes, file, *, delimiter: str | None = None, encoding: str | None = None,
+                   allow_unterminated: bool = False) -> pd.DataFrame:
+    """Parse CSV bytes into a frame of Arrow-backed strings, one column per header name.
+
+    ``attrs['first_row']`` is 2 (the header is line 1); when blank lines sit between records the index
+    holds each record's file line minus 2, so ``first_row + index`` is the line a user sees.
+
+    Raises
+    ------
+    InputError
+        For binary input, undecodable bytes, an unsupported delimiter, a duplicated column name, a row
+        with more or fewer fields than the header (naming the row), and a last row without a line break
+        (a file cut off mid-row) unless ``allow_unterminated``.
+    """
+    table, data = read_csv_arrow(data, file, delimiter=delimiter, encoding=encoding)
     df = table.to_pandas()
+    del table
     if not allow_unterminated and data[-1:] not in (b"\n", b"\r"):
         _check_last_row(df, file, data.count(b"\n") + 1)
-    lines = _line_numbers(np.frombuffer(data, dtype=np.uint8)) if b"\n\n" in data or b"\n\r\n" in data else None
+    lines = _line_numbers(np.frombuffer(data, dtype=np.uint8)) if has_blank_lines(data) else None
     if lines is not None and len(lines) == len(df):
         df.index = pd.Index(lines - 2)
     df.attrs["first_row"] = 2

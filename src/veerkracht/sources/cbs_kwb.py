@@ -27,9 +27,10 @@ import pandas as pd
 from ..errors import InputError
 from ..store.base import Batch, Provenance
 from ._kwb_mapping import BY_SHORT, PDOK_TO_SHORT, areas_and_facts, canonical_text, known_code_set
-from ._input import sniff_binary, to_utf8
-from ._kwb_chunks import concat_areas, csv_pieces, finish_facts
-from ._kwb_mapping import concat_categorical
+from ._input import has_blank_lines, read_csv_arrow, sniff_binary, to_utf8
+from . import _kwb_fast
+from ._kwb_fast import decimal_evidence, fast_piece
+from ._kwb_chunks import concat_areas, concat_pieces, csv_pieces, finish_facts
 from ._numbers import detect_decimal
 from .base import checksum, decode_text, parse_cbs_number, read_bytes, read_table, reader
 
@@ -65,13 +66,18 @@ def _years(raw: pd.DataFrame, path: Path, year, first_row: int) -> pd.Series:
             i = int(bad.to_numpy().argmax())
             raise InputError(path, f"expected a year, found {raw[col].iloc[i]!r}", row=first_row + i, column=col)
         return vals.astype(int)
+    return pd.Series(_fixed_year(path, year), index=raw.index)
+
+
+def _fixed_year(path: Path, year) -> int:
+    """The year of a file without a year column: option ``year``, else the one year in its name."""
     if year is None:
         found = set(_YEAR_IN_NAME.findall(path.name))
         if len(found) != 1:
             raise InputError(path, "cannot tell the KWB year: the file has no year/jaar column and its name "
                                    f"has {'no' if not found else 'more than one'} year; pass year=")
         year = found.pop()
-    return pd.Series(int(year), index=raw.index)
+    return int(year)
 
 
 def _wide(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame, dict]:
@@ -113,24 +119,37 @@ def _wide(raw: pd.DataFrame, path: Path, first_row: int) -> tuple[pd.DataFrame, 
 
 
 def _frames(path: Path, data: bytes, sheet, delimiter, encoding, allow_unterminated):
-    """``(raw frame of text, file row of its first row)``: a CSV in pieces, anything else whole."""
+    """``(raw, file row of its first row, how to get a frame)``: a CSV in pieces, anything else whole.
+
+    ``raw`` is a frame of text, or — for a CSV piece the fast path may take — an Arrow table with a
+    function that parses the piece into the frame the general path needs.
+    """
     if any(s.lower() in (".geojson", ".json") for s in path.suffixes):
-        yield _pdok_frame(data, path), 1     # rows are feature numbers
+        yield _pdok_frame(data, path), 1, None     # rows are feature numbers
         return
     if any(s.lower() in (".xlsx", ".xlsm", ".parquet") for s in path.suffixes):
-        yield (raw := read_table(path, sheet=sheet, data=data)), raw.attrs["first_row"]
+        yield (raw := read_table(path, sheet=sheet, data=data)), raw.attrs["first_row"], None
         return
     sniff_binary(data, path)
     text = to_utf8(data, path, encoding)
+    del data
     for piece, before, last in csv_pieces(text):
-        raw = read_table(path, data=piece, delimiter=delimiter, allow_unterminated=allow_unterminated or not last)
-        yield raw, raw.attrs["first_row"] + before
+        unterminated = allow_unterminated or not last
+        if _kwb_fast.FAST and not has_blank_lines(piece) and (unterminated or piece[-1:] in (b"\n", b"\r")):
+            table, _ = read_csv_arrow(piece, path, delimiter=delimiter)
+            table = table.rename_columns([str(c).strip().lstrip("\ufeff") for c in table.column_names])
+            if table.num_rows:
+                yield table, 2 + before, lambda p=piece, u=unterminated: read_table(
+                    path, data=p, delimiter=delimiter, allow_unterminated=u)
+                continue
+        raw = read_table(path, data=piece, delimiter=delimiter, allow_unterminated=unterminated)
+        yield raw, raw.attrs["first_row"] + before, None
 
 
-def _unused_warning(raw: pd.DataFrame, wide: pd.DataFrame, labels: dict, warnings: list[str]) -> None:
+def _unused_warning(columns, wide_columns, labels: dict, warnings: list[str]) -> None:
     used = set(labels.values()) | set(BY_SHORT) | {"regio", "gm_naam", "recs", "year", "jaar", "gwb_code_8",
                                                   "gwb_code", "gwb_code_10", "ind_wbi"}
-    unused = [c for c in raw.columns if c not in used and c not in wide.columns]
+    unused = [c for c in columns if c not in used and c not in wide_columns]
     if unused:
         warnings.append(f"{len(unused)} column(s) are not registry indicators and were not loaded: "
                         f"{', '.join(map(str, unused[:12]))}{' …' if len(unused) > 12 else ''} "
@@ -152,6 +171,25 @@ def _decimal_of(values: pd.Series, path, first_row: int) -> str | None:
 def _vintage(years: pd.Series) -> str:
     lo, hi = int(years.min()), int(years.max())
     return f"KWB {lo}" if lo == hi else f"KWB {lo}–{hi}"
+
+
+def _fast(table, path: Path, first_row: int, year, geo_version, known_codes, source, decimal, pct_form):
+    """``(areas and facts or None, decimal)`` of a CSV piece through :func:`._kwb_fast.fast_piece`.
+
+    Anything the fast path would have to explain — including an error — is left to the general path
+    (None), which reports it in its own order (code column, year, separator, values).
+    """
+    if known_codes is not None:
+        return None, decimal
+    try:
+        if decimal is None:
+            decimal = detect_decimal({c: decimal_evidence(table.column(c) if c in BY_SHORT else table.column(c)[:100_000])
+                                      for c in table.column_names if c not in _TEXT_COLUMNS}, path, first_row)
+        fixed = None if any(c in table.column_names for c in ("year", "jaar")) else _fixed_year(path, year)
+    except InputError:
+        return None, None
+    return fast_piece(table, first_row=first_row, source=source, geo_version=geo_version, decimal=decimal,
+                      pct_form=pct_form, year=fixed), decimal
 
 
 @reader("cbs-kwb", help="CBS Kerncijfers wijken en buurten: xlsx/csv (short names) or PDOK schema")
@@ -191,12 +229,23 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
     digest = checksum(data)
     warnings: list[str] = []
     area_parts, fact_parts, labels, has_year = [], [], {}, False
-    for raw, first_row in _frames(path, data, sheet, delimiter, encoding, allow_unterminated):
+    for raw, first_row, general in _frames(path, data, sheet, delimiter, encoding, allow_unterminated):
+        if general is not None:
+            got, decimal = _fast(raw, path, first_row, year, geo_version, known_codes, source, decimal, pct_form)
+            if got is not None:
+                has_year = has_year or any(c in raw.column_names for c in ("year", "jaar"))
+                labels = {"code": next(c for c in _CODE_COLUMNS if c in raw.column_names)}
+                if not fact_parts:
+                    _unused_warning(raw.column_names, ["code", "name", "recs", *BY_SHORT], labels, warnings)
+                area_parts.append(got[0])
+                fact_parts.append(got[1])
+                continue
+            raw = general()
         wide, labels = _wide(raw, path, first_row)
         wide["year"] = _years(raw, path, year, first_row).to_numpy()
         has_year = has_year or any(c in raw for c in ("year", "jaar"))
         if not fact_parts:
-            _unused_warning(raw, wide, labels, warnings)
+            _unused_warning(raw.columns, wide.columns, labels, warnings)
         if decimal is None:     # the file's separator, from every numeric column (g_hhgro's 1.9 tells too)
             decimal = detect_decimal({c: raw[c] if c in labels.values() or c in BY_SHORT else raw[c].head(100_000)
                                       for c in raw.columns if c not in _TEXT_COLUMNS}, path, first_row)
@@ -209,7 +258,7 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
         del wide
     data = None
     areas = concat_areas(area_parts)
-    facts = finish_facts(concat_categorical(fact_parts), path, labels, warnings, pct_form)
+    facts = finish_facts(concat_pieces(fact_parts), path, labels, warnings, pct_form)
     del area_parts, fact_parts
     if year is not None and has_year:
         facts = facts[facts["year"] == int(year)].reset_index(drop=True)

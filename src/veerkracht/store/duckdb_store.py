@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from ..errors import StoreError, StoreLocked
@@ -105,6 +106,18 @@ def _combinations(encoded: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndar
         combos[:, j] = labels[rest % len(labels)]
         rest = rest // len(labels)
     return combos, row
+
+
+def _arrow_text(column: pd.Series) -> pa.Array:
+    """A string column for DuckDB; a categorical stays dictionary-encoded (no string per row)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        cats = column.cat.categories
+        return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
+                                              pa.array(cats.astype("str").to_numpy(dtype=object), pa.string()))
+    if not column.notna().any():
+        return pa.nulls(len(column), pa.string())
+    return pa.array(column.astype("str").array, type=pa.string(), from_pandas=True)
 
 
 def _in_list(values) -> str:
@@ -216,8 +229,7 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
     # ------------------------------------------------------------------ writes
     def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None:
         n = len(areas)
-        cols = {c: pa.array(areas[c].astype("str").array if c in areas and areas[c].notna().any()
-                            else [None] * n, type=pa.string(), from_pandas=True) for c in AREA_COLUMNS}
+        cols = {c: _arrow_text(areas[c]) if c in areas else pa.nulls(n, pa.string()) for c in AREA_COLUMNS}
         geoms = areas.geometry if isinstance(areas, gpd.GeoDataFrame) else None
         if geoms is not None and geoms.crs is not None and geoms.crs.to_epsg() != 4326:
             geoms = geoms.to_crs(4326)
@@ -226,7 +238,7 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
                        if shaped else pa.nulls(n, pa.binary()))
         table = pa.table(cols)
         self._register("_in_areas", table)
-        versions = sorted(set(table.column("geo_version").to_pylist()))
+        versions = sorted(pc.unique(table.column("geo_version").cast(pa.string())).to_pylist())
         if self.con.execute(f"SELECT count(*) FROM areas WHERE geo_version IN ({_in_list(versions)})").fetchone()[0] == 0:
             # nothing stored in these versions yet: a plain insert (a national KWB load, millions of areas)
             geom = "CASE WHEN wkb IS NULL THEN NULL ELSE ST_GeomFromWKB(wkb) END" if shaped else "NULL"
@@ -260,33 +272,49 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
         code_idx, code_labels = encoded["code"]
         code_ids, _ = self._dimension_ids("fact_codes", "code_id", pd.DataFrame({"code": code_labels}))
         flag_idx, flag_labels = encoded["flags"]
-        flags = pa.DictionaryArray.from_arrays(      # '' (no flags) is stored as NULL
-            pa.array(flag_idx.astype(np.int32), mask=(flag_idx < 0) | (flag_labels == "")[flag_idx]),
-            pa.array(list(flag_labels), pa.string()))
+        flag_mask = (flag_idx < 0) | np.append(flag_labels == "", True)[flag_idx]     # '' (no flags) is NULL
+        flag_dict = pa.array(list(flag_labels), pa.string())
         with contextlib.suppress(Exception):
             self.con.unregister("_in_facts")
-        self._staged = pa.table({
-            "series_id": series_ids[series_idx], "code_id": code_ids[code_idx],
-            **{c: pa.array(facts[c].to_numpy(), from_pandas=True)
-               for c in ("year", "numerator", "denominator", "value")},
-            "flags": flags,
-        })
-        self._register("_in_facts", self._staged)
+
+        def piece(lo: int, hi: int) -> pa.Table:
+            return pa.table({
+                "series_id": series_ids[series_idx[lo:hi]], "code_id": code_ids[code_idx[lo:hi]],
+                **{c: pa.array(facts[c].to_numpy()[lo:hi], from_pandas=True)
+                   for c in ("year", "numerator", "denominator", "value")},
+                "flags": pa.DictionaryArray.from_arrays(pa.array(flag_idx[lo:hi].astype(np.int32), mask=flag_mask[lo:hi]),
+                                                        flag_dict),
+            })
         self._staged_old = bool(old.any())       # only series that existed before can hold rows to replace
         self._staged_versions = pd.unique(series[:, 0])
+        # a fresh load is written in slices (bounded memory); facts that may replace others are compared
+        # with the store as one table
+        self._staged_piece, self._staged_n = piece, len(facts)
+        self._staged = piece(0, len(facts)) if self._staged_old else None
+        if self._staged is not None:
+            self._register("_in_facts", self._staged)
         return self._staged_old
 
+    #: facts per INSERT of a fresh load
+    _SLICE = 2_000_000
+
     def _write_staged_facts(self, provenance_id: int | None, history: bool = False) -> None:
+        insert = ("INSERT INTO fact_values SELECT series_id, code_id, year, numerator, denominator, value, flags, ? "
+                  "FROM _in_facts")
         if self._staged_old:
             if history:
                 self.con.execute(f"INSERT INTO fact_history SELECT v.*, ?, ? FROM fact_values v {_SAME_KEY}",
                                  [provenance_id, self.now()])
             self.con.execute("DELETE FROM fact_values v USING _in_facts i WHERE v.series_id = i.series_id "
                              "AND v.code_id = i.code_id AND v.year = i.year")
-        self.con.execute("INSERT INTO fact_values SELECT series_id, code_id, year, numerator, denominator, "
-                         "value, flags, ? FROM _in_facts", [provenance_id])
-        self.con.unregister("_in_facts")
-        self._staged = None
+            self.con.execute(insert, [provenance_id])
+            self.con.unregister("_in_facts")
+        else:
+            for lo in range(0, self._staged_n, self._SLICE):
+                self._register("_in_facts", self._staged_piece(lo, lo + self._SLICE))
+                self.con.execute(insert, [provenance_id])
+                self.con.unregister("_in_facts")
+        self._staged = self._staged_piece = None
         self._versions(self._staged_versions)
 
     def _dimension_ids(self, table: str, id_col: str, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
