@@ -18,9 +18,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..i18n import Message, plural, render
+from ..i18n import Message, render
 from .context import Ctx, slug
 from .plan import Coverage, Unavailable, resolve_region
+from .summary import pick_findings, summary_blocks, write_analyses
 
 __all__ = ["build_report", "section_keys", "pick_findings"]
 
@@ -57,12 +58,6 @@ def _sections():
 def section_keys() -> list[str]:
     """Every chapter key in order, summary and introduction first (derived from the registry)."""
     return ["summary", "about"] + [key for key, _, _ in _sections()]
-
-
-def pick_findings(findings: list, n: int = 5) -> list:
-    """The ``n`` heaviest findings (ties: storyline order), returned in storyline order."""
-    best = sorted(findings, key=lambda f: (-f.weight, f.order))[:n]
-    return sorted(best, key=lambda f: f.order)
 
 
 def build_report(store, region, corporation: str | None = None, year_from: int | None = None,
@@ -128,7 +123,7 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
         codes = ",".join(ctx.region.codes)
         about.append({"type": "note", "text": ctx.render("report.about.missing.supply", codes=codes,
                                                           y0=ctx.cov.year_from, y1=ctx.cov.year_to)})
-    sections = [{"key": "summary", "title": ctx.render("report.title.summary"), "blocks": _summary(ctx)},
+    sections = [{"key": "summary", "title": ctx.render("report.title.summary"), "blocks": summary_blocks(ctx)},
                 {"key": "about", "title": ctx.render("report.title.about"), "blocks": about}]
     sections += built
     for i, s in enumerate(sections):
@@ -141,37 +136,13 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
                 s["subs"].append({"id": b["id"], "text": b["text"]})
     status = {"summary": "ok", "about": "ok", **status}
     html, pages = _render(ctx, sections)
-    _write_inputs(ctx, out_dir)
+    write_analyses(ctx, out_dir)
     res = {"html": str(out_dir / "report.html"), "pdf": str(out_dir / "report.pdf"), "pages": pages,
            "figures": sorted(str(p) for p in ctx.files if p.parent.name == "figures"),
            "tables": sorted(str(p) for p in ctx.files if p.parent.name == "tables"),
            "sections": status, "findings": [f.text for f in pick_findings(ctx.findings)],
            "seconds": round(time.perf_counter() - t0, 2)}
     return res
-
-
-def _write_inputs(ctx, out_dir: Path) -> None:
-    """``analyses.json``: per analysis the report ran, its parameters as used and its inputs — so
-    anyone can ask the CLI, the map or an export the same question and compare."""
-    import json
-
-    def plain(o):
-        return o.item() if hasattr(o, "item") else str(o)
-    doc = {name: {"params": r.params, "inputs": r.inputs} for name, r in ctx.results.items()}
-    (out_dir / "analyses.json").write_text(json.dumps(doc, indent=2, default=plain, ensure_ascii=False),
-                                           encoding="utf-8")
-
-
-def _summary(ctx) -> list[dict]:
-    picked = pick_findings(ctx.findings)
-    blocks = [{"type": "p", "text": ctx.render("report.summary.intro", region=ctx.region.name, period=ctx.period())}]
-    if picked:
-        blocks.append({"type": "findings", "items": [f.text for f in picked]})
-    if len(picked) < 3:
-        found = plural(len(picked), "report.summary.n_findings.one", "report.summary.n_findings.many", ctx.lang)
-        blocks.append({"type": "unavailable", "text": ctx.render("report.summary.too_few", findings=found)})
-    blocks.append({"type": "rule", "text": ctx.render("report.summary.rule")})
-    return blocks
 
 
 def _about(ctx) -> list[dict]:
