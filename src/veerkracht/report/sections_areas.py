@@ -62,7 +62,8 @@ def typology(ctx) -> list[dict]:
         4, 1 if s["n_problem"] + s["n_signal"] > 0 else 0,
         render("report.typology.finding", ctx.lang, year=ry1, summary=s["message"]), "typology",
         analysis="typology", figures={"year": ry1, **message_numbers(s["message"])},
-        meaning=ctx.render("report.summary.meaning.typology" + ("" if s["n_problem"] else ".no_problem"),
+        meaning=ctx.render("report.summary.meaning.typology" if s["n_problem"] else
+                           "report.summary.meaning.typology.no_problem",
                            problem=s["n_problem"], signal=s["n_signal"]),
         watch=ctx.render("report.summary.watch.typology")))
     sup = set(t.loc[t["suppressed"], "code"])

@@ -302,7 +302,8 @@ def tipping_points(ctx) -> list[dict]:
     ctx.findings.append(Finding(
         3, 2 if strong else 1 if turns else 0, render(first["message"], ctx.lang), "tipping",
         analysis="tipping-point", figures=message_numbers(first["message"]),
-        meaning=ctx.render("report.summary.meaning.tipping." + ("turns" if strong else "weak" if turns else "none")),
+        meaning=ctx.render("report.summary.meaning.tipping.turns" if strong else
+                           "report.summary.meaning.tipping.weak" if turns else "report.summary.meaning.tipping.none"),
         watch=ctx.render("report.summary.watch.tipping"),
         strength="clear" if strong else "uncertain"))
     for i, r in enumerate(results):
