@@ -81,7 +81,8 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
     Returns
     -------
     dict with ``html``, ``pdf``, ``figures``, ``tables``, ``sections`` (key → 'ok' | 'partial' |
-    'unavailable'), ``pages``, ``findings`` and ``seconds``.
+    'unavailable'), ``pages``, ``findings``, ``map_labels`` (map → labels placed: code, name, box),
+    ``map_insets`` (the maps with an inset locator) and ``seconds``.
     """
     if lang not in ("nl", "en"):
         raise ValueError(f"lang must be 'nl' or 'en', not {lang!r}")
@@ -141,6 +142,7 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
            "figures": sorted(str(p) for p in ctx.files if p.parent.name == "figures"),
            "tables": sorted(str(p) for p in ctx.files if p.parent.name == "tables"),
            "sections": status, "findings": [f.text for f in pick_findings(ctx.findings)],
+           "map_labels": ctx.map_labels, "map_insets": ctx.map_insets,
            "seconds": round(time.perf_counter() - t0, 2)}
     return res
 

@@ -120,6 +120,9 @@ class Ctx:
     used: list = field(default_factory=list)          # (indicator, version, level, years) per section
     files: list = field(default_factory=list)
     counters: dict = field(default_factory=lambda: {"figure": 0, "map": 0})
+    cache: dict = field(default_factory=dict)        # geometry the maps share (gemeenten for the inset)
+    map_labels: dict = field(default_factory=dict)   # map name -> the labels placed on it
+    map_insets: list = field(default_factory=list)   # the maps that have an inset locator
     _catalog: object = None
 
     # ------------------------------------------------------------------ words

@@ -67,13 +67,13 @@ def typology(ctx) -> list[dict]:
                            problem=s["n_problem"], signal=s["n_signal"]),
         watch=ctx.render("report.summary.watch.typology")))
     sup = set(t.loc[t["suppressed"], "code"])
+    listed = watch_list(r)
     try:
         blocks.append(area_map(ctx, "map_typology", v, lv, r.inputs["vulnerable"]["indicators"][0], "typology",
-                               year=ry1, year_from=ry0, result=r, suppressed_codes=sup,
+                               year=ry1, year_from=ry0, result=r, suppressed_codes=sup, label_codes=list(listed["code"]),
                                title=render("typology.figure_title", ctx.lang, y0=ry0, y1=ry1)))
     except Unavailable as e:
         blocks.append(_na(ctx, e))
-    listed = watch_list(r)
     hidden = int((t["suppressed"] & t["class"].isin(LISTED)).sum())
     names = _names(ctx, v)
     shown = pd.DataFrame({ctx.render("report.col.code"): listed["code"],
@@ -141,6 +141,8 @@ def concentration(ctx) -> list[dict]:
     try:
         blocks.append(area_map(ctx, "map_concentration", v, lv, ind, "concentration", year=ys[-1], year_from=ys[0],
                                result=r, suppressed_codes=set(t.loc[t["suppressed"], "code"]),
+                               label_codes=list(known.loc[(known["level_class"] == 3) & (known["change_class"] == 3),
+                                                          "code"]),
                                title=ctx.render("report.concentration.map_title", label=ctx.label_lc(ind), y0=ys[0],
                                                 y1=ys[-1])))
     except Unavailable as e:
@@ -204,13 +206,13 @@ def _relative_areas(ctx, r, ind, v, lv, year) -> list[dict]:
     if not national_reference(ctx, v, lv):
         out.append(_na(ctx, Unavailable("report.relative.no_national_level", level=lv, version=v,
                                         region=ctx.region.name)))
+    top = t.sort_values("diff_gm", ascending=False).head(10)
     try:
         out.append(area_map(ctx, "map_relative", v, lv, ind, "relative", year=year, result=r,
-                            suppressed_codes=set(r.table.loc[r.table["suppressed"], "code"]),
+                            suppressed_codes=set(r.table.loc[r.table["suppressed"], "code"]), label_codes=list(top["code"]),
                             title=ctx.render("report.relative.map_title", label=label, year=year)))
     except Unavailable as e:
         out.append(_na(ctx, e))
-    top = t.sort_values("diff_gm", ascending=False).head(10)
     shown = pd.DataFrame({ctx.render("report.col.area"): top["name"],
                           ctx.render("report.col.value"): [ctx.fmt(x, 1) for x in top["value"]],
                           ctx.render("report.col.gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
