@@ -21,6 +21,7 @@ from markupsafe import Markup
 from ..i18n import Message, render
 from .context import Ctx, slug
 from .plan import Coverage, Unavailable, resolve_region
+from .provenance import data_period
 from .summary import pick_findings, summary_blocks, write_analyses
 
 __all__ = ["build_report", "section_keys", "pick_findings"]
@@ -163,9 +164,15 @@ def _render(ctx, sections) -> tuple[str, int]:
     from .. import __version__ as version
     t = ctx.render
     css = Markup(_CSS_ENV.get_template("report.css").render(t=t))   # CSS is ours: not escaped
+    span = data_period(ctx)
+    data_span = (t("report.doc.data_period.value", y0=span[0], y1=span[1]) if span
+                 else t("report.doc.data_period.none"))
+    prov = ctx.sources()
+    vintages = list(dict.fromkeys(v for v, u in zip(prov["vintage"].fillna(""), prov["use"]) if v and u == "facts"))
     html = _ENV.get_template("report.html").render(
         lang=ctx.lang, t=t, css=css, sections=sections, region_name=ctx.region.name,
         region_codes=", ".join(ctx.region.codes), period=ctx.period(), corporation=ctx.corporation,
+        data_span=data_span, vintages=vintages,
         date=_dt.date.today().isoformat(), version=version,
         title=t("report.doc.title", region=ctx.region.name, period=ctx.period()))
     (ctx.out_dir / "report.html").write_text(html, encoding="utf-8")

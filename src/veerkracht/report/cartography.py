@@ -82,10 +82,11 @@ def gemeente_context(ctx):
         else:
             counts = g.groupby("geo_version").size()
             has = g[g["code"].isin(set(ctx.region.gemeenten))].groupby("geo_version")["code"].nunique()
-            best = max(counts.index, key=lambda v: (has.get(v, 0), counts[v], v))
+            best = max(counts.index, key=lambda v: (has.get(v, 0), v))        # the newest that holds them
             g = g[g["geo_version"] == best].to_crs(RD)
             g = g.set_geometry(g.geometry.simplify(200).buffer(0))      # 200 m: invisible at inset size
             mine = g[g["code"].isin(ctx.region.gemeenten)]
+            ctx.cache["inset_version"] = best
             ctx.cache["inset"] = (g.geometry.union_all().simplify(300),
                                   mine.geometry.union_all().simplify(100) if len(mine) else None)
     return ctx.cache["inset"]
@@ -98,6 +99,7 @@ def draw_inset(fig, ctx, region_geom, rect=(0.70, 0.04, 0.27, 0.30)) -> bool:
     if ctx_shapes is None or region_geom is None or region_geom.is_empty:
         return False
     country, mine = ctx_shapes
+    ctx.drawn.add((ctx.cache["inset_version"], "gemeente"))
     ax = fig.add_axes(list(rect))
     _fill(ax, country, "#e4e4e4")
     if mine is not None:

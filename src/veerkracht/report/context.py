@@ -123,6 +123,7 @@ class Ctx:
     cache: dict = field(default_factory=dict)        # geometry the maps share (gemeenten for the inset)
     map_labels: dict = field(default_factory=dict)   # map name -> the labels placed on it
     map_insets: list = field(default_factory=list)   # the maps that have an inset locator
+    drawn: set = field(default_factory=set)          # (geo version, level) whose geometry a map drew
     _catalog: object = None
 
     # ------------------------------------------------------------------ words
@@ -163,6 +164,14 @@ class Ctx:
 
     def period(self) -> str:
         return f"{self.cov.year_from}–{self.cov.year_to}"
+
+    def sources(self):
+        """The provenance rows this report used (see :mod:`.provenance`), computed once after the
+        chapters that use data have run."""
+        if "sources" not in self.cache:
+            from .provenance import used_provenance
+            self.cache["sources"] = used_provenance(self)
+        return self.cache["sources"]
 
     def use(self, indicator: str, version: str, level: str, years) -> None:
         self.used.append((indicator, version, level, tuple(int(y) for y in years)))

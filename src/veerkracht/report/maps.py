@@ -54,6 +54,7 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
     table.loc[hide, "status"] = "suppressed"
     table.loc[hide, "cls"] = None
     geo = ctx.store.areas(geo_version=version, level=level, codes=sorted(codes), geometry=True)
+    ctx.drawn.add((version, level))
     gdf = geo[["code", "geometry"]].merge(table, on="code", how="left").to_crs(RD)
     gdf["status"] = gdf["status"].fillna("missing")
 
