@@ -173,8 +173,8 @@ def test_region_by_name_and_summary_rule(demo_store):
 
 def _prose(text: str) -> str:
     """PDF text without file names: the CSV paths (``tables/profile_<indicator>.csv``) and the table of
-    loaded source files (``ois_ses_woa_2019.csv``) name files, they are not prose."""
-    text = re.sub(r"(Alle bronnen in de database|All sources in the store).*?tables/sources\.csv", " ", text)
+    used source files (``ois_ses_woa_2019.csv``) name files, they are not prose."""
+    text = re.sub(r"(Bronnen die dit rapport gebruikt|Sources this report uses).*?tables/sources\.csv", " ", text)
     return re.sub(r"tables/\S+\.csv", " ", text)
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..i18n import Message, plural, render
+from ..i18n import Message, render
 from .context import Ctx, slug
 from .plan import Coverage, Unavailable, resolve_region
+from .provenance import data_period
+from .summary import pick_findings, summary_blocks, write_analyses
 
 __all__ = ["build_report", "section_keys", "pick_findings"]
 
@@ -59,12 +61,6 @@ def section_keys() -> list[str]:
     return ["summary", "about"] + [key for key, _, _ in _sections()]
 
 
-def pick_findings(findings: list, n: int = 5) -> list:
-    """The ``n`` heaviest findings (ties: storyline order), returned in storyline order."""
-    best = sorted(findings, key=lambda f: (-f.weight, f.order))[:n]
-    return sorted(best, key=lambda f: f.order)
-
-
 def build_report(store, region, corporation: str | None = None, year_from: int | None = None,
                  year_to: int | None = None, lang: str = "nl", out_dir="report", on_section=None) -> dict:
     """Write ``out_dir/report.html`` (self-contained), ``report.pdf`` (A4), ``figures/`` and ``tables/``.
@@ -86,7 +82,8 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
     Returns
     -------
     dict with ``html``, ``pdf``, ``figures``, ``tables``, ``sections`` (key → 'ok' | 'partial' |
-    'unavailable'), ``pages``, ``findings`` and ``seconds``.
+    'unavailable'), ``pages``, ``findings``, ``map_labels`` (map → labels placed: code, name, box),
+    ``map_insets`` (the maps with an inset locator) and ``seconds``.
     """
     if lang not in ("nl", "en"):
         raise ValueError(f"lang must be 'nl' or 'en', not {lang!r}")
@@ -128,7 +125,7 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
         codes = ",".join(ctx.region.codes)
         about.append({"type": "note", "text": ctx.render("report.about.missing.supply", codes=codes,
                                                           y0=ctx.cov.year_from, y1=ctx.cov.year_to)})
-    sections = [{"key": "summary", "title": ctx.render("report.title.summary"), "blocks": _summary(ctx)},
+    sections = [{"key": "summary", "title": ctx.render("report.title.summary"), "blocks": summary_blocks(ctx)},
                 {"key": "about", "title": ctx.render("report.title.about"), "blocks": about}]
     sections += built
     for i, s in enumerate(sections):
@@ -141,37 +138,14 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
                 s["subs"].append({"id": b["id"], "text": b["text"]})
     status = {"summary": "ok", "about": "ok", **status}
     html, pages = _render(ctx, sections)
-    _write_inputs(ctx, out_dir)
+    write_analyses(ctx, out_dir)
     res = {"html": str(out_dir / "report.html"), "pdf": str(out_dir / "report.pdf"), "pages": pages,
            "figures": sorted(str(p) for p in ctx.files if p.parent.name == "figures"),
            "tables": sorted(str(p) for p in ctx.files if p.parent.name == "tables"),
            "sections": status, "findings": [f.text for f in pick_findings(ctx.findings)],
+           "map_labels": ctx.map_labels, "map_insets": ctx.map_insets,
            "seconds": round(time.perf_counter() - t0, 2)}
     return res
-
-
-def _write_inputs(ctx, out_dir: Path) -> None:
-    """``analyses.json``: per analysis the report ran, its parameters as used and its inputs — so
-    anyone can ask the CLI, the map or an export the same question and compare."""
-    import json
-
-    def plain(o):
-        return o.item() if hasattr(o, "item") else str(o)
-    doc = {name: {"params": r.params, "inputs": r.inputs} for name, r in ctx.results.items()}
-    (out_dir / "analyses.json").write_text(json.dumps(doc, indent=2, default=plain, ensure_ascii=False),
-                                           encoding="utf-8")
-
-
-def _summary(ctx) -> list[dict]:
-    picked = pick_findings(ctx.findings)
-    blocks = [{"type": "p", "text": ctx.render("report.summary.intro", region=ctx.region.name, period=ctx.period())}]
-    if picked:
-        blocks.append({"type": "findings", "items": [f.text for f in picked]})
-    if len(picked) < 3:
-        found = plural(len(picked), "report.summary.n_findings.one", "report.summary.n_findings.many", ctx.lang)
-        blocks.append({"type": "unavailable", "text": ctx.render("report.summary.too_few", findings=found)})
-    blocks.append({"type": "rule", "text": ctx.render("report.summary.rule")})
-    return blocks
 
 
 def _about(ctx) -> list[dict]:
@@ -190,9 +164,15 @@ def _render(ctx, sections) -> tuple[str, int]:
     from .. import __version__ as version
     t = ctx.render
     css = Markup(_CSS_ENV.get_template("report.css").render(t=t))   # CSS is ours: not escaped
+    span = data_period(ctx)
+    data_span = (t("report.doc.data_period.value", y0=span[0], y1=span[1]) if span
+                 else t("report.doc.data_period.none"))
+    prov = ctx.sources()
+    vintages = list(dict.fromkeys(v for v, u in zip(prov["vintage"].fillna(""), prov["use"]) if v and u == "facts"))
     html = _ENV.get_template("report.html").render(
         lang=ctx.lang, t=t, css=css, sections=sections, region_name=ctx.region.name,
         region_codes=", ".join(ctx.region.codes), period=ctx.period(), corporation=ctx.corporation,
+        data_span=data_span, vintages=vintages,
         date=_dt.date.today().isoformat(), version=version,
         title=t("report.doc.title", region=ctx.region.name, period=ctx.period()))
     (ctx.out_dir / "report.html").write_text(html, encoding="utf-8")

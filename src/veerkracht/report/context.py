@@ -28,7 +28,7 @@ FIGURE_WIDTH, FIGURE_MAX_HEIGHT, FIGURE_DPI = 8.0, 6.0, 150
 #: tables shorter than this stay on one page; a cell this short never wraps, this long may hyphenate
 KEEP_ROWS, SHORT_CELL, LONG_CELL = 25, 16, 40
 
-__all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug", "clean_sources", "n_areas"]
+__all__ = ["Ctx", "Finding", "direction", "interval_verdict", "slug", "clean_sources", "n_areas", "message_numbers"]
 
 
 def slug(text: str) -> str:
@@ -37,12 +37,24 @@ def slug(text: str) -> str:
 
 @dataclass
 class Finding:
-    """A candidate for the summary: its storyline order, weight and sentence (see ``summary``)."""
+    """A candidate for the summary: its storyline order, weight and sentence (see ``build``).
+
+    ``analysis`` names the entry of ``analyses.json`` the sentence quotes and ``figures`` the numbers
+    it shows (as shown: a growth of 0.38 is 38), so every figure of the summary can be traced;
+    ``meaning`` and ``watch`` are the 'wat betekent dit' and 'waar op letten' lines; ``strength`` is
+    ``clear`` (a 95% interval that excludes no-change), ``uncertain`` (one that includes it) or
+    ``count`` (a count or change without an interval).
+    """
 
     order: int
     weight: int
     text: str
     section: str
+    analysis: str = ""
+    figures: dict = field(default_factory=dict)
+    meaning: str = ""
+    watch: str = ""
+    strength: str = "count"
 
 
 def direction(delta: float, up: str = "report.word.risen", down: str = "report.word.fallen",
@@ -63,6 +75,18 @@ def interval_verdict(lo: float, hi: float, what: str = "report.verdict.the_chang
         return Message("report.verdict.none")
     verdict = "report.verdict.above" if lo > 0 else "report.verdict.below" if hi < 0 else "report.verdict.zero"
     return Message(verdict, {"what": Message(what)})
+
+
+def message_numbers(message, prefix: str = "") -> dict:
+    """Every number among the parameters of ``message`` (nested messages too), by dotted name: the
+    figures a sentence built from it shows."""
+    out = {}
+    for k, v in (getattr(message, "params", None) or {}).items():
+        if isinstance(v, Message):
+            out.update(message_numbers(v, f"{prefix}{k}."))
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and np.isfinite(v):
+            out[f"{prefix}{k}"] = v.item() if hasattr(v, "item") else v
+    return out
 
 
 def n_areas(n: int, lang: str) -> str:
@@ -91,9 +115,15 @@ class Ctx:
     corporation: str | None = None
     results: dict = field(default_factory=dict)       # name -> Result (for summary and data section)
     findings: list = field(default_factory=list)
+    #: figures the report pools itself (not an analysis): written to analyses.json beside the results
+    extra: dict = field(default_factory=dict)
     used: list = field(default_factory=list)          # (indicator, version, level, years) per section
     files: list = field(default_factory=list)
     counters: dict = field(default_factory=lambda: {"figure": 0, "map": 0})
+    cache: dict = field(default_factory=dict)        # geometry the maps share (gemeenten for the inset)
+    map_labels: dict = field(default_factory=dict)   # map name -> the labels placed on it
+    map_insets: list = field(default_factory=list)   # the maps that have an inset locator
+    drawn: set = field(default_factory=set)          # (geo version, level) whose geometry a map drew
     _catalog: object = None
 
     # ------------------------------------------------------------------ words
@@ -134,6 +164,14 @@ class Ctx:
 
     def period(self) -> str:
         return f"{self.cov.year_from}–{self.cov.year_to}"
+
+    def sources(self):
+        """The provenance rows this report used (see :mod:`.provenance`), computed once after the
+        chapters that use data have run."""
+        if "sources" not in self.cache:
+            from .provenance import used_provenance
+            self.cache["sources"] = used_provenance(self)
+        return self.cache["sources"]
 
     def use(self, indicator: str, version: str, level: str, years) -> None:
         self.used.append((indicator, version, level, tuple(int(y) for y in years)))

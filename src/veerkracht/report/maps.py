@@ -32,14 +32,18 @@ _STATUS = ("suppressed", "missing", "unreliable")
 
 def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str = "value",
              year: int | None = None, year_from: int | None = None, result=None, title: str = "",
-             suppressed_codes=(), source: str = "") -> dict:
+             suppressed_codes=(), source: str = "", label_codes=()) -> dict:
     """Draw one map of the region's areas; returns a figure block (see ``Ctx.figure``).
 
     ``result``: the analysis result for ``mode`` in typology / concentration / relative.
     ``suppressed_codes``: areas the analysis flagged as resting on small numbers (drawn hatched).
+    ``label_codes``: the areas the chapter names (labelled first; see :mod:`.cartography`).
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
+
+    from .cartography import draw_inset, label_areas
 
     view = _view(ctx, version, level, indicator, mode, year, year_from, result)
     table = view["table"]
@@ -50,6 +54,7 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
     table.loc[hide, "status"] = "suppressed"
     table.loc[hide, "cls"] = None
     geo = ctx.store.areas(geo_version=version, level=level, codes=sorted(codes), geometry=True)
+    ctx.drawn.add((version, level))
     gdf = geo[["code", "geometry"]].merge(table, on="code", how="left").to_crs(RD)
     gdf["status"] = gdf["status"].fillna("missing")
 
@@ -61,6 +66,7 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
     colours[gdf["status"] == "suppressed"] = SUPPRESSED_COLOR
 
     fig = Figure(figsize=(9.2, 6.4))
+    FigureCanvasAgg(fig)
     ax = fig.add_axes([0.0, 0.06, 0.66, 0.9])
     gdf.plot(ax=ax, color=colours.tolist(), edgecolor="#ffffff", linewidth=0.25)
     sup = gdf[gdf["status"] == "suppressed"]
@@ -71,6 +77,11 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
         unr.plot(ax=ax, facecolor="#ffffff", alpha=0.55, edgecolor="none", linewidth=0)
     ax.set_axis_off()
     ax.set_aspect("equal")
+    ax.apply_aspect()
+    names = geo.set_index("code")["name"] if "name" in geo else pd.Series(dtype=object)
+    # suppressed areas are named too: a name tells where, not what
+    labelled = label_areas(fig, ax, gdf, names, priority=[c for c in label_codes if c in codes])
+    ctx.map_labels[name] = labelled
 
     handles = []
     if view.get("kind") == "bivariate":
@@ -90,9 +101,17 @@ def area_map(ctx, name: str, version: str, level: str, indicator: str, mode: str
     unit = view.get("unit") or ""
     with_unit = unit and view.get("kind") == "numeric"
     head = ctx.render("report.map.legend_unit", unit=unit) if with_unit else ctx.render("report.map.legend")
+    low = 0.95          # the lowest point (figure fraction) the legend reaches
     if handles:
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.95), frameon=False, fontsize=9.5,
-                   title=head, title_fontsize=10.5, alignment="left")
+        leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.95), frameon=False, fontsize=9.5,
+                         title=head, title_fontsize=10.5, alignment="left")
+        low = leg.get_window_extent(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted()).y0
+    if view.get("kind") == "bivariate":
+        low = min(low, 0.45)
+    top = min(low - 0.04, 0.40)
+    if top - 0.09 >= 0.16:      # room for an inset locator under the legend
+        if draw_inset(fig, ctx, gdf.geometry.union_all(), rect=(0.70, 0.09, 0.27, top - 0.09)):
+            ctx.map_insets.append(name)
     fig.suptitle(title or view["title"], x=0.02, y=0.995, ha="left", fontsize=12, fontweight="bold")
     src = clean_sources(view.get("sources") or [], ctx.lang)
     line = ctx.render("report.source", sources=source or src or "veerkracht", version=version, level=level)

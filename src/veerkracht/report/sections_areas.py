@@ -9,7 +9,7 @@ from ..analysis import get_analysis
 from ..analysis.typology import STANDIN_COMPONENTS
 from ..errors import NotComputable, StoreError
 from ..i18n import Message, plural, render
-from .context import Finding, direction
+from .context import Finding, direction, message_numbers
 from .maps import area_map
 from .plan import VULNERABLE, Unavailable
 from .sections_trends import _h, _na, _p, _src, national_reference
@@ -58,17 +58,22 @@ def typology(ctx) -> list[dict]:
                         vulnerable=s["n_vulnerable"], signal=s["n_signal"], unknown=s["n_unknown"],
                         y0=ry0, y1=ry1))]
     blocks += [{"type": "note", "text": x} for x in r.note_texts(ctx.lang)]
-    ctx.findings.append(Finding(4, 1 if s["n_problem"] + s["n_signal"] > 0 else 0,
-                                render("report.typology.finding", ctx.lang, year=ry1, summary=s["message"]),
-                                "typology"))
+    ctx.findings.append(Finding(
+        4, 1 if s["n_problem"] + s["n_signal"] > 0 else 0,
+        render("report.typology.finding", ctx.lang, year=ry1, summary=s["message"]), "typology",
+        analysis="typology", figures={"year": ry1, **message_numbers(s["message"])},
+        meaning=ctx.render("report.summary.meaning.typology" if s["n_problem"] else
+                           "report.summary.meaning.typology.no_problem",
+                           problem=s["n_problem"], signal=s["n_signal"]),
+        watch=ctx.render("report.summary.watch.typology")))
     sup = set(t.loc[t["suppressed"], "code"])
+    listed = watch_list(r)
     try:
         blocks.append(area_map(ctx, "map_typology", v, lv, r.inputs["vulnerable"]["indicators"][0], "typology",
-                               year=ry1, year_from=ry0, result=r, suppressed_codes=sup,
+                               year=ry1, year_from=ry0, result=r, suppressed_codes=sup, label_codes=list(listed["code"]),
                                title=render("typology.figure_title", ctx.lang, y0=ry0, y1=ry1)))
     except Unavailable as e:
         blocks.append(_na(ctx, e))
-    listed = watch_list(r)
     hidden = int((t["suppressed"] & t["class"].isin(LISTED)).sum())
     names = _names(ctx, v)
     shown = pd.DataFrame({ctx.render("report.col.code"): listed["code"],
@@ -126,12 +131,18 @@ def concentration(ctx) -> list[dict]:
             else Message("report.concentration.band.points", {"band": float(band)}))
     counts = dict(label=label, y0=ys[0], y1=ys[-1], n=len(known), hr=hr)
     text = ctx.render("report.concentration.text", band=band, hf=hf, lr=lr, **counts)
-    ctx.findings.append(Finding(5, 1 if hr > 0 else 0, ctx.render("report.concentration.finding", **counts),
-                                "concentration"))
+    ctx.findings.append(Finding(
+        5, 1 if hr > 0 else 0, ctx.render("report.concentration.finding", **counts), "concentration",
+        analysis="concentration", figures={"high_rising": hr, "n_classified_shown": len(known),
+                                           "year_from": ys[0], "year_to": ys[-1]},
+        meaning=ctx.render("report.summary.meaning.concentration", label=ctx.label_lc(ind)),
+        watch=ctx.render("report.summary.watch.concentration")))
     blocks = [_p(text)]
     try:
         blocks.append(area_map(ctx, "map_concentration", v, lv, ind, "concentration", year=ys[-1], year_from=ys[0],
                                result=r, suppressed_codes=set(t.loc[t["suppressed"], "code"]),
+                               label_codes=list(known.loc[(known["level_class"] == 3) & (known["change_class"] == 3),
+                                                          "code"]),
                                title=ctx.render("report.concentration.map_title", label=ctx.label_lc(ind), y0=ys[0],
                                                 y1=ys[-1])))
     except Unavailable as e:
@@ -195,13 +206,13 @@ def _relative_areas(ctx, r, ind, v, lv, year) -> list[dict]:
     if not national_reference(ctx, v, lv):
         out.append(_na(ctx, Unavailable("report.relative.no_national_level", level=lv, version=v,
                                         region=ctx.region.name)))
+    top = t.sort_values("diff_gm", ascending=False).head(10)
     try:
         out.append(area_map(ctx, "map_relative", v, lv, ind, "relative", year=year, result=r,
-                            suppressed_codes=set(r.table.loc[r.table["suppressed"], "code"]),
+                            suppressed_codes=set(r.table.loc[r.table["suppressed"], "code"]), label_codes=list(top["code"]),
                             title=ctx.render("report.relative.map_title", label=label, year=year)))
     except Unavailable as e:
         out.append(_na(ctx, e))
-    top = t.sort_values("diff_gm", ascending=False).head(10)
     shown = pd.DataFrame({ctx.render("report.col.area"): top["name"],
                           ctx.render("report.col.value"): [ctx.fmt(x, 1) for x in top["value"]],
                           ctx.render("report.col.gemeente"): [ctx.fmt(x, 1) for x in top["gm_value"]],
@@ -283,7 +294,12 @@ def benchmark(ctx) -> list[dict]:
         blocks.append(_p(ctx.render("report.benchmark.peers", name=nm, size=row["size"], corp=row["corp_share"],
                                     group=row["peer_group"], peers=peers_text) + " " + trend))
         q = row["rank_trend"] / len(peers)
-        ctx.findings.append(Finding(6, 1 if (q <= 0.25 or q > 0.75) and abs(d) > 0.05 else 0, trend, "benchmark"))
+        ctx.findings.append(Finding(
+            6, 1 if (q <= 0.25 or q > 0.75) and abs(d) > 0.05 else 0, trend, "benchmark", analysis="benchmark",
+            figures={"value_from": float(row["value_from"]), "value_to": float(row["value_to"]),
+                     "trend": float(row["trend"]), "median": med, "rank": int(row["rank_trend"]), "n": len(peers)},
+            meaning=ctx.render("report.summary.meaning.benchmark", name=nm, n=len(peers)),
+            watch=ctx.render("report.summary.watch.benchmark")))
         blocks.append(_benchmark_figure(ctx, peers, gm, nm, label, ys, row["peer_group"]))
         close = peers.assign(_d=(np.log(peers["size"].clip(lower=1)) - np.log(max(row["size"], 1))).abs())
         close = close.sort_values("_d").head(12).sort_values("trend")

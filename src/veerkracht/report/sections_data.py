@@ -23,8 +23,11 @@ LIMITS = ("corp_share", "bijstand_per_100_dwellings", "bijstand", "low_income", 
 def data_section(ctx) -> list[dict]:
     used = pd.DataFrame(ctx.used, columns=["indicator", "geo_version", "level", "years"])
     blocks = [_h(ctx.render("report.data.sources.head"))]
-    prov = ctx.store.provenance()
-    shown = pd.DataFrame({ctx.render("report.data.col.kind"): prov["kind"],
+    prov = ctx.sources()
+    uses = {"facts": "report.data.use.facts", "geometry": "report.data.use.geometry",
+            "crosswalk": "report.data.use.crosswalk"}
+    shown = pd.DataFrame({ctx.render("report.data.col.use"): [ctx.render(uses[u]) for u in prov["use"]],
+                          ctx.render("report.data.col.kind"): prov["kind"],
                           # a break opportunity after '_' lets long file names wrap between words, not mid-word
                           ctx.render("report.data.col.file"): [Path(str(x)).name.replace("_", "_\u200b")
                                                                for x in prov["location"]],
@@ -32,7 +35,7 @@ def data_section(ctx) -> list[dict]:
                           ctx.render("report.data.col.loaded"): prov["loaded_at"].astype(str).str[:10],
                           ctx.render("report.col.facts"): prov["n_facts"],
                           ctx.render("report.data.col.checksum"): prov["checksum"].astype(str).str[:12]})
-    blocks.append(ctx.table("sources", shown, ctx.render("report.data.sources.caption"),
+    blocks.append(ctx.table("sources", shown, ctx.render("report.data.sources.used_caption"),
                             csv=prov.drop(columns=["options"], errors="ignore")))
     if used.empty:
         blocks.append(_p(ctx.render("report.data.none_used")))

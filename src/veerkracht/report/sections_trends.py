@@ -10,7 +10,7 @@ import pandas as pd
 from ..analysis import get_analysis
 from ..analysis.base import suppress
 from ..i18n import Message, render
-from .context import Finding, clean_sources, direction, interval_verdict, n_areas
+from .context import Finding, clean_sources, direction, interval_verdict, message_numbers, n_areas
 from .maps import area_map
 from .plan import SUB_LEVELS, VULNERABLE, Unavailable
 
@@ -68,7 +68,17 @@ def corp_and_vulnerable(ctx) -> list[dict]:
                          b=b["share"], yb=int(b["year"]), d=d)
             text = (ctx.render("report.corp.share.change_areas", areas=n_areas(int(b["n"]), ctx.lang), level=lv,
                                **words) if lv != "gemeente" else ctx.render("report.corp.share.change", **words))
-            ctx.findings.append(Finding(0, 1 if abs(d) >= 1 else 0, text, "corp"))
+            figures = {"share_from": float(a["share"]), "share_to": float(b["share"]), "change": float(d),
+                       "year_from": int(a["year"]), "year_to": int(b["year"]), "n_areas": int(b["n"])}
+            ctx.extra["corp-share"] = {"params": {"geo_version": v, "level": lv, "years": [int(y) for y in ys]},
+                                       "inputs": {"corp_share": {"indicators": ["corp_share"], "years": list(ys)},
+                                                  "geo_version": v, "level": lv},
+                                       "summary": figures}
+            key = "down" if d < -0.05 else "up" if d > 0.05 else "same"
+            ctx.findings.append(Finding(
+                0, 1 if abs(d) >= 1 else 0, text, "corp", analysis="corp-share", figures=figures,
+                meaning=ctx.render(f"report.summary.meaning.corp_share.{key}", region=ctx.region.name),
+                watch=ctx.render("report.summary.watch.corp_share")))
         else:
             text = ctx.render("report.corp.share.one_year", region=ctx.region.name, b=b["share"], yb=int(b["year"]))
         blocks.append(_p(text))
@@ -130,9 +140,18 @@ def _profile(ctx, ind, v, lv, ys, main: bool) -> list[dict]:
     if not national:
         out.append(_p(ctx.render("report.corp.profile.regional_index")))
     clear = s["growth_lo"] > 0 or s["growth_hi"] < 0
-    ctx.findings.append(Finding(1, 2 if clear else (1 if main else 0), ctx.render(
-        "report.corp.profile.finding.clear" if clear else "report.corp.profile.finding.uncertain",
-        label=label, y0=y0, y1=y1, **gap), "profile"))
+    name = "corp-profile" if ctx.results["corp-profile"] is r else f"corp-profile:{ind}"
+    ctx.results[name] = r
+    larger = "larger" if s["gap_to"] > s["gap_from"] else "smaller"
+    ctx.findings.append(Finding(
+        1, 2 if clear else (1 if main else 0),
+        ctx.render("report.corp.profile.finding.clear" if clear else "report.summary.profile.uncertain",
+                   label=label if clear else ctx.label_lc(ind), y0=y0, y1=y1, **gap), "profile", analysis=name,
+        figures={k: float(x) for k, x in gap.items() if k in ("gap_from", "gap_to", "growth", "lo", "hi")},
+        meaning=ctx.render(f"report.summary.meaning.profile.{larger}" if clear else "report.summary.meaning.uncertain",
+                           label=ctx.label_lc(ind)),
+        watch=ctx.render("report.summary.watch.profile", label=ctx.label_lc(ind)),
+        strength="clear" if clear else "uncertain"))
     fig = r.figure(ctx.lang)
     out.append(ctx.figure(f"profile_{ind}", fig, ctx.render("report.corp.profile.figure", label=label, y0=y0, y1=y1),
                           source=_src(ctx, r, v, lv)))
@@ -195,9 +214,17 @@ def liveability(ctx) -> list[dict]:
         low_lo=ls["ci_lo"], low_hi=ls["ci_hi"], high_lo=hs["ci_lo"], high_hi=hs["ci_hi"],
         overlap=Message("report.liveability.overlap.no" if separate else "report.liveability.overlap.yes"),
         cmp_end=cmp(le, he), low_end=le["mean_change"], high_end=he["mean_change"])))
-    ctx.findings.append(Finding(2, 2 if separate else 0, ctx.render(
-        "report.liveability.finding.clear" if separate else "report.liveability.finding.uncertain", period=last,
-        cmp=cmp(ls, hs), low=ls["mean_change"], high=hs["mean_change"]), "liveability"))
+    ctx.findings.append(Finding(
+        2, 2 if separate else 0,
+        ctx.render("report.liveability.finding.clear" if separate else "report.summary.liveability.uncertain",
+                   period=last, cmp=cmp(ls, hs), low=ls["mean_change"], high=hs["mean_change"]), "liveability",
+        analysis="liveability", figures={"low": float(ls["mean_change"]), "high": float(hs["mean_change"]),
+                                         "low_lo": float(ls["ci_lo"]), "low_hi": float(ls["ci_hi"]),
+                                         "high_lo": float(hs["ci_lo"]), "high_hi": float(hs["ci_hi"]),
+                                         "year_from": periods[-1][0], "year_to": periods[-1][1]},
+        meaning=ctx.render("report.summary.meaning.liveability.clear" if separate
+                           else "report.summary.meaning.uncertain", label=ctx.label_lc("lbm")),
+        watch=ctx.render("report.summary.watch.liveability"), strength="clear" if separate else "uncertain"))
     blocks.append({"type": "caveat", "text": ctx.render("report.liveability.caveat")})
     blocks.append(ctx.figure("liveability_start", start.figure(ctx.lang), ctx.render("report.liveability.figure.start"),
                              source=_src(ctx, start, v, lv)))
@@ -271,8 +298,14 @@ def tipping_points(ctx) -> list[dict]:
     blocks += [{"type": "note", "text": x} for x in results[0].note_texts(ctx.lang)]
     turns = first["pattern"] == "turns_negative"
     evidenced = bool(first.get("break_evidence", True))     # no evidence of a break: never a strong finding
-    ctx.findings.append(Finding(3, 2 if turns and first["zero_share"] >= 0.95 and evidenced else 1 if turns else 0,
-                                render(first["message"], ctx.lang), "tipping"))
+    strong = bool(turns and first["zero_share"] >= 0.95 and evidenced)
+    ctx.findings.append(Finding(
+        3, 2 if strong else 1 if turns else 0, render(first["message"], ctx.lang), "tipping",
+        analysis="tipping-point", figures=message_numbers(first["message"]),
+        meaning=ctx.render("report.summary.meaning.tipping.turns" if strong else
+                           "report.summary.meaning.tipping.weak" if turns else "report.summary.meaning.tipping.none"),
+        watch=ctx.render("report.summary.watch.tipping"),
+        strength="clear" if strong else "uncertain"))
     for i, r in enumerate(results):
         blocks.append(ctx.figure(f"tipping_point_{i + 1}", r.figure(ctx.lang), ctx.render(
             "report.tipping.figure", y0=r.params["year_from"], y1=r.params["year_to"]), source=_src(ctx, r, v, lv)))
