@@ -209,6 +209,7 @@
       map.addLayer({ id: "gemeente-line", type: "line", source: "gemeente", paint: { "line-color": "#111", "line-width": 2 } });
       map.addLayer({ id: "areas-selected", type: "line", source: "areas",
         paint: { "line-color": "#000", "line-width": ["case", ["boolean", st("selected", false), false], 3, 0] } });
+      window.Labels.bind(app);
       app.loaded = true; mark("map_load");
       start();
     });
@@ -334,6 +335,7 @@
       // the profile panel takes its width before the fit, so the areas are fitted in the space left
       if (state.profile && $("panel").hidden && app.fitBox) { $("panel").hidden = false; app.map.resize(); }
       applyView(view); fitMap(); mark("applied");
+      window.Labels.load(app).then(() => window.Labels.place(app));
       app.map.triggerRepaint();
       setStatus(view.available ? "" : `${t("not_available")}: ${view.message}`, !view.available);
       window.Exports.links(app);

@@ -68,7 +68,7 @@
         + long.map((n) => `<p class="note">${esc(n)}</p>`).join("") + "</details>";
       if ((view.sources || []).length) html += `<p class="src">${esc(t("source"))}: ${esc(view.sources.join("; "))}</p>`;
       el.innerHTML = html + "</div>";
-      $("legend-toggle").addEventListener("click", () => { app.legendCollapsed = open; Legend.render(app, view); });
+      $("legend-toggle").addEventListener("click", () => { app.legendCollapsed = open; Legend.render(app, view); if (window.Labels) window.Labels.place(app); });
     },
   };
 
