@@ -411,23 +411,26 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for th
         _serve(state.store_path, "127.0.0.1", port)
 
 
-def _serve(store_path: str, host: str, port: int) -> None:
+def _serve(store_path: str, host: str, port: int, basemap: str | None = None) -> None:
     try:
         from .web.app import serve as _web_serve
     except ImportError:
         console.print("the social map is not part of this build yet; outputs are written — exiting")
         return
-    _web_serve(store_path, host=host, port=port)
+    _web_serve(store_path, host=host, port=port, basemap=basemap)
 
 
 @app.command()
 def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to serve (overrides the global --store)."),
-          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")):
+          host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          basemap: str = typer.Option("none", "--basemap", help="Map underneath: none (default: nothing is loaded "
+                                      "from outside), pdok (BRT-Achtergrondkaart; pdok:standaard|grijs|pastel|water), "
+                                      "an XYZ tile URL with {z}/{x}/{y}, or a MapLibre style URL.")):
     """Serve the social map (read-only API + map) on the store."""
     path = store or state.store_path
     if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
         raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
-    _serve(path, host, port)
+    _serve(path, host, port, basemap=basemap)
 
 
 _registered: set[str] = set()

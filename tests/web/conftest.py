@@ -50,12 +50,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store_path: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(store_path: Path, log: Path, basemap: str = "none") -> tuple[subprocess.Popen, str]:
     """``veerkracht.web.app.serve`` in a subprocess on a free loopback port; returns (process, url)."""
     port = free_port()
-    code = "import sys; from veerkracht.web.app import serve; serve(sys.argv[1], port=int(sys.argv[2]))"
+    code = "import sys; from veerkracht.web.app import serve; serve(sys.argv[1], port=int(sys.argv[2]), basemap=sys.argv[3])"
     fh = open(log, "w")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(store_path), str(port)], stdout=fh, stderr=fh)
+    proc = subprocess.Popen([sys.executable, "-c", code, str(store_path), str(port), basemap], stdout=fh, stderr=fh)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..errors import VeerkrachtError
 from ..maps.catalog import ViewError, Catalog
+from .basemap import basemap_script, resolve_basemap
 from .geometry import GeometryService
 from ..maps.layers import AnalysisLayers
 from .views import ROUTERS
@@ -32,10 +33,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger("veerkracht.web")
 
 
-def create_app(store_path: str, warm: bool = True) -> FastAPI:
+def create_app(store_path: str, warm: bool = True, basemap: str | None = None) -> FastAPI:
     """The FastAPI app over the store at ``store_path`` (opened read-only).
 
     ``warm`` loads the geometry and the metadata at start-up, so the first page view is fast.
+    ``basemap``: ``none`` (default), ``pdok`` or a tile/style URL (:mod:`veerkracht.web.basemap`).
     """
     from ..store import open_store
 
@@ -52,6 +54,7 @@ def create_app(store_path: str, warm: bool = True) -> FastAPI:
                   description="Read-only API of the social map: areas, indicator values (small numbers "
                               "suppressed), class breaks, analysis layers, profiles and exports.")
     app.state.web = context
+    app.state.basemap = resolve_basemap(basemap)
     page: dict = {}
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     for router in ROUTERS:
@@ -62,6 +65,7 @@ def create_app(store_path: str, warm: bool = True) -> FastAPI:
     def index():
         if "index" not in page:
             page["index"] = _index_html(context)
+            page["index"] = page["index"].replace("</head>", basemap_script(app.state.basemap) + "</head>", 1)
         return HTMLResponse(page["index"], headers={"Cache-Control": "no-cache"})
 
     # StaticFiles resolves paths inside STATIC_DIR only (no traversal) and never lists directories
@@ -156,10 +160,10 @@ def _error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
 
 
-def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, basemap: str | None = None) -> None:
     """Serve the social map on ``http://host:port/`` until interrupted."""
     import uvicorn
 
-    app = create_app(store_path)
+    app = create_app(store_path, basemap=basemap)
     print(f"sociale kaart: http://{host}:{port}/  (Ctrl+C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -178,10 +178,17 @@
     return { width: n, height: n, data };
   }
   function createMap() {
+    // a basemap only when the user asked for one (`veerkracht serve --basemap`): window.BASEMAP
+    const bm = window.BASEMAP || null;
+    let style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] };
+    if (bm && bm.kind === "raster") {
+      style.sources.basemap = { type: "raster", tiles: bm.tiles, tileSize: 256, maxzoom: bm.max_zoom || 19, attribution: bm.attribution };
+      style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
+    } else if (bm && bm.kind === "style") style = bm.url;      // the areas are drawn on top of the named style
+    app.basemap = bm;
     const map = new maplibregl.Map({
-      container: "map", attributionControl: false, center: [5.3, 52.2], zoom: 6.5, maxZoom: 16,
-      canvasContextAttributes: { preserveDrawingBuffer: true },
-      style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
+      container: "map", attributionControl: bm ? { compact: true } : false, center: [5.3, 52.2], zoom: 6.5, maxZoom: 16,
+      canvasContextAttributes: { preserveDrawingBuffer: true }, style,
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
@@ -196,7 +203,7 @@
       for (const s of ["areas", "wijk", "gemeente"]) map.addSource(s, { type: "geojson", data: empty, promoteId: "code" });
       const st = (k, d) => ["coalesce", ["feature-state", k], d];
       map.addLayer({ id: "areas-fill", type: "fill", source: "areas",
-        paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": 1 } });
+        paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": bm ? 0.72 : 1 } });   // the basemap shows through
       map.addLayer({ id: "areas-missing", type: "fill", source: "areas",
         paint: { "fill-pattern": "dots-missing", "fill-opacity": ["case", ["==", st("status", ""), "missing"], 1, 0] } });
       map.addLayer({ id: "areas-suppressed", type: "fill", source: "areas",
