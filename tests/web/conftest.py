@@ -118,3 +118,13 @@ def page(browser, server):
     pg.watch = PageWatch(pg, server)
     yield pg
     ctx.close()
+
+
+def open_page(browser, url: str, query: str = "", viewport=(1366, 800)):
+    """A new browser context on the app at ``url`` + ``query``, once the map is drawn: (context, page, watch)."""
+    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = ctx.new_page()
+    watch = PageWatch(page, url)
+    page.goto(url + "/" + query)
+    page.wait_for_function("window.mapReady === true", timeout=60_000)
+    return ctx, page, watch

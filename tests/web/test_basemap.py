@@ -14,7 +14,7 @@ from tests.servers.tiles import TILE_RGB
 from veerkracht.errors import VeerkrachtError
 from veerkracht.web.basemap import PDOK_TEMPLATE, resolve_basemap
 
-from .conftest import PageWatch, start_server, stop_server
+from .conftest import open_page, start_server, stop_server
 
 
 def test_specs_resolve():
@@ -42,11 +42,7 @@ def test_loopback_tiles_show_under_the_areas(browser, web_store, tmp_path, clien
     try:
         proc, url = start_server(web_store, tmp_path / "server.log", basemap=tiles_url + "/tiles/{z}/{x}/{y}.png")
         try:
-            ctx = browser.new_context(viewport={"width": 1366, "height": 800})
-            page = ctx.new_page()
-            watch = PageWatch(page, url)
-            page.goto(url + "/")
-            page.wait_for_function("window.mapReady === true", timeout=60_000)
+            ctx, page, watch = open_page(browser, url)
             page.wait_for_function("APP.map.areTilesLoaded()", timeout=30_000)
             page.screenshot(path=str(artifacts / "web_basemap_loopback.png"))
             zoom = page.evaluate("APP.map.getZoom()")

@@ -185,9 +185,13 @@
       let timer = null, items = [];
       const close = () => { list.hidden = true; list.innerHTML = ""; };
       const choose = async (r) => {
-        close(); input.value = r.name;
+        close(); input.value = r.match || r.name;
         const s = app.state;
         s.version = r.geo_version;
+        // land on a view that shows the hit: an indicator the store holds for its version and level
+        const has = (i) => ((i.available[r.geo_version] || {})[r.level] || []).length > 0;
+        const ind = app.meta.indicators.find((i) => i.id === s.indicator);
+        if (r.level !== "gemeente" && (!ind || !has(ind))) { const alt = app.meta.indicators.find(has); if (alt) s.indicator = alt.id; }
         if (r.level === "gemeente") { await app.setRegion(r.code, r.name); return; }
         if (r.gm_code && r.gm_code !== s.region) { s.region = r.gm_code; app.regionName = r.gm_code; }
         if (["wijk", "buurt", "pc4"].includes(r.level)) s.level = r.level;
@@ -202,7 +206,7 @@
         timer = setTimeout(async () => {
           const res = await app.api("/api/search", { q, prefer: app.state.version }).catch(() => ({ results: [] }));
           items = res.results;
-          list.innerHTML = items.length ? items.map((r, i) => `<li role="option" tabindex="-1" data-i="${i}">${esc(r.name)} <span class="muted">${esc(t("level_" + r.level))} ${esc(r.code)} · ${esc(r.geo_version)}</span></li>`).join("")
+          list.innerHTML = items.length ? items.map((r, i) => `<li role="option" tabindex="-1" data-i="${i}">${r.match ? esc(r.match) + " → " : ""}${esc(r.name)}${r.share ? ` (${Math.round(r.share * 100)} %)` : ""} <span class="muted">${esc(t("level_" + r.level))} ${esc(r.code)} · ${esc(r.geo_version)}</span></li>`).join("")
                                         : `<li class="muted">${esc(t("no_results"))}</li>`;
           list.hidden = false;
           list.querySelectorAll("[data-i]").forEach((li) => {
