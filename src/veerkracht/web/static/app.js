@@ -99,8 +99,11 @@
     app.meta.levels.filter((l) => (ind.available[state.version] || {})[l] && geomLevels.has(l))
       .forEach((l) => option(ids.level, l, t("level_" + l)));
     const years = ((ind.available[state.version] || {})[state.level]) || [];
-    years.slice().reverse().forEach((y) => option(ids.year, y, y));
-    years.forEach((y) => option(ids.year_from, y, y));
+    // a change runs from an earlier year to a later one: each list offers only the years that can be its end
+    const change = state.mode === "change";
+    years.slice().reverse().filter((y) => !change || y > years[0]).forEach((y) => option(ids.year, y, y));
+    years.filter((y) => !change || y < state.year).forEach((y) => option(ids.year_from, y, y));
+    sliderYears();
     ids.indicator.value = state.indicator; ids.version.value = state.version; ids.level.value = state.level;
     ids.year.value = state.year; ids.year_from.value = state.year_from;
     const modeSel = $("mode");
@@ -111,6 +114,52 @@
     $("ref-row").hidden = !(modeOf(state.mode).refs || []).length;
     $("year").previousElementSibling.textContent = state.mode === "change" ? t("year") + " (→)" : t("year");
   }
+  // ------------------------------------------------------------------ year slider with play
+  // the years the slider steps through: those of the indicator here (in a change, those after "from")
+  function yearsNow() {
+    const ind = indMeta(), years = ((ind.available[state.version] || {})[state.level]) || [];
+    return state.mode === "change" ? years.filter((y) => y > state.year_from) : years;
+  }
+  function sliderYears() {
+    const ys = yearsNow(), r = $("year-range");
+    $("year-slider").hidden = ys.length < 2;
+    r.max = String(Math.max(ys.length - 1, 0)); r.value = String(Math.max(ys.indexOf(state.year), 0));
+    r.setAttribute("aria-valuetext", String(state.year));
+    $("year-min").textContent = ys.length ? ys[0] : ""; $("year-max").textContent = ys.length ? ys[ys.length - 1] : "";
+    const play = $("year-play");
+    play.textContent = app.playing ? "⏸" : "▶";
+    play.setAttribute("aria-pressed", String(!!app.playing));
+    play.setAttribute("aria-label", t(app.playing ? "pause" : "play")); play.title = t(app.playing ? "pause" : "play");
+  }
+  function stopPlay() { app.playing = false; clearTimeout(app.playTimer); sliderYears(); }
+  // one year on, after the previous year is drawn; stops at the last year
+  async function playStep() {
+    if (!app.playing) return;
+    const ys = yearsNow(), i = ys.indexOf(state.year);
+    if (i < 0 || i >= ys.length - 1) { stopPlay(); return; }
+    state.year = ys[i + 1];
+    await update();
+    if (app.playing) app.playTimer = setTimeout(playStep, app.playDelay);
+  }
+  app.playDelay = 1200;
+  function bindSlider() {
+    let timer = null;
+    $("year-range").addEventListener("input", (e) => {
+      state.year = yearsNow()[parseInt(e.target.value, 10)];
+      stopPlay();
+      $("year").value = state.year; e.target.setAttribute("aria-valuetext", String(state.year));
+      clearTimeout(timer); timer = setTimeout(update, 120);       // dragging: draw the year it rests on
+    });
+    $("year-play").addEventListener("click", () => {
+      if (app.playing) { stopPlay(); return; }
+      const ys = yearsNow();
+      app.playing = true;
+      if (ys.indexOf(state.year) >= ys.length - 1) { state.year = ys[0]; update().then(() => { app.playTimer = setTimeout(playStep, app.playDelay); }); }
+      else playStep();
+      sliderYears();
+    });
+  }
+
   // the mode's description from /api/meta (the analysis registry)
   function modeOf(id) { return app.meta.modes.find((m) => m.id === id) || app.meta.modes[0]; }
   // versions holding the indicator at a level the map can draw (areas with geometry)
@@ -141,7 +190,8 @@
 
   function bindControls() {
     // a choice of the user ends an automatic level switch (item: typology only per wijk)
-    const on = (id, fn) => $(id).addEventListener("change", (e) => { app.autoLevel = null; fn(e.target.value); update(); });
+    const on = (id, fn) => $(id).addEventListener("change", (e) => { app.autoLevel = null; stopPlay(); fn(e.target.value); update(); });
+    bindSlider();
     on("indicator", (v) => (state.indicator = v));
     on("mode", (v) => (state.mode = v));
     on("year", (v) => (state.year = parseInt(v, 10)));
