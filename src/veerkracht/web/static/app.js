@@ -199,6 +199,11 @@
     on("ref", (v) => (state.ref = v));
     on("level", (v) => (state.level = v));
     on("version", (v) => { state.version = v; state.region = null; state.sel = []; });
+    // phone: the settings fold away over the map; a choice folds them again so the map is seen
+    $("controls-toggle").addEventListener("click", () => {
+      const open = !$("controls").classList.contains("open");
+      $("controls").classList.toggle("open", open); $("controls-toggle").setAttribute("aria-expanded", String(open));
+    });
     $("region-clear").addEventListener("click", () => { state.region = null; update(); });
     $("lang-toggle").addEventListener("click", () => { state.lang = state.lang === "nl" ? "en" : "nl"; update(); });
     $("export-png").addEventListener("click", () => window.Exports.png(app));
@@ -332,6 +337,7 @@
     app.map.getSource("wijk").setData(wk);
     app.map.getSource("gemeente").setData(gm);
     app.codes = fc.features.map((f) => f.properties.code);
+    app.names = new Map(fc.features.map((f) => [f.properties.code, f.properties.name]));
     app.geomKey = key; app.zoomBucket = bucket(z);
     if (fit && fc.features.length) app.fitBox = bbox(fc);
     return true;
