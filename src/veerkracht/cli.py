@@ -428,13 +428,14 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for th
         _serve(state.store_path, "127.0.0.1", port)
 
 
-def _serve(store_path: str, host: str, port: int, allow_host: list[str] | None = None) -> None:
+def _serve(store_path: str, host: str, port: int, allow_host: list[str] | None = None,
+           basemap: str | None = None) -> None:
     try:
         from .web.app import serve as _web_serve
     except ImportError:
         console.print("the social map is not part of this build yet; outputs are written — exiting")
         return
-    _web_serve(store_path, host=host, port=port, allow_host=allow_host or [])
+    _web_serve(store_path, host=host, port=port, allow_host=allow_host or [], basemap=basemap)
 
 
 @app.command()
@@ -442,7 +443,10 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
           host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           allow_host: list[str] = typer.Option([], "--allow-host", help="Another name the map may be reached by "
                                                                       "(Host header; repeatable). Default: the "
-                                                                      "address served on and localhost.")):
+                                                                      "address served on and localhost."),
+          basemap: str = typer.Option("none", "--basemap", help="Map underneath: none (default: nothing is loaded "
+                                      "from outside), pdok (BRT-Achtergrondkaart; pdok:standaard|grijs|pastel|water), "
+                                      "an XYZ tile URL with {z}/{x}/{y}, or a MapLibre style URL.")):
     """Serve the social map (read-only API + map) on the store.
 
     The map reads a snapshot of the store, so `ingest` and the other commands can write the store
@@ -451,7 +455,7 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
     path = store or state.store_path
     if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
         raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
-    _serve(path, host, port, allow_host)
+    _serve(path, host, port, allow_host, basemap=basemap)
 
 
 _registered: set[str] = set()

@@ -50,12 +50,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store_path: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(store_path: Path, log: Path, basemap: str = "none") -> tuple[subprocess.Popen, str]:
     """``veerkracht.web.app.serve`` in a subprocess on a free loopback port; returns (process, url)."""
     port = free_port()
-    code = "import sys; from veerkracht.web.app import serve; serve(sys.argv[1], port=int(sys.argv[2]))"
+    code = "import sys; from veerkracht.web.app import serve; serve(sys.argv[1], port=int(sys.argv[2]), basemap=sys.argv[3])"
     fh = open(log, "w")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(store_path), str(port)], stdout=fh, stderr=fh)
+    proc = subprocess.Popen([sys.executable, "-c", code, str(store_path), str(port), basemap], stdout=fh, stderr=fh)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -118,3 +118,13 @@ def page(browser, server):
     pg.watch = PageWatch(pg, server)
     yield pg
     ctx.close()
+
+
+def open_page(browser, url: str, query: str = "", viewport=(1366, 800)):
+    """A new browser context on the app at ``url`` + ``query``, once the map is drawn: (context, page, watch)."""
+    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = ctx.new_page()
+    watch = PageWatch(page, url)
+    page.goto(url + "/" + query)
+    page.wait_for_function("window.mapReady === true", timeout=60_000)
+    return ctx, page, watch

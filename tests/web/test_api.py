@@ -182,7 +182,7 @@ BAD = [
     ("/api/values", {"level": "{l}", "indicator": "{i}"}, 422, "version"),
     ("/api/profile/{v}/BU99999999", {}, 404, "no area 'BU99999999'"),
     ("/api/profile/{v}/BU0363' OR '1'='1", {}, 422, "code"),
-    ("/api/compare", {"version": "{v}", "codes": "BU03630000"}, 400, "2 to 6"),
+    ("/api/compare", {"version": "{v}", "codes": "BU03630000"}, 400, "2 to 5"),
     ("/api/search", {"q": "x" * 61}, 422, "q"),
     ("/api/geometry/{v}/nolevel", {}, 404, "has no level"),
     ("/api/export.csv", {"version": "{v}", "level": "{l}", "indicator": "{i}", "k": 50}, 422, "k"),

@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..errors import VeerkrachtError
 from ..maps.catalog import ViewError, Catalog
+from .basemap import basemap_script, resolve_basemap
 from .geometry import GeometryService
 from ..maps.layers import AnalysisLayers
 from .guard import Guard, allowed_hosts
@@ -35,13 +36,15 @@ STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger("veerkracht.web")
 
 
-def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: set[str] | None = None) -> FastAPI:
+def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: set[str] | None = None,
+               basemap: str | None = None) -> FastAPI:
     """The FastAPI app over the store at ``store_path`` (opened read-only).
 
     ``warm`` loads the geometry and the metadata at start-up, so the first page view is fast.
     ``live`` serves snapshots of the store that follow what writers publish, so the store can be
     written while it is served (decision 0007). ``hosts``: the ``Host`` header values answered
-    (:func:`.guard.allowed_hosts`); None answers any.
+    (:func:`.guard.allowed_hosts`); None answers any. ``basemap``: ``none`` (default), ``pdok`` or a
+    tile/style URL (:mod:`veerkracht.web.basemap`).
     """
     from ..store import open_store
 
@@ -68,6 +71,7 @@ def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: se
                   description="Read-only API of the social map: areas, indicator values (small numbers "
                               "suppressed), class breaks, analysis layers, profiles and exports.")
     app.state.web = context
+    app.state.basemap = resolve_basemap(basemap)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(Guard, hosts=hosts, live=live_store)    # outermost: before anything else runs
     for router in ROUTERS:
@@ -79,7 +83,8 @@ def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: se
     def index(c: Context = Depends(ctx)):
         html = getattr(c, "index_html", None)
         if html is None:
-            html = c.index_html = _index_html(c)      # type: ignore[attr-defined]
+            html = _index_html(c).replace("</head>", basemap_script(app.state.basemap) + "</head>", 1)
+            c.index_html = html                       # type: ignore[attr-defined]
         return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
     # StaticFiles resolves paths inside STATIC_DIR only (no traversal) and never lists directories
@@ -191,7 +196,8 @@ def _error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "internal error; see the server log"}, status_code=500)
 
 
-def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host: list[str] | tuple = ()) -> None:
+def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host: list[str] | tuple = (),
+          basemap: str | None = None) -> None:
     """Serve the social map on ``http://host:port/`` until interrupted.
 
     The map reads snapshots of the store, so the store can be written meanwhile; only requests whose
@@ -199,6 +205,6 @@ def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host
     """
     import uvicorn
 
-    app = create_app(store_path, live=True, hosts=allowed_hosts(host, port, allow_host))
+    app = create_app(store_path, live=True, hosts=allowed_hosts(host, port, allow_host), basemap=basemap)
     print(f"sociale kaart: http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

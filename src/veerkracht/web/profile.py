@@ -14,7 +14,10 @@ from ..maps.catalog import ViewError, Catalog
 from ..maps.layers import AnalysisLayers
 from ..maps.legend import decimals
 
-__all__ = ["area_profile", "compare", "search", "STATUS_TEXT"]
+__all__ = ["area_profile", "compare", "search", "STATUS_TEXT", "MAX_COMPARE"]
+
+#: areas side by side in a comparison (five still fit the panel)
+MAX_COMPARE = 5
 
 STATUS_TEXT = {
     "suppressed": ("Niet getoond: te kleine aantallen (privacy en betrouwbaarheid).",
@@ -90,7 +93,9 @@ def _key_figures(cat: Catalog, version: str, code: str, lang: str, year: int | N
         ind = cat.registry.loc[indicator]
         g = g.sort_values("year")
         last = g[g["year"] == year].iloc[-1] if year in set(g["year"]) else g.iloc[-1]
+        desc = ind.get("description_en" if lang == "en" else "description_nl")
         out.append({"indicator": indicator, "label": ind["label_en" if lang == "en" else "label_nl"],
+                    "description": desc if isinstance(desc, str) and desc.strip() else None,
                     "unit": unit_in(ind["unit"], lang), "decimals": decimals(ind["kind"], ind["unit"]),
                     "year": int(last["year"]), "value": _num(last["value"]),
                     "status": last["status"], "source": str(last["source"]),
@@ -158,24 +163,29 @@ def _class_label(layer: dict, code: str, lang: str) -> str | None:
     return None if key is None else (entry["label_en" if lang == "en" else "label_nl"] if entry else key)
 
 
-def compare(cat: Catalog, layers: AnalysisLayers, version: str, codes: list[str], lang: str = "nl") -> dict:
-    if not 2 <= len(codes) <= 6:
-        raise ViewError("compare takes 2 to 6 area codes")
-    profiles = [area_profile(cat, layers, version, c, lang=lang) for c in codes]
+def compare(cat: Catalog, layers: AnalysisLayers, version: str, codes: list[str], lang: str = "nl",
+            year: int | None = None) -> dict:
+    """Key figures of 2–5 areas side by side in ``year`` (the map's; an indicator without that year shows its
+    latest), each with its series for a sparkline (``trend``: ``[[year, value], …]``)."""
+    if not 2 <= len(codes) <= MAX_COMPARE:
+        raise ViewError(f"compare takes 2 to {MAX_COMPARE} area codes")
+    profiles = [area_profile(cat, layers, version, c, lang=lang, year=year) for c in codes]
     inds = []
     for p in profiles:
         for f in p["key_figures"]:
             if f["indicator"] not in [i["indicator"] for i in inds]:
-                inds.append({k: f[k] for k in ("indicator", "label", "unit", "decimals")})
+                inds.append({k: f[k] for k in ("indicator", "label", "unit", "decimals", "description")})
     rows = []
     for i in inds:
         cells = []
         for p in profiles:
             f = next((f for f in p["key_figures"] if f["indicator"] == i["indicator"]), None)
-            cells.append(None if f is None else {"value": f["value"], "year": f["year"], "status": f["status"]})
+            trend = [[s["year"], s["value"]] for s in cat.series(i["indicator"], version, p["code"])]
+            cells.append(None if f is None else {"value": f["value"], "year": f["year"], "status": f["status"],
+                                                 "trend": trend})
         rows.append({**i, "cells": cells})
-    return {"areas": [{"code": p["code"], "name": p["name"], "level": p["level"], "gm_name": p["gm_name"]}
-                      for p in profiles], "rows": rows}
+    return {"year": year, "areas": [{"code": p["code"], "name": p["name"], "level": p["level"], "gm_name": p["gm_name"],
+                                     "wk_name": p["wk_name"]} for p in profiles], "rows": rows}
 
 
 def search(cat: Catalog, q: str, version: str | None = None, limit: int = 20) -> list[dict]:

@@ -99,8 +99,11 @@
     app.meta.levels.filter((l) => (ind.available[state.version] || {})[l] && geomLevels.has(l))
       .forEach((l) => option(ids.level, l, t("level_" + l)));
     const years = ((ind.available[state.version] || {})[state.level]) || [];
-    years.slice().reverse().forEach((y) => option(ids.year, y, y));
-    years.forEach((y) => option(ids.year_from, y, y));
+    // a change runs from an earlier year to a later one: each list offers only the years that can be its end
+    const change = state.mode === "change";
+    years.slice().reverse().filter((y) => !change || y > years[0]).forEach((y) => option(ids.year, y, y));
+    years.filter((y) => !change || y < state.year).forEach((y) => option(ids.year_from, y, y));
+    sliderYears();
     ids.indicator.value = state.indicator; ids.version.value = state.version; ids.level.value = state.level;
     ids.year.value = state.year; ids.year_from.value = state.year_from;
     const modeSel = $("mode");
@@ -111,6 +114,52 @@
     $("ref-row").hidden = !(modeOf(state.mode).refs || []).length;
     $("year").previousElementSibling.textContent = state.mode === "change" ? t("year") + " (→)" : t("year");
   }
+  // ------------------------------------------------------------------ year slider with play
+  // the years the slider steps through: those of the indicator here (in a change, those after "from")
+  function yearsNow() {
+    const ind = indMeta(), years = ((ind.available[state.version] || {})[state.level]) || [];
+    return state.mode === "change" ? years.filter((y) => y > state.year_from) : years;
+  }
+  function sliderYears() {
+    const ys = yearsNow(), r = $("year-range");
+    $("year-slider").hidden = ys.length < 2;
+    r.max = String(Math.max(ys.length - 1, 0)); r.value = String(Math.max(ys.indexOf(state.year), 0));
+    r.setAttribute("aria-valuetext", String(state.year));
+    $("year-min").textContent = ys.length ? ys[0] : ""; $("year-max").textContent = ys.length ? ys[ys.length - 1] : "";
+    const play = $("year-play");
+    play.textContent = app.playing ? "⏸" : "▶";
+    play.setAttribute("aria-pressed", String(!!app.playing));
+    play.setAttribute("aria-label", t(app.playing ? "pause" : "play")); play.title = t(app.playing ? "pause" : "play");
+  }
+  function stopPlay() { app.playing = false; clearTimeout(app.playTimer); sliderYears(); }
+  // one year on, after the previous year is drawn; stops at the last year
+  async function playStep() {
+    if (!app.playing) return;
+    const ys = yearsNow(), i = ys.indexOf(state.year);
+    if (i < 0 || i >= ys.length - 1) { stopPlay(); return; }
+    state.year = ys[i + 1];
+    await update();
+    if (app.playing) app.playTimer = setTimeout(playStep, app.playDelay);
+  }
+  app.playDelay = 1200;
+  function bindSlider() {
+    let timer = null;
+    $("year-range").addEventListener("input", (e) => {
+      state.year = yearsNow()[parseInt(e.target.value, 10)];
+      stopPlay();
+      $("year").value = state.year; e.target.setAttribute("aria-valuetext", String(state.year));
+      clearTimeout(timer); timer = setTimeout(update, 120);       // dragging: draw the year it rests on
+    });
+    $("year-play").addEventListener("click", () => {
+      if (app.playing) { stopPlay(); return; }
+      const ys = yearsNow();
+      app.playing = true;
+      if (ys.indexOf(state.year) >= ys.length - 1) { state.year = ys[0]; update().then(() => { app.playTimer = setTimeout(playStep, app.playDelay); }); }
+      else playStep();
+      sliderYears();
+    });
+  }
+
   // the mode's description from /api/meta (the analysis registry)
   function modeOf(id) { return app.meta.modes.find((m) => m.id === id) || app.meta.modes[0]; }
   // versions holding the indicator at a level the map can draw (areas with geometry)
@@ -141,7 +190,8 @@
 
   function bindControls() {
     // a choice of the user ends an automatic level switch (item: typology only per wijk)
-    const on = (id, fn) => $(id).addEventListener("change", (e) => { app.autoLevel = null; fn(e.target.value); update(); });
+    const on = (id, fn) => $(id).addEventListener("change", (e) => { app.autoLevel = null; stopPlay(); fn(e.target.value); update(); });
+    bindSlider();
     on("indicator", (v) => (state.indicator = v));
     on("mode", (v) => (state.mode = v));
     on("year", (v) => (state.year = parseInt(v, 10)));
@@ -149,6 +199,11 @@
     on("ref", (v) => (state.ref = v));
     on("level", (v) => (state.level = v));
     on("version", (v) => { state.version = v; state.region = null; state.sel = []; });
+    // phone: the settings fold away over the map; a choice folds them again so the map is seen
+    $("controls-toggle").addEventListener("click", () => {
+      const open = !$("controls").classList.contains("open");
+      $("controls").classList.toggle("open", open); $("controls-toggle").setAttribute("aria-expanded", String(open));
+    });
     $("region-clear").addEventListener("click", () => { state.region = null; update(); });
     $("lang-toggle").addEventListener("click", () => { state.lang = state.lang === "nl" ? "en" : "nl"; update(); });
     $("export-png").addEventListener("click", () => window.Exports.png(app));
@@ -178,10 +233,17 @@
     return { width: n, height: n, data };
   }
   function createMap() {
+    // a basemap only when the user asked for one (`veerkracht serve --basemap`): window.BASEMAP
+    const bm = window.BASEMAP || null;
+    let style = { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] };
+    if (bm && bm.kind === "raster") {
+      style.sources.basemap = { type: "raster", tiles: bm.tiles, tileSize: 256, maxzoom: bm.max_zoom || 19, attribution: bm.attribution };
+      style.layers.push({ id: "basemap", type: "raster", source: "basemap" });
+    } else if (bm && bm.kind === "style") style = bm.url;      // the areas are drawn on top of the named style
+    app.basemap = bm;
     const map = new maplibregl.Map({
-      container: "map", attributionControl: false, center: [5.3, 52.2], zoom: 6.5, maxZoom: 16,
-      canvasContextAttributes: { preserveDrawingBuffer: true },
-      style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#eef1f4" } }] },
+      container: "map", attributionControl: bm ? { compact: true } : false, center: [5.3, 52.2], zoom: 6.5, maxZoom: 16,
+      canvasContextAttributes: { preserveDrawingBuffer: true }, style,
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
@@ -196,7 +258,7 @@
       for (const s of ["areas", "wijk", "gemeente"]) map.addSource(s, { type: "geojson", data: empty, promoteId: "code" });
       const st = (k, d) => ["coalesce", ["feature-state", k], d];
       map.addLayer({ id: "areas-fill", type: "fill", source: "areas",
-        paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": 1 } });
+        paint: { "fill-color": ["to-color", st("color", "#d9d9d9")], "fill-opacity": bm ? 0.72 : 1 } });   // the basemap shows through
       map.addLayer({ id: "areas-missing", type: "fill", source: "areas",
         paint: { "fill-pattern": "dots-missing", "fill-opacity": ["case", ["==", st("status", ""), "missing"], 1, 0] } });
       map.addLayer({ id: "areas-suppressed", type: "fill", source: "areas",
@@ -209,6 +271,7 @@
       map.addLayer({ id: "gemeente-line", type: "line", source: "gemeente", paint: { "line-color": "#111", "line-width": 2 } });
       map.addLayer({ id: "areas-selected", type: "line", source: "areas",
         paint: { "line-color": "#000", "line-width": ["case", ["boolean", st("selected", false), false], 3, 0] } });
+      window.Labels.bind(app);
       app.loaded = true; mark("map_load");
       start();
     });
@@ -274,6 +337,7 @@
     app.map.getSource("wijk").setData(wk);
     app.map.getSource("gemeente").setData(gm);
     app.codes = fc.features.map((f) => f.properties.code);
+    app.names = new Map(fc.features.map((f) => [f.properties.code, f.properties.name]));
     app.geomKey = key; app.zoomBucket = bucket(z);
     if (fit && fc.features.length) app.fitBox = bbox(fc);
     return true;
@@ -334,6 +398,7 @@
       // the profile panel takes its width before the fit, so the areas are fitted in the space left
       if (state.profile && $("panel").hidden && app.fitBox) { $("panel").hidden = false; app.map.resize(); }
       applyView(view); fitMap(); mark("applied");
+      window.Labels.load(app).then(() => window.Labels.place(app));
       app.map.triggerRepaint();
       setStatus(view.available ? "" : `${t("not_available")}: ${view.message}`, !view.available);
       window.Exports.links(app);

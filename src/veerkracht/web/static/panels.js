@@ -68,7 +68,7 @@
         + long.map((n) => `<p class="note">${esc(n)}</p>`).join("") + "</details>";
       if ((view.sources || []).length) html += `<p class="src">${esc(t("source"))}: ${esc(view.sources.join("; "))}</p>`;
       el.innerHTML = html + "</div>";
-      $("legend-toggle").addEventListener("click", () => { app.legendCollapsed = open; Legend.render(app, view); });
+      $("legend-toggle").addEventListener("click", () => { app.legendCollapsed = open; Legend.render(app, view); if (window.Labels) window.Labels.place(app); });
     },
   };
 
@@ -101,6 +101,24 @@
     return svg + `<div class="keys">${keys}</div>`;
   }
 
+  // a sparkline: the area's series, the map's year as a dot (inline SVG, 64×18)
+  function spark(app, trend, year, digits) {
+    const pts = (trend || []).filter((p) => p[1] !== null);
+    if (pts.length < 2) return "";
+    const W = 64, H = 18, xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const X = (x) => 2 + ((x - x0) / ((x1 - x0) || 1)) * (W - 4), Y = (y) => H - 2 - ((y - y0) / ((y1 - y0) || 1)) * (H - 4);
+    const here = pts.find((p) => p[0] === year);
+    const words = `${t("trend")}: ${pts[0][0]} ${app.fmt(pts[0][1], digits)} → ${pts[pts.length - 1][0]} ${app.fmt(pts[pts.length - 1][1], digits)}`;
+    return `<svg class="spark" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(words)}"><title>${esc(words)}</title>`
+      + `<polyline fill="none" stroke="#3d5a80" stroke-width="1.5" points="${pts.map((p) => X(p[0]).toFixed(1) + "," + Y(p[1]).toFixed(1)).join(" ")}"/>`
+      + (here ? `<circle cx="${X(here[0]).toFixed(1)}" cy="${Y(here[1]).toFixed(1)}" r="2.5" fill="#c0392b"/>` : "") + "</svg>";
+  }
+  const MAX_COMPARE = 5;
+  // an area's name for the lists (codes only when no name is known)
+  function nameOf(app, code) { return (app.names && app.names.get(code)) || (app.selNames || {})[code] || code; }
+  const desc = (d) => (d ? `<span class="desc">${esc(d)}</span>` : "");
+
   // ------------------------------------------------------------------ panels
   const Panels = {
     async openProfile(app, code, quiet) {
@@ -108,16 +126,18 @@
       s.profile = code; app.writeUrl();
       Panels.highlight(app);
       const body = $("panel-body");
-      if ($("panel").hidden) { $("panel").hidden = false; app.map.resize(); }
+      if ($("panel").hidden || $("panel").classList.contains("wide")) { $("panel").classList.remove("wide"); $("panel").hidden = false; app.map.resize(); }
       if (!quiet) body.innerHTML = `<p>${esc(t("loading"))}</p>`;
       let p;
       try {
         p = await app.api(`/api/profile/${encodeURIComponent(s.version)}/${encodeURIComponent(code)}`,
                           { indicator: s.indicator, year: s.year, lang: s.lang });
       } catch (err) { body.innerHTML = `<p class="error">${esc(err.message)}</p>`; return; }
-      const figs = p.key_figures.map((f) => `<tr data-indicator="${esc(f.indicator)}" class="st-${esc(f.status)}"><th scope="row">${esc(f.label)}</th>`
+      app.selNames = app.selNames || {}; app.selNames[code] = p.name;
+      // the map's year; an indicator without it shows its latest year, marked
+      const figs = p.key_figures.map((f) => `<tr data-indicator="${esc(f.indicator)}" class="st-${esc(f.status)}"><th scope="row">${esc(f.label)}${desc(f.description)}</th>`
         + `<td class="num">${f.value === null ? esc(t(f.status === "suppressed" ? "suppressed" : "missing")) : esc(app.fmt(f.value, f.decimals))}</td>`
-        + `<td>${esc(f.unit)}</td><td>${f.year}</td></tr>`).join("");
+        + `<td>${esc(f.unit)}</td><td class="${f.year === s.year ? "" : "other-year"}">${f.year}</td></tr>`).join("");
       const typ = p.typology.available
         ? `<p><strong>${esc(p.typology.class || "—")}</strong>${p.typology.rule ? `<br>${esc(t("rule"))}: ${esc(p.typology.rule)}` : ""}</p>`
         : `<p class="muted">${esc(t("typology_na"))}</p>`;
@@ -128,7 +148,7 @@
       body.innerHTML = `<h2 id="profile-name">${esc(p.name)}</h2>
         <p class="codes">${esc(t("level_" + p.level))} <code>${esc(p.code)}</code>${p.wk_code && p.level === "buurt" ? ` · ${esc(p.wk_name || "")} <code>${esc(p.wk_code)}</code>` : ""}${p.gm_code && p.level !== "gemeente" ? ` · ${esc(p.gm_name || "")} <code>${esc(p.gm_code)}</code>` : ""}</p>
         <button type="button" id="profile-compare">${esc(inSel ? t("remove") : t("add_compare"))}</button>
-        <h3>${esc(t("key_figures"))}</h3><table class="figures" id="profile-figures"><tbody>${figs}</tbody></table>
+        <h3>${esc(t("key_figures"))} ${esc(s.year)}</h3><table class="figures" id="profile-figures"><tbody>${figs}</tbody></table>
         <h3>${esc(t("trend"))}</h3>${trends}
         <h3>${esc(t("typology"))}</h3><div id="profile-typology">${typ}</div>
         <h3>${esc(t("reliability"))}</h3>${notes}
@@ -137,7 +157,7 @@
     },
     toggleSelect(app, code) {
       const s = app.state;
-      s.sel = s.sel.includes(code) ? s.sel.filter((c) => c !== code) : s.sel.concat([code]).slice(-6);
+      s.sel = s.sel.includes(code) ? s.sel.filter((c) => c !== code) : s.sel.concat([code]).slice(-MAX_COMPARE);
       app.writeUrl(); Panels.highlight(app); Panels.renderSelection(app);
       if ($("compare-table") && s.sel.length >= 2) Panels.openCompare(app);   // an open comparison follows the selection
     },
@@ -158,7 +178,7 @@
     renderSelection(app) {
       const s = app.state, el = $("selection");
       if (!s.sel.length) { el.innerHTML = ""; return; }
-      el.innerHTML = `<h3>${esc(t("selected"))}</h3><ul>${s.sel.map((c) => `<li><button type="button" class="link" data-open="${esc(c)}">${esc(c)}</button> <button type="button" class="x" data-remove="${esc(c)}" aria-label="${esc(t("remove") + " " + c)}">×</button></li>`).join("")}</ul>`
+      el.innerHTML = `<h3>${esc(t("selected"))}</h3><ul>${s.sel.map((c) => `<li><button type="button" class="link" data-open="${esc(c)}" title="${esc(c)}">${esc(nameOf(app, c))}</button> <button type="button" class="x" data-remove="${esc(c)}" aria-label="${esc(t("remove") + " " + nameOf(app, c))}">×</button></li>`).join("")}</ul>`
         + `<button type="button" id="compare-open" ${s.sel.length < 2 ? "disabled" : ""}>${esc(t("compare"))}</button> <button type="button" id="sel-clear">${esc(t("clear"))}</button>`;
       el.querySelectorAll("[data-open]").forEach((b) => b.addEventListener("click", () => Panels.openProfile(app, b.dataset.open)));
       el.querySelectorAll("[data-remove]").forEach((b) => b.addEventListener("click", () => Panels.toggleSelect(app, b.dataset.remove)));
@@ -170,11 +190,20 @@
       if ($("panel").hidden) { $("panel").hidden = false; app.map.resize(); }
       s.profile = null; app.writeUrl();
       let c;
-      try { c = await app.api("/api/compare", { version: s.version, codes: s.sel.join(","), lang: s.lang }); }
+      $("panel").classList.add("wide"); app.map.resize();
+      try { c = await app.api("/api/compare", { version: s.version, codes: s.sel.join(","), year: s.year, lang: s.lang }); }
       catch (err) { body.innerHTML = `<p class="error">${esc(err.message)}</p>`; return; }
-      const head = c.areas.map((a) => `<th scope="col">${esc(a.name)}<br><code>${esc(a.code)}</code></th>`).join("");
-      const rows = c.rows.map((r) => `<tr><th scope="row">${esc(r.label)}${r.unit ? " (" + esc(r.unit) + ")" : ""}</th>${r.cells.map((x) => `<td class="num">${x === null ? "—" : x.value === null ? esc(t(x.status === "suppressed" ? "suppressed" : "missing")) : esc(app.fmt(x.value, r.decimals)) + ` <span class="muted">${x.year}</span>`}</td>`).join("")}</tr>`).join("");
-      body.innerHTML = `<h2>${esc(t("compare_title"))}</h2><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+      app.selNames = app.selNames || {};
+      c.areas.forEach((a) => (app.selNames[a.code] = a.name));
+      Panels.renderSelection(app);
+      const where = (a) => (a.level === "buurt" && a.wk_name ? a.wk_name : a.gm_name) || "";
+      const head = c.areas.map((a) => `<th scope="col" title="${esc(a.code)}">${esc(a.name)}<br><span class="muted">${esc(where(a))}</span></th>`).join("");
+      // the map's year; a value of another year (the indicator lacks the map's) says its year
+      const cell = (r, x) => (x === null ? "—" : (x.value === null ? esc(t(x.status === "suppressed" ? "suppressed" : "missing"))
+        : esc(app.fmt(x.value, r.decimals)) + (x.year !== s.year ? ` <span class="muted other-year">(${x.year})</span>` : ""))
+        + `<br>${spark(app, x.trend, s.year, r.decimals)}`);
+      const rows = c.rows.map((r) => `<tr data-indicator="${esc(r.indicator)}"><th scope="row">${esc(r.label)}${r.unit ? " (" + esc(r.unit) + ")" : ""}${desc(r.description)}</th>${r.cells.map((x) => `<td class="num">${cell(r, x)}</td>`).join("")}</tr>`).join("");
+      body.innerHTML = `<h2>${esc(t("compare_title"))} ${esc(s.year)}</h2><div class="table-scroll"><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
     },
   };
 
@@ -185,9 +214,13 @@
       let timer = null, items = [];
       const close = () => { list.hidden = true; list.innerHTML = ""; };
       const choose = async (r) => {
-        close(); input.value = r.name;
+        close(); input.value = r.match || r.name;
         const s = app.state;
         s.version = r.geo_version;
+        // land on a view that shows the hit: an indicator the store holds for its version and level
+        const has = (i) => ((i.available[r.geo_version] || {})[r.level] || []).length > 0;
+        const ind = app.meta.indicators.find((i) => i.id === s.indicator);
+        if (r.level !== "gemeente" && (!ind || !has(ind))) { const alt = app.meta.indicators.find(has); if (alt) s.indicator = alt.id; }
         if (r.level === "gemeente") { await app.setRegion(r.code, r.name); return; }
         if (r.gm_code && r.gm_code !== s.region) { s.region = r.gm_code; app.regionName = r.gm_code; }
         if (["wijk", "buurt", "pc4"].includes(r.level)) s.level = r.level;
@@ -202,7 +235,7 @@
         timer = setTimeout(async () => {
           const res = await app.api("/api/search", { q, prefer: app.state.version }).catch(() => ({ results: [] }));
           items = res.results;
-          list.innerHTML = items.length ? items.map((r, i) => `<li role="option" tabindex="-1" data-i="${i}">${esc(r.name)} <span class="muted">${esc(t("level_" + r.level))} ${esc(r.code)} · ${esc(r.geo_version)}</span></li>`).join("")
+          list.innerHTML = items.length ? items.map((r, i) => `<li role="option" tabindex="-1" data-i="${i}">${r.match ? esc(r.match) + " → " : ""}${esc(r.name)}${r.share ? ` (${Math.round(r.share * 100)} %)` : ""} <span class="muted">${esc(t("level_" + r.level))} ${esc(r.code)} · ${esc(r.geo_version)}</span></li>`).join("")
                                         : `<li class="muted">${esc(t("no_results"))}</li>`;
           list.hidden = false;
           list.querySelectorAll("[data-i]").forEach((li) => {

@@ -5,3 +5,5 @@ from . import areas, export, maps, meta
 __all__ = ["areas", "export", "maps", "meta", "ROUTERS"]
 
 ROUTERS = [meta.router, maps.router, areas.router, export.router]
+from . import labels  # noqa: E402  (map labels: name points and room)
+ROUTERS.append(labels.router)

@@ -24,12 +24,13 @@ async def profile(request: Request, version: Annotated[str, Path(pattern=VERSION
                        lambda: area_profile(c.catalog, c.layers, version, code, indicator, year, lang), request)
 
 
-@router.get("/compare", summary="Key figures of 2–6 areas side by side")
+@router.get("/compare", summary="Key figures of 2–5 areas side by side, in the map's year, with their series")
 def compare(version: Annotated[str, Query(pattern=VERSION)],
             codes: Annotated[str, Query(max_length=200, description="Comma-separated area codes")],
+            year: Annotated[int | None, Query(ge=1900, le=2100, description="The map's year")] = None,
             lang: Lang = "nl", c: Context = Depends(ctx)) -> dict:
     c.catalog.check_version(version)
     items = [s.strip() for s in codes.split(",") if s.strip()]
     if len(set(items)) != len(items):
         raise ViewError("compare: an area code occurs twice")
-    return clean(_compare(c.catalog, c.layers, version, items, lang))
+    return clean(_compare(c.catalog, c.layers, version, items, lang, year))

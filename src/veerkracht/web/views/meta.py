@@ -9,6 +9,7 @@ from ...maps.catalog import MAP_LEVELS
 from ...i18n import render
 from ...maps.layers import analysis_of, modes
 from ...maps.legend import decimals
+from ..addresses import address_search
 from ..profile import search as _search
 from .common import VERSION, Context, cached, clean, ctx
 
@@ -102,7 +103,8 @@ def meta_dict(c: Context) -> dict:
 
 
 @router.get("/search", summary="Areas whose name contains, or whose code starts with, the text — only areas the "
-            "map can draw, one row per area")
+            "map can draw, one row per area; a postcode (1012 LG) or a street and house number gives the buurt it "
+            "lies in when the store holds an address table (``match`` says what was found)")
 async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=60)],
                  version: Annotated[str | None, Query(pattern=VERSION)] = None,
                  prefer: Annotated[str | None, Query(pattern=VERSION, description="Version to show an area in "
@@ -119,7 +121,9 @@ async def search(request: Request, q: Annotated[str, Query(min_length=1, max_len
             if cur is None or (h["geo_version"] == prefer) > (cur["geo_version"] == prefer) or \
                     ((h["geo_version"] == prefer) == (cur["geo_version"] == prefer) and h["geo_version"] > cur["geo_version"]):
                 best[key] = h
-        out = [h for h in hits if best.get((h["code"], h["level"])) is h][:20]
+        out = [h for h in hits if best.get((h["code"], h["level"])) is h]
+        # a postcode (1012 LG) or a street with a house number: the buurt it lies in, first
+        out = (address_search(c.catalog, q, drawable) + out)[:20]
         for h in out:
             h["bounds"] = c.geometry.bounds(h["geo_version"], h["level"], [h["code"]])
         return {"q": q, "results": out}
