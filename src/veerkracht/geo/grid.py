@@ -197,7 +197,7 @@ def centroid_crosswalk(cells, buurten, to_version: str, res: int = 100, amounts:
         basis = "dwellings" if basis == "cell_centroid" else basis
     else:
         amt = np.full(len(src), float(res * res))
-    cw = pd.DataFrame({"from_version": GRID_VERSION[res], "from_code": cell_codes(ix[first.index], iy[first.index]),
+    cw = pd.DataFrame({"from_version": GRID_VERSION[res], "from_code": cell_codes(ix[first.index] * res, iy[first.index] * res),
                        "to_version": to_version, "to_code": dst, "weight": 1.0, "amount": amt, "basis": basis})
     matched = np.zeros(len(codes), bool)
     matched[first.index.to_numpy()] = True
