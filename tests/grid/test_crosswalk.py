@@ -7,18 +7,7 @@ import pytest
 
 from veerkracht.geo.grid_store import aggregate_grid, crosswalk_grid
 
-from .world import GEO, build_world
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, real_data):
-    from veerkracht.indicators import registry_frame
-    from veerkracht.store import open_store
-    store = open_store(":memory:")
-    store.register_indicators(registry_frame())
-    w = build_world(store, real_data, tmp_path_factory.mktemp("world"))
-    yield store, w
-    store.close()
+from .world import GEO
 
 
 def test_centroid_crosswalk_conserves_dwellings_up_to_the_gemeente(world):
