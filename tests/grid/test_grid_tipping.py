@@ -67,3 +67,32 @@ def test_block_sums_equal_cell_sums_for_each_draw():
         for q in range(3):
             want = np.bincount(groups, weights=mult * vals[q], minlength=5)
             assert np.allclose(got[r, 0, q], want)
+
+
+def test_words_render_cleanly(result):
+    """The checks of tests/analysis/test_words.py, on the grid world (the demo store has no grid)."""
+    import dataclasses
+
+    from veerkracht.analysis.base import Analysis, Message
+    from veerkracht.errors import StoreError
+
+    from ..analysis.test_words import _bad, _figure_texts
+    r, _ = result
+    a = get_analysis("grid-tipping-point")
+    assert isinstance(a, Analysis) and all(f.metadata.get("help") for f in dataclasses.fields(a.Params))
+    with pytest.raises(StoreError, match="no parameter"):
+        a(None, no_such_parameter=1)
+    assert isinstance(r.summary["message"], Message) and all(isinstance(n, Message) for n in r.notes)
+    roles = {k: v for k, v in r.inputs.items() if isinstance(v, dict)}
+    assert roles and all(v["indicators"] and v["years"] for v in roles.values())
+    texts = {}
+    for lang in ("nl", "en"):
+        table = r.rendered_table(lang)
+        cells = [str(v) for v in table["message"]]
+        texts[lang] = r.note_texts(lang) + [render(r.summary["message"], lang)] + cells + r.about(lang) \
+            + _figure_texts(r.figure(lang))
+        bad = {t: _bad(t) for t in texts[lang] if _bad(t)}
+        assert bad == {}, bad
+        assert "Message(" not in r.to_json(lang)
+    assert len(texts["nl"]) == len(texts["en"])
+    assert "worth about" in " ".join(texts["en"]) and "onafhankelijke eenheden" in " ".join(texts["nl"])

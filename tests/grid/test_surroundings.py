@@ -75,7 +75,11 @@ def test_corp_share_200m_sums_then_divides(mem_store):
     assert f.loc[codes[0], "value"] == pytest.approx(90 / 140 * 100)
     assert f.loc[codes[24], "value"] == 0
     reg = mem_store.indicator("corp_share_200m")
-    assert "200 m" in reg["description_en"] and "100 m cells" in reg["description_en"] and "2022" in reg["description_en"]
+    assert "within 200 m" in reg["description_en"] and "100 m cells" in reg["description_en"]
+    other = surroundings(mem_store, radius=300)          # another radius: its own definition, with the years
+    reg = mem_store.indicator(other["indicator"])
+    assert other["indicator"] == "corp_share_300m" and reg["kind"] == "rate"
+    assert "within 300 m" in reg["description_en"] and "100 m cells" in reg["description_en"] and "2022" in reg["description_en"]
     again = surroundings_facts(mem_store.facts(indicator=["dwellings", "corp_dwellings"]), "corp_dwellings",
                                "dwellings", "x", radius=100)
     assert again.set_index("code").loc[codes[0], "denominator"] == 110        # itself and two neighbours

@@ -151,8 +151,12 @@ def surroundings(store, numerator: str = "corp_dwellings", denominator: str = "d
     if years:
         facts = facts[facts["year"].isin(years)]
     out = surroundings_facts(facts, numerator, denominator, indicator, radius, res)
-    store.register_indicators(pd.DataFrame([surroundings_definition(indicator, numerator, denominator, radius, res,
-                                                                     out["year"].unique())]))
+    from ..indicators.registry import get as core_indicator
+    try:
+        core_indicator(indicator)          # a core indicator (corp_share_200m) keeps its own definition
+    except KeyError:
+        store.register_indicators(pd.DataFrame([surroundings_definition(indicator, numerator, denominator, radius,
+                                                                         res, out["year"].unique())]))
     store.write_facts(out)
     return {"indicator": indicator, "facts": int(len(out)), "years": sorted(int(y) for y in out["year"].unique()),
             "partial": int((out["flags"] != "").sum())}
