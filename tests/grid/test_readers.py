@@ -85,3 +85,67 @@ def test_lbm_grid_scores_dimensions_and_ids(tmp_path):
     with pytest.raises(InputError) as e:
         read("lbm-grid", str(bad))
     assert (e.value.row, e.value.column) == (3, "grid_id")
+
+
+@pytest.mark.parametrize("cells", [
+    ["0.045123", "NA", "", "-0.2", "-99997", "4.1", "12"],       # the fast path: plain numbers, NA, a marker
+    ["0,045", "1,5", "NA"],                                        # decimal comma: the general parser
+    ["x", "0.1", "."],                                             # text markers
+    ["1e3", "0.25", "-99995.0"],
+])
+def test_fast_number_path_answers_as_the_general_parser(cells):
+    import pandas as pd
+
+    from veerkracht.sources._fastnum import fast_numbers
+    from veerkracht.sources._tabular import parse_numbers
+    s = pd.Series(cells, dtype="str", index=range(10, 10 + len(cells)))
+    v1, f1 = fast_numbers(s, "f", "c", 2)
+    v2, f2 = parse_numbers(s, "f", "c", 2)
+    assert np.array_equal(v1.to_numpy(), v2.to_numpy(), equal_nan=True) and list(v1.index) == list(v2.index)
+    assert list(f1) == list(f2)
+
+
+def test_fast_number_path_leaves_errors_to_the_general_parser():
+    import pandas as pd
+
+    from veerkracht.sources._fastnum import fast_numbers
+    with pytest.raises(InputError) as e:
+        fast_numbers(pd.Series(["2.220", "1.500"], dtype="str"), "f", "afw", 2)
+    assert "decimal" in str(e.value)
+    with pytest.raises(InputError) as e:
+        fast_numbers(pd.Series(["0.1", "inf"], dtype="str"), "f", "afw", 2)
+    assert e.value.row == 3
+
+
+def test_lbm_grid_bad_year_and_duplicate_name_the_file_row(tmp_path):
+    p = tmp_path / "y.csv"
+    p.write_text("grid_id,jaar,lbm,afw\nE1214N4874,2022,4.1,0.01\nE1215N4874,2022,4.1,0.01\nE1216N4874,22,4.2,0.1\n")
+    with pytest.raises(InputError) as e:
+        read("lbm-grid", str(p))
+    assert (e.value.row, e.value.column) == (4, "jaar")
+    p.write_text("grid_id,jaar,lbm,afw\nE1214N4874,2022,4.1,0.01\nE1215N4874,2022,4.1,0.01\n"
+                 "crs28992res100mN487400E121400,2022,4.2,0.1\n")
+    with pytest.raises(InputError) as e:
+        read("lbm-grid", str(p))
+    assert (e.value.row, e.value.column) == (4, "grid_id") and "row 2" in str(e.value)
+
+
+def test_lbm_grid_gives_the_facts_the_leefbaarometer_reader_gives(tmp_path):
+    p = tmp_path / "g.csv"
+    p.write_text("grid_id,jaar,lbm,afw,fys,onv,soc,vrz,won\n"
+                 "E1214N4874,2012,4.1,0.01,NA,NA,NA,NA,NA\n"
+                 "E1215N4874,2012,7.5,-99997,NA,NA,NA,NA,NA\n"
+                 "E1214N4874,2016,4.2,0.11,0.01,0.02,3.5,NA,0.04\n"
+                 "E1215N4874,2016,4.0,-0.1,0.01,-0.02,0.03,0.05,-0.14\n")
+    fast = read("lbm-grid", str(p)).facts
+    slow = read("leefbaarometer", str(p), level="grid", geo_version="grid100", areas=False).facts
+    cols = ["code", "year", "indicator", "value", "flags"]
+
+    def norm(f):
+        f = f[cols].astype({"code": str, "indicator": str, "flags": str})
+        return f.sort_values(["code", "year", "indicator"]).reset_index(drop=True)
+    a, b = norm(fast), norm(slow)
+    assert len(a) == len(b) == 2 * 4 + 5 * 2
+    assert a[["code", "year", "indicator", "flags"]].equals(b[["code", "year", "indicator", "flags"]])
+    assert np.array_equal(a["value"].to_numpy(), b["value"].to_numpy(), equal_nan=True)
+    assert set(a["flags"]) >= {"implausible", "cbs_marker:-99997", "missing"}
