@@ -24,10 +24,10 @@ import scipy.sparse as sp
 
 from ..errors import NotComputable
 from ..geo.grid import GRID_VERSION, cell_index
+from ..geo.grid_store import latest_values
 from . import _common as c
 from . import tipping_point as tp
 from ._breaktest import break_test
-from ._caveats import value_at_or_before
 from ._inference import cluster_index, effective_n
 from .base import Analysis, Message, ReportSpec, Result, register
 
@@ -155,13 +155,13 @@ class GridTippingPoint(Analysis):
         version = GRID_VERSION[100]
         share_f = store.facts(indicator=p.share, geo_version=version, codes=s.codes)
         counts = store.facts(indicator=["corp_dwellings", "dwellings"], geo_version=version, codes=s.codes)
-        data = pd.DataFrame({"corp_share": value_at_or_before(share_f, y0)[0]})
+        data = pd.DataFrame({"corp_share": latest_values(share_f, p.share, y0)})
         if p.weights:
-            data["weight"] = value_at_or_before(counts[counts["indicator"] == p.weights], y0)[0] \
-                if p.weights in ("dwellings", "corp_dwellings") else \
-                value_at_or_before(store.facts(indicator=p.weights, geo_version=version, codes=s.codes), y0)[0]
+            wf = counts if p.weights in ("dwellings", "corp_dwellings") else \
+                store.facts(indicator=p.weights, geo_version=version, codes=s.codes)
+            data["weight"] = latest_values(wf, p.weights, y0)
         for name in ("corp_dwellings", "dwellings"):
-            data["n_" + name] = value_at_or_before(counts[counts["indicator"] == name], y0)[0]
+            data["n_" + name] = latest_values(counts, name, y0)
         present = []
         for out in s.outcomes:
             f = s.facts[s.facts["indicator"] == out]

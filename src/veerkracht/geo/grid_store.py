@@ -20,10 +20,12 @@ import pandas as pd
 from ..errors import StoreError
 from .grid import GRID_VERSION, cell_index, centroid_crosswalk, neighbour_matrix, radius_sums
 
-__all__ = ["crosswalk_grid", "aggregate_grid", "surroundings_facts", "surroundings", "surroundings_definition"]
+__all__ = ["crosswalk_grid", "aggregate_grid", "latest_values", "surroundings_facts", "surroundings", "surroundings_definition"]
 
 
-def _latest(facts: pd.DataFrame, indicator: str, year: int | None) -> pd.Series:
+def latest_values(facts: pd.DataFrame, indicator: str, year: int | None) -> pd.Series:
+    """Per code the value of ``indicator`` at ``year`` or, lacking it, at its latest earlier year (all years
+    when ``year`` is None). One sort and group — fast on 400k cells."""
     f = facts[(facts["indicator"] == indicator) & facts["value"].notna()]
     if year is not None:
         f = f[f["year"] <= year]
@@ -50,7 +52,7 @@ def crosswalk_grid(store, to_version: str, res: int = 100, method: str = "centro
     buurten = buurten[buurten.geometry.notna()]
     amounts = None
     if weight:
-        a = _latest(store.facts(indicator=weight, geo_version=version), weight, year)
+        a = latest_values(store.facts(indicator=weight, geo_version=version), weight, year)
         amounts = a if len(a) else None
     if method == "centroid":
         cw = centroid_crosswalk(cells["code"], buurten, to_version, res, amounts)
