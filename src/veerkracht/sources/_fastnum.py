@@ -22,6 +22,18 @@ from ._tabular import parse_numbers
 __all__ = ["fast_numbers"]
 
 _UNAMBIGUOUS_POINT = r"^[+-]?\d*\.(\d{1,2}|\d{4,})$"
+_EMPTY = pa.array(sorted({v for m in _MISSING_TEXT for v in (m, m.lower(), m.capitalize())}))
+
+
+def _point_proven(num) -> bool:
+    """True when the column holds no point at all, or a value that can only be read with a decimal point;
+    the first 10,000 values usually settle it."""
+    head = num.slice(0, 10_000)
+    if pc.any(pc.match_substring_regex(head, _UNAMBIGUOUS_POINT)).as_py():
+        return True
+    if not pc.any(pc.match_substring(num, ".")).as_py():
+        return True                # whole numbers only: no separator to decide
+    return bool(pc.any(pc.match_substring_regex(num, _UNAMBIGUOUS_POINT)).as_py())
 
 
 def fast_numbers(values: pd.Series, file, column: str, first_row: int = 2,
@@ -36,17 +48,15 @@ def fast_numbers(values: pd.Series, file, column: str, first_row: int = 2,
         arr = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return general()
-    text = pc.utf8_trim_whitespace(arr)
-    empty = pc.or_kleene(pc.is_null(text), pc.is_in(pc.utf8_upper(text), value_set=pa.array(_MISSING_TEXT)))
-    empty = pc.fill_null(empty, True)
-    num = pc.if_else(empty, pa.scalar(None, pa.string()), text)
+    # the empty texts as written (other spellings, or padding, make the cast fail: the general parser)
+    empty = pc.fill_null(pc.is_in(arr, value_set=_EMPTY), True)
+    num = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
     try:
         v = pc.cast(num, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return general()
-    if decimal is None and pc.any(pc.match_substring(num, ".")).as_py() and \
-            not pc.any(pc.match_substring_regex(num, _UNAMBIGUOUS_POINT)).as_py():
-        return general()          # only values like 2.220: the general parser says what to do
+    if decimal is None and not _point_proven(num):
+        return general()          # no value proves a decimal point (e.g. only 2.220): the general parser decides
     out = v.to_numpy(zero_copy_only=False).astype(float)
     miss = np.asarray(empty.to_numpy(zero_copy_only=False), bool)
     bad = ~miss & (~np.isfinite(out) | (np.abs(np.nan_to_num(out)) > LARGEST))

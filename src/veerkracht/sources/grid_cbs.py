@@ -23,6 +23,7 @@ import pandas as pd
 from ..errors import InputError
 from ..geo.grid import GRID_VERSION, cell_codes, grid_areas, parse_cell_ids
 from ..store.base import Batch, Provenance
+from ._fastnum import fast_numbers
 from ._numbers import detect_decimal
 from ._tabular import check_counts_at, check_duplicates_at, join_flags, parse_numbers, parse_years
 from .base import checksum, read_bytes, read_table, reader
@@ -60,8 +61,8 @@ def cell_column(cols: dict[str, str], path, resolution: int | None) -> tuple[str
 
 def cell_ids(raw: pd.Series, path, column: str, res: int, first_row: int) -> pd.Series:
     """The short CBS code of every cell id; an id that is not a ``res`` m cell is an error naming its row."""
-    uniq, inv = np.unique(raw.astype("string").fillna("").to_numpy(dtype=object), return_inverse=True)
-    xy = parse_cell_ids(pd.Series(uniq, dtype=object), res)
+    inv, uniq = pd.factorize(raw.astype("string").fillna(""))
+    xy = parse_cell_ids(pd.Series(np.asarray(uniq, dtype=object), dtype=object), res)
     ok = xy["ok"].to_numpy()
     if not ok.all():
         bad = ~ok[inv]
@@ -137,14 +138,17 @@ def read_grid_cbs(location, year: int | None = None, resolution: int | None = No
     if not used:
         want = ", ".join(n[0] for n in COUNT_COLUMNS.values())
         raise InputError(path, f"no grid statistic found; expected any of {want}", row=1)
-    decimal = decimal or detect_decimal({c: df[c] for c in used}, path, first)
+    # counts are whole numbers (the fast path settles them, or the general parser per column): only the
+    # percentage columns need the file's decimal separator
+    pct_cols = [c for c in shares.values() if c]
+    decimal = decimal or (detect_decimal({c: df[c] for c in pct_cols}, path, first) if pct_cols else None)
 
     base = pd.DataFrame({"code": codes, "year": years})
     parts, values = [], {}
     for ind, col in found.items():
         if col is None:
             continue
-        v, fl = parse_numbers(df[col], path, col, first, decimal=decimal)
+        v, fl = fast_numbers(df[col], path, col, first, decimal)
         check_counts_at(v, path, col, first)
         values[ind] = (v, fl)
         parts.append(base.assign(indicator=ind, value=v, numerator=np.nan, denominator=np.nan, flags=fl))
@@ -177,6 +181,8 @@ def read_grid_cbs(location, year: int | None = None, resolution: int | None = No
         parts.append(base.assign(indicator=ind, value=rate, numerator=num, denominator=den, flags=flags))
 
     facts = pd.concat(parts, ignore_index=True)
+    for col in ("code", "indicator", "flags"):      # 2 million rows of a few hundred thousand labels
+        facts[col] = facts[col].astype("category")
     facts["geo_version"] = GRID_VERSION[res]
     facts["source"] = f"cbs-grid-{res}m"
     area_df = grid_areas(pd.unique(codes), res) if areas else None

@@ -37,16 +37,16 @@ __all__ = ["read_lbm_grid"]
 _ID_COLUMNS = ("grid_id", "crs28992res100m", "c28992r100")
 
 
-def _distinct(fn, raw: pd.Series, first: int):
-    """``fn(distinct values, first_row=0)`` once per distinct text of ``raw``, per row; an error about the
-    k-th distinct value is re-raised naming the file row where it first occurs."""
+def _distinct(fn, raw: pd.Series, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(per-row index, fn(distinct values))``: ``fn(values, first_row=0)`` runs once per distinct text of
+    ``raw``; an error about the k-th distinct value is re-raised naming the file row where it first occurs."""
     codes, uniq = pd.factorize(raw, use_na_sentinel=False)
     try:
         out = fn(pd.Series(uniq, dtype=object), 0)
     except InputError as exc:
         row = first + int((codes == exc.row).argmax()) if exc.row is not None and 0 <= exc.row < len(uniq) else exc.row
         raise InputError(exc.file, exc.message, row=row, column=exc.column) from None
-    return np.asarray(out)[codes]
+    return codes, np.asarray(out)
 
 
 @reader("lbm-grid", help="Leefbaarometer 3.x op 100 m-vierkanten (score, afwijking, vijf dimensies, per meetjaar)")
@@ -80,13 +80,17 @@ def read_lbm_grid(location, model: str = "3.0", year: int | None = None, areas: 
     id_col = next((cols[c] for c in _ID_COLUMNS if c in cols), None)
     if id_col is None:
         raise InputError(path, f"no grid cell id column; expected one of {', '.join(_ID_COLUMNS)}", row=1)
-    short = _distinct(lambda u, f0: cell_ids(u, path, id_col, res, f0).to_numpy(dtype=object), df[id_col], first)
-    cell, short_codes = pd.factorize(pd.Series(short, dtype=object), sort=True)   # per row: index into short_codes
+    row_id, short = _distinct(lambda u, f0: cell_ids(u, path, id_col, res, f0).to_numpy(dtype=object), df[id_col],
+                              first)
+    cell_of_id, short_codes = pd.factorize(pd.Series(short, dtype=object), sort=True)
+    cell = cell_of_id[row_id]                                    # per row: index into short_codes
     short_codes = np.asarray(short_codes, dtype=object)
 
     year_col = next((cols[c] for c in ("jaar", "year") if c in cols), None)
     if year_col is not None:
-        years = _distinct(lambda u, f0: parse_years(u, path, year_col, f0).to_numpy(), df[year_col], first)
+        row_year, year_values = _distinct(lambda u, f0: parse_years(u, path, year_col, f0).to_numpy(), df[year_col],
+                                          first)
+        years = year_values[row_year]
     elif year is not None and str(year).isdigit() and len(str(year)) == 4:
         years = np.full(len(df), int(year))
     else:
