@@ -65,10 +65,12 @@ def crosswalk_grid(store, to_version: str, res: int = 100, method: str = "centro
     store.write_crosswalk(cw)
     # cells take the parents of the buurt with the largest share: a region then selects its cells
     main = cw.sort_values("weight", ascending=False).drop_duplicates("from_code").set_index("from_code")["to_code"]
-    parents = buurten.set_index("code")[["gm_code", "wk_code"]]
-    upd = cells[cells["code"].isin(main.index)].copy()
-    upd["gm_code"] = upd["code"].map(main).map(parents["gm_code"]).to_numpy()
-    upd["wk_code"] = upd["code"].map(main).map(parents["wk_code"]).to_numpy()
+    parents = buurten.drop_duplicates("code").set_index("code")[["gm_code", "wk_code"]].astype(object)
+    buurt = pd.Series(cells["code"].to_numpy(dtype=object)).map(main.astype(object))   # hash lookups, no isin
+    upd = cells.iloc[np.flatnonzero(buurt.notna().to_numpy())].copy()
+    buurt = buurt.dropna().to_numpy(dtype=object)
+    upd["gm_code"] = parents["gm_code"].reindex(buurt).to_numpy()
+    upd["wk_code"] = parents["wk_code"].reindex(buurt).to_numpy()
     import geopandas as gpd
     store.write_areas(gpd.GeoDataFrame(upd, geometry=gpd.GeoSeries([None] * len(upd), crs=4326)))
     return cw
