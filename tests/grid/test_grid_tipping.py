@@ -96,3 +96,12 @@ def test_words_render_cleanly(result):
         assert "Message(" not in r.to_json(lang)
     assert len(texts["nl"]) == len(texts["en"])
     assert "worth about" in " ".join(texts["en"]) and "onafhankelijke eenheden" in " ".join(texts["nl"])
+
+
+def test_region_and_square_blocks(result, world):
+    store, w = world
+    r = get_analysis("grid-tipping-point")(store, region=["GM0363"], block="1000", n_boot=50, n_test=9)
+    g = r.table[r.table["unit"] == "grid"].iloc[0]
+    assert g["n"] == w["n"] and abs(g["zero_crossing"] - ZERO) <= 3
+    # 1 km squares: as many blocks as distinct (x // 10, y // 10) among the cells
+    assert g["n_units"] == len(set(zip(w["ix"] // 10, w["iy"] // 10)))

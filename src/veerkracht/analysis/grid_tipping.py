@@ -126,7 +126,7 @@ class GridTippingPoint(Analysis):
     def resolve(self, store, p: GridTippingParams) -> Scope:
         version = GRID_VERSION[100]
         outcomes = ["lbm"] + tp.DIMENSIONS if p.outcome == "all" else [p.outcome]
-        cells = store.areas(geo_version=version, level="grid", geometry=False)
+        codes, cells = c.region_codes(store, p.region, version, "grid")
         if cells.empty:
             raise NotComputable(Message("grid_tipping_point.na.no_grid"))
         cw = store.crosswalk(from_version=version)
@@ -136,25 +136,27 @@ class GridTippingPoint(Analysis):
             raise NotComputable(Message("grid_tipping_point.na.no_crosswalk", {"versions": ", ".join(versions) or "-"}))
         cw = cw[cw["to_version"] == bv].sort_values("weight", ascending=False).drop_duplicates("from_code")
         buurt_of = cw.set_index("from_code")["to_code"].astype(object)
-        codes, cells = c.region_codes(store, p.region, version, "grid")
-        facts = store.facts(indicator=outcomes, geo_version=version, codes=codes)
-        facts = facts[facts["value"].notna()]
-        years = sorted(facts.loc[facts["indicator"] == outcomes[0], "year"].unique())
-        share_years = store.facts(indicator=p.share, geo_version=version, codes=codes)["year"]
-        if share_years.empty:
+        # 382k cells × 8 waves: read the years first, then only the two years the question needs
+        years = _years(store, outcomes[0], version, codes)
+        share_years = _years(store, p.share, version, codes)
+        if not share_years:
             raise NotComputable(Message("grid_tipping_point.na.no_share", {"share": p.share}))
-        y0 = p.year_from if p.year_from is not None else next((y for y in years if y >= share_years.min()), None)
+        y0 = p.year_from if p.year_from is not None else next((y for y in years if y >= min(share_years)), None)
         y1 = p.year_to if p.year_to is not None else (years[-1] if years else None)
         if y0 is None or y1 is None or y0 >= y1:
             raise NotComputable(Message("grid_tipping_point.na.years", {"ind": outcomes[0],
                                                                          "years": ", ".join(map(str, years))}))
+        facts = store.facts(indicator=outcomes, geo_version=version, codes=codes, years=[int(y0), int(y1)])
+        facts = facts[facts["value"].notna()]
         return Scope(p, outcomes, codes, cells, facts, buurt_of, int(y0), int(y1))
 
     def compute(self, store, s: Scope) -> Result:
         p, y0, y1 = s.p, s.y0, s.y1
         version = GRID_VERSION[100]
-        share_f = store.facts(indicator=p.share, geo_version=version, codes=s.codes)
-        counts = store.facts(indicator=["corp_dwellings", "dwellings"], geo_version=version, codes=s.codes)
+        share_f = store.facts(indicator=p.share, geo_version=version, codes=s.codes,
+                              years=[y for y in _years(store, p.share, version, s.codes) if y <= y0])
+        counts = store.facts(indicator=["corp_dwellings", "dwellings"], geo_version=version, codes=s.codes,
+                             years=[y for y in _years(store, "dwellings", version, s.codes) if y <= y0] or None)
         data = pd.DataFrame({"corp_share": latest_values(share_f, p.share, y0)})
         if p.weights:
             wf = counts if p.weights in ("dwellings", "corp_dwellings") else \
@@ -229,6 +231,17 @@ class GridTippingPoint(Analysis):
 def run(store, **params) -> Result:
     """The grid tipping point (see :class:`GridTippingPoint`)."""
     return c.run_registered("grid-tipping-point", store, **params)
+
+
+def _years(store, indicator: str, version: str, codes) -> list[int]:
+    """The years of ``indicator`` on the grid: one DISTINCT query where the backend takes SQL (DuckDB), else
+    read from the facts."""
+    if hasattr(store, "sql") and codes is None:
+        got = store.sql("SELECT DISTINCT year FROM facts WHERE geo_version = ? AND indicator = ? AND value IS NOT NULL",
+                        [version, indicator])
+        return sorted(int(y) for y in got["year"])
+    f = store.facts(indicator=indicator, geo_version=version, codes=codes)
+    return sorted(int(y) for y in f.loc[f["value"].notna(), "year"].unique())
 
 
 def _fit(out: str, d: pd.DataFrame, unit: str, blocks: np.ndarray, p: GridTippingParams, seed, y0, y1) -> dict:
