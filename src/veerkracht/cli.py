@@ -492,6 +492,13 @@ def _register_build() -> None:
         _registered.add("build")
 
 
+def _register_grid() -> None:
+    if "grid" not in _registered:
+        from .cli_grid import register
+        register(app, open_current, say)
+        _registered.add("grid")
+
+
 def _reader_help(argv: list[str]) -> bool:
     """``veerkracht ingest <kind> --help``: the reader's options, mapping keys and an example."""
     if "ingest" not in argv or not ({"--help", "-h"} & set(argv)):
@@ -513,6 +520,7 @@ def main() -> None:
     _register_ingest()
     _register_report()
     _register_build()
+    _register_grid()
     if _reader_help(sys.argv[1:]):
         return
     try:

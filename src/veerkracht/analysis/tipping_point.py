@@ -242,15 +242,19 @@ def fit_segmented(x, y, w=None, min_side: int = 10, trim: float = 0.02, step: fl
             "lo": float(lo), "hi": float(hi), "n": n, "m": m}
 
 
-def _bootstrap(x, y, w, n_boot, seed, step, fit, clusters=None):
+def _bootstrap(x, y, w, n_boot, seed, step, fit, clusters=None, sums_fn=None):
     """Breakpoint, zero crossing and kink ``c`` for ``n_boot`` area resamples (vectorised); whole
-    clusters are resampled when ``clusters`` is given (values spread from a coarser unit)."""
+    clusters are resampled when ``clusters`` is given (values spread from a coarser unit).
+    ``sums_fn(groups, values, n_groups, n_boot, seed)``: another resampling scheme's replicate sums
+    (the grid's block bootstrap, :mod:`.grid_tipping`)."""
     w = np.ones_like(x) if w is None else w
     grid = candidate_grid(fit["lo"], fit["hi"], step)
     gu = (grid - 50) / 100
     u, yc = (x - 50) / 100, y - fit["y_mean"]
     j = np.searchsorted(gu, u, side="left")
-    if clusters is None:
+    if sums_fn is not None:
+        sums = sums_fn(j, moment_values(u, yc, w), len(grid) + 1, n_boot, seed)
+    elif clusters is None:
         sums = c.boot_group_sums(j, moment_values(u, yc, w), len(grid) + 1, n_boot, seed)
     else:
         sums = boot_group_sums_clustered(j, moment_values(u, yc, w), len(grid) + 1, n_boot, seed, clusters)

@@ -121,6 +121,15 @@ CORE_INDICATORS: list[dict] = [
     _ind("dwellings", "Woningen", "Dwellings", "aantal", "count", 1, None, source="CBS KWB a_woning; OIS"),
     _ind("corp_dwellings", "Corporatiewoningen", "Housing-association dwellings", "aantal", "count", 1, None,
          source="OIS; CBS KWB (afgeleid)"),
+    _ind("corp_share_200m", "Corporatiewoningen binnen 200 m", "Housing-association dwellings within 200 m",
+         "%", "rate", 100, None, "corporatiewoningen binnen 200 m", "woningen binnen 200 m",
+         "afgeleid: CBS-vierkanten 100 m (veerkracht grid surroundings)",
+         "Directe woonomgeving: corporatiewoningen gedeeld door woningen, beide opgeteld over de 100 m-vierkanten "
+         "waarvan het middelpunt binnen 200 m van het middelpunt van het vierkant ligt (13 vierkanten, het "
+         "vierkant zelf meegeteld); het jaar is dat van de vierkantstatistiek.",
+         "Direct surroundings: housing-association dwellings over dwellings, both summed across the 100 m cells "
+         "whose centre lies within 200 m of the cell's centre (13 cells, the cell itself included); the year is "
+         "that of the grid statistics."),
     _ind("residents", "Inwoners", "Residents", "aantal", "count", 1, None, source="CBS KWB a_inw; OIS"),
     _ind("households", "Huishoudens", "Households", "aantal", "count", 1, None, source="CBS KWB a_hh"),
     _ind("owner_occupied", "Koopwoningen", "Owner-occupied dwellings", "%", "rate", 100, None,

@@ -25,7 +25,9 @@ from .legend import pooled_breaks
 __all__ = ["ViewError", "Catalog", "UNRELIABLE_FLAGS", "ESTIMATE_FLAGS", "status_of", "LRU"]
 
 #: levels a user can choose on the map, coarse to fine
-MAP_LEVELS = tuple(lv for lv in LEVELS if lv in ("gemeente", "wijk", "pc4", "buurt"))
+MAP_LEVELS = tuple(lv for lv in LEVELS if lv in ("gemeente", "wijk", "pc4", "buurt", "grid"))
+#: levels drawn only within a gemeente or wijk (the 100 m grid: 382k cells nationally)
+REGION_ONLY_LEVELS = ("grid",)
 
 _PATTERNS = {
     "version": re.compile(r"^[A-Za-z0-9_.#-]{1,40}$"),
@@ -178,8 +180,13 @@ class Catalog:
         t = self.area_table
         t = t[(t["geo_version"] == version) & (t["level"] == level)]
         if region in (None, "", "NL01"):
+            if level in REGION_ONLY_LEVELS:
+                raise ViewError(f"the {level} is drawn within one gemeente or wijk: choose a region", 400)
             return t
-        self.check_code(version, region)
+        if level in REGION_ONLY_LEVELS:     # cells carry the gemeente and wijk of another version's buurten
+            self._pattern("code", region)
+        else:
+            self.check_code(version, region)
         keep = (t["code"] == region) | (t["gm_code"] == region) | (t["wk_code"] == region)
         if not keep.any():
             raise ViewError(f"no {level} areas of version {version!r} lie in region {region!r}", 404)
