@@ -146,7 +146,7 @@ class SurveyTrends(Analysis):
         if p.years:
             frame = frame[frame["year"].isin([int(y) for y in p.years])]
             if frame.empty:
-                raise NotComputable(Message("analysis.survey_trends.err.no_years", {"years": list(p.years)}))
+                raise NotComputable(Message("analysis.survey_trends.err.no_years", {"years": ", ".join(map(str, p.years))}))
         return p, frame
 
     def compute(self, store, scope) -> Result:
@@ -157,8 +157,8 @@ class SurveyTrends(Analysis):
             table[col] = table[col] * 100
         rat = ratios(est)
         years = sorted(int(y) for y in frame["year"].unique())
-        notes = [Message("analysis.survey_trends.note.design",
-                         {"psu": bool("psu" in frame and frame["psu"].notna().any())}),
+        clustered = "psu" in frame and frame["psu"].notna().any()
+        notes = [Message("analysis.survey_trends.note.design_psu" if clustered else "analysis.survey_trends.note.design"),
                  Message("analysis.survey_trends.note.national")]
         if "rent" not in frame or frame["rent"].isna().all():
             notes.append(Message("analysis.survey_trends.note.no_rent"))

@@ -129,7 +129,7 @@ def sample(pop: pd.DataFrame, n_per_year: int = 8000, seed: int = 2, households:
     social = (pop["tenure"] == "corporation") & (pop["rent"] == "below")
     f = np.where(social, 2.0, 1.0) * np.where(pop["moved_in"], 1.6, 1.0) * rng.lognormal(0.0, 0.35, len(pop))
     out = []
-    for y, idx in pop.groupby("year").indices.items():
+    for _y, idx in pop.groupby("year").indices.items():
         pi = np.minimum(1.0, f[idx] * n_per_year / f[idx].sum())
         take = idx[rng.random(len(idx)) < pi]
         part = pop.iloc[take].copy()

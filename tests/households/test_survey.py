@@ -1,0 +1,162 @@
+"""The survey reader and the survey-trends estimates, on a synthetic WoON-like survey with planted truths.
+
+The generator keeps its population, so every estimate's truth is the population share (computed with
+the same estimator, weight 1); the planted national figures of the report are that truth up to the
+population's own noise.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from veerkracht.analysis import get_analysis
+from veerkracht.analysis.survey_trends import estimates
+from veerkracht.errors import InputError
+from veerkracht.sources import read
+from veerkracht.store.microdata import ingest_any, survey
+from veerkracht.synth.survey import PLANTED, sample
+
+KEY = ["figure", "year", "domain", "group"]
+
+
+@pytest.fixture(scope="module")
+def truth(survey_population):
+    return estimates(survey_population).set_index(KEY)["estimate"]
+
+
+@pytest.fixture(scope="module")
+def loaded(survey_files):
+    from veerkracht.store import open_store
+    store = open_store(":memory:")
+    f = survey_files["sav"]
+    res = ingest_any(store, read("survey", f["file"], mapping=f["mapping"]))
+    yield store, res
+    store.close()
+
+
+def _cmp(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns="src_row").astype(object).where(frame.drop(columns="src_row").notna(), None)
+
+
+def test_sav_csv_and_parquet_read_the_same_respondents(survey_files):
+    frames = {ext: read("survey", f["file"], mapping=f["mapping"]).tables["survey_respondents"]
+              for ext, f in survey_files.items()}
+    n = len(frames["sav"])
+    assert n == survey_files["sav"]["respondents"] > 50_000
+    # value labels applied: five health answers recoded to two, "Weet niet" (code 9, user-missing) missing
+    assert set(frames["sav"]["health"].dropna()) == {"good", "less_than_good"}
+    assert 0 < frames["sav"]["health"].isna().sum() < 0.02 * n
+    # nuisance was not asked in 2018 (system-missing), and only then
+    assert frames["sav"].groupby("year")["nuisance"].apply(lambda s: s.isna().all()).to_dict()[2018]
+    assert not frames["sav"].loc[frames["sav"]["year"] < 2018, "nuisance"].isna().any()
+    for ext in ("csv", "parquet"):
+        pd.testing.assert_frame_equal(_cmp(frames[ext]), _cmp(frames["sav"]), check_dtype=False)
+
+
+def test_an_unlabelled_code_is_an_error_naming_column_value_and_row(tmp_path, survey_files):
+    import pyreadstat
+    df, meta = pyreadstat.read_sav(survey_files["sav"]["file"], apply_value_formats=False, row_limit=30)
+    df.loc[16, "eigendom"] = 7.0                    # no label 7 in the file
+    labels = dict(meta.variable_value_labels)
+    path = tmp_path / "bad.sav"
+    pyreadstat.write_sav(df, str(path), variable_value_labels=labels)
+    with pytest.raises(InputError) as e:
+        read("survey", str(path), mapping=survey_files["sav"]["mapping"])
+    assert e.value.row == 17 and e.value.column == "eigendom" and "code 7 has no value label" in str(e.value)
+
+
+def test_an_unmapped_label_is_an_error_naming_column_value_and_row(tmp_path, survey_files):
+    text = open(survey_files["csv"]["file"], encoding="utf-8").read().splitlines()
+    head = text[0].split(",")
+    col = head.index("opleiding")
+    row = text[5].split(",")
+    row[col] = "Universitair"
+    text[5] = ",".join(row)
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(text[:40]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        read("survey", str(path), mapping=survey_files["csv"]["mapping"])
+    assert e.value.row == 6 and e.value.column == "opleiding" and "'Universitair'" in str(e.value)
+
+
+def test_the_planted_national_figures_are_the_population_truth(truth):
+    # fig. 1: lowest-20 % share among corporation tenants below the threshold, 28 % → 42 %
+    for year, planted in PLANTED["lowest_in_social"].items():
+        assert abs(truth[("income", year, "social", "lowest")] - planted) < 0.01
+    # fig. 6: less than good health, lowest incomes in social rent 52 % (2018), outside 33 %
+    assert abs(truth[("health", 2018, "social", "lowest")] - 0.52) < 0.01
+    assert abs(truth[("health", 2018, "rest", "lowest")] - 0.33) < 0.01
+    assert abs(truth[("health", 2018, "rest", "middle_high")] - 0.15) < 0.01
+    # §2.4: benefits 22 % in social rent, 34 % in weak areas, 4.5 % outside
+    assert abs(truth[("vulnerable", 2018, "social_weak", "benefits")] - 0.34) < 0.015
+    assert abs(truth[("vulnerable", 2018, "rest", "benefits")] - 0.045) < 0.005
+
+
+def test_the_stored_survey_recovers_the_truth_within_its_intervals(loaded, truth):
+    store, res = loaded
+    assert res["microdata"]["survey_respondents"] > 50_000
+    r = get_analysis("survey-trends")(store)
+    t = r.table.set_index(KEY)
+    shown = t[~t["suppressed"]]
+    low = shown.xs(("income", "social", "lowest"), level=["figure", "domain", "group"])
+    assert list(low.index) == [1998, 2002, 2006, 2009, 2012, 2015, 2018]
+    # the planted 28 → 42 % recovered: each year's interval holds the truth or misses by little
+    for year in (1998, 2018):
+        est, lo, hi = low.loc[year, ["estimate", "lo", "hi"]]
+        tv = truth[("income", year, "social", "lowest")] * 100
+        assert abs(est - tv) < 3 * low.loc[year, "se"] and lo < est < hi and hi - lo < 5
+    assert low.loc[2018, "estimate"] - low.loc[1998, "estimate"] > 10        # the trend is seen
+    # every shown cell, against the truth: about 95 % of the intervals hold it
+    m = shown.join(truth.rename("truth") * 100, how="inner")
+    cover = ((m["lo"] <= m["truth"]) & (m["truth"] <= m["hi"])).mean()
+    assert len(m) > 200 and 0.85 <= cover <= 1.0
+    # the 2018 nuisance question was not asked: no cell, and the notes do not pretend
+    assert ("safety", 2018, "social", "nuisance") not in t.index
+    assert ("safety", 2015, "social_weak", "nuisance") in shown.index
+    # ratios: benefits in social rent in weak areas are many times those outside (planted 0.34 / 0.045)
+    rat = r.extra["ratios"].set_index(["year", "group", "domain"])
+    b = rat.loc[(2018, "benefits", "social_weak")]
+    assert b["lo"] < 0.34 / 0.045 < b["hi"] and b["ratio"] > 5
+    assert "%" in r.summary["message"].render("nl") and "2018" in r.summary["message"].render("en")
+
+
+def test_interval_coverage_over_replicate_samples_is_near_nominal(survey_population):
+    """120 independent samples of 4,000 respondents a year (three years) from the same population;
+    every shown cell's 95 % interval is checked against the population share."""
+    pop = survey_population[survey_population["year"].isin([1998, 2009, 2018])].reset_index(drop=True)
+    tv = estimates(pop).set_index(KEY)["estimate"]
+    hits = total = 0
+    for rep in range(120):
+        est = estimates(sample(pop, n_per_year=4000, seed=1000 + rep)).set_index(KEY)
+        est = est[~est["suppressed"]].join(tv.rename("truth"), how="inner")
+        hits += int(((est["lo"] <= est["truth"]) & (est["truth"] <= est["hi"])).sum())
+        total += len(est)
+    cover = hits / total
+    print(f"coverage {cover:.4f} over {total} intervals (120 replicates)")
+    assert total > 10_000
+    assert 0.935 <= cover <= 0.965
+
+
+def test_small_cells_are_blank_not_shown(survey_population):
+    tiny = sample(survey_population[survey_population["year"] == 2018], n_per_year=300, seed=5)
+    est = estimates(tiny)
+    sup = est[est["suppressed"]]
+    assert len(sup) > 5 and sup[["estimate", "se", "lo", "hi", "n"]].isna().all().all()
+    assert (est.loc[~est["suppressed"], "n"] >= 50).all()
+
+
+def test_without_a_survey_the_analysis_says_not_available(mem_store):
+    from veerkracht.errors import NotComputable
+    with pytest.raises(NotComputable) as e:
+        get_analysis("survey-trends")(mem_store)
+    assert "niet beschikbaar" in e.value.text("nl") and "not available" in e.value.text("en")
+    assert survey(mem_store).empty
+
+
+def test_the_same_file_twice_changes_nothing(loaded, survey_files):
+    store, res = loaded
+    f = survey_files["sav"]
+    again = ingest_any(store, read("survey", f["file"], mapping=f["mapping"]))
+    assert again["skipped"] and len(survey(store)) == res["microdata"]["survey_respondents"]
+    assert np.isclose(survey(store)["weight"].sum(), 7.9e6 * 7, rtol=0.05)
