@@ -35,3 +35,35 @@ def areas_store_path(tmp_path_factory):
                           name_column=name))
     store.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def tenant_store(tmp_path_factory, areas_store_path):
+    """The areas store with a synthetic panel on the 479 Amsterdam buurten, loaded through the CSV."""
+    import shutil
+
+    from veerkracht.sources import read
+    from veerkracht.store import open_store
+    from veerkracht.store.microdata import ingest_any
+    from veerkracht.synth.tenants import write_tenants
+    d = tmp_path_factory.mktemp("tenants")
+    path = d / "store.duckdb"
+    shutil.copy(areas_store_path, path)
+    store = open_store(str(path))
+    res = write_tenants(store, d / "huurders.csv", geo_version="cbs2019", level="buurt", seed=3)
+    ingest_any(store, read("tenants", res["file"], mapping=res["mapping"]))
+    yield store, res
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def survey_store(survey_files):
+    """An in-memory store holding the synthetic survey (read from the .sav)."""
+    from veerkracht.sources import read
+    from veerkracht.store import open_store
+    from veerkracht.store.microdata import ingest_any
+    store = open_store(":memory:")
+    f = survey_files["sav"]
+    res = ingest_any(store, read("survey", f["file"], mapping=f["mapping"]))
+    yield store, res
+    store.close()

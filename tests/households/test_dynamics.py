@@ -14,7 +14,7 @@ from veerkracht.errors import InputError, NotComputable
 from veerkracht.sources import read
 from veerkracht.store import open_store
 from veerkracht.store.microdata import ingest_any
-from veerkracht.synth.tenants import EXIT, GROUPS, INFLOW, MOBILITY, area_types, simulate, write_tenants
+from veerkracht.synth.tenants import EXIT, GROUPS, INFLOW, MOBILITY, area_types, simulate
 
 MAPPING = """[columns]
 dwelling = "vhe"
@@ -34,19 +34,6 @@ def _panel_csv(tmp_path, rows: list[str]):
     (tmp_path / "m.toml").write_text(MAPPING, encoding="utf-8")
     (tmp_path / "p.csv").write_text("vhe,buurt,begin,eind,jaar,ink\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return str(tmp_path / "p.csv"), str(tmp_path / "m.toml")
-
-
-@pytest.fixture(scope="module")
-def tenant_store(tmp_path_factory, areas_store_path):
-    """The areas store with a synthetic panel on the 479 Amsterdam buurten, loaded through the CSV."""
-    d = tmp_path_factory.mktemp("tenants")
-    path = d / "store.duckdb"
-    shutil.copy(areas_store_path, path)
-    store = open_store(str(path))
-    res = write_tenants(store, d / "huurders.csv", geo_version="cbs2019", level="buurt", seed=3)
-    ingest_any(store, read("tenants", res["file"], mapping=res["mapping"]))
-    yield store, res
-    store.close()
 
 
 def test_the_reader_names_the_row_of_each_inconsistency(tmp_path, areas_store_path):

@@ -26,13 +26,8 @@ def truth(survey_population):
 
 
 @pytest.fixture(scope="module")
-def loaded(survey_files):
-    from veerkracht.store import open_store
-    store = open_store(":memory:")
-    f = survey_files["sav"]
-    res = ingest_any(store, read("survey", f["file"], mapping=f["mapping"]))
-    yield store, res
-    store.close()
+def loaded(survey_store):
+    return survey_store
 
 
 def _cmp(frame: pd.DataFrame) -> pd.DataFrame:
