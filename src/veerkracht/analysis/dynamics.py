@@ -98,8 +98,8 @@ class Dynamics(Analysis):
             if (source == "panel" and not has_panel) or (source == "flows" and not has_flows):
                 raise NotComputable(Message("analysis.dynamics.err.no_data"))
             if source == "panel":
-                contracts, incomes = microdata.tenant_panel(store, p.dataset)
-                codes, years = contracts["area_code"], sorted(int(y) for y in incomes["year"].unique())
+                outline, years = microdata.tenant_outline(store, p.dataset)
+                codes = pd.Series(outline, dtype=object)
             else:
                 flows = microdata.tenant_flows(store, p.dataset)
                 codes = flows["area_code"]
@@ -128,8 +128,11 @@ class Dynamics(Analysis):
         if not keep.any():
             raise NotComputable(Message("analysis.dynamics.err.region", {"region": str(p.region)}))
         if source == "panel":
-            sub = contracts[keep]
-            flows = panel_flows(sub, incomes, y0, y1, area=target[keep])
+            contracts, incomes = microdata.tenant_panel(store, p.dataset, years=(y0, y1))
+            to = pd.Series(target[keep], index=codes[keep].astype(str).to_numpy())
+            area = contracts["area_code"].astype(str).map(to)
+            sub = area.notna().to_numpy()
+            flows = panel_flows(contracts[sub], incomes, y0, y1, area=area[sub].to_numpy())
         else:
             f = flows.assign(area_code=target)[keep]
             f = f[(f["year_from"] == y0) & (f["year_to"] == y1)]

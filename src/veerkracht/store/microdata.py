@@ -24,7 +24,7 @@ from .base import Batch
 from .schema import (PRIVATE_TABLES, SURVEY_CATEGORIES, SURVEY_COLUMNS, SURVEY_FLAGS, TENANT_CONTRACT_COLUMNS,
                      TENANT_FLOW_COLUMNS, TENANT_INCOME_COLUMNS)
 
-__all__ = ["MicroBatch", "MICRO_DDL", "ingest_any", "survey", "tenant_panel", "tenant_flows", "datasets",
+__all__ = ["MicroBatch", "MICRO_DDL", "ingest_any", "survey", "tenant_panel", "tenant_outline", "tenant_flows", "datasets",
            "PRIVATE_TABLES"]
 
 _CAT = ", ".join(f"{c} VARCHAR" for c in SURVEY_CATEGORIES)
@@ -154,16 +154,46 @@ def survey(store, dataset: str | None = None) -> pd.DataFrame:
     return _read(store, "survey_respondents", dataset)
 
 
-def tenant_panel(store, dataset: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(contracts, incomes)`` of one tenant dataset (empty frames when the store holds none)."""
+def tenant_panel(store, dataset: str | None = None, years: tuple[int, int] | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(contracts, incomes)`` of one tenant dataset (empty frames when the store holds none).
+
+    With ``years = (y0, y1)`` only what a comparison of the two snapshots needs is read: the contracts
+    running at some time between 31 December of ``y0`` and of ``y1`` (without ids, flags and rows) and
+    their incomes of those two years — a national panel then costs seconds, not its whole history.
+    """
     ds = _one_dataset(store, "tenant_contracts", dataset)
     if ds is None:
         return pd.DataFrame(columns=TENANT_CONTRACT_COLUMNS), pd.DataFrame(columns=TENANT_INCOME_COLUMNS)
     con = _con(store)
-    contracts = con.execute(f"SELECT {', '.join(TENANT_CONTRACT_COLUMNS)} FROM tenant_contracts WHERE dataset = ?",
-                            [ds]).df()
-    incomes = con.execute("SELECT contract_id, year, income_group FROM tenant_incomes WHERE dataset = ?", [ds]).df()
+    if years is None:
+        contracts = con.execute(f"SELECT {', '.join(TENANT_CONTRACT_COLUMNS)} FROM tenant_contracts "
+                                "WHERE dataset = ?", [ds]).df()
+        incomes = con.execute("SELECT contract_id, year, income_group FROM tenant_incomes WHERE dataset = ?",
+                              [ds]).df()
+        return contracts, incomes
+    y0, y1 = int(years[0]), int(years[1])
+    span = ("dataset = ? AND start_date <= make_date(?, 12, 31) AND (end_date IS NULL OR end_date > "
+            "make_date(?, 12, 31))")
+    contracts = con.execute(f"SELECT contract_id, area_code, start_date, end_date FROM tenant_contracts WHERE {span}",
+                            [ds, y1, y0]).df()
+    incomes = con.execute(f"SELECT i.contract_id, i.year, i.income_group FROM tenant_incomes i SEMI JOIN "
+                          f"(SELECT contract_id FROM tenant_contracts WHERE {span}) c USING (contract_id) "
+                          "WHERE i.dataset = ? AND i.year IN (?, ?)", [ds, y1, y0, ds, y0, y1]).df()
     return contracts, incomes
+
+
+def tenant_outline(store, dataset: str | None = None) -> tuple[list[str], list[int]]:
+    """``(area codes, income years)`` of one tenant dataset, without reading its rows."""
+    ds = _one_dataset(store, "tenant_contracts", dataset)
+    if ds is None:
+        return [], []
+    con = _con(store)
+    codes = [r[0] for r in con.execute("SELECT DISTINCT area_code FROM tenant_contracts WHERE dataset = ?",
+                                       [ds]).fetchall()]
+    years = [int(r[0]) for r in con.execute("SELECT DISTINCT year FROM tenant_incomes WHERE dataset = ? ORDER BY 1",
+                                            [ds]).fetchall()]
+    return codes, years
 
 
 def tenant_flows(store, dataset: str | None = None) -> pd.DataFrame:
