@@ -74,7 +74,6 @@ def load(out: Path) -> None:
     contracts = pd.read_parquet(out / "contracts.parquet")
     contracts["dwelling_id"] = contracts["dwelling_id"].astype(str)
     incomes = pd.read_parquet(out / "incomes.parquet")
-    incomes["income_group"] = incomes["income_group"].astype(str)
     store = open_store(str(out / "store.duckdb"))
     ingest_any(store, MicroBatch(Provenance("tenants", "bench", "bench"), dataset="bench",
                                  tables={"tenant_contracts": contracts, "tenant_incomes": incomes}))

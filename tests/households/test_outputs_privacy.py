@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -29,6 +28,30 @@ def _cli(*args, stdout: bool = False):
     return res.stdout if stdout else res.output
 
 
+def _report(path, out):
+    """The report on the store at ``path`` for every wijk of its Amsterdam, 2013–2017."""
+    from veerkracht.report import build_report
+    from veerkracht.store import open_store
+    store = open_store(str(path), read_only=True)
+    try:
+        wijken = list(store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"])
+        res = build_report(store, region=wijken, year_from=2013, year_to=2017, out_dir=out)
+    finally:
+        store.close()
+    return res, (out / "report.html").read_text(encoding="utf-8")
+
+
+def _with_corp_share(path, years=(2013, 2017)) -> None:
+    """One indicator on the wijken, so that the map has a view and the report a period."""
+    from veerkracht.store import open_store
+    store = open_store(str(path))
+    wijken = store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"]
+    store.write_facts(pd.DataFrame([{"geo_version": "cbs2019", "code": c, "year": y, "indicator": "corp_share",
+                                     "numerator": 400.0, "denominator": 1000.0, "value": 40.0, "source": "test"}
+                                    for c in wijken for y in years]))
+    store.close()
+
+
 @pytest.fixture(scope="module")
 def user_store(tmp_path_factory, areas_store_path):
     """The steps of a new user, through the CLI."""
@@ -37,13 +60,7 @@ def user_store(tmp_path_factory, areas_store_path):
     d = tmp_path_factory.mktemp("user")
     path = d / "store.duckdb"
     shutil.copy(areas_store_path, path)
-    from veerkracht.store import open_store
-    store = open_store(str(path))                 # one indicator, so that the map has a view of the wijken
-    wijken = store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"]
-    store.write_facts(pd.DataFrame([{"geo_version": "cbs2019", "code": c, "year": y, "indicator": "corp_share",
-                                     "numerator": 400.0, "denominator": 1000.0, "value": 40.0, "source": "test"}
-                                    for c in wijken for y in (2013, 2017)]))
-    store.close()
+    _with_corp_share(path)
     out = _cli("--store", path, "synth", "survey", "--out", d / "woon.sav", "--n", 3000)
     assert "veerkracht ingest survey" in out
     _cli("--store", path, "ingest", "survey", d / "woon.sav", "--mapping", d / "woon.toml")
@@ -126,48 +143,26 @@ def test_the_map_shows_the_dynamics_layer_and_no_records(user_store, tmp_path):
 def test_without_microdata_map_and_report_say_not_available(areas_store_path, tmp_path):
     from fastapi.testclient import TestClient
 
-    from veerkracht.store import open_store
     from veerkracht.web.app import create_app
     path = tmp_path / "plain.duckdb"
     shutil.copy(areas_store_path, path)
-    store = open_store(str(path))
-    wijken = store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"]
-    store.write_facts(pd.DataFrame([{"geo_version": "cbs2019", "code": c, "year": 2017, "indicator": "corp_share",
-                                     "numerator": 1.0, "denominator": 2.0, "value": 50.0, "source": "test"}
-                                    for c in wijken]))
-    store.close()
+    _with_corp_share(path, years=(2017,))
     with TestClient(create_app(str(path), warm=False)) as client:
         data = client.get("/api/values", params={"version": "cbs2019", "level": "wijk",
                                                  "indicator": "corp_share", "mode": "dynamics", "year": 2017}).json()
     assert not data["available"] and "niet beschikbaar" in data["message"]
-    from veerkracht.report import build_report
-    store = open_store(str(path), read_only=True)
-    try:
-        wijken = list(store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"])
-        res = build_report(store, region=wijken, year_from=2013, year_to=2017, out_dir=tmp_path / "r")
-    finally:
-        store.close()
-    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    res, html = _report(path, tmp_path / "r")
     assert res["sections"]["dynamics"] != "ok" and res["sections"]["survey-trends"] != "ok"
     assert html.count("niet beschikbaar") >= 2
 
 
 def test_the_report_has_both_chapters_and_no_records(user_store, tmp_path):
-    from veerkracht.report import build_report
-    from veerkracht.store import open_store
     path, _ = user_store
-    store = open_store(str(path), read_only=True)
-    try:
-        wijken = list(store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"])
-        res = build_report(store, region=wijken, year_from=2013, year_to=2017, out_dir=tmp_path / "r")
-    finally:
-        store.close()
+    res, html = _report(path, tmp_path / "r")
     assert res["sections"]["survey-trends"] == "ok" and res["sections"]["dynamics"] == "ok"
-    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
     assert "Trends uit de woonenquête" in html and "Dynamiek: instroom, uitstroom, blijvers" in html
     assert "instroom" in html and "Aandeel laagste inkomens" in html
     assert not _IDS.search(html)
     for f in (tmp_path / "r").rglob("*"):
         if f.is_file() and f.suffix in (".csv", ".json", ".html"):
             assert not _IDS.search(f.read_text(encoding="utf-8", errors="ignore")), f
-    _ = np
