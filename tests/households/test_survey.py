@@ -83,6 +83,11 @@ def test_the_planted_national_figures_are_the_population_truth(truth):
     assert abs(truth[("health", 2018, "social", "lowest")] - 0.52) < 0.01
     assert abs(truth[("health", 2018, "rest", "lowest")] - 0.33) < 0.01
     assert abs(truth[("health", 2018, "rest", "middle_high")] - 0.15) < 0.01
+    # fig. 5: social rent 37 % of households in 1998, under 25 % in 2018; fig. 4: a little over half of the
+    # lowest incomes live in social rent (0.245 · 0.42 / 0.20 = 51.5 % in 2018)
+    assert abs(truth[("stock", 1998, "all", "social")] - 0.37) < 0.005
+    assert abs(truth[("stock", 2018, "all", "social")] - 0.245) < 0.005
+    assert abs(truth[("tenure_lowest", 2018, "lowest", "social")] - 0.245 * 0.42 / 0.2) < 0.015
     # §2.4: benefits 22 % in social rent, 34 % in weak areas, 4.5 % outside
     assert abs(truth[("vulnerable", 2018, "social_weak", "benefits")] - 0.34) < 0.015
     assert abs(truth[("vulnerable", 2018, "rest", "benefits")] - 0.045) < 0.005
@@ -155,3 +160,34 @@ def test_the_same_file_twice_changes_nothing(loaded, survey_files):
     again = ingest_any(store, read("survey", f["file"], mapping=f["mapping"]))
     assert again["skipped"] and len(survey(store)) == res["microdata"]["survey_respondents"]
     assert np.isclose(survey(store)["weight"].sum(), 7.9e6 * 7, rtol=0.05)
+
+
+def test_weak_liveability_linked_through_the_area_code(survey_files, survey_population):
+    """A survey without its own weak-area answer: the store's Leefbaarometer class of the respondent's
+    buurt (class ≤ 4 = zwak or worse) decides, in the year nearest the survey year."""
+    from veerkracht.store import open_store
+    f = survey_files["csv"]
+    mapping = open(f["mapping"], encoding="utf-8").read().replace('weak_area = "zwakke_leefbaarheid"\n', "")
+    mapping = mapping[:mapping.index("[values.weak_area]")] + mapping[mapping.index("[missing]"):]
+    mp = f["mapping"].replace(".toml", "_noweak.toml")
+    open(mp, "w", encoding="utf-8").write(mapping)
+    store = open_store(":memory:")
+    try:
+        ingest_any(store, read("survey", f["file"], mapping=mp))
+        assert survey(store)["weak_area"].isna().all()
+        # buurten 0–99 weak (class 3) in 2012, all fine (class 7) in 2020: the survey years pick the nearest
+        store.write_facts(pd.DataFrame([{"geo_version": "cbs2019", "code": f"BU0363{i:04d}", "year": y,
+                                         "indicator": "lbm_class", "value": float(3 if (i < 100 and y == 2012) else 7),
+                                         "source": "test"} for i in range(400) for y in (2012, 2020)]))
+        r = get_analysis("survey-trends")(store, years=[2009, 2018])
+    finally:
+        store.close()
+    assert r.params["weak_from"] == "liveability"
+    assert any("gekoppeld" in n for n in r.note_texts("nl"))
+    t = r.table.set_index(KEY)
+    # 2009 is nearest 2012 (a quarter of the buurten weak), 2018 nearest 2020 (none weak)
+    assert ("higher_edu", 2009, "social_weak", "movers") in t.index
+    weak09 = t.loc[("vulnerable", 2009, "social_weak", "lowest_income"), "n"]
+    all09 = t.loc[("vulnerable", 2009, "social", "lowest_income"), "n"]
+    assert 0.2 < weak09 / all09 < 0.3
+    assert ("vulnerable", 2018, "social_weak", "lowest_income") not in t[~t["suppressed"]].index

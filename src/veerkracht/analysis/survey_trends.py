@@ -9,6 +9,9 @@ Weighted shares per survey year with design-based standard errors and 95 % inter
                by income group (fig. 2; needs ``previous_tenure``);
 ``higher_edu`` share of higher-educated among movers into social rent, overall and in weak-liveability
                areas (fig. 3);
+``tenure_lowest`` where the lowest incomes live: social rent, corporation above the threshold, private
+               rent, owner-occupied (fig. 4);
+``stock``      share of households in social rent (fig. 5);
 ``health``     less than good self-rated health by segment (social rent / the rest) × income group (fig. 6);
 ``vulnerable`` lowest income, low education, single parents, benefits, poor health by segment, with the
                ratios social rent / the rest and social rent in weak areas / the rest (§2.4);
@@ -35,7 +38,7 @@ from .base import Analysis, Message, ReportSpec, Result, register
 
 __all__ = ["SurveyTrends", "estimates", "run", "FIGURES"]
 
-FIGURES = ("income", "inflow", "outflow", "higher_edu", "health", "vulnerable", "safety")
+FIGURES = ("income", "inflow", "outflow", "higher_edu", "tenure_lowest", "stock", "health", "vulnerable", "safety")
 _VULNERABLE = ("lowest_income", "low_education", "single_parent", "benefits", "poor_health")
 
 
@@ -62,6 +65,10 @@ def _cells(f: pd.DataFrame):
     for g in INCOME_GROUPS:
         yield "income", "social", g, inc[g], social
         yield "inflow", "social", g, inc[g], social & moved
+    yield "stock", "all", "social", np.where(known, social.astype(float), np.nan), known
+    owner, private = (f["tenure"] == "owner").to_numpy(), (f["tenure"] == "private").to_numpy()
+    for name, y in (("social", social), ("corporation_above", corp & ~social), ("private", private), ("owner", owner)):
+        yield "tenure_lowest", "lowest", name, np.where(known, y.astype(float), np.nan), inc["lowest"] == 1
     if "previous_tenure" in f and f["previous_tenure"].notna().any():
         was = (corp & ~moved) | (moved & (f["previous_tenure"] == "corporation").to_numpy())
         left = np.where(known, (~corp).astype(float), np.nan)
@@ -122,10 +129,43 @@ def ratios(est: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "group", "domain", "ratio", "lo", "hi", "suppressed"])
 
 
+#: Leefbaarometer classes 1–9: 'weak liveability' is class 4 (zwak) or worse
+WEAK_CLASS = 4
+
+
+def link_weak_area(store, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``weak_area`` from the store's Leefbaarometer class (``lbm_class`` ≤ 4) of each respondent's area
+    code, in the year nearest the survey year; returns the frame and how many respondents were linked."""
+    codes = frame["area_code"].dropna().astype(str).unique().tolist()
+    if not codes:
+        return frame, 0
+    f = store.facts(indicator="lbm_class", codes=codes)
+    f = f.dropna(subset=["value"])[["code", "year", "value"]]
+    if f.empty:
+        return frame, 0
+    f = f.groupby(["code", "year"], as_index=False)["value"].min().sort_values("year")
+    left = pd.DataFrame({"_i": np.arange(len(frame)), "code": frame["area_code"].astype(str).to_numpy(dtype=object),
+                         "year": frame["year"].to_numpy(dtype="int64")}).sort_values("year")
+    f = f.assign(code=f["code"].astype(str).to_numpy(dtype=object), year=f["year"].astype("int64"))
+    hit = pd.merge_asof(left, f, on="year", by="code", direction="nearest")
+    hit = hit.sort_values("_i")
+    out = frame.copy()
+    known = hit["value"].notna().to_numpy()
+    out["weak_area"] = pd.array(np.where(known, hit["value"].to_numpy() <= WEAK_CLASS, None), dtype="boolean")
+    return out, int(known.sum())
+
+
 @dataclass
 class SurveyTrendsParams:
     dataset: str | None = c.param(None, "survey dataset in the store (default: the only one)")
     years: list[int] | None = c.param(None, "survey years to show (default: every year of the dataset)")
+    weak_from: str | None = c.param(None, "weak liveability from the file's weak_area ('file') or from the store's "
+                                          "Leefbaarometer class of the area code ('liveability'); default: the file "
+                                          "when it has it")
+
+    def __post_init__(self):
+        if self.weak_from is not None:
+            c.choice("weak_from", self.weak_from, ("file", "liveability"))
 
 
 @register
@@ -147,10 +187,14 @@ class SurveyTrends(Analysis):
             frame = frame[frame["year"].isin([int(y) for y in p.years])]
             if frame.empty:
                 raise NotComputable(Message("analysis.survey_trends.err.no_years", {"years": ", ".join(map(str, p.years))}))
-        return p, frame
+        linked = None
+        in_file = frame["weak_area"].notna().any()
+        if p.weak_from == "liveability" or (p.weak_from is None and not in_file and frame["area_code"].notna().any()):
+            frame, linked = link_weak_area(store, frame)
+        return p, frame, linked
 
     def compute(self, store, scope) -> Result:
-        p, frame = scope
+        p, frame, linked = scope
         est = estimates(frame)
         table = est.copy()
         for col in ("estimate", "se", "lo", "hi"):
@@ -160,6 +204,8 @@ class SurveyTrends(Analysis):
         clustered = "psu" in frame and frame["psu"].notna().any()
         notes = [Message("analysis.survey_trends.note.design_psu" if clustered else "analysis.survey_trends.note.design"),
                  Message("analysis.survey_trends.note.national")]
+        if linked is not None:
+            notes.append(Message("analysis.survey_trends.note.weak_linked", {"n": linked, "total": len(frame)}))
         if "rent" not in frame or frame["rent"].isna().all():
             notes.append(Message("analysis.survey_trends.note.no_rent"))
         if int(table["suppressed"].sum()):
@@ -174,7 +220,7 @@ class SurveyTrends(Analysis):
             summary["message"] = Message("analysis.survey_trends.headline", {
                 "y0": int(a["year"]), "p0": float(a["estimate"]), "lo0": float(a["lo"]), "hi0": float(a["hi"]),
                 "y1": int(b["year"]), "p1": float(b["estimate"]), "lo1": float(b["lo"]), "hi1": float(b["hi"])})
-        params = {"dataset": p.dataset, "years": years}
+        params = {"dataset": p.dataset, "years": years, "weak_from": "file" if linked is None else "liveability"}
         return Result(self.name, table, params, {"years": years}, notes, {"ratios": rat}, summary,
                       _figure=_figure, inputs={"survey": {"indicators": ["survey"], "years": years}})
 
