@@ -14,7 +14,7 @@ from veerkracht.errors import InputError, NotComputable
 from veerkracht.sources import read
 from veerkracht.store import open_store
 from veerkracht.store.microdata import ingest_any
-from veerkracht.synth.tenants import EXIT, GROUPS, INFLOW, MOBILITY, area_types, simulate
+from veerkracht.synth.tenants import EXIT, GROUPS, INFLOW, MOBILITY, area_types, simulate, write_tenants
 
 MAPPING = """[columns]
 dwelling = "vhe"
@@ -216,3 +216,21 @@ def test_the_summary_and_figure_speak_both_languages(tenant_store):
     assert [ax.get_title() for ax in fig.axes][0].startswith("Change in the lowest-income share")
     layer = r.layer(store)
     assert len(layer) == len(r.table) and layer.geometry.notna().all()
+
+
+def test_csv_xlsx_and_parquet_read_the_same_panel(tmp_path, areas_store_path):
+    store = open_store(str(shutil.copy(areas_store_path, tmp_path / "s.duckdb")))
+    try:
+        got = {}
+        for ext in ("csv", "xlsx", "parquet"):
+            res = write_tenants(store, tmp_path / f"p.{ext}", geo_version="cbs2019", level="buurt",
+                                region="WK036300", dwellings=60, years=(2016, 2019), seed=4)
+            b = read("tenants", res["file"], mapping=res["mapping"])
+            got[ext] = {k: v.drop(columns=[c for c in ("src_row",) if c in v]).astype(str).reset_index(drop=True)
+                        for k, v in b.tables.items()}
+    finally:
+        store.close()
+    assert len(got["csv"]["tenant_contracts"]) > 100
+    for ext in ("xlsx", "parquet"):
+        for table in ("tenant_contracts", "tenant_incomes"):
+            pd.testing.assert_frame_equal(got[ext][table], got["csv"][table])
