@@ -191,3 +191,21 @@ def test_weak_liveability_linked_through_the_area_code(survey_files, survey_popu
     all09 = t.loc[("vulnerable", 2009, "social", "lowest_income"), "n"]
     assert 0.2 < weak09 / all09 < 0.3
     assert ("vulnerable", 2018, "social_weak", "lowest_income") not in t[~t["suppressed"]].index
+
+
+def test_another_file_under_the_same_name_is_not_replaced_unasked(survey_files, tmp_path):
+    from veerkracht.errors import StoreError
+    from veerkracht.store import open_store
+    from veerkracht.synth.survey import write_survey
+    other = write_survey(tmp_path / "woon.csv", n_per_year=500, seed=9)      # same name, other respondents
+    store = open_store(":memory:")
+    try:
+        ingest_any(store, read("survey", survey_files["csv"]["file"], mapping=survey_files["csv"]["mapping"]))
+        n = len(survey(store))
+        with pytest.raises(StoreError, match="already holds dataset 'woon'"):
+            ingest_any(store, read("survey", other["file"], mapping=other["mapping"]))
+        assert len(survey(store)) == n
+        ingest_any(store, read("survey", other["file"], mapping=other["mapping"]), replace=True)
+        assert len(survey(store)) == other["respondents"] < n
+    finally:
+        store.close()

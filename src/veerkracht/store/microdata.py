@@ -105,6 +105,10 @@ def ingest_any(store, batch: Batch, force: bool = False, replace: bool = False) 
         res = store.ingest(batch, force=force, replace=replace)
         if res["skipped"]:
             return res
+        held = [t for t in batch.tables if batch.dataset in datasets(store, t)]
+        if held and not (force or replace):      # another file under the same name: never replaced unasked
+            raise StoreError(f"the store already holds dataset {batch.dataset!r} ({', '.join(held)}): pass --replace "
+                             "to replace it, or give this file another name with -o dataset=NAME")
         con.execute(MICRO_DDL)
         for table in PRIVATE_TABLES:           # --force: the dataset's rows are replaced
             if _has(store, table):
