@@ -127,10 +127,11 @@ def _options(pairs: list[str]) -> dict:
 # ---------------------------------------------------------------------------------------- ingest
 @app.command()
 def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, cbs-odata, geometry, "
-                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses. "
+                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses, "
+                                               "survey, tenants, tenant-flows. "
                                                "`veerkracht ingest <kind> --help` lists its options."),
            location: str = typer.Argument(..., help="File path or URL (cbs:<table> for the CBS API)."),
-           mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file (indicator-file)."),
+           mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file (indicator-file, survey, tenants)."),
            geo_version: Optional[str] = typer.Option(None, "--geo-version", help="Geography version of the codes."),
            year: Optional[int] = typer.Option(None, "--year", help="Year, when the file does not say."),
            option: list[str] = typer.Option([], "--option", "-o", help="Reader option key=value (repeatable)."),

@@ -77,3 +77,7 @@ def read_survey(location, mapping: str, dataset: str | None = None) -> MicroBatc
     warnings = [f"{ds}: {len(out)} respondents, years {', '.join(map(str, sorted(out['year'].unique())))}; "
                 "roles not in the mapping: " + (", ".join(r for r in ROLES if r not in mp.columns) or "none")]
     return MicroBatch(prov, warnings=warnings, dataset=ds, tables={"survey_respondents": out})
+
+
+# `veerkracht ingest survey --help` shows the reader's docstring: the roles table of this module with it
+read_survey.__doc__ = f"{__doc__}\n{read_survey.__doc__}"

@@ -185,3 +185,8 @@ def read_tenant_flows(location, mapping: str, dataset: str | None = None) -> Mic
     prov = Provenance("tenant-flows", str(location), digest, vintage=f"tenant flows {ds}", options={"dataset": ds})
     area_rows = f.groupby("area_code")["src_row"].apply(lambda s: sorted(s)).to_dict()
     return MicroBatch(prov, dataset=ds, area_rows=area_rows, tables={"tenant_flows": f.drop(columns="src_row")})
+
+
+# `veerkracht ingest tenants --help` shows the reader's docstring: the mapping of this module with it
+read_tenants.__doc__ = f"{__doc__}\n{read_tenants.__doc__}"
+read_tenant_flows.__doc__ = f"{__doc__}\n{read_tenant_flows.__doc__}"
