@@ -139,10 +139,11 @@ def _options(pairs: list[str]) -> dict:
 # ---------------------------------------------------------------------------------------- ingest
 @app.command()
 def ingest(kind: str = typer.Argument(..., help="Reader: cbs-kwb, cbs-kwb-long, cbs-odata, geometry, "
-                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses, portfolio. "
+                                               "leefbaarometer, indicator-file, crosswalk, crosswalk-addresses, "
+                                               "portfolio, survey, tenants, tenant-flows. "
                                                "`veerkracht ingest <kind> --help` lists its options."),
            location: str = typer.Argument(..., help="File path or URL (cbs:<table> for the CBS API)."),
-           mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file (indicator-file)."),
+           mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file (indicator-file, survey, tenants)."),
            geo_version: Optional[str] = typer.Option(None, "--geo-version", help="Geography version of the codes."),
            year: Optional[int] = typer.Option(None, "--year", help="Year, when the file does not say."),
            option: list[str] = typer.Option([], "--option", "-o", help="Reader option key=value (repeatable)."),
@@ -190,13 +191,18 @@ def _ingest(store, kind: str, location: str, opts: dict, force: bool, replace: b
         what = ("stored as missing values, not numbers" if flag.startswith(("cbs_marker", "missing"))
                 else "kept with the flag and shown as unreliable; check the source")
         say("flagged: ", f"{n} fact(s) {flag} (e.g. {example}): {what}", err=True)
+    from .store.microdata import ingest_any     # private microdata (survey, tenants) go to their own tables
     with err_console.status("writing to the store (one transaction)"):
-        res = store.ingest(batch, force=force, replace=replace)
+        res = ingest_any(store, batch, force=force, replace=replace)
     for w in res.get("warnings", []):
         say("warning: ", w, err=True)
     if res["skipped"]:
         say("", f"already loaded (same file, reader and options): {location} — nothing changed")
     else:
+        if res.get("microdata"):
+            say("", f"loaded {location} as private dataset {res['dataset']!r}: "
+                    + ", ".join(f"{n} rows in {t}" for t, n in res["microdata"].items()))
+            return
         say("", f"loaded {location}: {res['areas']} areas, {res['facts']} facts, {res['crosswalk']} crosswalk rows"
                 + (f"; {res['replaced']} facts replaced (kept as history, provenance {res['provenance_id']})"
                    if res.get("replaced") else ""))
@@ -499,6 +505,13 @@ def _register_grid() -> None:
         _registered.add("grid")
 
 
+def _register_synth() -> None:
+    if "synth" not in _registered:
+        from .cli_synth import register
+        register(app, open_current, say)
+        _registered.add("synth")
+
+
 def _reader_help(argv: list[str]) -> bool:
     """``veerkracht ingest <kind> --help``: the reader's options, mapping keys and an example."""
     if "ingest" not in argv or not ({"--help", "-h"} & set(argv)):
@@ -521,6 +534,7 @@ def main() -> None:
     _register_report()
     _register_build()
     _register_grid()
+    _register_synth()
     if _reader_help(sys.argv[1:]):
         return
     try:

@@ -154,7 +154,9 @@ def private_store(demo_store, tmp_path_factory):
 
 
 #: analyses the demo store has no data for, with the test that checks their words on a store that has
-ELSEWHERE = {"grid-tipping-point": "tests/grid/test_grid_tipping.py::test_words_render_cleanly"}
+ELSEWHERE = {"grid-tipping-point": "tests/grid/test_grid_tipping.py::test_words_render_cleanly",
+             "survey-trends": "tests/households/test_words_households.py",
+             "dynamics": "tests/households/test_words_households.py"}
 
 
 def test_every_registered_analysis_is_run_here():

@@ -140,3 +140,32 @@ def merge_flags(*flag_series: pd.Series) -> pd.Series:
     merged = np.array([",".join(sorted({t for part in (u if isinstance(u, tuple) else (u,)) for t in
                                         str(part).split(",") if t})) for u in uniques], dtype=object)
     return pd.Series(merged[codes] if len(codes) else [], index=frame.index, dtype="str")
+
+# ------------------------------------------------------------------ private microdata (issue 13)
+# Household survey respondents and a corporation's tenant contracts: the user's own, never exported,
+# never shown below the suppression threshold (store/microdata.py holds the tables and their access).
+#: canonical categories of the survey roles (a reader's mapping turns the file's labels into these)
+SURVEY_CATEGORIES = {
+    "tenure": ("corporation", "private", "owner"),
+    "rent": ("below", "above"),
+    "income_group": ("lowest", "low", "middle_high"),
+    "previous_tenure": ("corporation", "private", "owner", "none"),
+    "education": ("low", "middle", "high"),
+    "health": ("good", "less_than_good"),
+    "household_type": ("single", "couple", "couple_children", "single_parent", "other"),
+}
+#: the yes/no roles of a survey
+SURVEY_FLAGS = ("moved_in", "benefits", "nuisance", "fear", "weak_area")
+SURVEY_COLUMNS = ["dataset", "src_row", "year", "weight", "stratum", "psu", "area_code",
+                  *SURVEY_CATEGORIES, *SURVEY_FLAGS]
+TENANT_CONTRACT_COLUMNS = ["dataset", "contract_id", "dwelling_id", "household_id", "area_code", "start_date",
+                           "end_date", "flags", "src_row"]
+TENANT_INCOME_COLUMNS = ["dataset", "contract_id", "year", "income_group"]
+#: aggregated flows (when no panel exists): per area, period and income group
+TENANT_FLOW_COLUMNS = ["dataset", "area_code", "year_from", "year_to", "income_group", "n_start", "n_out", "n_in",
+                       "stay_start", "stay_end", "n_ended"]
+#: the tables no output may read row by row
+PRIVATE_TABLES = ("survey_respondents", "tenant_contracts", "tenant_incomes", "tenant_flows")
+INCOME_GROUPS = SURVEY_CATEGORIES["income_group"]
+__all__ += ["SURVEY_CATEGORIES", "SURVEY_FLAGS", "SURVEY_COLUMNS", "TENANT_CONTRACT_COLUMNS", "TENANT_INCOME_COLUMNS",
+            "TENANT_FLOW_COLUMNS", "PRIVATE_TABLES", "INCOME_GROUPS"]

@@ -1,0 +1,1 @@
+"""Synthetic data with planted truths: a housing survey and a tenant panel (``veerkracht synth``)."""

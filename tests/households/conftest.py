@@ -1,0 +1,69 @@
+"""Fixtures of the household tests: a synthetic survey population and file, a store with the demo's
+Amsterdam areas (cbs2019 wijken and buurten) and a synthetic tenant panel on them."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def survey_population():
+    from veerkracht.synth.survey import population
+    return population(seed=1)
+
+
+@pytest.fixture(scope="session")
+def survey_files(tmp_path_factory, survey_population):
+    """The same synthetic sample as .sav, .csv and .parquet, with the mapping."""
+    from veerkracht.synth.survey import write_survey
+    d = tmp_path_factory.mktemp("survey")
+    return {ext: write_survey(d / f"woon.{ext}", seed=1) for ext in ("sav", "csv", "parquet")}
+
+
+@pytest.fixture(scope="session")
+def areas_store_path(tmp_path_factory):
+    """A DuckDB store holding only the demo's Amsterdam wijken and buurten of 2019 (with registry)."""
+    from veerkracht.demo import DATA_DIR
+    from veerkracht.indicators import registry_frame
+    from veerkracht.sources import read
+    from veerkracht.store import open_store
+    path = tmp_path_factory.mktemp("areas") / "areas.duckdb"
+    store = open_store(str(path))
+    store.register_indicators(registry_frame())
+    for f, lv, col, name in (("ams_wijken_cbs2019.geojson", "wijk", "wk_code", "wk_naam"),
+                             ("ams_buurten_cbs2019.geojson", "buurt", "bu_code", "bu_naam")):
+        store.ingest(read("geometry", str(DATA_DIR / f), geo_version="cbs2019", level=lv, code_column=col,
+                          name_column=name))
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def tenant_store(tmp_path_factory, areas_store_path):
+    """The areas store with a synthetic panel on the 479 Amsterdam buurten, loaded through the CSV."""
+    import shutil
+
+    from veerkracht.sources import read
+    from veerkracht.store import open_store
+    from veerkracht.store.microdata import ingest_any
+    from veerkracht.synth.tenants import write_tenants
+    d = tmp_path_factory.mktemp("tenants")
+    path = d / "store.duckdb"
+    shutil.copy(areas_store_path, path)
+    store = open_store(str(path))
+    res = write_tenants(store, d / "huurders.csv", geo_version="cbs2019", level="buurt", seed=3)
+    ingest_any(store, read("tenants", res["file"], mapping=res["mapping"]))
+    yield store, res
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def survey_store(survey_files):
+    """An in-memory store holding the synthetic survey (read from the .sav)."""
+    from veerkracht.sources import read
+    from veerkracht.store import open_store
+    from veerkracht.store.microdata import ingest_any
+    store = open_store(":memory:")
+    f = survey_files["sav"]
+    res = ingest_any(store, read("survey", f["file"], mapping=f["mapping"]))
+    yield store, res
+    store.close()
