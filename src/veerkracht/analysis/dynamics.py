@@ -86,6 +86,10 @@ class Dynamics(Analysis):
     Params = DynamicsParams
     title = "analysis.dynamics.title"
     summary = "analysis.dynamics.summary"
+
+    def available(self, store) -> bool:
+        """Offered on the map only when the store holds a tenant panel or flows."""
+        return bool(microdata.datasets(store, "tenant_contracts") or microdata.datasets(store, "tenant_flows"))
     layer = LayerSpec(order=80, kind="numeric", column="change", label=Message("analysis.dynamics.title"),
                       own_indicator=False)
     report = ReportSpec(order=8, title=Message("analysis.dynamics.title"))

@@ -15,8 +15,8 @@ normal approximation, see :func:`simulate`), so every projected share has an int
 that an area crosses ``threshold`` is counted. With
 ``out_ratio = 1`` and a fixed intake *q* the expected share follows *q + (s₀ − q)(1 − m)ᵗ* exactly —
 the test of the simulation. Start shares come from ``indicator`` (a percentage per area) or one
-``start_share`` for all; turnover from ``turnover_indicator`` per area when the store has it (a tenant
-panel's dynamics), else the one ``turnover`` rate.
+``start_share`` for all; turnover per area from ``turnover_indicator`` when the store has it, else from
+the tenant panel's dynamics (:mod:`.dynamics`) when one is loaded, else the one ``turnover`` rate.
 """
 from __future__ import annotations
 
@@ -179,10 +179,24 @@ class Scenario(Analysis):
         t = store.facts(indicator=p.turnover_indicator, geo_version=gv, codes=sel)
         t = t[t["value"].notna()]
         turnover = (t.sort_values("year").drop_duplicates("code", keep="last").set_index("code")["value"] / 100) \
-            if not t.empty else None
+            if not t.empty else self._panel_turnover(store, gv, level, p.region)
         keep = stock.index.intersection(s0.index)
         keep = keep[stock.loc[keep] > 0]
         return p, gv, level, year, stock.loc[keep], s0.loc[keep], turnover, used
+
+    @staticmethod
+    def _panel_turnover(store, gv: str, level: str, region) -> pd.Series | None:
+        """Per-area turnover (fraction per year) from the tenant panel's dynamics, when the store has one."""
+        from .dynamics import Dynamics
+        dyn = Dynamics()
+        if not dyn.available(store):
+            return None
+        try:
+            res = dyn(store, geo_version=gv, level=level, region=region)
+        except NotComputable:
+            return None
+        t = res.table.set_index("code")["turnover"].dropna() / 100
+        return t if not t.empty else None
 
     def compute(self, store, scope) -> Result:
         p, gv, level, year, stock, s0, turnover, used = scope
