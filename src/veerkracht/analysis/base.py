@@ -222,6 +222,10 @@ class Analysis:
         """
         return True
 
+    def report_table(self, result: "Result", lang: str = "nl") -> pd.DataFrame | None:
+        """A small table (strings, headers in words) the report's generic chapter shows; None: no table."""
+        return None
+
     def resolve(self, store, p) -> Any:          # pragma: no cover - every subclass defines it
         raise NotImplementedError
 

@@ -160,6 +160,22 @@ class EarlyWarning(Analysis):
                                     for k in ("problem", "flag", "calm", "unknown")))
     report = ReportSpec(order=27, title=Message("analysis.early_warning.title"))
 
+    def report_table(self, result: Result, lang: str = "nl") -> pd.DataFrame:
+        """The skill of each method at the latest back-tested origin, with intervals."""
+        from ..i18n import fmt_number, render
+        sk = result.extra["skill"]
+        sk = sk[sk["origin"] == sk["origin"].max()]
+
+        def pct(x, lo, hi):
+            lo_hi = f"{fmt_number(100 * lo, '.0f', lang)}–{fmt_number(100 * hi, '.0f', lang)}"
+            return f"{fmt_number(100 * x, '.0f', lang)} % ({lo_hi})"
+        return pd.DataFrame({
+            render("col.method", lang): [render(f"early_warning.method.{m}", lang) for m in sk["method"]],
+            render("col.precision", lang): [pct(*r) for r in sk[["precision", "precision_lo", "precision_hi"]].to_numpy()],
+            render("col.recall", lang): [pct(*r) for r in sk[["recall", "recall_lo", "recall_hi"]].to_numpy()],
+            render("col.lift", lang): [fmt_number(float(x), ".1f", lang) for x in sk["lift"]],
+            render("col.pr_auc", lang): [fmt_number(float(x), ".2f", lang) for x in sk["pr_auc"]]})
+
     def resolve(self, store, p: EarlyWarningParams) -> Scope:
         gv, level, areas, codes, years = c.scope(store, p.indicator, p.geo_version, p.level, p.region)
         meta = c.indicator_meta(store, p.indicator)

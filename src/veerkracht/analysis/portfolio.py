@@ -94,6 +94,21 @@ class Portfolio(Analysis):
         """Only a store holding a portfolio offers this analysis (map mode, report chapter)."""
         return bool(store.portfolio_owners()) if hasattr(store, "portfolio_owners") else False
 
+    def report_table(self, result: Result, lang: str = "nl") -> pd.DataFrame:
+        """The report's "uw bezit" table: per area class, the corporation's dwellings and complexes."""
+        from ..i18n import fmt_number, render
+        e = result.extra["exposure"]
+        e = e[e["period"] == e["period"].iloc[0]]
+        few = render("portfolio.fewer_than", lang, n=SUPPRESS_MIN_NUMERATOR)
+        return pd.DataFrame({
+            render("col.area_class", lang): [render(f"portfolio.area.{k}", lang).lstrip(" —") for k in e["class"]],
+            render("col.dwellings", lang): [few if s_ else fmt_number(int(n), ",.0f", lang)
+                                           for n, s_ in zip(e["dwellings"], e["suppressed"])],
+            render("col.complexes", lang): ["" if s_ else fmt_number(int(n), ",.0f", lang)
+                                           for n, s_ in zip(e["complexes"], e["suppressed"])],
+            render("col.share_of_portfolio", lang): ["" if s_ else fmt_number(float(x), ".1f", lang)
+                                                    for x, s_ in zip(e["share"], e["suppressed"])]})
+
     def resolve(self, store, p: PortfolioParams) -> Scope:
         owner = _owner(store, p.corporation)
         periods: list[tuple[int | None, int | None]] = [(p.year_from, p.year_to)]

@@ -152,7 +152,8 @@ def _about(ctx) -> list[dict]:
     blocks = [{"type": "p", "text": ctx.render("report.about.intro", region=ctx.region.name,
                                                codes=", ".join(ctx.region.codes), period=ctx.period())},
               {"type": "p", "text": ctx.render("report.about.causation")}]
-    if ctx.corporation:
+    owners = ctx.store.portfolio_owners() if hasattr(ctx.store, "portfolio_owners") else []
+    if ctx.corporation and ctx.corporation not in owners:
         blocks.append({"type": "unavailable", "text": ctx.render(
             "report.na", reason=Message("report.about.no_overlay", {"corporation": ctx.corporation}))})
     return blocks

@@ -42,7 +42,7 @@ def chapter(ctx, name: str) -> list[dict]:
         raise ctx.cov.missing(spec.indicators[0])
     ind, v, lv, ys = found[0] if found else (None, None, None, [ctx.cov.year_from, ctx.cov.year_to])
     given = {"region": ctx.region.codes, "geo_version": v, "level": lv, "indicator": ind,
-             "year_from": ys[0], "year_to": ys[-1], "year": ys[-1]}
+             "year_from": ys[0], "year_to": ys[-1], "year": ys[-1], "corporation": ctx.corporation}
     try:
         r = run(ctx.store, **{k: x for k, x in given.items() if k in accepted and x is not None})
     except NotComputable as e:
@@ -55,13 +55,29 @@ def chapter(ctx, name: str) -> list[dict]:
     if isinstance(msg, Message):
         blocks.append({"type": "p", "text": render(msg, ctx.lang)})
     blocks += [{"type": "note", "text": x} for x in r.note_texts(ctx.lang)]
-    if getattr(run, "layer", None) is not None and v is not None:
+    table = run.report_table(r, ctx.lang)
+    if table is not None and len(table):
+        blocks.append(ctx.table(f"table_{name}", table, caption=render(spec.title, ctx.lang)))
+    if r._figure is not None:
+        try:
+            blocks.append(ctx.figure(f"fig_{name}", r.figure(ctx.lang), caption=render(spec.title, ctx.lang)))
+        except Exception:      # a figure that cannot be drawn for this selection: the chapter still stands
+            pass
+    if v is None and getattr(run, "layer", None) is not None:
+        # analyses that choose their own inputs: the map on the version and level they used, coloured by
+        # the first of their inputs the map has there (for the statuses of the areas)
+        v, lv = r.params.get("geo_version"), r.params.get("level")
+        roles = [x["indicators"] for x in r.inputs.values() if isinstance(x, dict) and x.get("indicators")]
+        ind = next((i for ids in roles for i in ids), None)
+        ys = [r.params.get("year_from") or ys[0], r.params.get("year_to") or r.params.get("year") or ys[-1]]
+    if getattr(run, "layer", None) is not None and v is not None and ind is not None:
         try:
             sup = set(r.table.loc[r.table["suppressed"].astype(bool), "code"]) if "suppressed" in r.table else set()
             blocks.append(area_map(ctx, f"map_{name}", v, lv, ind, name, year=ys[-1], year_from=ys[0], result=r,
-                                   suppressed_codes=sup, title=render("report.registry.map_title", ctx.lang,
-                                                                      name=run.report.title, ind=ind,
-                                                                      period=_period(r.params, ys))))
+                                   suppressed_codes=sup, title=render(
+                                       "report.registry.map_title" if run.layer.own_indicator
+                                       else "report.registry.map_title_own", ctx.lang, name=run.report.title, ind=ind,
+                                       period=_period(r.params, ys))))
         except Unavailable as e:
             blocks.append({"type": "unavailable", "text": ctx.render("report.na", reason=e.message)})
     return blocks
