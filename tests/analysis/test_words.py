@@ -126,6 +126,7 @@ DEMO_RUNS = {
                       with_typology=False, n_boot=20),
 }
 EXTRA_RUNS = {   # the other branches with words of their own
+    "trajectories-typology": ("trajectories", dict(classes="typology", region=A, n_boot=50)),
     "liveability-dimensions": ("liveability", dict(mode="dimension", geo_version="cbs2019", level="buurt", region=A)),
     "concentration-band": ("concentration", dict(indicator="corp_share", geo_version="cbs2019", level="buurt",
                                                  region=A, year_from=2005, year_to=2017)),

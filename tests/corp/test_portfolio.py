@@ -199,3 +199,26 @@ def test_located_by_postcode_through_the_cbs_pc6_file(mem_store, tmp_path):
     assert got.loc["B", "code"] == "BU03630002" and got.loc["B", "located_by"] == "pc6"
     assert "C" not in got.index
     assert any("row 4 (id C): postcode 9999ZZ is not in a PC6 → buurt crosswalk" in t for t in said)
+
+
+def test_report_has_the_portfolio_chapter_with_the_exposure_table(store_copy, planted, tmp_path):
+    """`report --corporation` on a store with that portfolio: chapter 'Uw bezit' with the table of dwellings
+    per area class, equal to the overlay's exposure; with another name, the box says how to load it."""
+    import subprocess
+    out = tmp_path / "rep"
+    res = run_cli("report", "-r", "GM0363", "--from", "2005", "--to", "2017", "--corporation", "Woonstad",
+                  "--out", str(out), store=store_copy)
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(out / "tables" / "table_portfolio.csv", dtype=str)
+    s = open_store(str(store_copy), read_only=True)
+    try:
+        exp = get_analysis("portfolio")(s, corporation="Woonstad", region=["GM0363"], year_from=2005,
+                                        year_to=2017).extra["exposure"]
+    finally:
+        s.close()
+    exp = exp[exp["period"] == "2005-2017"]
+    shown = [x.replace(".", "") for x in table["woningen"]]
+    want = ["minder dan 10" if sup else str(int(n)) for n, sup in zip(exp["dwellings"], exp["suppressed"])]
+    assert shown == want
+    text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Uw bezit" in text and "geen bezit van Woonstad" not in text and "privé" in text

@@ -100,3 +100,24 @@ def test_neighbours_counted_by_hand(mem_store):
     assert s.loc[False, "n_at_risk"] == 0 and np.isnan(s.loc[False, "p"])
     assert res.table.set_index("code").loc["PC1000", "path"] == "became"
     assert res.table.set_index("code").loc["PC1004", "path"] == "stays"
+
+
+def test_typology_transitions_match_the_typology_run_per_period(demo_store):
+    """Between typology classes: each period's classes are those of a typology run on that period."""
+    res = get_analysis("trajectories")(demo_store, classes="typology", n_boot=50, spatial=False)
+    assert res.params["level"] == "wijk" and res.params["year_from"] == 2005
+    cls = {}
+    for y0, y1 in ((2005, 2009), (2009, 2013), (2013, 2017)):
+        t = get_analysis("typology")(demo_store, year_from=y0, year_to=y1).table.set_index("code")["class"]
+        cls[y1] = t
+    m = res.extra["matrix"]
+    for a_year, b_year in ((2009, 2013), (2013, 2017)):
+        a, b = cls[a_year], cls[b_year].reindex(cls[a_year].index)
+        known = a.isin(["problem", "vulnerable", "signal", "none"]) & b.isin(["problem", "vulnerable", "signal", "none"])
+        counts = pd.crosstab(a[known], b[known])
+        got = m[m["pair"] == f"{a_year}-{b_year}"].set_index(["from", "to"])["n"]
+        for (x, y), n in got.items():
+            want = counts.loc[x, y] if x in counts.index and y in counts.columns else 0
+            assert n == want, (a_year, x, y)
+    stays = (cls[2013] == "problem") & (cls[2017].reindex(cls[2013].index) == "problem")
+    assert set(res.table.loc[res.table["path"] == "stays", "code"]) == set(stays[stays].index)

@@ -207,7 +207,7 @@ class Scenario(Analysis):
         n = stock.to_numpy(float)
         sims = {r: simulate(n, s0.to_numpy(), m, r, p, rng) for r in rules}
         nn = np.rint(n)[None, :, None]
-        table = pd.DataFrame({"code": stock.index, "stock": n, "share_start": s0.to_numpy()})
+        table = pd.DataFrame({"code": stock.index, "stock": n, "share_start": s0.to_numpy(), "turnover": m})
         traj = []
         for r, v in sims.items():
             share = np.divide(v, nn, out=np.zeros(v.shape), where=nn > 0)
