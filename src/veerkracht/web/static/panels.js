@@ -153,7 +153,19 @@
         <h3>${esc(t("typology"))}</h3><div id="profile-typology">${typ}</div>
         <h3>${esc(t("reliability"))}</h3>${notes}
         <h3>${esc(t("sources"))}</h3><ul class="sources">${prov}</ul>`;
+      if (!quiet) Panels.showAbove(app, code);     // once the sheet has its height
       $("profile-compare").addEventListener("click", () => { Panels.toggleSelect(app, code); Panels.openProfile(app, code, true); });
+    },
+    // phone: the profile takes the lower half and the map shrinks above it; bring the area into view
+    showAbove(app, code) {
+      if (!window.matchMedia("(max-width: 700px)").matches) return;
+      const feats = app.map.querySourceFeatures("areas", { filter: ["==", ["get", "code"], code] });
+      if (!feats.length) return;
+      let b = [180, 90, -180, -90];
+      const walk = (c) => { if (typeof c[0] === "number") b = [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])]; else c.forEach(walk); };
+      feats.forEach((f) => walk(f.geometry.coordinates));
+      app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { animate: false, maxZoom: Math.max(app.map.getZoom(), 13),
+        padding: { top: 16, left: 16, right: 56, bottom: 16 } });
     },
     toggleSelect(app, code) {
       const s = app.state;
