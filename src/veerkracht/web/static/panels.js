@@ -215,7 +215,7 @@
         : esc(app.fmt(x.value, r.decimals)) + (x.year !== s.year ? ` <span class="muted other-year">(${x.year})</span>` : ""))
         + `<br>${spark(app, x.trend, s.year, r.decimals)}`);
       const rows = c.rows.map((r) => `<tr data-indicator="${esc(r.indicator)}"><th scope="row">${esc(r.label)}${r.unit ? " (" + esc(r.unit) + ")" : ""}${desc(r.description)}</th>${r.cells.map((x) => `<td class="num">${cell(r, x)}</td>`).join("")}</tr>`).join("");
-      body.innerHTML = `<h2>${esc(t("compare_title"))} ${esc(s.year)}</h2><div class="table-scroll"><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+      body.innerHTML = `<h2>${esc(t("compare_title"))} ${esc(s.year)}</h2><div class="table-scroll" tabindex="0" role="region" aria-label="${esc(t("compare_title"))}"><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
     },
   };
 
