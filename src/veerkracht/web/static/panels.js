@@ -47,6 +47,9 @@
         html += `<p class="note auto-level">${esc(t("auto_level").replaceAll("{from}", lv(auto.from)).replaceAll("{to}", lv(auto.to)))}</p>`;
       }
       if (view.unit) html += `<div class="unit">${esc(t("unit"))}: ${esc(view.unit)}</div>`;
+      // a deviation score (registry unit "afwijking", the Leefbaarometer) is drawn raw, and says so
+      const ind = app.meta.indicators.find((i) => i.id === app.state.indicator);
+      if (ind && ind.unit === "afwijking" && ["value", "change"].includes(app.state.mode)) html += `<p class="note lbm-raw">${esc(t("lbm_raw"))}</p>`;
       if (!view.available) html += `<p class="na">${esc(t("not_available"))}: ${esc(view.message)}</p>`;
       const grid = view.kind === "bivariate";
       html += `<ul class="${grid ? "bivariate" : "classes"}">`;
