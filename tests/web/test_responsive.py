@@ -95,6 +95,8 @@ def test_layout_at_phone_and_tablet(browser, server, artifacts, w, h):
     assert not _overlap(panel, m)
     if phone:
         assert panel[3] - panel[1] <= 0.6 * h and m[3] - m[1] > 0.3 * h      # the map stays in sight above it
+        # the legend folds to its title there, inside the smaller map
+        assert page.get_attribute("#legend-toggle", "aria-expanded") == "false" and _inside(_box(page, "#legend"), m)
     else:
         assert m[2] - m[0] > 350
     page.click("#panel-close")

@@ -162,6 +162,8 @@
     // phone: the profile takes the lower half and the map shrinks above it; bring the area into view
     showAbove(app, code) {
       if (!window.matchMedia("(max-width: 700px)").matches) return;
+      // the map is small now: fold the legend to its title (one tap opens it again)
+      if (!app.legendCollapsed && app.view) { app.legendCollapsed = true; Legend.render(app, app.view); }
       const feats = app.map.querySourceFeatures("areas", { filter: ["==", ["get", "code"], code] });
       if (!feats.length) return;
       let b = [180, 90, -180, -90];
