@@ -30,7 +30,7 @@ def test_planted_classes_exact(national_buurten):
     big = (pan.loc[pan["year"] == 2012, "households"] >= 50).to_numpy()
     expect = pd.Series([f"{i % 3 + 1}-{(i // 3) % 3 + 1}" for i in range(n)], index=t.index)
     assert (t["class"][big] == expect[big]).all()
-    assert t.loc[expect.index[big & (expect == "3-3").to_numpy()], "colour"].eq("#3b4994").all()
+    assert t.loc[expect.index[big & (expect == "3-3").to_numpy()], "colour"].eq("#574249").all()
     assert render(t.loc[t.index[0], "class_label"], "nl") == "laag, dalend"
     assert render(t.loc[t.index[8], "class_label"], "en") == "high, rising"
     assert res.summary["n_3_3"] == (t["class"] == "3-3").sum() > 1400
@@ -60,7 +60,7 @@ def test_hand_case_terciles_and_band():
     # terciles of 5…45 (linear interpolation): 18.33 and 31.67 → 5,10,15 low; 20,25,30 mid; 35,40,45 high
     assert res.params["level_breaks"] == pytest.approx([5 + 40 / 3, 5 + 80 / 3])
     assert res.table["class"].tolist() == ["1-1", "1-2", "1-3", "2-2", "2-2", "2-3", "3-1", "3-2", "3-3"]
-    assert res.table["colour"].tolist()[-1] == PALETTE["3-3"] == "#3b4994"
+    assert res.table["colour"].tolist()[-1] == PALETTE["3-3"] == "#574249"
     ter = get_analysis("concentration")(store_from(areas, facts), stable_band="tercile")
     # change terciles of (−3,−2,−1,0,0.5,1,1.5,2,3): positions 2.67 and 5.33 → −1/3 and 7/6
     assert ter.params["change_breaks"] == pytest.approx([-1 / 3, 7 / 6])

@@ -26,11 +26,13 @@ from .base import Analysis, ClassSpec, LayerSpec, Message, Result, register
 
 __all__ = ["Concentration", "run", "PALETTE", "LEVELS", "CHANGES", "legend_figure"]
 
-#: Stevens pink-blue: PALETTE["<level>-<change>"]
+#: Stevens blue-red: PALETTE["<level>-<change>"]; unlike his pink-blue (two classes 4.5 ΔE apart for
+#: protanopes) every pair stays ≥ 9 ΔE apart under simulated protan-, deuteran- and tritanopia
+#: (tests/web/test_accessibility.py)
 PALETTE = {
-    "1-1": "#e8e8e8", "1-2": "#ace4e4", "1-3": "#5ac8c8",
-    "2-1": "#dfb0d6", "2-2": "#a5add3", "2-3": "#5698b9",
-    "3-1": "#be64ac", "3-2": "#8c62aa", "3-3": "#3b4994",
+    "1-1": "#e8e8e8", "1-2": "#b0d5df", "1-3": "#64acbe",
+    "2-1": "#e4acac", "2-2": "#ad9ea5", "2-3": "#627f8c",
+    "3-1": "#c85a5a", "3-2": "#985356", "3-3": "#574249",
 }
 #: data keys of the level and change classes 1–3 (their words: ``concentration.level.<n>`` …)
 LEVELS = {1: "low", 2: "medium", 3: "high"}

@@ -47,6 +47,9 @@
         html += `<p class="note auto-level">${esc(t("auto_level").replaceAll("{from}", lv(auto.from)).replaceAll("{to}", lv(auto.to)))}</p>`;
       }
       if (view.unit) html += `<div class="unit">${esc(t("unit"))}: ${esc(view.unit)}</div>`;
+      // a deviation score (registry unit "afwijking", the Leefbaarometer) is drawn raw, and says so
+      const ind = app.meta.indicators.find((i) => i.id === app.state.indicator);
+      if (ind && ind.unit === "afwijking" && ["value", "change"].includes(app.state.mode)) html += `<p class="note lbm-raw">${esc(t("lbm_raw"))}</p>`;
       if (!view.available) html += `<p class="na">${esc(t("not_available"))}: ${esc(view.message)}</p>`;
       const grid = view.kind === "bivariate";
       html += `<ul class="${grid ? "bivariate" : "classes"}">`;
@@ -153,7 +156,21 @@
         <h3>${esc(t("typology"))}</h3><div id="profile-typology">${typ}</div>
         <h3>${esc(t("reliability"))}</h3>${notes}
         <h3>${esc(t("sources"))}</h3><ul class="sources">${prov}</ul>`;
+      if (!quiet) Panels.showAbove(app, code);     // once the sheet has its height
       $("profile-compare").addEventListener("click", () => { Panels.toggleSelect(app, code); Panels.openProfile(app, code, true); });
+    },
+    // phone: the profile takes the lower half and the map shrinks above it; bring the area into view
+    showAbove(app, code) {
+      if (!window.matchMedia("(max-width: 700px)").matches) return;
+      // the map is small now: fold the legend to its title (one tap opens it again)
+      if (!app.legendCollapsed && app.view) { app.legendCollapsed = true; Legend.render(app, app.view); }
+      const feats = app.map.querySourceFeatures("areas", { filter: ["==", ["get", "code"], code] });
+      if (!feats.length) return;
+      let b = [180, 90, -180, -90];
+      const walk = (c) => { if (typeof c[0] === "number") b = [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])]; else c.forEach(walk); };
+      feats.forEach((f) => walk(f.geometry.coordinates));
+      app.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { animate: false, maxZoom: Math.max(app.map.getZoom(), 13),
+        padding: { top: 16, left: 16, right: 56, bottom: 16 } });
     },
     toggleSelect(app, code) {
       const s = app.state;
@@ -203,7 +220,7 @@
         : esc(app.fmt(x.value, r.decimals)) + (x.year !== s.year ? ` <span class="muted other-year">(${x.year})</span>` : ""))
         + `<br>${spark(app, x.trend, s.year, r.decimals)}`);
       const rows = c.rows.map((r) => `<tr data-indicator="${esc(r.indicator)}"><th scope="row">${esc(r.label)}${r.unit ? " (" + esc(r.unit) + ")" : ""}${desc(r.description)}</th>${r.cells.map((x) => `<td class="num">${cell(r, x)}</td>`).join("")}</tr>`).join("");
-      body.innerHTML = `<h2>${esc(t("compare_title"))} ${esc(s.year)}</h2><div class="table-scroll"><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+      body.innerHTML = `<h2>${esc(t("compare_title"))} ${esc(s.year)}</h2><div class="table-scroll" tabindex="0" role="region" aria-label="${esc(t("compare_title"))}"><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
     },
   };
 
