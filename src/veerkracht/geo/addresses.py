@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..sources.addresses import ADDRESS_VERSION, split_address_code
 
-__all__ = ["AddressBook", "PC6", "STREET"]
+__all__ = ["AddressBook", "PC6", "STREET", "ADDRESS_VERSION", "split_address_code"]
 
 PC6 = re.compile(r"(\d{4})\s*([A-Za-z]{2})")
 #: a street name (at least three characters, not only digits), then optionally a house number

@@ -74,6 +74,11 @@ def read_addresses(location, to_version: str | None = None, buurt_column: str | 
     ----------
     to_version : the geography version of the buurt codes (e.g. ``cbs2019``), required.
     buurt_column : default the first column named ``bu_code``, ``buurtcode``, ``buurt`` or ``Buurt<year>``.
+
+    Examples
+    --------
+    ``veerkracht ingest adressen adressen_amsterdam.csv -o to_version=cbs2019`` (columns postcode, huisnummer,
+    huisletter, toevoeging, straat, woonplaats, bu_code); then search the map for "Damrak 72" or "1012 LG".
     """
     path = Path(location)
     if not to_version:
