@@ -89,6 +89,7 @@ def test_the_cli_answers_with_aggregates_only(user_store, tmp_path):
     js = json.loads(_cli("--store", path, "analyse", "dynamics", "-o", "level=wijk", "--format", "json", stdout=True))
     t = pd.DataFrame(js["table"])
     assert (t["n_start"].dropna() >= 50).all() and len(t) <= 99
+    assert (t["n_out"].dropna() >= 10).all() and (t["n_in"].dropna() >= 10).all()
     g = pd.DataFrame(js["extra"]["groups"])
     for col in ("n_start", "n_out", "n_in"):
         assert (g[col].dropna() >= 10).all()
