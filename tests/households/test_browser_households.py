@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-
 import numpy as np
-import pandas as pd
 import pytest
 from PIL import Image
 
+from tests.households.conftest import panel_store
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PageWatch, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -19,22 +17,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, areas_store_path):
-    from veerkracht.sources import read
-    from veerkracht.store import open_store
-    from veerkracht.store.microdata import ingest_any
-    from veerkracht.synth.tenants import write_tenants
     d = tmp_path_factory.mktemp("browser")
-    path = d / "store.duckdb"
-    shutil.copy(areas_store_path, path)
-    store = open_store(str(path))
-    wijken = store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"]
-    store.write_facts(pd.DataFrame([{"geo_version": "cbs2019", "code": c, "year": y, "indicator": "corp_share",
-                                     "numerator": 400.0, "denominator": 1000.0, "value": 40.0, "source": "test"}
-                                    for c in wijken for y in (2013, 2017)]))
-    res = write_tenants(store, d / "huurders.csv", geo_version="cbs2019", level="buurt", seed=5)
-    ingest_any(store, read("tenants", res["file"], mapping=res["mapping"]))
+    store, res = panel_store(areas_store_path, d, seed=5, corp_share=True)
     store.close()
-    proc, url = start_server(path, d / "server.log")
+    proc, url = start_server(res["path"], d / "server.log")
     yield url
     stop_server(proc)
 
