@@ -37,21 +37,38 @@ def areas_store_path(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def tenant_store(tmp_path_factory, areas_store_path):
-    """The areas store with a synthetic panel on the 479 Amsterdam buurten, loaded through the CSV."""
+def with_corp_share(store, years=(2013, 2017)) -> None:
+    """One indicator on the wijken, so that the map has a view and the report a period."""
+    import pandas as pd
+    wijken = store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"]
+    store.write_facts(pd.DataFrame([{"geo_version": "cbs2019", "code": c, "year": y, "indicator": "corp_share",
+                                     "numerator": 400.0, "denominator": 1000.0, "value": 40.0, "source": "test"}
+                                    for c in wijken for y in years]))
+
+
+def panel_store(areas_store_path, d, seed: int, corp_share: bool = False):
+    """A copy of the areas store in ``d`` with a synthetic panel on the buurten, loaded through the CSV;
+    returns the open store and what the generator wrote."""
     import shutil
 
     from veerkracht.sources import read
     from veerkracht.store import open_store
     from veerkracht.store.microdata import ingest_any
     from veerkracht.synth.tenants import write_tenants
-    d = tmp_path_factory.mktemp("tenants")
     path = d / "store.duckdb"
     shutil.copy(areas_store_path, path)
     store = open_store(str(path))
-    res = write_tenants(store, d / "huurders.csv", geo_version="cbs2019", level="buurt", seed=3)
+    if corp_share:
+        with_corp_share(store)
+    res = write_tenants(store, d / "huurders.csv", geo_version="cbs2019", level="buurt", seed=seed)
     ingest_any(store, read("tenants", res["file"], mapping=res["mapping"]))
+    return store, {**res, "path": path}
+
+
+@pytest.fixture(scope="session")
+def tenant_store(tmp_path_factory, areas_store_path):
+    """The areas store with a synthetic panel on the 479 Amsterdam buurten."""
+    store, res = panel_store(areas_store_path, tmp_path_factory.mktemp("tenants"), seed=3)
     yield store, res
     store.close()
 

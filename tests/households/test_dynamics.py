@@ -193,10 +193,11 @@ def test_small_areas_and_counts_are_blank(tmp_path, areas_store_path):
     t = r.table.set_index("code")
     assert t.loc["BU03630000", "suppressed"] and t.loc["BU03630000", ["n_start", "change", "inflow"]].isna().all()
     assert not t.loc["BU03630001", "suppressed"] and t.loc["BU03630001", "n_start"] == 80
+    assert np.isnan(t.loc["BU03630001", "n_out"])            # 8 leavers: below 10, blank
     g = r.extra["groups"]
     assert g["n_out"].isna().all() and g["out_rate"].isna().all()       # 8 leavers at most per group: blank
     assert g.loc[g["n_start"].notna(), "n_start"].min() >= 10
-    assert r.note_texts("en")[-1].startswith("1 areas have fewer than 50")
+    assert r.note_texts("en")[-1].startswith("1 area(s) have fewer than 50")
 
 
 def test_without_tenant_data_it_says_not_available(mem_store):

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.households.conftest import with_corp_share
 from veerkracht.cli import _register_analyse, _register_ingest, _register_synth, app
 
 #: what a record-level leak would show: the synthetic files' dwelling and household ids, respondent weights
@@ -42,13 +43,9 @@ def _report(path, out):
 
 
 def _with_corp_share(path, years=(2013, 2017)) -> None:
-    """One indicator on the wijken, so that the map has a view and the report a period."""
     from veerkracht.store import open_store
     store = open_store(str(path))
-    wijken = store.areas(geo_version="cbs2019", level="wijk", geometry=False)["code"]
-    store.write_facts(pd.DataFrame([{"geo_version": "cbs2019", "code": c, "year": y, "indicator": "corp_share",
-                                     "numerator": 400.0, "denominator": 1000.0, "value": 40.0, "source": "test"}
-                                    for c in wijken for y in years]))
+    with_corp_share(store, years)
     store.close()
 
 
@@ -89,6 +86,7 @@ def test_the_cli_answers_with_aggregates_only(user_store, tmp_path):
     js = json.loads(_cli("--store", path, "analyse", "dynamics", "-o", "level=wijk", "--format", "json", stdout=True))
     t = pd.DataFrame(js["table"])
     assert (t["n_start"].dropna() >= 50).all() and len(t) <= 99
+    assert (t["n_out"].dropna() >= 10).all() and (t["n_in"].dropna() >= 10).all()
     g = pd.DataFrame(js["extra"]["groups"])
     for col in ("n_start", "n_out", "n_in"):
         assert (g[col].dropna() >= 10).all()

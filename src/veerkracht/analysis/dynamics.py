@@ -156,6 +156,8 @@ class Dynamics(Analysis):
         table[pct] = table[pct] * 100
         table["suppressed"] = small.to_numpy()
         table.loc[table["suppressed"], ["n_start", "n_end", "n_out", "n_in", *pct]] = np.nan
+        for col in ("n_out", "n_in"):         # a count of movers below 10 is not shown either
+            table.loc[table[col] < SUPPRESS_MIN_NUMERATOR, col] = np.nan
         groups = _group_table(s.flows)
         notes = [*s.notes, Message("analysis.dynamics.note.parts"), Message("analysis.dynamics.note.private")]
         if int(small.sum()):

@@ -202,7 +202,7 @@ class SurveyTrends(Analysis):
         rat = ratios(est)
         years = sorted(int(y) for y in frame["year"].unique())
         clustered = "psu" in frame and frame["psu"].notna().any()
-        notes = [Message("analysis.survey_trends.note.design_psu" if clustered else "analysis.survey_trends.note.design"),
+        notes: list = [Message("analysis.survey_trends.note.design_psu" if clustered else "analysis.survey_trends.note.design"),
                  Message("analysis.survey_trends.note.national")]
         if linked is not None:
             notes.append(Message("analysis.survey_trends.note.weak_linked", {"n": linked, "total": len(frame)}))

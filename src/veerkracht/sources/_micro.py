@@ -30,7 +30,7 @@ from ._input import read_bytes
 from .base import checksum, read_table
 
 __all__ = ["MicroMapping", "load_micro_mapping", "read_micro_file", "categories", "flags", "numbers", "text",
-           "FLAG_WORDS"]
+           "FLAG_WORDS", "need"]
 
 #: yes/no values understood without a [values.<role>] table
 FLAG_WORDS = {"1": True, "0": False, "ja": True, "nee": False, "yes": True, "no": False, "true": True,
@@ -48,7 +48,8 @@ class MicroMapping(dict):
     def columns(self) -> dict[str, str]:
         return self.get("columns", {})
 
-    def values(self, role: str) -> dict:
+    def labels(self, role: str) -> dict:
+        """``[values.<role>]``: the file's values mapped to categories (empty when not given)."""
         return self.get("values", {}).get(role, {})
 
     @property
@@ -110,6 +111,13 @@ def read_micro_file(location, mapping: MicroMapping) -> tuple[pd.DataFrame, int,
     return df, int(df.attrs.get("first_row", 2)), digest
 
 
+def need(col: pd.Series | None) -> pd.Series:
+    """A required role's column (the mapping was checked to name it)."""
+    if col is None:
+        raise ValueError("a required role has no column")
+    return col
+
+
 def _plain(v) -> str:
     return str(int(v)) if isinstance(v, float) and v == int(v) else str(v)
 
@@ -152,7 +160,7 @@ def _lookup(df, mapping, role, first_row, table: dict, what: str) -> pd.Series |
 
 def categories(df, mapping: MicroMapping, role: str, allowed: tuple[str, ...], first_row: int) -> pd.Series | None:
     """The role's column as categories in ``allowed``; None when the mapping does not name it."""
-    given = mapping.values(role)
+    given = mapping.labels(role)
     for k, v in given.items():
         if v not in allowed:
             raise InputError(mapping.path, f"[values.{role}] {k!r} = {v!r}: not one of {', '.join(allowed)}",
@@ -163,7 +171,7 @@ def categories(df, mapping: MicroMapping, role: str, allowed: tuple[str, ...], f
 
 def flags(df, mapping: MicroMapping, role: str, first_row: int) -> pd.Series | None:
     """A yes/no role as booleans (missing stays missing)."""
-    given = {str(k).strip(): bool(v) for k, v in mapping.values(role).items()}
+    given = {str(k).strip(): bool(v) for k, v in mapping.labels(role).items()}
     out = _lookup(df, mapping, role, first_row, given or FLAG_WORDS, "true or false")
     return None if out is None else out.astype("boolean")
 

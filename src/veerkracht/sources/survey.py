@@ -56,8 +56,8 @@ def read_survey(location, mapping: str, dataset: str | None = None) -> MicroBatc
     mp = m.load_micro_mapping(mapping, ROLES, "survey")
     df, first, digest = m.read_micro_file(location, mp)
     out = pd.DataFrame({"src_row": range(first, first + len(df))})
-    out["weight"] = m.numbers(df, mp, "weight", first, positive=True).to_numpy()
-    year = m.numbers(df, mp, "year", first, whole=True)
+    out["weight"] = m.need(m.numbers(df, mp, "weight", first, positive=True)).to_numpy()
+    year = m.need(m.numbers(df, mp, "year", first, whole=True))
     if year.isna().any():
         i = int(year.isna().to_numpy().argmax())
         from ..errors import InputError

@@ -95,12 +95,12 @@ def read_tenants(location, mapping: str, dataset: str | None = None, on_conflict
     df, first, digest = m.read_micro_file(location, mp)
     file = df.attrs.get("file", location)
     rows = np.arange(first, first + len(df))
-    f = pd.DataFrame({"row": rows, "dwelling": m.text(df, mp, "dwelling").to_numpy(),
-                      "area": m.text(df, mp, "area").to_numpy(),
+    f = pd.DataFrame({"row": rows, "dwelling": m.need(m.text(df, mp, "dwelling")).to_numpy(),
+                      "area": m.need(m.text(df, mp, "area")).to_numpy(),
                       "start": _dates(df, mp, "start", first, True).to_numpy(),
                       "end": _dates(df, mp, "end", first, False).to_numpy(),
-                      "year": m.numbers(df, mp, "year", first, whole=True).to_numpy(),
-                      "income_group": m.categories(df, mp, "income_group", INCOME_GROUPS, first).to_numpy()})
+                      "year": m.need(m.numbers(df, mp, "year", first, whole=True)).to_numpy(),
+                      "income_group": m.need(m.categories(df, mp, "income_group", INCOME_GROUPS, first)).to_numpy()})
     hh, fl = m.text(df, mp, "household"), m.text(df, mp, "flags")
     f["household"] = None if hh is None else hh.to_numpy()
     f["flags"] = "" if fl is None else fl.fillna("").to_numpy()
@@ -162,8 +162,8 @@ def read_tenant_flows(location, mapping: str, dataset: str | None = None) -> Mic
     mp = m.load_micro_mapping(mapping, FLOW_ROLES, "tenant-flows")
     df, first, digest = m.read_micro_file(location, mp)
     file = df.attrs.get("file", location)
-    f = pd.DataFrame({"src_row": np.arange(first, first + len(df)), "area_code": m.text(df, mp, "area").to_numpy(),
-                      "income_group": m.categories(df, mp, "income_group", INCOME_GROUPS, first).to_numpy()})
+    f = pd.DataFrame({"src_row": np.arange(first, first + len(df)), "area_code": m.need(m.text(df, mp, "area")).to_numpy(),
+                      "income_group": m.need(m.categories(df, mp, "income_group", INCOME_GROUPS, first)).to_numpy()})
     for role in ("year_from", "year_to", "n_start", "n_out", "n_in", "stay_end", "n_ended"):
         col = m.numbers(df, mp, role, first, whole=True)
         f[role] = np.nan if col is None else col.to_numpy()

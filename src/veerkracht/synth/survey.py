@@ -92,7 +92,7 @@ def population(n_per_year: int = 150_000, seed: int = 1) -> pd.DataFrame:
         w = rng.random(n)
         prev_social = np.select([w < 0.45, w < 0.80], ["corporation", "private"], "none")
         prev_rest = np.select([w < left, w < left + 0.5, w < left + 0.8], ["corporation", "private", "owner"], "none")
-        prev = np.where(moved, np.where(social, prev_social, prev_rest), None)
+        prev = pd.Series(np.where(social, prev_social, prev_rest), dtype=object).where(moved, None).to_numpy()
         # education: high among social movers as planted, else by income
         p_high = np.select([inc == "lowest", inc == "low"], [0.15, 0.25], 0.40).astype(float)
         hm = P["high_edu_movers_social"]
@@ -112,10 +112,12 @@ def population(n_per_year: int = 150_000, seed: int = 1) -> pd.DataFrame:
         parts.append(pd.DataFrame({
             "year": y, "weight": 1.0, "tenure": np.where(social | (seg == "corp_above"), "corporation",
                                                          np.where(seg == "private", "private", "owner")),
-            "rent": np.where(seg == "corp_above", "above", np.where(social, "below", None)),
+            "rent": pd.Series(np.where(seg == "corp_above", "above", "below"), dtype=object).where(
+                social | (seg == "corp_above"), None).to_numpy(),
             "income_group": inc, "moved_in": moved, "previous_tenure": prev, "education": edu, "health": health,
             "benefits": ben, "household_type": hh,
-            "nuisance": pd.array(np.where(y in P["nuisance_not_asked"], None, nuis), dtype="boolean"),
+            "nuisance": pd.array(nuis, dtype="boolean") if y not in P["nuisance_not_asked"] else
+            pd.array([None] * n, dtype="boolean"),
             "fear": fear, "weak_area": weak, "rent_private": seg == "private"}))
     out = pd.concat(parts, ignore_index=True)
     out["rent"] = out["rent"].where(out["tenure"] != "private",
