@@ -52,7 +52,18 @@ ROLES = {"weight": True, "year": True, "tenure": True, "income_group": True, "re
 
 @reader("survey", help="Household-survey microdata (WoON/WBO: SPSS .sav, CSV, xlsx, Parquet) with a mapping file")
 def read_survey(location, mapping: str, dataset: str | None = None) -> MicroBatch:
-    """Example: ``veerkracht ingest survey woon2018.sav --mapping woon.toml``."""
+    """Household-survey microdata into the store's private tables (roles and labels: the module documentation).
+
+    Parameters
+    ----------
+    mapping : the TOML mapping naming the file's column per role and mapping its labels to categories.
+    dataset : the name the respondents are kept under (default: the file's name); another file under the same
+        name replaces them only with ``--replace``.
+
+    Examples
+    --------
+    ``veerkracht ingest survey woon2018.sav --mapping woon.toml``
+    """
     mp = m.load_micro_mapping(mapping, ROLES, "survey")
     df, first, digest = m.read_micro_file(location, mp)
     out = pd.DataFrame({"src_row": range(first, first + len(df))})

@@ -88,7 +88,19 @@ def _report(problems: list, file, on_conflict: str, column: str) -> list[str]:
 
 @reader("tenants", help="A corporation's tenant panel (contracts with income group per year; CSV, xlsx, Parquet)")
 def read_tenants(location, mapping: str, dataset: str | None = None, on_conflict: str = "error") -> MicroBatch:
-    """Example: ``veerkracht ingest tenants huurders.csv --mapping huurders.toml``."""
+    """A corporation's tenant panel into the store's private tables (columns: the module documentation).
+
+    Parameters
+    ----------
+    mapping : the TOML mapping naming the columns and the income-group labels.
+    dataset : the name the panel is kept under (default: the file's name).
+    on_conflict : ``error`` (default: an overlapping or inconsistent contract stops the load, naming its rows)
+        or ``skip`` (such contracts are left out and listed as warnings).
+
+    Examples
+    --------
+    ``veerkracht ingest tenants huurders.csv --mapping huurders.toml``
+    """
     if on_conflict not in ("error", "skip"):
         raise InputError(location, f"on_conflict must be error or skip, not {on_conflict!r}")
     mp = m.load_micro_mapping(mapping, ROLES, "tenants")
@@ -158,7 +170,18 @@ def read_tenants(location, mapping: str, dataset: str | None = None, on_conflict
 
 @reader("tenant-flows", help="Aggregated tenant flows per area, period and income group (when no panel exists)")
 def read_tenant_flows(location, mapping: str, dataset: str | None = None) -> MicroBatch:
-    """Example: ``veerkracht ingest tenant-flows stromen.csv --mapping stromen.toml``."""
+    """Aggregated tenant flows per area, period and income group, when no panel exists.
+
+    Parameters
+    ----------
+    mapping : the TOML mapping naming the columns (area, year_from, year_to, income_group, n_start, n_out, n_in,
+        stay_end, optional n_ended).
+    dataset : the name the flows are kept under (default: the file's name).
+
+    Examples
+    --------
+    ``veerkracht ingest tenant-flows stromen.csv --mapping stromen.toml``
+    """
     mp = m.load_micro_mapping(mapping, FLOW_ROLES, "tenant-flows")
     df, first, digest = m.read_micro_file(location, mp)
     file = df.attrs.get("file", location)
