@@ -13,8 +13,9 @@ def register(app, open_current, state, console) -> None:
     @app.command(context_settings={"help_option_names": ["-h", "--help"]})
     def report(region: list[str] = typer.Option(..., "--region", "-r",
                                                 help="Gemeente/wijk/buurt codes or a gemeente name (repeat or comma-separate)."),
-               corporation: Optional[str] = typer.Option(None, "--corporation",
-                                                         help="Housing association named on the title page."),
+               corporation: Optional[str] = typer.Option(
+                   None, "--corporation", help="Housing association: named on the title page, and a chapter on its "
+                                               "portfolio (load it with `veerkracht ingest portfolio`)."),
                year_from: int = typer.Option(..., "--from", help="First year of the period."),
                year_to: int = typer.Option(..., "--to", help="Last year of the period."),
                lang: Optional[str] = typer.Option(None, "--lang", help="nl or en (default: the global --lang)."),
@@ -34,7 +35,7 @@ def register(app, open_current, state, console) -> None:
         store = open_current(read_only=True)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=False) as prog:
-            n_steps = len(section_keys()) - 1      # the chapters + rendering
+            n_steps = len(section_keys()) - 1 - (0 if corporation else 1)     # the chapters + rendering
             task = prog.add_task("report", total=n_steps)
 
             def tick(key, title):

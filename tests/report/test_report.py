@@ -27,7 +27,7 @@ def test_pdf_opens_and_every_page_renders_with_content(which, request, tmp_path)
     res = request.getfixturevalue(which)
     pages = _render_pages(res["pdf"], tmp_path)
     assert len(pages) == res["pages"]
-    assert len(pages) >= (15 if which in ("report_nl", "report_en") else 10)
+    assert len(pages) >= (15 if which in ("report_nl", "report_en") else 6)      # chapters flow (test_layout)
     for p in pages:
         a = np.asarray(Image.open(p).convert("L"), dtype=float)
         assert a.shape[0] > a.shape[1]                       # portrait A4
@@ -133,10 +133,16 @@ def test_english_report(report_en, demo_store):
     assert "Samenvatting" not in text
 
 
-def test_corporation_named_and_overlay_stated_missing(report_nl):
+def test_corporation_named_and_portfolio_chapter_says_how_to_load_it(report_nl, report_en):
+    """``--corporation``: the portfolio chapter (the hook for the portfolio reader) says plainly that the
+    store holds no portfolio and how to load it, in the list of missing parts; no data are invented.
+    Without a corporation there is no such chapter."""
     text = pdf_text(report_nl["pdf"])
     assert "Woonstichting De Proef" in text
-    assert "portefeuille-overlay voor Woonstichting De Proef" in text and "niet in deze versie" in text
+    assert report_nl["sections"]["portfolio"] == "unavailable"
+    assert ("Bezit van de corporatie — Niet beschikbaar: de database bevat geen bezit van Woonstichting De Proef. "
+            "Laad uw bezit met `veerkracht ingest portfolio BESTAND") in text
+    assert "portfolio" not in report_en["sections"]
 
 
 def test_suppressed_values_are_not_printed(report_nl, demo_store):

@@ -19,9 +19,9 @@ from ..analysis.test_words import _docstrings
 REPORT_DIR = Path(__file__).resolve().parents[2] / "src" / "veerkracht" / "report"
 
 #: calls whose string arguments are not words for the reader: errors for the analyst at the CLI (in
-#: English), log lines
+#: English), log lines, SQL queries to the store
 _EXEMPT_CALLS = {"StoreError", "ValueError", "TypeError", "KeyError", "RuntimeError",
-                 "debug", "info", "warning", "error", "exception"}
+                 "debug", "info", "warning", "error", "exception", "sql"}
 #: keyword arguments that take matplotlib placement words, not text ('upper left', 'offset points')
 _EXEMPT_KEYWORDS = {"loc", "textcoords", "ha", "va", "fontweight", "alignment"}
 #: two words of letters: a phrase that belongs in a catalog

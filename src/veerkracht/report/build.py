@@ -27,6 +27,8 @@ from .summary import pick_findings, summary_blocks, write_analyses
 __all__ = ["build_report", "section_keys", "pick_findings"]
 
 log = logging.getLogger("veerkracht.report")
+#: chapters made only when a corporation is named (``--corporation``)
+CORPORATION_ONLY = {"portfolio"}
 _TEMPLATES = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True)
 _CSS_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=False)
@@ -38,11 +40,13 @@ _CSS_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoes
 def _handwritten():
     from . import sections_areas as a
     from . import sections_data as d
+    from . import sections_portfolio as p
     from . import sections_trends as t
     chapters = [("corp", t.corp_and_vulnerable, 10, "corp-profile"), ("liveability", t.liveability, 20, "liveability"),
                 ("tipping", t.tipping_points, 30, "tipping-point"), ("typology", a.typology, 40, "typology"),
                 ("concentration", a.concentration, 50, "concentration"), ("relative", a.relative, 60, "relative"),
-                ("benchmark", a.benchmark, 70, "benchmark"), ("data", d.data_section, 90, None)]
+                ("benchmark", a.benchmark, 70, "benchmark"), ("portfolio", p.portfolio, 80, "portfolio"),
+                ("data", d.data_section, 90, None)]
     return [(key, Message(f"report.title.{key}"), fn, order, analysis) for key, fn, order, analysis in chapters]
 
 
@@ -71,8 +75,8 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
     region : str | list[str]
         Area codes (``GM0363``, ``WK036300`` …) or a gemeente name (``"Amsterdam"``).
     corporation : str, optional
-        Named on the title page; the portfolio overlay (METHOD analysis 11) is not in this version and
-        the report says so.
+        Named on the title page; adds the portfolio chapter (``sections_portfolio``: the hook for the
+        portfolio reader; until its data are in the store the chapter says how to load them).
     year_from, year_to : int
         The period; every section uses the years of its data that fall within it.
     lang : 'nl' | 'en'
@@ -97,6 +101,8 @@ def build_report(store, region, corporation: str | None = None, year_from: int |
 
     built, status = [], {}
     for key, title_message, fn in _sections():
+        if key in CORPORATION_ONLY and not corporation:
+            continue
         title = render(title_message, lang)
         try:
             blocks = fn(ctx)
@@ -152,10 +158,6 @@ def _about(ctx) -> list[dict]:
     blocks = [{"type": "p", "text": ctx.render("report.about.intro", region=ctx.region.name,
                                                codes=", ".join(ctx.region.codes), period=ctx.period())},
               {"type": "p", "text": ctx.render("report.about.causation")}]
-    owners = ctx.store.portfolio_owners() if hasattr(ctx.store, "portfolio_owners") else []
-    if ctx.corporation and ctx.corporation not in owners:
-        blocks.append({"type": "unavailable", "text": ctx.render(
-            "report.na", reason=Message("report.about.no_overlay", {"corporation": ctx.corporation}))})
     return blocks
 
 

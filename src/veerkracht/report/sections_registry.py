@@ -32,8 +32,8 @@ def registry_sections(handwritten: set[str]) -> list[tuple[str, str | Message, o
     return out
 
 
-def chapter(ctx, name: str) -> list[dict]:
-    """The generic chapter of analysis ``name`` (see the module docstring)."""
+def chapter(ctx, name: str, **params) -> list[dict]:
+    """The generic chapter of analysis ``name`` (see the module docstring); ``params`` go to the analysis."""
     run = get_analysis(name)
     spec = run.report
     accepted = inspect.signature(run).parameters
@@ -42,7 +42,7 @@ def chapter(ctx, name: str) -> list[dict]:
         raise ctx.cov.missing(spec.indicators[0])
     ind, v, lv, ys = found[0] if found else (None, None, None, [ctx.cov.year_from, ctx.cov.year_to])
     given = {"region": ctx.region.codes, "geo_version": v, "level": lv, "indicator": ind,
-             "year_from": ys[0], "year_to": ys[-1], "year": ys[-1], "corporation": ctx.corporation}
+             "year_from": ys[0], "year_to": ys[-1], "year": ys[-1], **params}
     try:
         r = run(ctx.store, **{k: x for k, x in given.items() if k in accepted and x is not None})
     except NotComputable as e:
