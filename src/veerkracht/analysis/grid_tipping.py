@@ -123,6 +123,10 @@ class GridTippingPoint(Analysis):
     summary = "analysis.grid_tipping_point.summary"
     report = ReportSpec(order=26, title=Message("analysis.grid_tipping_point.title"))
 
+    def available(self, store) -> bool:
+        """Only a store holding 100 m cells (``ingest grid-cbs`` / ``lbm-grid``) can run it."""
+        return not store.areas(geo_version=GRID_VERSION[100], level="grid", geometry=False).empty
+
     def resolve(self, store, p: GridTippingParams) -> Scope:
         version = GRID_VERSION[100]
         outcomes = ["lbm"] + tp.DIMENSIONS if p.outcome == "all" else [p.outcome]

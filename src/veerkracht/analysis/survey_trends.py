@@ -171,6 +171,10 @@ class SurveyTrendsParams:
 @register
 class SurveyTrends(Analysis):
     name = "survey-trends"
+
+    def available(self, store) -> bool:
+        """Only a store holding survey microdata can run it (the map and report say so otherwise)."""
+        return bool(microdata.datasets(store, "survey_respondents"))
     Params = SurveyTrendsParams
     title = "analysis.survey_trends.title"
     summary = "analysis.survey_trends.summary"
