@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -146,6 +147,7 @@ def main() -> None:
     print(f"ingest + 200 m sums + tipping point: {goal:.1f} s (goal ≤ 20 s); with the crosswalk "
           f"{sum(t.values()):.1f} s")
     print(f"peak RSS of the timed process: {out['peak_rss_mb']:,.0f} MB (goal ≤ 1,536 MB)")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (shared machine)")
     print(f"planted break 40 / zero 50 → found {out['break']:.1f} / {out['zero']:.1f} "
           f"(n_boot {a.n_boot}, n_test {a.n_test})")
 
