@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..geo.grid import GRID_VERSION, grid_areas
+from ._grid_ids import GRID_VERSION, grid_areas
 from ..store.base import Batch, Provenance
 from ._fastnum import fast_numbers
 from ._tabular import parse_years
