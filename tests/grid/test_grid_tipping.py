@@ -105,3 +105,14 @@ def test_region_and_square_blocks(result, world):
     assert g["n"] == w["n"] and abs(g["zero_crossing"] - ZERO) <= 3
     # 1 km squares: as many blocks as distinct (x // 10, y // 10) among the cells
     assert g["n_units"] == len(set(zip(w["ix"] // 10, w["iy"] // 10)))
+
+
+def test_buurt_profile_share_of_dwellings_beyond_the_turn(result):
+    r, w = result
+    zero = r.table[(r.table["unit"] == "grid")].iloc[0]["zero_crossing"]
+    prof = r.extra["buurt_profile"].set_index("buurt")
+    for b in ("BU0363AC02", prof.index[-1]):
+        sel = w["buurt"] == b
+        want = w["dwellings"][sel][w["share_200m"][sel] > zero].sum() / w["dwellings"][sel].sum() * 100
+        assert prof.loc[b, "share_beyond_turn"] == pytest.approx(want)
+        assert prof.loc[b, "dwellings"] == w["dwellings"][sel].sum()

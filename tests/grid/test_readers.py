@@ -149,3 +149,15 @@ def test_lbm_grid_gives_the_facts_the_leefbaarometer_reader_gives(tmp_path):
     assert a[["code", "year", "indicator", "flags"]].equals(b[["code", "year", "indicator", "flags"]])
     assert np.array_equal(a["value"].to_numpy(), b["value"].to_numpy(), equal_nan=True)
     assert set(a["flags"]) >= {"implausible", "cbs_marker:-99997", "missing"}
+
+
+def test_fast_path_is_taken_for_columns_with_empty_cells():
+    """A column of numbers and NA (the dimensions before 2014) is read by the cast, not the general parser
+    (the fast path's flags are a categorical; the general parser's are strings)."""
+    import pandas as pd
+
+    from veerkracht.sources._fastnum import fast_numbers
+    s = pd.Series([None, "NA", "0.009178", "-0.029836", ""], dtype="str")
+    v, f = fast_numbers(s, "f", "fys", 2)
+    assert isinstance(f.dtype, pd.CategoricalDtype)
+    assert v.iloc[2] == 0.009178 and np.isnan(v.iloc[0]) and list(f) == ["missing", "missing", "", "", "missing"]

@@ -227,7 +227,8 @@ class GridTippingPoint(Analysis):
         roles = {"outcome": present, "corp_share": [p.share], "weights": [p.weights] if p.weights else []}
         cells = data.reset_index().rename(columns={"index": "code"})
         extra = {"areas": cells, "binned": tp._binned(cells, present),
-                 "buurten": pd.concat(buurt_frames).reset_index() if buurt_frames else pd.DataFrame()}
+                 "buurten": pd.concat(buurt_frames).reset_index() if buurt_frames else pd.DataFrame(),
+                 "buurt_profile": _beyond_turn(data, grid0["zero_crossing"])}
         return Result(self.name, table, params, vint, notes, extra, summary, _figure=_figure,
                       inputs=c.inputs(vint, roles))
 
@@ -272,6 +273,18 @@ def _buurt_level(d: pd.DataFrame, out: str, weighted: bool) -> pd.DataFrame | No
     g = g[(g["dw"] > 0) & (g["w"] > 0)]
     return pd.DataFrame({"corp_share": g["corp"] / g["dw"] * 100, "change_" + out: g["wy"] / g["w"],
                          "weight": g["w"]})
+
+
+def _beyond_turn(data: pd.DataFrame, zero: float) -> pd.DataFrame:
+    """Per buurt: its dwellings, and the share of them in cells whose 200 m share lies beyond the point where
+    the change turns negative (NaN when it never does) — which streets of a buurt carry the concentration."""
+    d = data.dropna(subset=["buurt"])
+    dw = d["n_dwellings"].fillna(0)
+    beyond = dw.where(d["corp_share"] > zero, 0.0) if np.isfinite(zero) else dw * np.nan
+    g = pd.DataFrame({"buurt": d["buurt"], "dwellings": dw, "beyond": beyond}).groupby("buurt").sum(min_count=1)
+    with np.errstate(all="ignore"):
+        g["share_beyond_turn"] = g["beyond"] / g["dwellings"] * 100
+    return g.drop(columns="beyond").reset_index()
 
 
 def _meaning(g: dict, b: dict | None, sd_g: float, sd_b: float) -> Message:

@@ -49,7 +49,7 @@ def fast_numbers(values: pd.Series, file, column: str, first_row: int = 2,
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return general()
     # the empty texts as written (other spellings, or padding, make the cast fail: the general parser)
-    empty = pc.fill_null(pc.is_in(arr, value_set=_EMPTY), True)
+    empty = pc.or_(pc.is_null(arr), pc.fill_null(pc.is_in(arr, value_set=_EMPTY), True))   # is_in(null) is false
     num = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
     try:
         v = pc.cast(num, pa.float64())

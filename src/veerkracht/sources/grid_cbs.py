@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..geo.grid import GRID_VERSION, cell_codes, grid_areas, parse_cell_ids
+from ._grid_ids import GRID_VERSION, cell_codes, grid_areas, parse_cell_ids
 from ..store.base import Batch, Provenance
 from ._fastnum import fast_numbers
 from ._numbers import detect_decimal

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..geo.grid import GRID_VERSION, grid_areas
+from ._grid_ids import GRID_VERSION, grid_areas
 from ..store.base import Batch, Provenance
 from ._fastnum import fast_numbers
 from ._tabular import parse_years
@@ -136,8 +136,9 @@ def read_lbm_grid(location, model: str = "3.0", year: int | None = None, areas: 
         "value": np.concatenate([q[3] for q in parts]),
         "flags": pd.Categorical.from_codes(np.concatenate([q[4] for q in parts]), categories=list(flag_ids)),
     })
-    facts["geo_version"] = GRID_VERSION[res]
-    facts["source"] = f"leefbaarometer-{model}"
+    n = len(facts)       # constant columns as one-label categoricals: 14 M rows, not 14 M strings each
+    facts["geo_version"] = pd.Categorical.from_codes(np.zeros(n, np.int8), categories=[GRID_VERSION[res]])
+    facts["source"] = pd.Categorical.from_codes(np.zeros(n, np.int8), categories=[f"leefbaarometer-{model}"])
     facts["numerator"] = np.nan
     facts["denominator"] = np.nan
     prov = Provenance("lbm-grid", str(location), checksum(data), vintage=f"Leefbaarometer {model} (grid 100 m)",
