@@ -239,14 +239,8 @@ def run(store, **params) -> Result:
 
 
 def _years(store, indicator: str, version: str, codes) -> list[int]:
-    """The years of ``indicator`` on the grid: one DISTINCT query where the backend takes SQL (DuckDB), else
-    read from the facts."""
-    if hasattr(store, "sql") and codes is None:
-        got = store.sql("SELECT DISTINCT year FROM facts WHERE geo_version = ? AND indicator = ? AND value IS NOT NULL",
-                        [version, indicator])
-        return sorted(int(y) for y in got["year"])
-    f = store.facts(indicator=indicator, geo_version=version, codes=codes)
-    return sorted(int(y) for y in f.loc[f["value"].notna(), "year"].unique())
+    """The years of ``indicator`` on the grid (read through the store contract, so every backend answers)."""
+    return c.available_years(store, indicator, version, codes)
 
 
 def _fit(out: str, d: pd.DataFrame, unit: str, blocks: np.ndarray, p: GridTippingParams, seed, y0, y1) -> dict:

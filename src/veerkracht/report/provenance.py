@@ -73,27 +73,18 @@ def _native(ctx, facts: pd.DataFrame, depth: int = 0) -> set[int]:
 
 
 def _crosswalk_pairs(kind: str, location: str, options: dict) -> set[tuple[str, str]]:
-    """The (from, to) versions a crosswalk file holds: from its options, else read again from the file
-    (small); a file that is gone counts as holding every pair (it is listed rather than hidden)."""
-    if options.get("from_version") and options.get("to_version"):
-        return {(options["from_version"], options["to_version"])}
-    from ..sources import read
-    try:
-        cw = read(kind, location, **{k: v for k, v in options.items() if v is not None}).crosswalk
-    except Exception:  # gone or unreadable: listed, so no used source is left out
-        return _ANY
-    return set(zip(cw["from_version"], cw["to_version"])) if cw is not None and len(cw) else set()
+    """The (from, to) versions a crosswalk file holds; a file that is gone counts as holding every pair
+    (it is listed rather than hidden)."""
+    from ..geo.held import crosswalk_pairs
+    got = crosswalk_pairs(kind, location, options)
+    return _ANY if got is None else got
 
 
 def _geometry_codes(location: str, options: dict):
-    """The area codes a geometry file holds, read again from the file; a file that is gone counts as
-    holding every code (it is listed rather than hidden)."""
-    from ..sources import read
-    try:
-        areas = read("geometry", location, **{k: v for k, v in options.items() if v is not None}).areas
-    except Exception:  # gone or unreadable: listed, so no used source is left out
-        return _ANY
-    return set(areas["code"])
+    """The area codes a geometry file holds; a file that is gone counts as holding every code."""
+    from ..geo.held import area_codes
+    got = area_codes(location, options)
+    return _ANY if got is None else got
 
 
 class _Any(set):
