@@ -150,3 +150,20 @@ def test_benchmark_trend_replicates_cover_the_planted_trend(spread_regions):
     hit, hit0 = np.mean((lo <= truth) & (truth <= hi)), np.mean((lo0 <= truth) & (truth <= hi0))
     print(f"trend coverage {hit:.3f} (naive {hit0:.3f}), truth {truth:.3f}")
     assert 0.92 <= hit <= 0.98 and hit0 < 0.85
+
+
+@pytest.mark.slow
+def test_benchmark_on_spread_values_names_the_units(spread_regions):
+    """Five regions: the benchmark's gaps are the clustered profile's, n_units beside n_areas, and the
+    note names the units and their level."""
+    store, _, groups, _, n, _, _ = spread_regions
+    five = {g: groups[g] for g in list(groups)[:5]}
+    res = get_analysis("benchmark")(store, indicator="bijstand", groups=five, year_from=YEARS[0], year_to=YEARS[1],
+                                    size_indicator="corp_share", with_typology=False, index_on="regional", n_boot=100)
+    t = res.table.set_index("group")
+    prof = profile_many(store, "bijstand", five, year_from=YEARS[0], year_to=YEARS[1], index_on="regional",
+                        n_boot=100, seed=0).gaps()
+    assert t["gap_lo"].to_numpy() == pytest.approx(prof["gap_to_lo"].to_numpy(), rel=1e-12)
+    assert (t["n_units"] == UNITS).all() and t["n_areas"].tolist() == n[:5].tolist()
+    note = [m for m in res.notes if m.id == "inference.note.clustered"]
+    assert len(note) == 1 and note[0].params == {"n": int(n[:5].sum()), "units": 5 * UNITS, "level": "pc4"}
