@@ -204,3 +204,25 @@ def test_candidate_grid_runs_from_lo_to_exactly_hi():
     g = candidate_grid(49.5, 50, 0.01)
     assert len(g) == 51 and g[-1] == 50 and g[0] == 49.5
     assert candidate_grid(3, 3, 1).tolist() == [3]
+
+
+def test_a_steep_break_just_before_the_last_areas_is_found():
+    """Two areas lie just past the break (50.2, 50.4) where the line drops steeply: a valid, well-
+    conditioned candidate although its hinge sum Σ(x − k)₊² is tiny — the collinearity guard (Hadamard
+    ratio) must not drop it."""
+    x = np.array([0, 10, 20, 30, 40, 50, 50.2, 50.4])
+    fit = fit_segmented(x, segmented(x, 50, 0.01, -1.0, 1.0), min_side=2, trim=0)
+    assert fit["breakpoint"] == pytest.approx(50, abs=1e-9) and fit["sse"] == pytest.approx(0, abs=1e-12)
+    assert (fit["b"], fit["c"]) == pytest.approx((0.01, -1.01), abs=1e-6)
+
+
+def test_weights_only_matter_relative_to_each_other():
+    """Weighted least squares is invariant to the weights' scale: dwellings ×10⁻⁶ give the same fit
+    (the collinearity guard is a scale-free ratio; a planted break at 40 is recovered both times)."""
+    rng = np.random.default_rng(6)
+    x = rng.uniform(0, 100, 300)
+    y = segmented(x, 40, 0.001, -0.002, 0.02) + rng.normal(0, 0.002, 300)
+    w = rng.uniform(0.5, 2, 300)
+    a, b = fit_segmented(x, y, w), fit_segmented(x, y, w * 1e-6)
+    assert a["breakpoint"] == pytest.approx(40, abs=1) and b["breakpoint"] == pytest.approx(a["breakpoint"], abs=1e-9)
+    assert (b["a"], b["b"], b["c"]) == pytest.approx((a["a"], a["b"], a["c"]), rel=1e-6)
