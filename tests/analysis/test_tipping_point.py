@@ -226,3 +226,13 @@ def test_weights_only_matter_relative_to_each_other():
     a, b = fit_segmented(x, y, w), fit_segmented(x, y, w * 1e-6)
     assert a["breakpoint"] == pytest.approx(40, abs=1) and b["breakpoint"] == pytest.approx(a["breakpoint"], abs=1e-9)
     assert (b["a"], b["b"], b["c"]) == pytest.approx((a["a"], a["b"], a["c"]), rel=1e-6)
+
+
+def test_a_turn_crossed_by_95_percent_of_samples_is_stated_without_doubt():
+    """The sentence's rule by hand: ≥ 95 % of bootstrap samples crossing zero → 'turns negative';
+    fewer → the uncertain wording (exactly 95 % is on the certain side)."""
+    from veerkracht.analysis.tipping_point import _message
+    r = {"outcome": "lbm", "pattern": "turns_negative", "zero_crossing": 60.0, "zero_lo": 50.0, "zero_hi": 70.0,
+         "breakpoint": 45.0, "break_lo": 40.0, "break_hi": 50.0}
+    assert _message(r | {"zero_share": 0.95}).id == "tipping_point.sentence.turns_negative"
+    assert _message(r | {"zero_share": 0.949}).id == "tipping_point.sentence.turns_negative_uncertain"
