@@ -236,3 +236,12 @@ def test_a_turn_crossed_by_95_percent_of_samples_is_stated_without_doubt():
          "breakpoint": 45.0, "break_lo": 40.0, "break_hi": 50.0}
     assert _message(r | {"zero_share": 0.95}).id == "tipping_point.sentence.turns_negative"
     assert _message(r | {"zero_share": 0.949}).id == "tipping_point.sentence.turns_negative_uncertain"
+
+
+def test_trim_sets_the_minimum_side_on_many_areas():
+    """1,000 areas, trim 2 %: each side of a break needs 20 areas (not min_side 10); the grid starts at
+    the 20th smallest share and ends at the 21st largest."""
+    x = np.arange(1000) / 10.0
+    fit = fit_segmented(x, segmented(x, 50, 0.001, -0.001, 0.0), min_side=10, trim=0.02)
+    assert fit["m"] == 20 and fit["lo"] == x[19] and fit["hi"] == x[979]
+    assert fit["breakpoint"] == pytest.approx(50, abs=1e-6)
