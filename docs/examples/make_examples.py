@@ -45,6 +45,9 @@ AMSTERDAM = [
     ("typology", "ams-typology-wijken-2013-2017",
      dict(geo_version="cbs2019", level="wijk", region=["GM0363"], year_from=2013, year_to=2017,
           standin_components=["bijstand_per_100_dwellings"], nuisance="nuisance")),
+    ("typology", "ams-typology-wijken-2013-2017-by-start",
+     dict(geo_version="cbs2019", level="wijk", region=["GM0363"], year_from=2013, year_to=2017,
+          standin_components=["bijstand_per_100_dwellings"], nuisance="nuisance", group_by="start")),
 ]
 
 NATIONAL = [

@@ -113,6 +113,16 @@ FAITHFUL = [
      "gy = group_year if group_year is not None else t"),
     ("small-area shrinkage ignores the exposure", "_smallarea",
      "shrink = b / (b + e)", "shrink = np.full_like(e, b.mean() / (b.mean() + e.mean()))"),
+    ("corp-profile resamples buurten although values were spread", "corp_profile",
+     'self.clusters = cl = sup.to_numpy(dtype=object)[pos] if sup.attrs["n_spread"] else None',
+     "self.clusters = cl = None"),
+    ("benchmark trend replicates ignore the support", "benchmark",
+     'clusters = sup.reindex(long["code"]).to_numpy(dtype=object) if sup.attrs["n_spread"] else None',
+     "clusters = None"),
+    ("spatial-lag impact intervals hold rho fixed", "_caveats",
+     "r = np.clip(draws[:, -1], -0.99, 0.99)", "r = np.full(len(draws), rho)"),
+    ("typology start-year grouping ignored", "typology",
+     "return s.y1 if p.group_by == \"end\" else s.y0", "return s.y1"),
 ]
 
 

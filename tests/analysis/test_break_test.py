@@ -1,14 +1,16 @@
 """Is there a break at all? The tipping point's sup-F test: size under a straight line (with cluster
 shocks and size-dependent noise), power against a planted break, and the sentence it changes.
 
-Measured (this file): 400 straight-line panels → rejection 4–6 % at α = 0.05 with clusters, ~25 %
-when the clusters are ignored; a planted kink of −0.015 per 10 points after 50 % is found in ≥ 90 %.
+Measured (this file, 2026-11-30, 99 wild-bootstrap draws per test): 400 straight-line panels →
+rejection 0.043 at α = 0.05 with clusters, 0.255 over 200 when the clusters are ignored; a planted kink
+of −0.015 per 10 points after 50 % is found in 0.985 of 200 panels, a weak one (−0.006) in 0.320.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, plant_score, segmented, spread_support, to_facts
@@ -31,12 +33,14 @@ def _sim(rng, n=800, kink=0.0, csize=4, cl_sd=0.02):
 def _rejections(reps, kink, clustered, seed=1):
     rng = np.random.default_rng(seed)
     out = []
-    for r in range(reps):
-        x, y, w, cl = _sim(rng, kink=kink)
-        f = fit_segmented(x, y, w)
-        t = break_test(x, y, w, cl if clustered else None, lo=f["lo"], hi=f["hi"], m=f["m"],
-                       n_test=99, seed=r, step=1.0)
-        out.append(t["p"] < 0.05)
+    with threadpool_limits(1):                    # small matrices: threads only contend
+        for r in range(reps):
+            x, y, w, cl = _sim(rng, kink=kink)
+            f = fit_segmented(x, y, w)
+            t = break_test(x, y, w, cl if clustered else None, lo=f["lo"], hi=f["hi"], m=f["m"],
+                           n_test=99, seed=r, step=1.0)
+            out.append(t["p"] < 0.05)
+    print(f"rejection rate {np.mean(out):.3f} over {reps} replicates (kink {kink}, clustered {clustered})")
     return float(np.mean(out))
 
 

@@ -221,8 +221,13 @@ def test_gap_decomposition_by_hand():
     assert p["bottom_composition"] == pytest.approx(-(low1 - fixed_low1))
     assert p["within"] + p["composition"] == pytest.approx(p["change"]) == pytest.approx(res.summary["gap_change"])
     assert res.summary["gap_change_lo"] <= res.summary["gap_change"] <= res.summary["gap_change_hi"]
-    parts = res.extra["gap_parts"].set_index("part")["points"]
-    assert parts["composition"] == pytest.approx(p["composition"])
+    parts = res.extra["gap_parts"].set_index("part")
+    assert parts.loc["composition", "points"] == pytest.approx(p["composition"])
+    # every part has its interval from the profile's own draws: the parts' change = the gap change's
+    assert (parts["lo"] <= parts["points"] + 1e-9).all() and (parts["points"] <= parts["hi"] + 1e-9).all()
+    assert (parts.loc["change", "lo"], parts.loc["change", "hi"]) == pytest.approx(
+        (res.summary["gap_change_lo"], res.summary["gap_change_hi"]), rel=1e-9)
+    assert res.summary["parts_lo"]["top"] == parts.loc["top", "lo"] and parts.loc["top", "hi"] > parts.loc["top", "lo"]
     en = render(res.summary["decomposition"], "en")
     assert "the bottom bin (0–50%)" in en and "Areas that changed bin" in en
     # min_areas = 4: both bins have 3 areas in 2012, the low bin 2 in 2018 → three flags; high 2018 has 4

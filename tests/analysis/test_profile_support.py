@@ -4,7 +4,8 @@ pass (``profile_many``, each region its own bootstrap stream): the gap's 95 % in
 planted truth 95 % ± 3 of the time when whole units are resampled; resampling buurten does not.
 
 Measured (this file, 200 replicate regions of 60 units, 300 bootstrap draws each): gap coverage
-0.950, growth 0.935, buurt resampling 0.690; the benchmark's trend 0.960 (buurt resampling 0.710).
+0.950, growth 0.935, buurt resampling 0.690; the gap parts: top bin 0.945, bottom bin 0.920; the
+benchmark's trend 0.960 (buurt resampling 0.710).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import spread_support
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis._bootstrap import percentile_interval
+from veerkracht.analysis._gapparts import gap_parts
 from veerkracht.analysis.benchmark import _trend_replicates
 from veerkracht.analysis.corp_profile import profile_many
 
@@ -87,7 +89,8 @@ def spread_regions():
 def test_gap_interval_covers_the_planted_truth_95_percent(spread_regions):
     store, naive, groups, truth, n, _, _ = spread_regions
     kw = dict(year_from=YEARS[0], year_to=YEARS[1], bins=EDGES, index_on="regional", n_boot=300, seed=3)
-    g = profile_many(store, "bijstand", groups, **kw).gaps()
+    prof = profile_many(store, "bijstand", groups, **kw)
+    g = prof.gaps()
     g0 = profile_many(naive, "bijstand", groups, **kw).gaps()
     gap_to = truth[YEARS[1]][1]
     growth = truth[YEARS[1]][1] / truth[YEARS[0]][1] - 1
@@ -99,6 +102,18 @@ def test_gap_interval_covers_the_planted_truth_95_percent(spread_regions):
     assert 0.92 <= hit_growth <= 0.98
     assert naive_hit < 0.85                        # buurten treated as independent: too narrow
     assert (g["n_units"] == UNITS).all() and (g0["n_units"] == g0["n_areas"]).all() and (g["n_areas"] == n).all()
+    # whose change moved the gap: the top and bottom bins' parts cover their planted truths too
+    # (shares do not move here, so composition is 0 and within = the change)
+    idx0, idx1 = truth[YEARS[0]][0], truth[YEARS[1]][0]
+    want = {"top": idx1[-1] - idx0[-1], "bottom": -(idx1[0] - idx0[0])}
+    hits = {k: [] for k in want}
+    for i in range(R):
+        parts = gap_parts(prof, i, 1, 0, {}, []).set_index("part")
+        for k, v in want.items():
+            hits[k].append(parts.loc[k, "lo"] <= v <= parts.loc[k, "hi"])
+        assert parts.loc["composition", "points"] == pytest.approx(0, abs=1e-9)
+    print({k: float(np.mean(v)) for k, v in hits.items()})
+    assert all(0.92 <= np.mean(v) <= 0.98 for v in hits.values())
     # one region on its own: the same interval (its own stream), the units beside n, and the note
     one = get_analysis("corp-profile")(store, indicator="bijstand", region=["GM0003"], **kw)
     assert one.summary["n_units"] == UNITS and one.summary["n_areas"] == n[3]
@@ -135,3 +150,20 @@ def test_benchmark_trend_replicates_cover_the_planted_trend(spread_regions):
     hit, hit0 = np.mean((lo <= truth) & (truth <= hi)), np.mean((lo0 <= truth) & (truth <= hi0))
     print(f"trend coverage {hit:.3f} (naive {hit0:.3f}), truth {truth:.3f}")
     assert 0.92 <= hit <= 0.98 and hit0 < 0.85
+
+
+@pytest.mark.slow
+def test_benchmark_on_spread_values_names_the_units(spread_regions):
+    """Five regions: the benchmark's gaps are the clustered profile's, n_units beside n_areas, and the
+    note names the units and their level."""
+    store, _, groups, _, n, _, _ = spread_regions
+    five = {g: groups[g] for g in list(groups)[:5]}
+    res = get_analysis("benchmark")(store, indicator="bijstand", groups=five, year_from=YEARS[0], year_to=YEARS[1],
+                                    size_indicator="corp_share", with_typology=False, index_on="regional", n_boot=100)
+    t = res.table.set_index("group")
+    prof = profile_many(store, "bijstand", five, year_from=YEARS[0], year_to=YEARS[1], index_on="regional",
+                        n_boot=100, seed=0).gaps()
+    assert t["gap_lo"].to_numpy() == pytest.approx(prof["gap_to_lo"].to_numpy(), rel=1e-12)
+    assert (t["n_units"] == UNITS).all() and t["n_areas"].tolist() == n[:5].tolist()
+    note = [m for m in res.notes if m.id == "inference.note.clustered"]
+    assert len(note) == 1 and note[0].params == {"n": int(n[:5].sum()), "units": 5 * UNITS, "level": "pc4"}

@@ -87,3 +87,19 @@ def test_hand_case():
     assert st["index_gm"].isna().all() and st["rank_gm"].tolist() == [1, 2, 2, 1]
     assert st["value_lower"].isna().all()
     assert s.figure().axes[0].get_ylabel() == "Verschil met eigen gemeente"
+
+
+def test_a_published_national_fact_wins():
+    """With an NL01 fact for the year the country's value is that fact, not a pool of the store's areas."""
+    codes = ["BU00010001", "BU00010002", "BU00020001", "BU00020002"]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": ["GM0001", "GM0001", "GM0002", "GM0002"],
+                              "wk_code": ["WK000100", "WK000100", "WK000200", "WK000200"]},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(4)], crs=4326)
+    counts = [(20, 100), (30, 300), (15, 50), (45, 150)]
+    facts = pd.DataFrame([dict(code=k, numerator=a, denominator=b, value=a / b * 100)
+                          for k, (a, b) in zip(codes, counts)] + [dict(code="NL01", value=14.0)])
+    facts = facts.assign(indicator="low_income", geo_version="cbs2019", year=2018, source="hand")
+    t = get_analysis("relative")(store_from(areas, facts), indicator="low_income").table.set_index("code")
+    assert t["nl_value"].tolist() == pytest.approx([14.0] * 4) and (t["nl_method"] == "fact").all()
+    assert t.loc["BU00010001", "index_nl"] == pytest.approx(20 / 14 * 100)

@@ -204,3 +204,44 @@ def test_candidate_grid_runs_from_lo_to_exactly_hi():
     g = candidate_grid(49.5, 50, 0.01)
     assert len(g) == 51 and g[-1] == 50 and g[0] == 49.5
     assert candidate_grid(3, 3, 1).tolist() == [3]
+
+
+def test_a_steep_break_just_before_the_last_areas_is_found():
+    """Two areas lie just past the break (50.2, 50.4) where the line drops steeply: a valid, well-
+    conditioned candidate although its hinge sum Σ(x − k)₊² is tiny — the collinearity guard (Hadamard
+    ratio) must not drop it."""
+    x = np.array([0, 10, 20, 30, 40, 50, 50.2, 50.4])
+    fit = fit_segmented(x, segmented(x, 50, 0.01, -1.0, 1.0), min_side=2, trim=0)
+    assert fit["breakpoint"] == pytest.approx(50, abs=1e-9) and fit["sse"] == pytest.approx(0, abs=1e-12)
+    assert (fit["b"], fit["c"]) == pytest.approx((0.01, -1.01), abs=1e-6)
+
+
+def test_weights_only_matter_relative_to_each_other():
+    """Weighted least squares is invariant to the weights' scale: dwellings ×10⁻⁶ give the same fit
+    (the collinearity guard is a scale-free ratio; a planted break at 40 is recovered both times)."""
+    rng = np.random.default_rng(6)
+    x = rng.uniform(0, 100, 300)
+    y = segmented(x, 40, 0.001, -0.002, 0.02) + rng.normal(0, 0.002, 300)
+    w = rng.uniform(0.5, 2, 300)
+    a, b = fit_segmented(x, y, w), fit_segmented(x, y, w * 1e-6)
+    assert a["breakpoint"] == pytest.approx(40, abs=1) and b["breakpoint"] == pytest.approx(a["breakpoint"], abs=1e-9)
+    assert (b["a"], b["b"], b["c"]) == pytest.approx((a["a"], a["b"], a["c"]), rel=1e-6)
+
+
+def test_a_turn_crossed_by_95_percent_of_samples_is_stated_without_doubt():
+    """The sentence's rule by hand: ≥ 95 % of bootstrap samples crossing zero → 'turns negative';
+    fewer → the uncertain wording (exactly 95 % is on the certain side)."""
+    from veerkracht.analysis.tipping_point import _message
+    r = {"outcome": "lbm", "pattern": "turns_negative", "zero_crossing": 60.0, "zero_lo": 50.0, "zero_hi": 70.0,
+         "breakpoint": 45.0, "break_lo": 40.0, "break_hi": 50.0}
+    assert _message(r | {"zero_share": 0.95}).id == "tipping_point.sentence.turns_negative"
+    assert _message(r | {"zero_share": 0.949}).id == "tipping_point.sentence.turns_negative_uncertain"
+
+
+def test_trim_sets_the_minimum_side_on_many_areas():
+    """1,000 areas, trim 2 %: each side of a break needs 20 areas (not min_side 10); the grid starts at
+    the 20th smallest share and ends at the 21st largest."""
+    x = np.arange(1000) / 10.0
+    fit = fit_segmented(x, segmented(x, 50, 0.001, -0.001, 0.0), min_side=10, trim=0.02)
+    assert fit["m"] == 20 and fit["lo"] == x[19] and fit["hi"] == x[979]
+    assert fit["breakpoint"] == pytest.approx(50, abs=1e-6)

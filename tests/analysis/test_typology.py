@@ -200,3 +200,13 @@ def test_standin_rise_is_measured_on_the_start_year_distribution():
     store.ingest(Batch(Provenance("li", "li", "li"), facts=extra))
     assert run(store).params["standin_components"] == ["bijstand"]
     assert any("regression to the mean" in n for n in res.note_texts("en"))
+
+
+def test_shade_boundaries_by_hand():
+    """Rise threshold 2: ≤ 1 (half) → shade 1, ≤ 2 → 2, above → 3; unknown rise → 0; only high areas shaded."""
+    from veerkracht.analysis.typology import classify
+    d = pd.DataFrame({"vulnerable": [40, 40, 40, 40, 40, 40, 10], "nuisance": [0.5] * 7,
+                      "rise": [0.8, 1.0, 1.5, 2.0, 2.5, np.nan, 5.0]})
+    out = classify(d, vt=35, nt=-0.1, rt=2, n_percentile=False)
+    assert out["shade"].tolist() == [1, 1, 2, 2, 3, 0, 0]
+    assert out["class"].tolist() == ["vulnerable"] * 6 + ["signal"]

@@ -260,7 +260,10 @@ def _spatial_model(store, geo_version, y, X, spatial, method, ml_max_n, errors, 
     impacts = None
     if spatial == "lag":
         coefs = est.set_index("term")["coef"].drop(["intercept", "rho"], errors="ignore")
-        impacts = lag_impacts(coefs, float(est.set_index("term").loc["rho", "coef"]), w.sparse)
+        vm = np.asarray(getattr(res, "vm", np.full((k, k), np.nan)), float)
+        idx = [terms.index(t) for t in coefs.index] + [terms.index("rho")]
+        cov = vm[np.ix_(idx, idx)] if vm.shape[0] >= k and np.isfinite(vm[np.ix_(idx, idx)]).all() else None
+        impacts = lag_impacts(coefs, float(est.set_index("term").loc["rho", "coef"]), w.sparse, cov=cov)
     return est, fit, impacts
 
 

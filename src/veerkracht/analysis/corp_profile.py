@@ -229,6 +229,7 @@ class Profiles:
         sizes = np.array([len(members[g]) for g in self.names], dtype=np.int64)
         pos = np.concatenate([members[g] for g in self.names]) if G else np.empty(0, dtype=np.intp)
         gcol = np.repeat(np.arange(G), sizes)
+        self.offsets = np.cumsum(sizes) - sizes                  # group g's areas: pos[offsets[g]:][:sizes[g]]
         self.n_fallback = np.array([len(fell_back) if whole else
                                     int(np.isin(self.codes[g], fell_back.astype(object)).sum())
                                     for g in self.names])

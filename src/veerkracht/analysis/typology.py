@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import NotComputable
+from ..errors import NotComputable, StoreError
 from . import _common as c
 from ._spatial import area_layer, percentile_of, two_years
 from ._caveats import definition_notes
@@ -88,8 +88,15 @@ class TypologyParams:
     rise_threshold: float | None = _help("default 2 (%-points LVB) or 10 (percentile points, stand-in)")
     standin_components: list[str] | None = _help("stand-in components (default: those with values in both years)")
     sensitivity_steps: tuple = field(default=STEPS, metadata={"help": "threshold shifts of the sensitivity table"})
+    group_by: str = _help("the year whose vulnerable share decides 'high': 'end' (year_to, the status) or 'start' "
+                          "(year_from); both share noise with the rise (regression to the mean)", default="end")
+    group_year: int | None = _help("decide 'high' on this year instead (an earlier, independent year: no regression "
+                                   "to the mean in the rise of the high areas)")
     smooth: bool = _help("smooth the vulnerable rates (empirical-Bayes Poisson–gamma) before the thresholds, so a "
                          "noisy small area does not jump onto the watch-list", default=False)
+
+    def __post_init__(self):
+        c.choice("group_by", self.group_by, ("end", "start"))
 
 
 @dataclass
@@ -195,7 +202,10 @@ class Typology(Analysis):
         vt = (90.0 if s.v_standin else 35.0) if p.vulnerable_threshold is None else float(p.vulnerable_threshold)
         nt = (80.0 if s.n_percentile else -0.10) if p.nuisance_threshold is None else float(p.nuisance_threshold)
         rt = (10.0 if s.v_standin else 2.0) if p.rise_threshold is None else float(p.rise_threshold)
-        base = pd.DataFrame({"vulnerable": v_to, "vulnerable_from": v_from, "rise": rise, "nuisance": n_val})
+        gy = _group_year(p, s)
+        v_group = v_to if gy == s.y1 else v_from if gy == s.y0 else \
+            _vulnerable(two_years(store, s.comps, s.geo_version, codes, gy, s.y0), s)[0].reindex(f.index)
+        base = pd.DataFrame({"vulnerable": v_group, "vulnerable_from": v_from, "rise": rise, "nuisance": n_val})
         cls = classify(base, vt, nt, rt, s.n_percentile)
         words = _Words(s, vt, nt, rt)
 
@@ -207,6 +217,7 @@ class Typology(Analysis):
         table["colour"] = [COLOURS.get((k, sh), COLOURS.get((k, 0))) for k, sh in zip(table["class"], table["shade"])]
         table["rule"] = [words.rule(k, r) for k, r in zip(cls["class"], base.itertuples())]
         table["vulnerable"], table["vulnerable_from"] = v_to.to_numpy(), v_from.to_numpy()
+        table["vulnerable_group"] = v_group.to_numpy()
         table["rise"], table["nuisance"] = rise.to_numpy(), n_val.to_numpy()
         if s.n_percentile:
             table["nuisance_value"] = n_raw.to_numpy()
@@ -225,6 +236,7 @@ class Typology(Analysis):
                   "nuisance_scale": "percentile" if s.n_percentile else "score",
                   "vulnerable_threshold": vt, "nuisance_threshold": nt, "rise_threshold": rt,
                   "year_from": s.y0, "year_to": s.y1, "nuisance_year": s.ny, "region": p.region,
+                  "group_by": p.group_by, "group_year": gy,
                   "geo_version": s.geo_version, "level": s.level, "sensitivity_steps": list(p.sensitivity_steps)}
         used = store.facts(indicator=s.comps + [s.nuis], geo_version=s.geo_version, years=sorted({s.y0, s.y1, s.ny}))
         vint = c.vintage(store, used, s.geo_version, s.level)
@@ -235,8 +247,11 @@ class Typology(Analysis):
         notes = s.notes + _notes(s, vt, nt, int(table["suppressed"].sum()))
         if smoothed:
             notes.append(Message("inference.note.smoothed", {"inds": smoothed}))
-        if s.y0 != s.y1:      # status and rise share year_to's noise; definitions may differ between the years
-            notes += [Message("typology.note.rtm", {"y0": s.y0, "y1": s.y1})] + definition_notes(s.comps, s.y0, s.y1, used)
+        if s.y0 != s.y1:      # 'high' and the rise share a year's noise unless grouped on an earlier year
+            rtm = Message("typology.note.rtm", {"y0": s.y0, "y1": s.y1}) if gy == s.y1 else \
+                Message("analysis.typology.note.rtm_start", {"y0": s.y0}) if gy == s.y0 else \
+                Message("analysis.typology.note.rtm_independent", {"gy": gy, "y0": s.y0})
+            notes += [rtm] + definition_notes(s.comps, s.y0, s.y1, used)
         return Result("typology", table, params, vint, notes, {"sensitivity": sens}, summary,
                       _figure=_figure, _layer=lambda r, st: _layer(r, st or store), inputs=inputs)
 
@@ -260,6 +275,17 @@ def _year_in(years: list[int], asked: int | None, lower: int | None, ind: str, w
         raise NotComputable(Message("typology.err.year", {"ind": ind, "asked": asked,
                                                           "years": ", ".join(map(str, years))}))
     return int(inside[0] if first else inside[-1])
+
+
+def _group_year(p: TypologyParams, s: Scope) -> int:
+    """The year whose vulnerable share decides 'high': ``group_year``, else year_to or year_from."""
+    if p.group_year is None:
+        return s.y1 if p.group_by == "end" else s.y0
+    gy = int(p.group_year)
+    if s.y0 < gy < s.y1 or gy > s.y1:
+        raise StoreError(f"group_year {gy} lies inside or after the period {s.y0}–{s.y1}: it must be year_to, "
+                         "year_from or an earlier, independent year")
+    return gy
 
 
 def _vulnerable(f: pd.DataFrame, s: Scope) -> tuple[pd.Series, pd.Series]:
