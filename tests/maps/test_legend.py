@@ -49,3 +49,14 @@ def test_large_pools_are_fast_deterministic_and_silent():
     # the sample keeps the classes where the data is: every class holds values
     counts = np.bincount(np.searchsorted(first, y, side="left"), minlength=9)
     assert (counts > 0).all()
+
+
+def test_few_distinct_values_give_fewer_classes_not_an_error():
+    """mapclassify's sampled Fisher–Jenks raised "Fewer unique values (2) than specified classes (3)"
+    (a 500 on /api/values for a gemeente view in the benchmark): a pool with few distinct values
+    gets one class per value."""
+    y = np.array([1.0] * 60 + [2.0] * 60 + [3.0])
+    for scheme in ("fisher_jenks", "quantiles", "equal_interval"):
+        bins = pooled_breaks(y, scheme, 5)
+        assert 1 <= len(bins) <= 3 and bins[-1] == 3.0
+    assert pooled_breaks(y, "fisher_jenks", 5) == [1.0, 2.0, 3.0]

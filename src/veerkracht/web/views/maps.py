@@ -59,7 +59,12 @@ def _areas(t) -> dict:
         values = [None if not math.isfinite(x) else round(x, 6) for x in num.tolist()]
     else:
         values = clean(val.tolist())
-    cls = clean(t["cls"].tolist()) if "cls" in t else [None] * len(t)
+    if "cls" not in t:
+        cls = [None] * len(t)
+    elif pd.api.types.is_integer_dtype(t["cls"]) and not t["cls"].isna().any():
+        cls = t["cls"].astype(int).tolist()                 # class indices: plain ints already
+    else:
+        cls = clean(t["cls"].tolist())
     return {c: [v, k, st] for c, v, k, st in zip(codes, values, cls, status)}
 
 
