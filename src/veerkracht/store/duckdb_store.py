@@ -201,9 +201,9 @@ class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, Store):
         if merge:
             self._upsert_areas(areas)
             return
-        self._register("_in_areas", self._areas_table(areas))
-        self.con.execute(f"INSERT INTO areas SELECT {', '.join(AREA_COLUMNS)}, NULL FROM _in_areas")
-        self.con.unregister("_in_areas")
+        table = self._areas_table(areas)
+        self.con.from_arrow(table.drop_columns(["wkb"])).project(
+            f"{', '.join(AREA_COLUMNS)}, NULL::GEOMETRY AS geom").insert_into("areas")
 
     def _areas_table(self, areas: gpd.GeoDataFrame) -> pa.Table:
         n = len(areas)
@@ -297,11 +297,13 @@ class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, Store):
                              "AND v.code_id = i.code_id AND v.year = i.year")
             self.con.execute(insert, [provenance_id])
             self.con.unregister("_in_facts")
-        else:
+        else:       # appended through the relation API: a registered table stays referenced until commit
             for lo in range(0, self._staged_n, self._SLICE):
-                self._register("_in_facts", self._staged_piece(lo, lo + self._SLICE))
-                self.con.execute(insert, [provenance_id])
-                self.con.unregister("_in_facts")
+                table = self._staged_piece(lo, lo + self._SLICE)
+                table = table.append_column("provenance_id", pa.nulls(len(table), pa.int32()) if provenance_id is None
+                                            else pa.array(np.full(len(table), provenance_id, dtype=np.int32)))
+                self.con.from_arrow(table).insert_into("fact_values")
+                del table
         self._staged = self._staged_piece = None
         self._versions(self._staged_versions)
 
