@@ -174,7 +174,15 @@ def _ingest(store, kind: str, location: str, opts: dict, force: bool, replace: b
     import inspect
 
     from .sources import get_reader, read
-    if "progress" in inspect.signature(get_reader(kind)).parameters:   # paged API answers: a progress bar
+    res = None
+    if kind == "cbs-kwb":       # a csv is streamed: each piece written as it is read (bounded memory)
+        from .sources.cbs_kwb import ingest_kwb
+        with err_console.status(Text(f"reading {location} ({kind}) into the store (one transaction)")):
+            res, batch = ingest_kwb(store, location, force=force, replace=replace, **opts)
+        if res.get("streamed") and not res["skipped"]:
+            batch.facts = store.sql("SELECT code, year, indicator, flags FROM facts WHERE provenance_id = ? "
+                                    "AND flags <> ''", [res["provenance_id"]])
+    elif "progress" in inspect.signature(get_reader(kind)).parameters:   # paged API answers: a progress bar
         with progress() as prog:
             task = prog.add_task(f"fetching {location}", total=None)
             batch = read(kind, location, progress=lambda done, total: prog.update(task, completed=done, total=total),
@@ -191,9 +199,10 @@ def _ingest(store, kind: str, location: str, opts: dict, force: bool, replace: b
         what = ("stored as missing values, not numbers" if flag.startswith(("cbs_marker", "missing"))
                 else "kept with the flag and shown as unreliable; check the source")
         say("flagged: ", f"{n} fact(s) {flag} (e.g. {example}): {what}", err=True)
-    from .store.microdata import ingest_any     # private microdata (survey, tenants) go to their own tables
-    with err_console.status("writing to the store (one transaction)"):
-        res = ingest_any(store, batch, force=force, replace=replace)
+    if res is None:
+        from .store.microdata import ingest_any     # private microdata (survey, tenants) go to their own tables
+        with err_console.status("writing to the store (one transaction)"):
+            res = ingest_any(store, batch, force=force, replace=replace)
     for w in res.get("warnings", []):
         say("warning: ", w, err=True)
     if res["skipped"]:

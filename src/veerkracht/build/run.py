@@ -30,6 +30,7 @@ from ..errors import VeerkrachtError
 from ..geo.crosswalk import overlay_crosswalk
 from ..geo.harmonise import harmonise_store
 from ..sources.download import DownloadCache
+from ..sources.cbs_kwb import ingest_kwb
 from ..sources.fetch import fetch_geometry, fetch_kwb
 from ..sources.public import Services
 from .coverage import coverage_summary
@@ -178,11 +179,28 @@ def run_build(store, plan: BuildPlan, cache: DownloadCache, services: Services =
             step(name, lambda y=year, lv=level, n=name: ingest(n, t.fetch(cache, lambda: fetch_geometry(
                 y, lv, cache, services, region=plan.region, via=plan.geo_via,
                 progress=bar(f"kaart {y} {lv}")), "geometry")))
+    def kwb(year: int, name: str) -> dict:
+        if plan.kwb_via == "download" and plan.region is None:     # the national file: streamed into the store
+            url = services.kwb_file(year)
+            path = t.fetch(cache, lambda: cache.download(url, progress=bar(f"KWB {year}")), "kwb")
+
+            def journal(res):
+                _test_pause(name)
+                store.mark_step(bid, name, res)
+            t0 = time.perf_counter()
+            res, _ = ingest_kwb(store, path, year=year, where=url, then=journal, fallback=False)
+            if res is not None:
+                t.add("ingest", None, time.perf_counter() - t0, label="kwb")      # parse and write, piece by piece
+                t["facts_kwb"] += res["facts"] if not res["skipped"] else 0
+                if res["skipped"]:
+                    store.mark_step(bid, name, res)
+                return res
+        return ingest(name, t.fetch(cache, lambda: fetch_kwb(
+            year, cache, services, region=plan.region, via=plan.kwb_via, api=plan.api, progress=bar(f"KWB {year}")),
+            "kwb"))
+
     for year in plan.years:
-        name = f"kwb:{year}"
-        step(name, lambda y=year, n=name: ingest(n, t.fetch(cache, lambda: fetch_kwb(
-            y, cache, services, region=plan.region, via=plan.kwb_via, api=plan.api, progress=bar(f"KWB {y}")),
-            "kwb")))
+        step(f"kwb:{year}", lambda y=year: kwb(y, f"kwb:{y}"))
     for year in plan.years:
         if year == plan.target:
             continue

@@ -294,20 +294,37 @@ def harmonise_store(store, to_version: str, basis: str | None = None, indicators
         cw, path = find_path(store, v, to_version, basis)
         if cw is None:
             continue
-        facts = store.facts(indicator=indicators, geo_version=v)
-        facts = facts[facts["origin_version"] == facts["geo_version"]]   # native facts only
-        if facts.empty:
+        from_codes = set(cw["from_code"])
+        done = None
+        # one year at a time: years are harmonised independently, and memory then holds one year's facts
+        for year in _years_of(store, v):
+            facts = store.facts(indicator=indicators, geo_version=v, years=[year])
+            facts = facts[facts["origin_version"] == facts["geo_version"]]   # native facts only
+            if facts.empty or not facts["code"].isin(from_codes).any():
+                continue   # a path that reaches none of these areas (gemeenten vs one city's buurten)
+            if progress:
+                progress(f"{v} → {to_version} ({i}/{len(versions)}) {year}: {len(facts):,} facts")
+            out = harmonise(facts, cw, kinds, to_version, scales)
+            store.write_facts(out.drop(columns="coverage"))
+            done = done or {"facts_in": 0, "facts_out": 0, "unmapped": [], "path": path, "warnings": []}
+            done["facts_in"] += int(len(facts))
+            done["facts_out"] += int(len(out))
+            done["unmapped"] = sorted(set(done["unmapped"]) | set(out.attrs["unmapped"].get(v, [])))
+            done["warnings"] += [w for w in out.attrs["warnings"] if w not in done["warnings"]]
+            del facts, out
+        if done is None:
             continue
-        if not facts["code"].isin(set(cw["from_code"])).any():
-            continue   # a path that reaches none of these areas (gemeenten vs one city's buurten)
-        if progress:
-            progress(f"{v} → {to_version} ({i}/{len(versions)}): {len(facts):,} facts")
-        out = harmonise(facts, cw, kinds, to_version, scales)
-        store.write_facts(out.drop(columns="coverage"))
         if hasattr(store, "write_support"):    # which source areas each target rests on (METHOD: support)
             from .support import support_frame
             store.write_support(support_frame(cw, v))
-        summary[v] = {"facts_in": int(len(facts)), "facts_out": int(len(out)),
-                      "unmapped": out.attrs["unmapped"].get(v, []), "path": path,
-                      "warnings": out.attrs["warnings"]}
+        summary[v] = done
     return summary
+
+
+def _years_of(store, version: str) -> list[int]:
+    """The years with facts in ``version`` (all of them at once for a store without SQL)."""
+    if hasattr(store, "sql"):
+        years = store.sql("SELECT DISTINCT year FROM fact_values JOIN fact_series USING (series_id) "
+                          "WHERE geo_version = ? ORDER BY year", [version])["year"]
+        return [int(y) for y in years]
+    return sorted(int(y) for y in store.facts(geo_version=version)["year"].unique())

@@ -25,8 +25,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..store._stream import StreamFallback
 from ..store.base import Batch, Provenance
-from ._kwb_mapping import BY_SHORT, PDOK_TO_SHORT, areas_and_facts, canonical_text, known_code_set
+from ._kwb_mapping import (_WOZ_EURO_MEDIAN, _WOZ_PLAUSIBLE, BY_SHORT, PDOK_TO_SHORT, areas_and_facts,
+                           canonical_text, known_code_set)
 from ._input import has_blank_lines, read_csv_arrow, sniff_binary, to_utf8
 from . import _kwb_fast
 from ._kwb_fast import decimal_evidence, fast_piece
@@ -34,7 +36,7 @@ from ._kwb_chunks import concat_areas, concat_pieces, csv_pieces, finish_facts
 from ._numbers import detect_decimal
 from .base import checksum, decode_text, parse_cbs_number, read_bytes, read_table, reader
 
-__all__ = ["read_kwb", "read_kwb_long", "LONG_INDICATORS"]
+__all__ = ["read_kwb", "read_kwb_long", "ingest_kwb", "LONG_INDICATORS"]
 
 _CODE_COLUMNS = ("gwb_code_10", "gwb_code")
 _PDOK_LEVELS = (("buurtcode", "buurtnaam"), ("wijkcode", "wijknaam"), ("gemeentecode", "gemeentenaam"))
@@ -224,23 +226,42 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
     Markers (``.``, -99995, -99997, -99991, -99999999) give facts with value NaN and a
     ``cbs_marker:…`` flag, never a number; see ``_kwb_mapping`` for units and flags.
     """
+    return _read_kwb(location, year, geo_version, known_codes, source, sheet, decimal, pct_form, delimiter, encoding,
+                     allow_unterminated)
+
+
+def _read_kwb(location, year, geo_version, known_codes, source, sheet, decimal, pct_form, delimiter, encoding,
+              allow_unterminated, sink=None) -> Batch:
+    """:func:`read_kwb`; with ``sink`` every piece goes to ``sink(areas, facts)`` as soon as it is read
+    (the whole-file checks are then the sink's: :mod:`veerkracht.store._stream`), and a piece that
+    needs the general path raises :class:`StreamFallback`."""
     path = Path(location)
     data = read_bytes(path)
     digest = checksum(data)
     warnings: list[str] = []
-    area_parts, fact_parts, labels, has_year = [], [], {}, False
+    area_parts, fact_parts, labels, has_year, years_seen = [], [], {}, False, []
     for raw, first_row, general in _frames(path, data, sheet, delimiter, encoding, allow_unterminated):
         if general is not None:
             got, decimal = _fast(raw, path, first_row, year, geo_version, known_codes, source, decimal, pct_form)
             if got is not None:
                 has_year = has_year or any(c in raw.column_names for c in ("year", "jaar"))
                 labels = {"code": next(c for c in _CODE_COLUMNS if c in raw.column_names)}
-                if not fact_parts:
+                if not fact_parts and not years_seen:
                     _unused_warning(raw.column_names, ["code", "name", "recs", *BY_SHORT], labels, warnings)
-                area_parts.append(got[0])
-                fact_parts.append(got[1])
+                if sink is None:
+                    area_parts.append(got[0])
+                    fact_parts.append(got[1])
+                    continue
+                if year is not None and has_year:
+                    raise StreamFallback("rows of one year kept")
+                years_seen += [int(got[1]["year"].min()), int(got[1]["year"].max())]
+                sink(*got)
                 continue
+            if sink is not None:
+                raise StreamFallback("a piece for the general path")
             raw = general()
+        elif sink is not None:
+            raise StreamFallback("not a csv")
         wide, labels = _wide(raw, path, first_row)
         wide["year"] = _years(raw, path, year, first_row).to_numpy()
         has_year = has_year or any(c in raw for c in ("year", "jaar"))
@@ -257,6 +278,11 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
         fact_parts.append(f)
         del wide
     data = None
+    if sink is not None:
+        prov = Provenance("cbs-kwb", str(location), digest, _vintage(pd.Series(years_seen)),
+                          {"year": year, "geo_version": geo_version, "known_codes": _codes_option(known_codes),
+                           "source": source, "sheet": sheet, "decimal": decimal, "pct_form": pct_form})
+        return Batch(prov, warnings=warnings)
     areas = concat_areas(area_parts)
     facts = finish_facts(concat_pieces(fact_parts), path, labels, warnings, pct_form)
     del area_parts, fact_parts
@@ -269,6 +295,50 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
                       {"year": year, "geo_version": geo_version, "known_codes": _codes_option(known_codes),
                        "source": source, "sheet": sheet, "decimal": decimal, "pct_form": pct_form})
     return Batch(prov, areas=areas, facts=facts, warnings=warnings)
+
+
+def ingest_kwb(store, location, force: bool = False, replace: bool = False, *, where: str | None = None,
+               then=None, fallback: bool = True, **options) -> tuple[dict | None, Batch | None]:
+    """Read a KWB file into ``store``: ``(what store.ingest returns, the batch)``.
+
+    A csv (no ``geo_version``, ``known_codes`` or ``year`` filter) is streamed: each piece is written
+    as soon as it is read (:meth:`~veerkracht.store.duckdb_store.DuckDBStore.ingest_stream`), so memory
+    holds one piece (``where``: the location the provenance names, e.g. the URL of a download;
+    ``then(result)``: run inside the stream's transaction; ``fallback=False``: return ``(None, None)``
+    instead of reading the file the ordinary way). Anything the stream cannot settle — a piece for the general path, facts already
+    stored, a whole-file check that might object — rolls it back and the file is read whole and
+    ingested as usual, which reports the problem. The returned batch then has no facts (they are in the
+    store); its provenance and warnings are the file's.
+    """
+    opts = {"year": None, "geo_version": None, "known_codes": None, "source": "cbs-kwb", "sheet": None,
+            "decimal": None, "pct_form": "auto", "delimiter": None, "encoding": None, "allow_unterminated": False}
+    unknown = set(options) - set(opts)
+    if unknown:
+        raise InputError(location, f"unknown option(s) {', '.join(sorted(unknown))}; cbs-kwb takes "
+                                   f"{', '.join(opts)}")
+    opts.update(options)
+    if hasattr(store, "ingest_stream") and opts["geo_version"] is None and opts["known_codes"] is None:
+        def read(sink):
+            batch = _read_kwb(location, **opts, sink=sink)
+            batch.provenance.location = where or batch.provenance.location
+            return batch
+        res = store.ingest_stream(read, force=force, whole_file=_whole_file(opts["pct_form"]), then=then)
+        if res is not None:
+            batch = res.pop("batch", None) or Batch(Provenance("cbs-kwb", str(location), ""))
+            return {**res, "streamed": True}, batch
+    if not fallback:
+        return None, None       # the caller reads it the ordinary way
+    batch = read_kwb(location, **opts)
+    batch.provenance.location = where or batch.provenance.location
+    return store.ingest(batch, force=force, replace=replace), batch
+
+
+def _whole_file(pct_form: str) -> dict:
+    """The indicators of the whole-file checks (see :mod:`veerkracht.store._stream`)."""
+    kinds = {m.indicator: m.kind for m in BY_SHORT.values()}
+    return {"pct": [i for i, k in kinds.items() if k == "pct"] if pct_form == "auto" else [],
+            "per1000": [i for i, k in kinds.items() if k == "per1000"], "checked": list(kinds),
+            "woz": BY_SHORT["g_wozbag"].indicator, "euro": _WOZ_EURO_MEDIAN, "plausible": _WOZ_PLAUSIBLE}
 
 
 # --------------------------------------------------------------------------- long files (Baarn)

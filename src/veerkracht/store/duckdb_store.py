@@ -25,6 +25,7 @@ import shapely
 
 from ..errors import StoreError, StoreLocked
 from ._history import HISTORY_DDL, HistoryMixin
+from ._stream import StreamMixin
 from .base import Provenance, Store
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
 from .portfolio import PortfolioTables
@@ -159,7 +160,7 @@ def connect(path: str, read_only: bool = False, wait: float = 0.0, on_wait=None)
 _SAME_KEY = "JOIN _in_facts i ON v.series_id = i.series_id AND v.code_id = i.code_id AND v.year = i.year"
 
 
-class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
+class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, PortfolioTables, Store):
     """Store in one DuckDB file (or ``:memory:``)."""
 
     def __init__(self, path: str | os.PathLike = "veerkracht.duckdb", read_only: bool = False,
@@ -227,7 +228,17 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
                              "(SELECT 1 FROM geo_versions WHERE id = ?)", [v, v])
 
     # ------------------------------------------------------------------ writes
-    def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None:
+    def _insert_areas(self, areas: gpd.GeoDataFrame, merge: bool) -> None:
+        """Areas of one piece of a stream: appended when their versions held nothing before the stream
+        (a code repeated in a version is a duplicate the stream's checks send back), else upserted."""
+        if merge:
+            self._upsert_areas(areas)
+            return
+        table = self._areas_table(areas)
+        self.con.from_arrow(table.drop_columns(["wkb"])).project(
+            f"{', '.join(AREA_COLUMNS)}, NULL::GEOMETRY AS geom").insert_into("areas")
+
+    def _areas_table(self, areas: gpd.GeoDataFrame) -> pa.Table:
         n = len(areas)
         cols = {c: _arrow_text(areas[c]) if c in areas else pa.nulls(n, pa.string()) for c in AREA_COLUMNS}
         geoms = areas.geometry if isinstance(areas, gpd.GeoDataFrame) else None
@@ -236,7 +247,11 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
         shaped = geoms is not None and geoms.notna().any()
         cols["wkb"] = (pa.array(shapely.to_wkb(geoms.values, output_dimension=2), type=pa.binary(), from_pandas=True)
                        if shaped else pa.nulls(n, pa.binary()))
-        table = pa.table(cols)
+        return pa.table(cols)
+
+    def _upsert_areas(self, areas: gpd.GeoDataFrame) -> None:
+        table = self._areas_table(areas)
+        shaped = table.column("wkb").null_count < len(table)
         self._register("_in_areas", table)
         versions = sorted(pc.unique(table.column("geo_version").cast(pa.string())).to_pylist())
         if self.con.execute(f"SELECT count(*) FROM areas WHERE geo_version IN ({_in_list(versions)})").fetchone()[0] == 0:
@@ -260,8 +275,11 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
         self.con.unregister("_in_areas")
         self._versions(versions)
 
-    def _stage_facts(self, facts: pd.DataFrame) -> bool:
-        """Encode the facts (series and code ids, added when new) and register them as ``_in_facts``."""
+    def _stage_facts(self, facts: pd.DataFrame, fresh: set | None = None) -> bool:
+        """Encode the facts (series and code ids, added when new) and register them as ``_in_facts``.
+
+        ``fresh``: the series a stream created so far (they are not "old"); the new ones are added to it.
+        """
         series_cols = ["geo_version", "indicator", "source", "origin_version"]
         encoded = {c: encode_strings(facts[c]) for c in series_cols + ["code", "flags"]}
         for c in series_cols + ["code"]:
@@ -269,6 +287,9 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
                 raise StoreError(f"facts column {c!r} has missing values")
         series, series_idx = _combinations([encoded[c] for c in series_cols])
         series_ids, old = self._dimension_ids("fact_series", "series_id", pd.DataFrame(series, columns=series_cols))
+        if fresh is not None:
+            old = old & ~np.isin(series_ids, list(fresh))
+            fresh.update(int(i) for i in series_ids[~old])
         code_idx, code_labels = encoded["code"]
         code_ids, _ = self._dimension_ids("fact_codes", "code_id", pd.DataFrame({"code": code_labels}))
         flag_idx, flag_labels = encoded["flags"]
@@ -309,11 +330,13 @@ class DuckDBStore(SupportTables, HistoryMixin, PortfolioTables, Store):
                              "AND v.code_id = i.code_id AND v.year = i.year")
             self.con.execute(insert, [provenance_id])
             self.con.unregister("_in_facts")
-        else:
+        else:       # appended through the relation API: a registered table stays referenced until commit
             for lo in range(0, self._staged_n, self._SLICE):
-                self._register("_in_facts", self._staged_piece(lo, lo + self._SLICE))
-                self.con.execute(insert, [provenance_id])
-                self.con.unregister("_in_facts")
+                table = self._staged_piece(lo, lo + self._SLICE)
+                table = table.append_column("provenance_id", pa.nulls(len(table), pa.int32()) if provenance_id is None
+                                            else pa.array(np.full(len(table), provenance_id, dtype=np.int32)))
+                self.con.from_arrow(table).insert_into("fact_values")
+                del table
         self._staged = self._staged_piece = None
         self._versions(self._staged_versions)
 
