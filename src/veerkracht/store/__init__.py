@@ -10,7 +10,6 @@ __all__ = ["Store", "Batch", "Provenance", "ReplaceNeeded", "DuckDBStore", "open
 def open_store(location: str = "veerkracht.duckdb", read_only: bool = False) -> Store:
     """Open a store by location: a DuckDB file path (default) or a ``postgresql://`` URL."""
     if str(location).startswith(("postgresql://", "postgres://")):
-        from ..errors import StoreError
-        raise StoreError("the PostgreSQL/PostGIS backend is not part of this version yet; "
-                         "use a DuckDB file as --store")
+        from .postgis_store import PostGISStore     # psycopg only loaded for a server store
+        return PostGISStore(str(location), read_only=read_only)
     return DuckDBStore(location, read_only=read_only)

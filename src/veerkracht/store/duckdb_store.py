@@ -24,6 +24,8 @@ import shapely
 from ..errors import StoreError
 from ._history import HISTORY_DDL, HistoryMixin
 from .base import Provenance, Store
+from ._sql import in_list as _in_list
+from ._sql import where as _sql_where
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
 from .support import SUPPORT_DDL, SupportTables
 
@@ -105,8 +107,6 @@ def _combinations(encoded: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndar
     return combos, row
 
 
-def _in_list(values) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
 _SAME_KEY = "JOIN _in_facts i ON v.series_id = i.series_id AND v.code_id = i.code_id AND v.year = i.year"
@@ -360,15 +360,4 @@ class DuckDBStore(SupportTables, HistoryMixin, Store):
     def close(self):
         self.con.close()
 
-    @staticmethod
-    def _where(**filters) -> str:
-        parts = []
-        for col, val in filters.items():
-            if val is None:
-                continue
-            vals = list(val) if isinstance(val, (list, tuple, set, pd.Series)) else [val]
-            if col == "year":
-                parts.append(f"{col} IN ({', '.join(str(int(v)) for v in vals) or 'NULL'})")
-            else:
-                parts.append(f"{col} IN ({_in_list(vals) or 'NULL'})")
-        return ("WHERE " + " AND ".join(parts)) if parts else ""
+    _where = staticmethod(_sql_where)
