@@ -464,6 +464,13 @@ def _register_build() -> None:
         _registered.add("build")
 
 
+def _register_store() -> None:
+    if "store" not in _registered:
+        from .cli_store import register
+        register(app, state, say)
+        _registered.add("store")
+
+
 def _reader_help(argv: list[str]) -> bool:
     """``veerkracht ingest <kind> --help``: the reader's options, mapping keys and an example."""
     if "ingest" not in argv or not ({"--help", "-h"} & set(argv)):
@@ -485,6 +492,7 @@ def main() -> None:
     _register_ingest()
     _register_report()
     _register_build()
+    _register_store()
     if _reader_help(sys.argv[1:]):
         return
     try:

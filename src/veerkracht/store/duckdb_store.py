@@ -293,11 +293,11 @@ class DuckDBStore(SupportTables, HistoryMixin, Store):
         self.con.execute(f"INSERT INTO indicators SELECT {', '.join(INDICATOR_COLUMNS)} FROM _in_reg")
         self.con.unregister("_in_reg")
 
-    def _insert_provenance(self, prov: Provenance, counts: dict) -> int:
+    def _insert_provenance(self, prov: Provenance, counts: dict, loaded_at: str | None = None) -> int:
         row = self.con.execute(
             "INSERT INTO provenance (kind, location, checksum, options, vintage, loaded_at, n_areas, "
             "n_facts, n_crosswalk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, self.now(),
+            [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, loaded_at or self.now(),
              counts["areas"], counts["facts"], counts["crosswalk"]]).fetchone()
         return row[0]
 
@@ -325,6 +325,15 @@ class DuckDBStore(SupportTables, HistoryMixin, Store):
             "SELECT geo_version, code, year, indicator, numerator, denominator, value, source, "
             "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
             f"JOIN fact_codes USING (code_id) {where} ORDER BY geo_version, indicator, code, year, v.rowid").df()
+
+    def facts_of_load(self, provenance_id: int | None) -> pd.DataFrame:
+        """The current facts (``FACT_COLUMNS``) that load ``provenance_id`` set, in the order written
+        (None: the facts written without a provenance, e.g. harmonised). ``store copy`` moves them so."""
+        cond = "IS NULL" if provenance_id is None else f"= {int(provenance_id)}"
+        return self.con.execute(
+            "SELECT geo_version, code, year, indicator, numerator, denominator, value, source, "
+            "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
+            f"JOIN fact_codes USING (code_id) WHERE v.provenance_id {cond} ORDER BY v.rowid").df()
 
     def crosswalk(self, from_version=None, to_version=None, basis=None):
         where = self._where(from_version=from_version, to_version=to_version, basis=basis)

@@ -24,7 +24,7 @@ from ._sql import where as sql_where
 from .base import Provenance, Store
 from .schema import AREA_COLUMNS, FACT_COLUMNS, INDICATOR_COLUMNS
 
-__all__ = ["PostGISStore"]
+__all__ = ["PostGISStore", "safe_url"]
 
 _T = 'text COLLATE "C"'
 _DDL = f"""
@@ -76,13 +76,13 @@ def _connect(url: str, read_only: bool):
     try:
         con = psycopg.connect(url, autocommit=True)
     except psycopg.Error as exc:
-        raise StoreError(f"cannot open store {_safe(url)}: {exc}") from exc
+        raise StoreError(f"cannot open store {safe_url(url)}: {exc}") from exc
     if read_only:
         con.execute("SET default_transaction_read_only = on")
     return con
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password (for messages)."""
     head, sep, tail = url.partition("@")
     if not sep or ":" not in head.split("//", 1)[-1]:
@@ -110,7 +110,7 @@ class PostGISStore(PostGISExtras, Store):
                 try:
                     self.con.execute("CREATE EXTENSION postgis")
                 except Exception as exc:
-                    raise StoreError(f"the database {_safe(self.url)} lacks PostGIS and this role cannot add "
+                    raise StoreError(f"the database {safe_url(self.url)} lacks PostGIS and this role cannot add "
                                      f"it (CREATE EXTENSION postgis): {exc}") from exc
             self.con.execute(_DDL)
             self.con.execute(PG_EXTRA_DDL)
@@ -217,11 +217,11 @@ class PostGISStore(PostGISExtras, Store):
         self.con.execute(f"INSERT INTO indicators SELECT {', '.join(INDICATOR_COLUMNS)} FROM _in_reg")
         self.con.execute("DROP TABLE _in_reg")
 
-    def _insert_provenance(self, prov: Provenance, counts: dict) -> int:
+    def _insert_provenance(self, prov: Provenance, counts: dict, loaded_at: str | None = None) -> int:
         row = self.con.execute(
             "INSERT INTO provenance (kind, location, checksum, options, vintage, loaded_at, n_areas, n_facts, "
             "n_crosswalk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, self.now(),
+            [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, loaded_at or self.now(),
              counts["areas"], counts["facts"], counts["crosswalk"]]).fetchone()
         return int(row[0])
 
@@ -254,6 +254,12 @@ class PostGISStore(PostGISExtras, Store):
         where = sql_where(indicator=indicator, geo_version=geo_version, code=codes, year=years, source=source)
         return copy_out(self.con, f"SELECT {', '.join(FACT_COLUMNS)} FROM facts {where} "
                         "ORDER BY geo_version, indicator, code, year, seq", _FACT_TYPES)
+
+    def facts_of_load(self, provenance_id: int | None) -> pd.DataFrame:
+        """The current facts that load ``provenance_id`` set, in the order written (None: no provenance)."""
+        cond = "IS NULL" if provenance_id is None else f"= {int(provenance_id)}"
+        return copy_out(self.con, f"SELECT {', '.join(FACT_COLUMNS)} FROM facts WHERE provenance_id {cond} ORDER BY seq",
+                        _FACT_TYPES)
 
     def crosswalk(self, from_version=None, to_version=None, basis=None):
         """Crosswalk rows (``CROSSWALK_COLUMNS``), filtered by version and basis."""
