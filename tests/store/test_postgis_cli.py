@@ -2,11 +2,20 @@
 
 Both stores get the same commands in real subprocesses — ingest two KWB editions of Utrecht (and one
 again: skipped), an identity crosswalk, harmonise, and two analyses — and the stores and the analyses'
-JSON are compared value for value.
+JSON are compared value for value; then ``veerkracht serve`` on each (a real server on 127.0.0.1, stopped
+by PID) answers the API routes with the same bytes.
 """
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import numpy as np
 import pandas as pd
@@ -75,3 +84,47 @@ def test_cli_on_postgis_answers_as_on_duckdb(real_data, tmp_path, pg_url):
     assert ben_p["table"] == ben_d["table"] and len(ben_p["table"]) == 10
     sizes = [r["size"] for r in ben_p["table"]]
     assert all(np.isfinite(sizes)) and sum(r["n_areas"] for r in ben_p["table"]) == 111
+
+    _same_api(duck, pg_url)
+
+
+_ROUTES = ["/api/meta", "/api/values?version=cbs2023&level=buurt&indicator=corp_share&year=2023",
+           "/api/export.csv?version=cbs2023&level=buurt&indicator=corp_share&year=2023",
+           "/api/profile/cbs2023/BU03440113", "/api/search?q=Halve"]
+
+
+def _serve(store: str):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "veerkracht.cli", "--store", store, "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/meta", timeout=5)
+            return proc, port
+        except OSError:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    raise AssertionError(f"veerkracht serve on {store} did not answer")
+
+
+def _same_api(duck: str, pg: str) -> None:
+    answers = []
+    for store in (duck, pg):
+        proc, port = _serve(store)
+        try:
+            answers.append({r: urllib.request.urlopen(f"http://127.0.0.1:{port}{r}", timeout=60).read() for r in _ROUTES})
+        finally:
+            os.kill(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    # the two stores were loaded seconds apart: the load times in a profile's sources differ, nothing else
+    when = re.compile(rb'"loaded_at":"[^"]*"')
+    assert [{r: when.sub(b"", body) for r, body in a.items()} for a in answers] == \
+        [{r: when.sub(b"", body) for r, body in answers[0].items()}] * 2
+    assert when.search(answers[1][_ROUTES[3]])
+    csv = answers[1][_ROUTES[2]].decode()
+    assert "BU03440113" in csv and len(csv.splitlines()) > 100
+    values = json.loads(answers[1][_ROUTES[1]])
+    assert len(values["areas"]) == 111 and values["areas"]["BU03440113"][0] == 9.0
