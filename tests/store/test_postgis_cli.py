@@ -19,9 +19,12 @@ import urllib.request
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from tests.cli.conftest import run_cli
 from veerkracht.store import open_store
+
+pytestmark = pytest.mark.postgis
 
 _GROUPS = {f"wijk{i:02d}": [f"WK0344{i:02d}"] for i in range(1, 11)}
 

@@ -8,7 +8,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from veerkracht.store import open_store
+
+pytestmark = pytest.mark.postgis
 
 KWB = "kwb_utrecht_gemeente/kwb_2023_gemeente_utrecht.csv"
 

@@ -10,6 +10,8 @@ from tests.store import test_reingest as on_duckdb
 from veerkracht.indicators import registry_frame
 from veerkracht.store import open_store
 
+pytestmark = pytest.mark.postgis
+
 CASES = [f for n, f in inspect.getmembers(on_duckdb, inspect.isfunction) if n.startswith("test_")]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 
 from tests.cli.conftest import run_cli
@@ -11,6 +12,8 @@ from veerkracht.indicators import registry_frame
 from veerkracht.sources import read
 from veerkracht.store import Batch, Provenance, open_store
 from veerkracht.store.copy import fingerprint
+
+pytestmark = pytest.mark.postgis
 
 
 def _source(path: str, kwb) -> None:
