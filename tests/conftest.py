@@ -44,3 +44,23 @@ def demo_store(tmp_path_factory):
     build_demo_store(store)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL 15 + PostGIS cluster on 127.0.0.1 (tests/pgcluster.py), stopped by PID."""
+    from tests.pgcluster import PGCluster
+
+    cluster = PGCluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """The URL of a fresh database with PostGIS in the test cluster, dropped afterwards."""
+    url = pg_cluster.new_database()
+    yield url
+    pg_cluster.drop_database(url)

@@ -521,6 +521,13 @@ def _register_synth() -> None:
         _registered.add("synth")
 
 
+def _register_store() -> None:
+    if "store" not in _registered:
+        from .cli_store import register
+        register(app, state, say)
+        _registered.add("store")
+
+
 def _reader_help(argv: list[str]) -> bool:
     """``veerkracht ingest <kind> --help``: the reader's options, mapping keys and an example."""
     if "ingest" not in argv or not ({"--help", "-h"} & set(argv)):
@@ -544,6 +551,7 @@ def main() -> None:
     _register_build()
     _register_grid()
     _register_synth()
+    _register_store()
     if _reader_help(sys.argv[1:]):
         return
     try:

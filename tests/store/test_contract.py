@@ -21,12 +21,14 @@ from veerkracht.indicators import registry_frame
 from veerkracht.store import Batch, Provenance, open_store
 from veerkracht.store.base import Store
 
-BACKENDS = ["duckdb-file", "duckdb-memory"]
+BACKENDS = ["duckdb-file", "duckdb-memory", "postgis"]
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
     location = str(tmp_path / "contract.duckdb") if request.param == "duckdb-file" else ":memory:"
+    if request.param == "postgis":      # a fresh database in the private test cluster (tests/pgcluster.py)
+        location = request.getfixturevalue("pg_url")
     s = open_store(location)
     s.register_indicators(registry_frame())
     yield s

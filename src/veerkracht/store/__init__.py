@@ -14,7 +14,6 @@ def open_store(location: str = "veerkracht.duckdb", read_only: bool = False, wai
     ``wait``: seconds to wait for a DuckDB file another process holds (``on_wait(pid, seconds_left)``
     is called about once a second meanwhile); 0 fails at once, saying which process holds it."""
     if str(location).startswith(("postgresql://", "postgres://")):
-        from ..errors import StoreError
-        raise StoreError("the PostgreSQL/PostGIS backend is not part of this version yet; "
-                         "use a DuckDB file as --store")
+        from .postgis_store import PostGISStore     # psycopg only loaded for a server store
+        return PostGISStore(str(location), read_only=read_only)
     return DuckDBStore(location, read_only=read_only, wait=wait, on_wait=on_wait)

@@ -115,8 +115,8 @@ class Store(abc.ABC):
         """Insert or replace registry rows (key: id)."""
 
     @abc.abstractmethod
-    def _insert_provenance(self, prov: Provenance, counts: dict) -> int:
-        """Record one loaded batch; returns its id."""
+    def _insert_provenance(self, prov: Provenance, counts: dict, loaded_at: str | None = None) -> int:
+        """Record one loaded batch (at ``loaded_at``, default now: ``store copy`` keeps the original); returns its id."""
 
     @abc.abstractmethod
     def _find_provenance(self, prov: Provenance) -> int | None:

@@ -27,6 +27,8 @@ from ..errors import StoreError, StoreLocked
 from ._history import HISTORY_DDL, HistoryMixin
 from ._stream import StreamMixin
 from .base import Provenance, Store
+from ._sql import in_list as _in_list
+from ._sql import where as _sql_where
 from .schema import AREA_COLUMNS, INDICATOR_COLUMNS, encode_strings
 from .portfolio import PortfolioTables
 from .support import SUPPORT_DDL, SupportTables
@@ -119,10 +121,6 @@ def _arrow_text(column: pd.Series) -> pa.Array:
     if not column.notna().any():
         return pa.nulls(len(column), pa.string())
     return pa.array(column.astype("str").array, type=pa.string(), from_pandas=True)
-
-
-def _in_list(values) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
 
 
 def _lock_holder(exc: Exception) -> str | None:
@@ -377,11 +375,11 @@ class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, PortfolioTables, Sto
         self.con.execute(f"INSERT INTO indicators SELECT {', '.join(INDICATOR_COLUMNS)} FROM _in_reg")
         self.con.unregister("_in_reg")
 
-    def _insert_provenance(self, prov: Provenance, counts: dict) -> int:
+    def _insert_provenance(self, prov: Provenance, counts: dict, loaded_at: str | None = None) -> int:
         row = self.con.execute(
             "INSERT INTO provenance (kind, location, checksum, options, vintage, loaded_at, n_areas, "
             "n_facts, n_crosswalk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, self.now(),
+            [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, loaded_at or self.now(),
              counts["areas"], counts["facts"], counts["crosswalk"]]).fetchone()
         return row[0]
 
@@ -409,6 +407,15 @@ class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, PortfolioTables, Sto
             "SELECT geo_version, code, year, indicator, numerator, denominator, value, source, "
             "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
             f"JOIN fact_codes USING (code_id) {where} ORDER BY geo_version, indicator, code, year, v.rowid").df()
+
+    def facts_of_load(self, provenance_id: int | None) -> pd.DataFrame:
+        """The current facts (``FACT_COLUMNS``) that load ``provenance_id`` set, in the order written
+        (None: the facts written without a provenance, e.g. harmonised). ``store copy`` moves them so."""
+        cond = "IS NULL" if provenance_id is None else f"= {int(provenance_id)}"
+        return self.con.execute(
+            "SELECT geo_version, code, year, indicator, numerator, denominator, value, source, "
+            "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
+            f"JOIN fact_codes USING (code_id) WHERE v.provenance_id {cond} ORDER BY v.rowid").df()
 
     def crosswalk(self, from_version=None, to_version=None, basis=None):
         where = self._where(from_version=from_version, to_version=to_version, basis=basis)
@@ -452,15 +459,4 @@ class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, PortfolioTables, Sto
             return
         self.con.close()
 
-    @staticmethod
-    def _where(**filters) -> str:
-        parts = []
-        for col, val in filters.items():
-            if val is None:
-                continue
-            vals = list(val) if isinstance(val, (list, tuple, set, pd.Series)) else [val]
-            if col == "year":
-                parts.append(f"{col} IN ({', '.join(str(int(v)) for v in vals) or 'NULL'})")
-            else:
-                parts.append(f"{col} IN ({_in_list(vals) or 'NULL'})")
-        return ("WHERE " + " AND ".join(parts)) if parts else ""
+    _where = staticmethod(_sql_where)
