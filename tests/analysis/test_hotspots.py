@@ -107,3 +107,24 @@ def test_ten_areas_are_enough():
     t = res.table.set_index("code").loc[codes]
     assert len(t) == 10 and np.allclose(t["local_i"], (len(y) - 1) * z * (W @ z) / (z @ z))
     assert t["local_i"].iloc[[0, 1, 5, 6]].gt(0).all()
+
+
+def test_ten_source_units_are_enough():
+    """20 buurten (2 × 10) carrying the values of 10 units (horizontal pairs, spread): the test runs
+    on exactly ten units, and every buurt shows its unit's local I."""
+    from tests.analysis.planted import spread_support
+    codes = [f"BU00010{r}{col:02d}" for r in range(2) for col in range(10)]
+    xs, ys = [5.0 + i * 0.01 for i in range(11)], [52.02, 52.01, 52.0]
+    geoms = [box(xs[col], ys[r + 1], xs[col + 1], ys[r]) for r in range(2) for col in range(10)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"}, geometry=geoms, crs=4326)
+    unit = pd.Series([f"U{r}{col // 2}" for r in range(2) for col in range(10)], index=codes)
+    uval = {f"U{r}{k}": v for r, row in enumerate(([9, 8, 1, 0, 2], [8, 9, 0, 1, 1])) for k, v in enumerate(row)}
+    facts = pd.DataFrame({"geo_version": "cbs2019", "code": codes, "year": 2018, "indicator": "lbm_onv",
+                          "value": [float(uval[u]) for u in unit], "source": "hand", "origin_version": "lbm3-2022"})
+    store = store_from(areas, facts)
+    spread_support(store, areas, unit)
+    res = get_analysis("hotspots")(store, indicator="lbm_onv", permutations=99, seed=0)
+    t = res.table.set_index("code").loc[codes]
+    assert len(t) == 20 and t.groupby(unit.to_numpy())["local_i"].nunique().eq(1).all()
+    assert t.loc[unit.isin(["U00", "U10"]).to_numpy(), "local_i"].gt(0).all()

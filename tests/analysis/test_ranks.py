@@ -68,3 +68,20 @@ def test_rank_interval_of_an_item_without_any_replicate_is_missing():
     lo, hi = rank_intervals(s, point=[1.5, np.nan, 2.0])
     assert np.isnan(lo[1]) and np.isnan(hi[1])
     assert lo[[0, 2]].tolist() == [1, 1] and hi[[0, 2]].tolist() == [2, 2]
+
+
+def test_rank_interval_percentiles_by_hand():
+    """Two areas, 1,000 replicates; area 0 ranks 1st in 980 of them: its 95 % interval is [1, 1]
+    (the 97.5th percentile of 980 ones and 20 twos is 1), area 1's is [2, 2]; no counts → no draw."""
+    from veerkracht.analysis._ranks import beta_draws, rank_intervals
+    s = np.zeros((1000, 2))
+    s[:, 0] = np.where(np.arange(1000) < 980, 2.0, 0.0)
+    s[:, 1] = 1.0
+    lo, hi = rank_intervals(s, None, ascending=False)
+    assert lo.tolist() == [1, 2] and hi.tolist() == [1, 2]
+    # 975 ones and 25 twos: the 97.5th percentile (index 974.025 of 0…999, 'higher') is the first two
+    s[:, 0] = np.where(np.arange(1000) < 975, 2.0, 0.0)
+    lo, hi = rank_intervals(s, None, ascending=False)
+    assert lo.tolist() == [1, 1] and hi.tolist() == [2, 2]
+    d = beta_draws([0, 5], [0, 10], 50, seed=0)
+    assert np.isnan(d[:, 0]).all() and np.isfinite(d[:, 1]).all()

@@ -245,3 +245,15 @@ def test_trim_sets_the_minimum_side_on_many_areas():
     fit = fit_segmented(x, segmented(x, 50, 0.001, -0.001, 0.0), min_side=10, trim=0.02)
     assert fit["m"] == 20 and fit["lo"] == x[19] and fit["hi"] == x[979]
     assert fit["breakpoint"] == pytest.approx(50, abs=1e-6)
+
+
+def test_bootstrap_breaks_on_a_grid_point_stay_there():
+    """A planted break exactly on a grid point (40.0): the refinement's shift is ~0, not half a step."""
+    from veerkracht.analysis.tipping_point import _bootstrap
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 100, 400)
+    y = segmented(x, 40.0, 0.0002, -0.0004, 0.01) + rng.normal(0, 0.0005, 400)
+    fit = fit_segmented(x, y)
+    br = _bootstrap(x, y, None, 201, 0, 0.5, fit)["breakpoint"]
+    # measured: fit 40.098 (fine grid), bootstrap median 40.090; with a wrong shift it moves to 40.42
+    assert abs(fit["breakpoint"] - 40) < 0.15 and abs(np.median(br) - fit["breakpoint"]) < 0.05
