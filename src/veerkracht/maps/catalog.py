@@ -274,6 +274,10 @@ class Catalog:
 
         The table of the whole level is built once per (indicator, version, level, year); a region
         is a row filter on it."""
+        if level in REGION_ONLY_LEVELS:     # the grid: built per region, never for the whole country
+            return self._tables.get_or_build(
+                (indicator, version, level, year, region),
+                lambda: self._level_values(indicator, version, level, year, region)).copy()
         full = self._tables.get_or_build((indicator, version, level, year),
                                          lambda: self._level_values(indicator, version, level, year))
         if region in (None, "", "NL01"):
@@ -284,8 +288,9 @@ class Catalog:
             self.region_areas(version, level, region)     # raises the message that says why
         return full[keep].reset_index(drop=True)
 
-    def _level_values(self, indicator: str, version: str, level: str, year: int) -> pd.DataFrame:
-        areas = self.region_areas(version, level, None)
+    def _level_values(self, indicator: str, version: str, level: str, year: int,
+                      region: str | None = None) -> pd.DataFrame:
+        areas = self.region_areas(version, level, region)
         f = self.facts(indicator, version)
         f = f[f["year"] == year]
         out = areas[["code", "name", "gm_code", "wk_code"]].merge(
