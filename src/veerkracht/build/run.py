@@ -180,6 +180,7 @@ def run_build(store, plan: BuildPlan, cache: DownloadCache, services: Services =
                 y, lv, cache, services, region=plan.region, via=plan.geo_via,
                 progress=bar(f"kaart {y} {lv}")), "geometry")))
     def kwb(year: int, name: str) -> dict:
+        nonlocal facts_in
         if plan.kwb_via == "download" and plan.region is None:     # the national file: streamed into the store
             url = services.kwb_file(year)
             path = t.fetch(cache, lambda: cache.download(url, progress=bar(f"KWB {year}")), "kwb")
@@ -191,6 +192,7 @@ def run_build(store, plan: BuildPlan, cache: DownloadCache, services: Services =
             res, _ = ingest_kwb(store, path, year=year, where=url, then=journal, fallback=False)
             if res is not None:
                 t.add("ingest", None, time.perf_counter() - t0, label="kwb")      # parse and write, piece by piece
+                facts_in += res["facts"] if not res["skipped"] else 0
                 t["facts_kwb"] += res["facts"] if not res["skipped"] else 0
                 if res["skipped"]:
                     store.mark_step(bid, name, res)

@@ -296,9 +296,10 @@ def harmonise_store(store, to_version: str, basis: str | None = None, indicators
             continue
         from_codes = set(cw["from_code"])
         done = None
-        # one year at a time: years are harmonised independently, and memory then holds one year's facts
-        for year in _years_of(store, v):
-            facts = store.facts(indicator=indicators, geo_version=v, years=[year])
+        # one year and indicator at a time: they are harmonised independently, and memory then holds
+        # one year's facts of one indicator
+        for year, ind in _chunks_of(store, v, indicators):
+            facts = store.facts(indicator=ind, geo_version=v, years=[year])
             facts = facts[facts["origin_version"] == facts["geo_version"]]   # native facts only
             if facts.empty or not facts["code"].isin(from_codes).any():
                 continue   # a path that reaches none of these areas (gemeenten vs one city's buurten)
@@ -321,10 +322,12 @@ def harmonise_store(store, to_version: str, basis: str | None = None, indicators
     return summary
 
 
-def _years_of(store, version: str) -> list[int]:
-    """The years with facts in ``version`` (all of them at once for a store without SQL)."""
+def _chunks_of(store, version: str, indicators) -> list[tuple[int, list[str] | None]]:
+    """``(year, [indicator])`` with facts in ``version`` (every year with all ``indicators`` for a store
+    without SQL)."""
     if hasattr(store, "sql"):
-        years = store.sql("SELECT DISTINCT year FROM fact_values JOIN fact_series USING (series_id) "
-                          "WHERE geo_version = ? ORDER BY year", [version])["year"]
-        return [int(y) for y in years]
-    return sorted(int(y) for y in store.facts(geo_version=version)["year"].unique())
+        got = store.sql("SELECT DISTINCT year, indicator FROM fact_values JOIN fact_series USING (series_id) "
+                        "WHERE geo_version = ? ORDER BY year, indicator", [version])
+        return [(int(y), [str(i)]) for y, i in zip(got["year"], got["indicator"])
+                if indicators is None or i in indicators]
+    return [(int(y), indicators) for y in sorted(store.facts(geo_version=version)["year"].unique())]

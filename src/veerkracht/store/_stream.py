@@ -74,7 +74,10 @@ class StreamMixin:
                         "merge": set()}
         try:
             with self.transaction():
-                pid = self.con.execute("INSERT INTO provenance (kind) VALUES ('(streaming)') RETURNING id").fetchone()[0]
+                # the id the provenance row will get; taken only at the end, so that a stream rolled back
+                # leaves no gap in the ids users name (restore --provenance N)
+                pid = self.con.execute("SELECT COALESCE(last_value, start_value - 1) + 1 FROM duckdb_sequences() "
+                                       "WHERE sequence_name = 'provenance_seq'").fetchone()[0]
 
                 def sink(areas, facts) -> None:
                     versions = {str(v) for v in areas["geo_version"].unique()}
@@ -108,11 +111,10 @@ class StreamMixin:
                 if not force and self._find_provenance(prov) is not None:
                     raise _Skip
                 counts = {"areas": state["areas"], "facts": state["facts"], "crosswalk": 0}
-                self.con.execute(
-                    "UPDATE provenance SET kind = ?, location = ?, checksum = ?, options = ?, vintage = ?, "
-                    "loaded_at = ?, n_areas = ?, n_facts = ?, n_crosswalk = ? WHERE id = ?",
-                    [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, self.now(),
-                     counts["areas"], counts["facts"], 0, pid])
+                got = self._insert_provenance(prov, counts)
+                if got != pid:      # the sequence moved on meanwhile: name the id it gave
+                    self.con.execute("UPDATE fact_values SET provenance_id = ? WHERE provenance_id = ?", [got, pid])
+                    pid = got
                 result = {**counts, "skipped": False, "replaced": 0, "stale": 0, "warnings": warnings,
                           "provenance_id": pid}
                 if then is not None:
