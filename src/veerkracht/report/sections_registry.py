@@ -12,8 +12,9 @@ import inspect
 
 from ..analysis import get_analysis
 from ..analysis.base import reported_analyses
-from ..errors import NotComputable
+from ..errors import NotComputable, VeerkrachtError
 from ..i18n import Message, render
+from ..maps.catalog import ViewError
 from .maps import area_map
 from .plan import Unavailable
 
@@ -68,7 +69,8 @@ def chapter(ctx, name: str, **params) -> list[dict]:
         # the first of their inputs the map has there (for the statuses of the areas)
         v, lv = r.params.get("geo_version"), r.params.get("level")
         roles = [x["indicators"] for x in r.inputs.values() if isinstance(x, dict) and x.get("indicators")]
-        ind = next((i for ids in roles for i in ids), None)
+        known = set(ctx.store.indicators()["id"])          # private inputs (tenants, survey) are not on a map
+        ind = next((i for ids in roles for i in ids if i in known), None)
         ys = [r.params.get("year_from") or ys[0], r.params.get("year_to") or r.params.get("year") or ys[-1]]
     if getattr(run, "layer", None) is not None and v is not None and ind is not None:
         try:
@@ -80,6 +82,8 @@ def chapter(ctx, name: str, **params) -> list[dict]:
                                        period=_period(r.params, ys))))
         except Unavailable as e:
             blocks.append({"type": "unavailable", "text": ctx.render("report.na", reason=e.message)})
+        except (VeerkrachtError, ViewError) as e:     # a view the map cannot draw here (e.g. a level without geometry)
+            blocks.append({"type": "unavailable", "text": ctx.render("report.na", reason=str(e))})
     return blocks
 
 
