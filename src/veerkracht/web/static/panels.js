@@ -4,6 +4,8 @@
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s === null || s === undefined ? "" : s).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  // "label (unit)", unless the label already names its unit ("Leefbaarometer: totaal (afwijking)")
+  const withUnit = (label, unit) => (unit && !String(label).includes("(" + unit + ")") ? label + " (" + unit + ")" : label);
 
   // ------------------------------------------------------------------ legend
   const Legend = {
@@ -144,7 +146,7 @@
       const typ = p.typology.available
         ? `<p><strong>${esc(p.typology.class || "—")}</strong>${p.typology.rule ? `<br>${esc(t("rule"))}: ${esc(p.typology.rule)}` : ""}</p>`
         : `<p class="muted">${esc(t("typology_na"))}</p>`;
-      const trends = p.trends.slice(0, 3).map((tr) => `<h4>${esc(tr.label)}${tr.unit ? " (" + esc(tr.unit) + ")" : ""}</h4>${chart(app, tr)}`).join("");
+      const trends = p.trends.slice(0, 3).map((tr) => `<h4>${esc(withUnit(tr.label, tr.unit))}</h4>${chart(app, tr)}`).join("");
       const notes = p.reliability.length ? `<ul>${p.reliability.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : `<p class="muted">${esc(t("no_notes"))}</p>`;
       const prov = p.provenance.map((r) => `<li>${esc(r.kind)}: ${esc(r.file)}${r.vintage ? " — " + esc(r.vintage) : ""} <span class="muted">(${esc((r.loaded_at || "").slice(0, 10))})</span></li>`).join("");
       const inSel = s.sel.includes(code);
@@ -219,7 +221,7 @@
       const cell = (r, x) => (x === null ? "—" : (x.value === null ? esc(t(x.status === "suppressed" ? "suppressed" : "missing"))
         : esc(app.fmt(x.value, r.decimals)) + (x.year !== s.year ? ` <span class="muted other-year">(${x.year})</span>` : ""))
         + `<br>${spark(app, x.trend, s.year, r.decimals)}`);
-      const rows = c.rows.map((r) => `<tr data-indicator="${esc(r.indicator)}"><th scope="row">${esc(r.label)}${r.unit ? " (" + esc(r.unit) + ")" : ""}${desc(r.description)}</th>${r.cells.map((x) => `<td class="num">${cell(r, x)}</td>`).join("")}</tr>`).join("");
+      const rows = c.rows.map((r) => `<tr data-indicator="${esc(r.indicator)}"><th scope="row">${esc(withUnit(r.label, r.unit))}${desc(r.description)}</th>${r.cells.map((x) => `<td class="num">${cell(r, x)}</td>`).join("")}</tr>`).join("");
       body.innerHTML = `<h2>${esc(t("compare_title"))} ${esc(s.year)}</h2><div class="table-scroll" tabindex="0" role="region" aria-label="${esc(t("compare_title"))}"><table class="figures compare" id="compare-table"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
     },
   };
