@@ -56,10 +56,14 @@ def test_chapters_flow_and_the_summary_stands_alone(report_nl):
     lines = [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), report_nl["pdf"], "-"], capture_output=True,
                             text=True, check=True).stdout.splitlines() for i in range(1, report_nl["pages"] + 1)]
     per_page = [[h for h in heads if h in {x.strip() for x in page}] for page in lines]
-    # chapters share pages: a page holds the end of one chapter and the title of the next (the running
-    # head repeats a title too, so a page's list may name its chapter twice over)
-    assert sum(len(h) >= 2 for h in per_page) >= 1, per_page
+    # chapters flow: no style forces a page break before a chapter (only the title page, the contents and
+    # the summary end their page); whether a title then shares a page with the previous chapter depends on
+    # the figures around it (page fill is asserted in test_no_page_under_30_percent_except_chapter_ends)
+    css = (Path(__file__).parents[2] / "src" / "veerkracht" / "report" / "templates" / "report.css").read_text()
+    forced = re.findall(r"([^{}]+)\{[^}]*page-break-(?:before|after):\s*always", css)
+    assert sorted(x.strip() for x in forced) == [".title-page", "nav.toc", "section#sec-summary"], forced
     # the summary stands alone: the page it ends on holds no other chapter title
     summary = next(h for h in per_page if heads[0] in h)
     assert summary == [heads[0]]
-    assert report_nl["pages"] <= 19          # 22 when every chapter started a page
+    # 22 pages for 10 chapters when every chapter started a page; on average under two pages a chapter now
+    assert report_nl["pages"] < 2 * len(heads), (report_nl["pages"], len(heads))
