@@ -52,7 +52,9 @@ def test_meta_lists_store_contents(client, read_store, default):
                                     codes=list(codes))["year"].unique())
     assert ind["available"][default["version"]][default["level"]] == [int(y) for y in years]
     assert ind["label_nl"] and ind["label_en"] and ind["label_nl"] != ind["label_en"]
-    assert set(meta["analyses"]) == {"typology", "concentration", "relative", "hotspots"}
+    # analyses of data a user loads (portfolio, tenants, grid, scenario start shares) are not offered
+    assert set(meta["analyses"]) == {"typology", "concentration", "relative", "hotspots", "early-warning",
+                                     "trajectories"}
     assert "openapi" in client.get("/openapi.json").json()
 
 

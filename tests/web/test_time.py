@@ -98,5 +98,12 @@ def test_every_layer_names_its_period(page, server, client):
             continue
         state = page.evaluate("APP.state")
         title = page.locator("#legend-title").inner_text()
-        period = f"{state['year_from']}–{state['year']}" if mode["id"] == "change" else str(state["year"])
+        if mode["id"] == "change":
+            period = f"{state['year_from']}–{state['year']}"
+        elif mode["id"] == "value":
+            period = str(state["year"])
+        else:   # an analysis names the years it used, which may end before the map's year (typology: 2017)
+            import re
+            assert re.search(r"\b(19|20)\d\d\b", title), (mode["id"], title, state)
+            continue
         assert period in title, (mode["id"], title, state)

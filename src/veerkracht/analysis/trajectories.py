@@ -239,7 +239,7 @@ def _figure(result: Result, lang: str = "nl"):
     prefix = "typology.class" if result.params["classes"] == "typology" else "trajectories.class"
     P = m.pivot(index="from", columns="to", values="p").reindex(index=list(keys), columns=list(keys))
     fig, ax = c.new_figure(6, 4.6)
-    ax.imshow(P.to_numpy(), cmap="Greys", vmin=0, vmax=1)
+    ax.imshow(P.to_numpy(), cmap="Greys", vmin=0, vmax=1, aspect="auto")
     names = [render(f"{prefix}.{k}", lang) for k in keys]
     ax.set_xticks(range(len(keys)), names)
     ax.set_yticks(range(len(keys)), names)

@@ -9,6 +9,7 @@ map in the social map's cartography (:func:`~veerkracht.maps.layers.layer_of` vi
 from __future__ import annotations
 
 import inspect
+import logging
 
 from ..analysis import get_analysis
 from ..analysis.base import reported_analyses
@@ -19,6 +20,8 @@ from .maps import area_map
 from .plan import Unavailable
 
 __all__ = ["registry_sections"]
+
+log = logging.getLogger("veerkracht.report")
 
 
 def registry_sections(handwritten: set[str]) -> list[tuple[str, str | Message, object, int]]:
@@ -71,7 +74,8 @@ def chapter(ctx, name: str, **params) -> list[dict]:
         roles = [x["indicators"] for x in r.inputs.values() if isinstance(x, dict) and x.get("indicators")]
         known = set(ctx.store.indicators()["id"])          # private inputs (tenants, survey) are not on a map
         ind = next((i for ids in roles for i in ids if i in known), None)
-        ys = [r.params.get("year_from") or ys[0], r.params.get("year_to") or r.params.get("year") or ys[-1]]
+        y1 = r.params.get("year_to") or r.params.get("year") or ys[-1]
+        ys = [r.params.get("year_from") or y1, y1]
     if getattr(run, "layer", None) is not None and v is not None and ind is not None:
         try:
             sup = set(r.table.loc[r.table["suppressed"].astype(bool), "code"]) if "suppressed" in r.table else set()
@@ -83,7 +87,9 @@ def chapter(ctx, name: str, **params) -> list[dict]:
         except Unavailable as e:
             blocks.append({"type": "unavailable", "text": ctx.render("report.na", reason=e.message)})
         except (VeerkrachtError, ViewError) as e:     # a view the map cannot draw here (e.g. a level without geometry)
-            blocks.append({"type": "unavailable", "text": ctx.render("report.na", reason=str(e))})
+            log.info("map of %s not drawn: %s", name, e)
+            blocks.append({"type": "unavailable", "text": ctx.render("report.na",
+                                                                     reason=Message("report.registry.no_map"))})
     return blocks
 
 

@@ -205,6 +205,7 @@ def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host
     """
     import uvicorn
 
-    app = create_app(store_path, live=True, hosts=allowed_hosts(host, port, allow_host), basemap=basemap)
+    live = not str(store_path).startswith(("postgresql://", "postgres://"))   # a server database needs no snapshots
+    app = create_app(store_path, live=live, hosts=allowed_hosts(host, port, allow_host), basemap=basemap)
     print(f"sociale kaart: http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

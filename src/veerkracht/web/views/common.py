@@ -224,7 +224,9 @@ class CachedRoute(APIRoute):
             return handler
 
         async def fast(request: Request) -> Response:
-            c = getattr(request.app.state, "web", None)
+            # the context this request is pinned to (a served snapshot), never the app's first one: after a
+            # writer publishes, the old context's cached answers must not be served
+            c = getattr(request.state, "web", None) or getattr(request.app.state, "web", None)
             key = keyer(request) if c is not None else None
             hit = _lookup(c, key) if key is not None else None
             return _respond(hit, request) if hit is not None else await handler(request)

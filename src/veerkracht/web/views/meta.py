@@ -41,7 +41,7 @@ def build_meta(c: Context) -> dict:
                           | {"available": avail, "sources": cat.sources.get(iid, []),
                              "decimals": decimals(row["kind"], row["unit"])})
     return clean({"versions": versions, "indicators": indicators, "levels": list(MAP_LEVELS),
-                  "analyses": {a: True for a in modes()}, "modes": map_modes(cat.store),
+                  "analyses": {a: True for a in modes() if analysis_of(a).available(cat.store)}, "modes": map_modes(cat.store),
                   "default": _default_view(c, versions, indicators)})
 
 
