@@ -126,8 +126,10 @@ def ingest_any(store, batch: Batch, force: bool = False, replace: bool = False) 
 
 
 def datasets(store, table: str) -> list[str]:
-    """The datasets a private table holds (empty when the table does not exist)."""
-    if not _has(store, table):
+    """The datasets a private table holds (empty when the table does not exist, or on a backend that does
+    not keep microdata yet: the PostGIS store)."""
+    from .duckdb_store import DuckDBStore
+    if not isinstance(store, DuckDBStore) or not _has(store, table):
         return []
     return [r[0] for r in _con(store).execute(f"SELECT DISTINCT dataset FROM {table} ORDER BY 1").fetchall()]
 
