@@ -18,10 +18,23 @@ def register(app, open_current, say) -> None:
     def survey(out: Path = typer.Option(..., "--out", help="File to write: .sav (SPSS), .csv or .parquet."),
                n: int = typer.Option(8000, "--n", help="Respondents per survey year (about)."),
                seed: int = typer.Option(1, "--seed"),
-               mapping: Optional[Path] = typer.Option(None, "--mapping-out", help="Mapping file (default <out>.toml).")):
+               mapping: Optional[Path] = typer.Option(None, "--mapping-out", help="Mapping file (default <out>.toml)."),
+               store_areas: bool = typer.Option(False, "--store-areas", help="Spread the respondents over the current "
+                                                "store's buurten (e.g. the demo's), so the survey's map layer shows "
+                                                "them; default: made-up codes."),
+               region: Optional[str] = typer.Option(None, "--region", "-r", help="With --store-areas: only the buurten "
+                                                    "of this gemeente or wijk code.")):
         """A WoON-like survey 1998–2018 with the report's national figures planted, and its mapping."""
         from .synth.survey import write_survey
-        res = write_survey(out, n_per_year=n, seed=seed, mapping_out=mapping)
+        codes = None
+        if store_areas:
+            from .synth.tenants import area_codes
+            store = open_current(read_only=True)
+            try:
+                codes = area_codes(store, level="buurt", region=region)
+            finally:
+                store.close()
+        res = write_survey(out, n_per_year=n, seed=seed, mapping_out=mapping, area_codes=codes)
         say("", f"wrote {res['file']} ({res['respondents']} respondents, years "
                 f"{', '.join(map(str, res['years']))}) and its mapping {res['mapping']}; load it with "
                 f"`veerkracht ingest survey {res['file']} --mapping {res['mapping']}`")

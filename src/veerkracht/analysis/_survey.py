@@ -49,6 +49,11 @@ class Design:
         self._st = pd.factorize(np.asarray(uniq.get_level_values(0)))[0]
         self._nh = np.bincount(self._st)
 
+    @property
+    def lonely(self) -> int:
+        """Strata with a single PSU: they cannot show their own variance and add nothing to it."""
+        return 0 if self._psu is None else int((self._nh == 1).sum())
+
     def variance(self, z: np.ndarray) -> float:
         if self._psu is None:             # one stratum, each respondent its own PSU
             n = len(z)

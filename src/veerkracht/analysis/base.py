@@ -171,6 +171,13 @@ class LayerSpec:
     refs: Mapping[str, str] = field(default_factory=dict)
     #: place among the map's modes (lower first)
     order: int = 100
+    #: key of ``Result.extra`` holding the per-area table (default: ``Result.table``), for analyses whose
+    #: main table is not one row per area (the survey's figures)
+    table: str | None = None
+    #: numeric layers: ``diverging`` around 0 (a change, a difference) or ``sequential`` (a level, e.g. a
+    #: share in %, drawn light → dark in ``unit``)
+    scale: str = "diverging"
+    unit: str | None = None
 
     def column_for(self, ref: str | None = None) -> str:
         return self.refs.get(ref or "", self.column) if self.refs else self.column

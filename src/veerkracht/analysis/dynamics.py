@@ -20,8 +20,9 @@ import pandas as pd
 from ..errors import NotComputable
 from ..indicators.reliability import SUPPRESS_MIN_DENOMINATOR, SUPPRESS_MIN_NUMERATOR
 from ..store import microdata
-from ..store.schema import INCOME_GROUPS, level_rank
+from ..store.schema import INCOME_GROUPS
 from . import _common as c
+from ._microareas import in_region, locate, to_level
 from ._flows import FLOW_COUNTS, decompose, panel_flows
 from .base import Analysis, LayerSpec, Message, ReportSpec, Result, register
 
@@ -43,36 +44,6 @@ class DynamicsParams:
     def __post_init__(self):
         if self.source is not None:
             c.choice("source", self.source, ("panel", "flows"))
-
-
-def _areas(store, codes: pd.Series, geo_version: str | None) -> tuple[str | None, str | None, pd.DataFrame]:
-    """``(version, level, area table)`` of the stored areas holding most of the data's codes."""
-    areas = store.areas(geo_version=geo_version, geometry=False)
-    hit = areas[areas["code"].isin(set(codes.astype(str)))]
-    if hit.empty:
-        return geo_version, None, areas.iloc[0:0]
-    best = hit.groupby(["geo_version", "level"]).size().sort_values(ascending=False).index[0]
-    return best[0], best[1], areas[areas["geo_version"] == best[0]]
-
-
-def _target(codes: pd.Series, areas: pd.DataFrame, own: str | None, level: str | None) -> np.ndarray:
-    """Each data code as the code of ``level`` (its own, or the wijk/gemeente it lies in)."""
-    if level is None or level == own:
-        return codes.astype(str).to_numpy()
-    if own is None or level_rank(level) > level_rank(own) or level not in ("wijk", "gemeente"):
-        raise NotComputable(Message("analysis.dynamics.err.level", {"level": level, "own": own or "-"}))
-    col = "wk_code" if level == "wijk" else "gm_code"
-    lookup = areas.drop_duplicates("code").set_index("code")[col]
-    return codes.astype(str).map(lookup).to_numpy()
-
-
-def _region(codes: np.ndarray, areas: pd.DataFrame, region) -> np.ndarray:
-    if region in (None, [], "NL01", ["NL01"]):
-        return np.ones(len(codes), dtype=bool)
-    want = {region} if isinstance(region, str) else set(region)
-    inside = set(areas.loc[areas["code"].isin(want) | areas["gm_code"].isin(want) | areas["wk_code"].isin(want),
-                           "code"].astype(str)) | want
-    return pd.Series(codes).isin(inside).to_numpy()
 
 
 class _Scope:
@@ -124,11 +95,11 @@ class Dynamics(Analysis):
             y0, y1 = (years[0], years[-1]) if len(years) > 1 else (y0, y1)
         if y1 <= y0:
             raise NotComputable(Message("analysis.dynamics.err.one_year", {"year": y0}))
-        version, own, areas = _areas(store, codes, p.geo_version)
+        version, own, areas = locate(store, codes, p.geo_version)
         if p.geo_version is not None and own is None:
             raise NotComputable(Message("analysis.dynamics.err.version", {"version": p.geo_version}))
-        target = _target(codes, areas, own, p.level)
-        keep = _region(target, areas, p.region) & pd.notna(target)
+        target = to_level(codes, areas, own, p.level, "analysis.dynamics.err.level")
+        keep = in_region(target, areas, p.region) & pd.notna(target)
         if not keep.any():
             raise NotComputable(Message("analysis.dynamics.err.region", {"region": str(p.region)}))
         if source == "panel":

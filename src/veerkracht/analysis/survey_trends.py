@@ -34,9 +34,10 @@ from ..store import microdata
 from ..store.schema import INCOME_GROUPS
 from . import _common as c
 from ._survey import Design, share
-from .base import Analysis, Message, ReportSpec, Result, register
+from ._microareas import in_region, locate, to_level
+from .base import Analysis, LayerSpec, Message, ReportSpec, Result, register
 
-__all__ = ["SurveyTrends", "estimates", "run", "FIGURES"]
+__all__ = ["SurveyTrends", "estimates", "area_estimates", "run", "FIGURES", "AREA_OUTCOMES"]
 
 FIGURES = ("income", "inflow", "outflow", "higher_edu", "tenure_lowest", "stock", "health", "vulnerable", "safety")
 _VULNERABLE = ("lowest_income", "low_education", "single_parent", "benefits", "poor_health")
@@ -155,6 +156,43 @@ def link_weak_area(store, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return out, int(known.sum())
 
 
+#: per-area outcomes of the map layer (see the ``outcome`` parameter)
+AREA_OUTCOMES = ("lowest_social", "social", "nuisance", "fear")
+_MAP_NOTES = {"lowest_social": "analysis.survey_trends.note.map.lowest_social",
+              "social": "analysis.survey_trends.note.map.social",
+              "nuisance": "analysis.survey_trends.note.map.nuisance",
+              "fear": "analysis.survey_trends.note.map.fear"}
+
+
+def _area_cell(f: pd.DataFrame, outcome: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, domain)`` of a map outcome for one year's respondents."""
+    corp = (f["tenure"] == "corporation").to_numpy()
+    has_rent = "rent" in f and f["rent"].notna().any()
+    social = corp & (f["rent"] == "below").to_numpy() if has_rent else corp
+    known = f["tenure"].notna().to_numpy()
+    if outcome == "lowest_social":
+        return _is(f, "income_group", "lowest"), social
+    if outcome == "social":
+        return np.where(known, social.astype(float), np.nan), known
+    return _is(f, outcome, True), np.ones(len(f), dtype=bool)
+
+
+def area_estimates(frame: pd.DataFrame, area: np.ndarray, outcome: str) -> pd.DataFrame:
+    """Per area (``area``: each respondent's map area, NaN outside the map) the weighted share (%) of
+    ``outcome`` with its design-based SE and 95 % interval, as a domain of the year's whole sample (the
+    design's strata and PSUs as in :func:`estimates`). Areas with too few respondents are suppressed."""
+    f = frame.reset_index(drop=True)
+    design = Design.of(f)
+    y, dom = _area_cell(f, outcome)
+    codes = pd.Series(area, dtype=object)
+    rows = []
+    for code in sorted(codes.dropna().unique()):
+        cell = share(y, dom & (codes == code).to_numpy(), design)
+        rows.append({"code": str(code), **{k: (v * 100 if k in ("estimate", "se", "lo", "hi") else v)
+                                           for k, v in cell.items()}})
+    return pd.DataFrame(rows, columns=["code", "estimate", "se", "lo", "hi", "n", "suppressed"])
+
+
 @dataclass
 class SurveyTrendsParams:
     dataset: str | None = c.param(None, "survey dataset in the store (default: the only one)")
@@ -162,10 +200,19 @@ class SurveyTrendsParams:
     weak_from: str | None = c.param(None, "weak liveability from the file's weak_area ('file') or from the store's "
                                           "Leefbaarometer class of the area code ('liveability'); default: the file "
                                           "when it has it")
+    outcome: str = c.param("lowest_social", "what the map shows per area: 'lowest_social' (lowest 20 % incomes among "
+                                            "social renters), 'social' (households in social rent), 'nuisance' (often "
+                                            "bothered by neighbours) or 'fear' (afraid of harassment or robbery)")
+    year: int | None = c.param(None, "survey year of the map (default: the last; otherwise the nearest the survey has)")
+    geo_version: str | None = c.param(None, "geography version of the respondents' area codes (default: the one "
+                                            "holding most of them)")
+    level: str | None = c.param(None, "level of the map: the codes' own or a coarser one (default: the codes' own)")
+    region: list[str] | str | None = c.param(None, "gemeente/wijk/area codes of the map (default: every area)")
 
     def __post_init__(self):
         if self.weak_from is not None:
             c.choice("weak_from", self.weak_from, ("file", "liveability"))
+        c.choice("outcome", self.outcome, tuple(AREA_OUTCOMES))
 
 
 @register
@@ -179,6 +226,8 @@ class SurveyTrends(Analysis):
     title = "analysis.survey_trends.title"
     summary = "analysis.survey_trends.summary"
     report = ReportSpec(order=5, title=Message("analysis.survey_trends.title"))
+    layer = LayerSpec(order=82, kind="numeric", column="estimate", label=Message("analysis.survey_trends.map_label"),
+                      own_indicator=False, table="areas", scale="sequential", unit="%")
 
     def resolve(self, store, p: SurveyTrendsParams):
         try:
@@ -195,10 +244,10 @@ class SurveyTrends(Analysis):
         in_file = frame["weak_area"].notna().any()
         if p.weak_from == "liveability" or (p.weak_from is None and not in_file and frame["area_code"].notna().any()):
             frame, linked = link_weak_area(store, frame)
-        return p, frame, linked
+        return p, frame, linked, _map_areas(store, frame, p)
 
     def compute(self, store, scope) -> Result:
-        p, frame, linked = scope
+        p, frame, linked, (areas, map_year, version, level, map_notes) = scope
         est = estimates(frame)
         table = est.copy()
         for col in ("estimate", "se", "lo", "hi"):
@@ -206,7 +255,8 @@ class SurveyTrends(Analysis):
         rat = ratios(est)
         years = sorted(int(y) for y in frame["year"].unique())
         clustered = "psu" in frame and frame["psu"].notna().any()
-        notes: list = [Message("analysis.survey_trends.note.design_psu" if clustered else "analysis.survey_trends.note.design"),
+        design = "analysis.survey_trends.note.design_psu" if clustered else "analysis.survey_trends.note.design"
+        notes: list = [*map_notes, Message(design),
                  Message("analysis.survey_trends.note.national")]
         if linked is not None:
             notes.append(Message("analysis.survey_trends.note.weak_linked", {"n": linked, "total": len(frame)}))
@@ -214,6 +264,10 @@ class SurveyTrends(Analysis):
             notes.append(Message("analysis.survey_trends.note.no_rent"))
         if int(table["suppressed"].sum()):
             notes.append(Message("analysis.survey_trends.note.suppressed", {"n": int(table["suppressed"].sum())}))
+        for year, f in frame.groupby("year", sort=True):
+            lonely = Design.of(f.reset_index(drop=True)).lonely
+            if lonely:
+                notes.append(Message("analysis.survey_trends.note.lonely_psu", {"n": lonely, "year": int(year)}))
         missing = [f for f in FIGURES if f not in set(table["figure"])]
         if missing:
             notes.append(Message("analysis.survey_trends.note.missing", {"figures": ", ".join(missing)}))
@@ -224,9 +278,44 @@ class SurveyTrends(Analysis):
             summary["message"] = Message("analysis.survey_trends.headline", {
                 "y0": int(a["year"]), "p0": float(a["estimate"]), "lo0": float(a["lo"]), "hi0": float(a["hi"]),
                 "y1": int(b["year"]), "p1": float(b["estimate"]), "lo1": float(b["lo"]), "hi1": float(b["hi"])})
-        params = {"dataset": p.dataset, "years": years, "weak_from": "file" if linked is None else "liveability"}
-        return Result(self.name, table, params, {"years": years}, notes, {"ratios": rat}, summary,
-                      _figure=_figure, inputs={"survey": {"indicators": ["survey"], "years": years}})
+        params = {"dataset": p.dataset, "years": years, "weak_from": "file" if linked is None else "liveability",
+                  "outcome": p.outcome, "year": map_year, "geo_version": version, "level": level, "region": p.region}
+        return Result(self.name, table, params, {"years": years}, notes, {"ratios": rat, "areas": areas}, summary,
+                      _figure=_figure, _layer=None if areas.empty else (lambda r, st: _layer(r, st or store)),
+                      inputs={"survey": {"indicators": ["survey"], "years": years},
+                              **({"geo_version": version, "level": level} if not areas.empty else {})})
+
+
+def _map_areas(store, frame: pd.DataFrame, p: SurveyTrendsParams):
+    """The map layer's table (per area of the respondents' codes, one survey year), the year, version,
+    level and notes; an empty table when the survey has no area codes the store knows."""
+    empty = pd.DataFrame(columns=["code", "estimate", "se", "lo", "hi", "n", "suppressed"])
+    years = sorted(int(y) for y in frame["year"].unique())
+    year = years[-1] if p.year is None else min(years, key=lambda y: (abs(y - int(p.year)), -y))
+    notes: list = []
+    if p.year is not None and year != int(p.year):
+        notes.append(Message("analysis.survey_trends.note.map_year", {"year": year, "asked": int(p.year)}))
+    codes = frame["area_code"].dropna()
+    if codes.empty:
+        return empty, year, p.geo_version, p.level, notes
+    version, own, areas = locate(store, codes, p.geo_version)
+    if own is None:
+        return empty, year, version, p.level, notes
+    f = frame[frame["year"] == year].reset_index(drop=True)
+    known = f["area_code"].notna().to_numpy()
+    target = np.full(len(f), None, dtype=object)
+    target[known] = to_level(f.loc[known, "area_code"], areas, own, p.level, "analysis.survey_trends.err.level")
+    inside = in_region(target, areas, p.region) & pd.notna(target)
+    target[~inside] = None
+    level = p.level or own
+    notes.append(Message(_MAP_NOTES[p.outcome], {"year": year, "level": level}))
+    return area_estimates(f, target, p.outcome), year, version, level, notes
+
+
+def _layer(result: Result, store):
+    from ._spatial import area_layer
+    areas = result.extra["areas"]
+    return area_layer(areas, store, result.params["geo_version"], blank={"suppressed": ["estimate", "se", "lo", "hi", "n"]})
 
 
 def run(store, **params) -> Result:

@@ -52,8 +52,8 @@ def _unavailable(name: str, message: str, **extra) -> dict:
 def layer_of(name: str, result, lang: str = "nl", ref: str | None = None) -> dict:
     """The layer of ``result`` (of analysis ``name``) in ``lang``; see the module docstring."""
     spec = analysis_of(name).layer
-    table = result.table
-    if spec is None or "code" not in table.columns or table.empty:
+    table = result.extra.get(spec.table) if spec is not None and spec.table else result.table
+    if spec is None or table is None or "code" not in table.columns or table.empty:
         return _unavailable(name, render("map.no_class", lang))
     table = table.drop_duplicates("code").set_index("code")
     hidden = table["suppressed"].fillna(False).astype(bool) if "suppressed" in table.columns else \

@@ -15,7 +15,7 @@ from ..indicators.words import source_name
 from ..i18n import render
 from .catalog import ESTIMATE_FLAGS, MAP_LEVELS, Catalog, ViewError
 from .layers import AnalysisLayers, analysis_of, modes
-from .legend import (lbm_legend, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify,
+from .legend import (lbm_legend, MISSING_COLOR, SUPPRESSED_COLOR, change_breaks, class_legend, classify, pooled_breaks,
                      decimals, diverging, sequential)
 
 __all__ = ["ViewParams", "VIEW_MODES", "all_modes", "map_view", "validate", "view_sources"]
@@ -131,7 +131,11 @@ def map_view(cat: Catalog, layers: AnalysisLayers, p: ViewParams, ind: dict, lan
         if not lay["available"] and lay.get("levels"):
             out["switch_level"] = _switch_level(cat, p, lay.get("levels", []))
         out["title"] = _analysis_title(ind, p, lay.get("period") or str(p.year), lang)
-        if spec.kind == "numeric":
+        if spec.kind == "numeric" and spec.scale == "sequential":
+            if out["available"]:
+                _sequential_legend(out, table)
+            out["unit"] = spec.unit or ""
+        elif spec.kind == "numeric":
             if out["available"]:
                 _numeric_legend(out, table, ind, symmetric=True)
             out["unit"] = _change_unit(out["unit"], lang)
@@ -214,6 +218,16 @@ def _numeric_legend(out: dict, table: pd.DataFrame, ind: dict, symmetric: bool) 
     out["legend"] = class_legend(bins, diverging(len(bins), ind.get("higher_is_worse")), symmetric=True)
     out["breaks"] = bins
     table["cls"] = classify(table["value"], bins, symmetric=symmetric)
+
+
+def _sequential_legend(out: dict, table: pd.DataFrame) -> None:
+    """Quantile classes light → dark for a level drawn by an analysis (e.g. a survey share per area)."""
+    vals = table["value"].to_numpy(float)
+    bins = pooled_breaks(vals, "quantiles", 5)
+    known = vals[~np.isnan(vals)]
+    out["legend"] = class_legend(bins, sequential(len(bins), None), lower=float(known.min()) if known.size else None)
+    out["breaks"] = bins
+    table["cls"] = classify(table["value"], bins)
 
 
 def _change_unit(unit: str, lang: str) -> str:

@@ -235,9 +235,12 @@ def _code(series: pd.Series, table: dict) -> np.ndarray:
     return series.map(table).astype("float64").to_numpy()
 
 
-def to_file_codes(s: pd.DataFrame, seed: int = 3) -> pd.DataFrame:
-    """The sample in the file's codes (numeric, labelled), as WoON ships it."""
+def to_file_codes(s: pd.DataFrame, seed: int = 3, area_codes: list[str] | None = None) -> pd.DataFrame:
+    """The sample in the file's codes (numeric, labelled), as WoON ships it. ``area_codes``: the buurt
+    codes respondents are spread over at random (default: 400 made-up Amsterdam-like codes); the spread
+    is independent of everything else, so every area's shares have the national truth."""
     rng = np.random.default_rng(seed)
+    pool = np.asarray(area_codes if area_codes else [f"BU0363{x:04d}" for x in range(400)], dtype=object)
     inc = s["income_group"].to_numpy()
     quint = np.where(inc == "lowest", 1, np.where(inc == "low", 2, rng.integers(3, 6, len(s))))
     hr = rng.random(len(s))
@@ -261,18 +264,18 @@ def to_file_codes(s: pd.DataFrame, seed: int = 3) -> pd.DataFrame:
                                                   "single_parent": 4, "other": 5}),
         "overlast_buren": nuis, "angst_beroving": fear.astype(float),
         "zwakke_leefbaarheid": s["weak_area"].astype(float).to_numpy(),
-        "buurtcode": [f"BU0363{int(x):04d}" for x in rng.integers(0, 400, len(s))],
+        "buurtcode": pool[rng.integers(0, len(pool), len(s))],
     })
 
 
-def write_survey(out: str | Path, n_per_year: int = 8000, seed: int = 1, mapping_out: str | Path | None = None
-                 ) -> dict:
+def write_survey(out: str | Path, n_per_year: int = 8000, seed: int = 1, mapping_out: str | Path | None = None,
+                 area_codes: list[str] | None = None) -> dict:
     """Write the synthetic survey (``.sav``, ``.csv`` or ``.parquet`` by suffix) and its mapping
     (default: beside it, ``<name>.toml``). Returns paths and counts."""
     out = Path(out)
     pop = population(seed=seed)
     s = sample(pop, n_per_year=n_per_year, seed=seed + 1)
-    coded = to_file_codes(s, seed=seed + 2)
+    coded = to_file_codes(s, seed=seed + 2, area_codes=area_codes)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".sav":
         import pyreadstat

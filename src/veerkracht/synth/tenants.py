@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["EXIT", "INFLOW", "MOBILITY", "INITIAL", "GROUPS", "area_types", "simulate", "write_tenants",
+__all__ = ["EXIT", "INFLOW", "MOBILITY", "INITIAL", "GROUPS", "area_types", "simulate", "write_tenants", "area_codes",
            "MAPPING_TOML"]
 
 GROUPS = ("lowest", "low", "middle_high")
@@ -130,11 +130,8 @@ def simulate(types: dict[str, str], dwellings: int = 150, years: tuple[int, int]
     return contracts, incomes
 
 
-def write_tenants(store, out, geo_version: str | None = None, level: str = "wijk", region: str | None = None,
-                  years: tuple[int, int] = (2012, 2020), dwellings: int = 150, seed: int = 1,
-                  truth_out=None) -> dict:
-    """Simulate a panel on the store's areas and write it as a corporation would export it (one row per
-    contract and year), with its mapping beside it (``<name>.toml``) and, if asked, the planted rates."""
+def _areas_of(store, geo_version: str | None, level: str, region: str | None) -> tuple[str, list[str]]:
+    """``(version, codes)`` of the store's areas of ``level`` (in ``region``), of the version with most of them."""
     from ..errors import StoreError
     areas = store.areas(geo_version=geo_version, level=level, geometry=False)
     if region:
@@ -143,8 +140,21 @@ def write_tenants(store, out, geo_version: str | None = None, level: str = "wijk
         raise StoreError(f"the store holds no {level} areas{' of ' + geo_version if geo_version else ''}"
                          f"{' in ' + region if region else ''}: build the demo store (`veerkracht demo`) or load geometry")
     version = geo_version or areas["geo_version"].value_counts().index[0]
-    areas = areas[areas["geo_version"] == version]
-    types = area_types(list(areas["code"].astype(str)), seed)
+    return version, list(areas.loc[areas["geo_version"] == version, "code"].astype(str))
+
+
+def area_codes(store, geo_version: str | None = None, level: str = "buurt", region: str | None = None) -> list[str]:
+    """The codes of the store's areas of ``level`` (in ``region``) of the version with most of them."""
+    return _areas_of(store, geo_version, level, region)[1]
+
+
+def write_tenants(store, out, geo_version: str | None = None, level: str = "wijk", region: str | None = None,
+                  years: tuple[int, int] = (2012, 2020), dwellings: int = 150, seed: int = 1,
+                  truth_out=None) -> dict:
+    """Simulate a panel on the store's areas and write it as a corporation would export it (one row per
+    contract and year), with its mapping beside it (``<name>.toml``) and, if asked, the planted rates."""
+    version, codes = _areas_of(store, geo_version, level, region)
+    types = area_types(codes, seed)
     contracts, incomes = simulate(types, dwellings, years, seed)
     rows = incomes.merge(contracts, on="contract_id")
     fmt = lambda s: pd.to_datetime(s).dt.strftime("%Y-%m-%d").fillna("")  # noqa: E731
