@@ -14,7 +14,7 @@ _SHOW_UNLOCATED = 20
 
 def ingest_portfolio(store, pf, say) -> None:
     """Locate the reader's rows onto the buurten of every version in the store and write them (private)."""
-    from .geo.locate import locate_units
+    from .geo.locate import grid_cells, locate_units
 
     located, unlocated = locate_units(store, pf.rows)
     if located.empty:
@@ -22,7 +22,7 @@ def ingest_portfolio(store, pf, say) -> None:
                                  f"{unlocated['reason'].iloc[0]} (row {unlocated['source_row'].iloc[0]}); "
                                  "load buurt geometry or a PC6 → buurt crosswalk first")
     rows = pf.rows.drop(columns=["code"]).merge(located, on="unit_id")
-    rows = rows.rename(columns={"complex_id": "complex_id"})
+    rows["cell"] = rows["unit_id"].map(grid_cells(pf.rows))
     n = store.write_portfolio(pf.corporation, rows)
     units = located["unit_id"].nunique()
     dwell = int(pf.rows.loc[pf.rows["unit_id"].isin(located["unit_id"]), "dwellings"].sum())

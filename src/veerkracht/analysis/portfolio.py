@@ -155,6 +155,9 @@ class Portfolio(Analysis):
         table = self._per_area(store, rows, main, gv, level, total)
         exposure = pd.concat([self._exposure(rows, r, total) for r in runs], ignore_index=True)
         complexes = self._complexes(rows, runs)
+        complexes, grid_note = _surroundings(store, rows, complexes, int(main.params["year_to"]))
+        if grid_note is not None:
+            notes.append(grid_note)
         first = exposure[exposure["period"] == exposure["period"].iloc[0]].set_index("class")
         counts = {k: (None if pd.isna(first.loc[k, "dwellings"]) else int(first.loc[k, "dwellings"]))
                   if k in first.index else 0 for k in (*CLASSES, "watch")}
@@ -240,6 +243,42 @@ class Portfolio(Analysis):
             g[f"class_{period}"] = g["area"].map(cls["class"]).fillna("unknown")
             g[f"watch_{period}"] = g["area"].map(cls["watch"]).fillna(False).astype(bool)
         return g.reset_index().rename(columns={"complex": "complex_id"})
+
+
+#: liveability classes of a cell's surroundings by its Leefbaarometer nuisance-and-safety deviation (lower is
+#: worse): problem ≤ −0.10 < weak ≤ −0.05 < fine — the trajectories' default classes
+_CELL_BREAKS = (-0.10, -0.05)
+
+
+def _surroundings(store, rows: pd.DataFrame, complexes: pd.DataFrame, year: int) -> tuple[pd.DataFrame, Message | None]:
+    """Per complex the direct surroundings on the 100 m grid, where the store has it: the cell holding most
+    of its dwellings (located by coordinates), the corporation share within 200 m of that cell and the
+    cell's Leefbaarometer nuisance class, each at ``year`` or the latest year before it. Values on too small
+    numbers are blank (the catalog's rule)."""
+    from ..geo.grid_store import latest_values
+    from ..indicators.reliability import apply_suppression, small_count_indicators
+    located = rows.dropna(subset=["cell"]) if "cell" in rows else rows.iloc[0:0]
+    if located.empty:
+        return complexes, None
+    per = (located.groupby(["complex", "cell"], as_index=False)["dwellings"].sum()
+           .sort_values(["complex", "dwellings", "cell"], ascending=[True, False, True]).drop_duplicates("complex"))
+    facts = store.facts(indicator=["corp_share_200m", "lbm_onv"], geo_version="grid100",
+                        codes=sorted(per["cell"].unique()))
+    if facts.empty:
+        return complexes, Message("portfolio.note.no_grid")
+    facts = apply_suppression(facts, small_count_indicators(store.indicators()))
+    share = latest_values(facts, "corp_share_200m", year)
+    onv = latest_values(facts, "lbm_onv", year)
+    cell = per.set_index("complex")["cell"]
+    out = complexes.copy()
+    out["cell"] = out["complex_id"].map(cell)
+    out["corp_share_200m"] = out["cell"].map(share).astype(float)
+    out["cell_lbm_onv"] = out["cell"].map(onv).astype(float)
+    v = out["cell_lbm_onv"]
+    out["cell_class"] = np.select([v <= _CELL_BREAKS[0], v <= _CELL_BREAKS[1], v.notna()], ["problem", "weak", "fine"],
+                                  default="unknown")
+    n = int(out["cell"].notna().sum())
+    return out, Message("portfolio.note.grid", {"n": n, "total": len(out), "year": year})
 
 
 _CLASS_COLOURS = {"problem": "#b2182b", "vulnerable": "#ef8a62", "signal": "#fddbc7", "none": "#e0e0e0",

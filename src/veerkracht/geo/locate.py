@@ -15,7 +15,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["locate_units"]
+__all__ = ["grid_cells", "locate_units"]
 
 _OUT = ["unit_id", "geo_version", "code", "located_by"]
 
@@ -51,6 +51,17 @@ def _by_postcode(rows: pd.DataFrame, crosswalk: pd.DataFrame, versions: set[str]
     hit = have.merge(best.rename(columns={"from_code": "pc6", "to_version": "geo_version", "to_code": "code"}),
                      on="pc6")
     return hit[_OUT]
+
+
+def grid_cells(rows: pd.DataFrame) -> pd.Series:
+    """Per ``unit_id`` located by coordinates, the id of the CBS 100 m cell holding the point (RD New)."""
+    from ..sources._grid_ids import cell_codes
+    pts = rows[rows["x"].notna() & rows["y"].notna()]
+    parts = []
+    for crs, g in pts.groupby("crs"):
+        rd = gpd.GeoSeries(gpd.points_from_xy(g["x"], g["y"]), index=g["unit_id"], crs=str(crs)).to_crs(28992)
+        parts.append(pd.Series(cell_codes(rd.x.to_numpy(), rd.y.to_numpy()), index=rd.index))
+    return pd.concat(parts) if parts else pd.Series(dtype=object)
 
 
 def locate_units(store, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,9 +1,10 @@
 """A corporation's own stock, kept private in the user's store (table ``portfolio``).
 
 ``portfolio(owner, unit_id, complex_id, dwellings, geo_version, code, located_by, rent_class, type, label,
-year_built, source_row, provenance_id)`` — one row per dwelling or complex *and* per geography version
+year_built, source_row, provenance_id, cell)`` — one row per dwelling or complex *and* per geography version
 it was located in (coordinates are located in every version with buurt geometry, so the overlay can
-use whichever version an analysis runs on). ``owner`` is the corporation's name as given at ingest;
+use whichever version an analysis runs on; ``cell`` is the CBS 100 m cell holding the point, for the
+direct surroundings). ``owner`` is the corporation's name as given at ingest;
 loading a new file for the same owner replaces that owner's rows in one transaction.
 
 The table is **private**: nothing in :mod:`veerkracht.maps`, the export or the public API lists it; the
@@ -18,15 +19,16 @@ from ..errors import StoreError
 __all__ = ["PORTFOLIO_COLUMNS", "PORTFOLIO_DDL", "PortfolioTables"]
 
 PORTFOLIO_COLUMNS = ["owner", "unit_id", "complex_id", "dwellings", "geo_version", "code", "located_by",
-                     "rent_class", "type", "label", "year_built", "source_row", "provenance_id"]
+                     "rent_class", "type", "label", "year_built", "source_row", "provenance_id", "cell"]
 PORTFOLIO_DDL = """
 CREATE TABLE IF NOT EXISTS portfolio (
     owner VARCHAR NOT NULL, unit_id VARCHAR NOT NULL, complex_id VARCHAR, dwellings INTEGER NOT NULL,
     geo_version VARCHAR NOT NULL, code VARCHAR NOT NULL, located_by VARCHAR, rent_class VARCHAR, type VARCHAR,
-    label VARCHAR, year_built INTEGER, source_row INTEGER, provenance_id INTEGER
+    label VARCHAR, year_built INTEGER, source_row INTEGER, provenance_id INTEGER, cell VARCHAR
 );
+ALTER TABLE portfolio ADD COLUMN IF NOT EXISTS cell VARCHAR;
 """
-_STRINGS = ["owner", "unit_id", "complex_id", "geo_version", "code", "located_by", "rent_class", "type", "label"]
+_STRINGS = ["owner", "unit_id", "complex_id", "geo_version", "code", "located_by", "rent_class", "type", "label", "cell"]
 
 
 class PortfolioTables:
@@ -43,7 +45,8 @@ class PortfolioTables:
             self.con.execute(PORTFOLIO_DDL)
             self.con.execute("DELETE FROM portfolio WHERE owner = ?", [str(owner).strip()])
             self.con.register("_in_portfolio", df)
-            self.con.execute(f"INSERT INTO portfolio SELECT {', '.join(PORTFOLIO_COLUMNS)} FROM _in_portfolio")
+            cols = ", ".join(PORTFOLIO_COLUMNS)
+            self.con.execute(f"INSERT INTO portfolio ({cols}) SELECT {cols} FROM _in_portfolio")
             self.con.unregister("_in_portfolio")
         return len(df)
 
