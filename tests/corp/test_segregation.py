@@ -61,3 +61,63 @@ def test_random_allocation_has_no_excess(mem_store):
     r = res.table.iloc[0]
     assert 0.05 < r["dissimilarity"] < 0.2                       # small areas: D above 0 by chance alone
     assert abs(r["excess"]) < 0.03 and r["dissimilarity_lo"] <= r["dissimilarity_random"] <= r["dissimilarity_hi"]
+
+
+def _planted_gemeenten(store, levels, n_areas=40, size=200, seed=3, total_scale=None):
+    """Gemeenten with a planted spread of the group: in gemeente g half of its areas hold a share 0.3 + δ of
+    group members and the other half 0.3 − δ, δ = ``levels[g]``; D = ½ · 2δ / (0.3 · 0.7) grows with δ."""
+    rng = np.random.default_rng(seed)
+    rows, geoms, codes, gms = [], [], [], []
+    for g, lev in enumerate(levels):
+        sz = size if total_scale is None else total_scale[g]
+        for i in range(n_areas):
+            p = 0.3 + lev if i % 2 else 0.3 - lev
+            code = f"BU{g:04d}{i:04d}"
+            a = float(rng.binomial(sz, p))
+            rows.append({"geo_version": "syn", "code": code, "year": 2020, "indicator": "corp_share", "numerator": a,
+                         "denominator": float(sz), "value": a / sz * 100, "source": "planted", "flags": "",
+                         "origin_version": "syn"})
+            codes.append(code)
+            gms.append(f"GM{g:04d}")
+            geoms.append(box(g * 10 + i % 8, i // 8, g * 10 + i % 8 + 1, i // 8 + 1))
+    store.write_areas(gpd.GeoDataFrame({"geo_version": "syn", "code": codes, "level": "buurt", "name": codes,
+                                        "gm_code": gms, "wk_code": None}, geometry=geoms, crs=4326))
+    store.write_facts(pd.DataFrame(rows))
+
+
+def test_benchmark_ranks_planted_segregation_with_honest_rank_intervals(mem_store):
+    """Five gemeenten with clearly different planted segregation (D ≈ 0.67, 0.52, 0.38, 0.24, 0.12) and four
+    with none: the planted order is the ranking, each clear rank interval is tight, and the four even
+    gemeenten share one wide interval."""
+    levels = [0.28, 0.22, 0.16, 0.10, 0.05, 0, 0, 0, 0]
+    _planted_gemeenten(mem_store, levels)
+    res = get_analysis("segregation")(mem_store, geo_version="syn", level="buurt", view="benchmark", n_boot=200,
+                                      n_random=50)
+    b = res.table.set_index("code")
+    assert list(b.index[:5]) == [f"GM{g:04d}" for g in range(5)]            # the planted order
+    for g in range(5):
+        r = b.loc[f"GM{g:04d}"]
+        assert r["rank"] == g + 1 and r["rank_lo"] <= g + 1 <= r["rank_hi"] and r["rank_hi"] - r["rank_lo"] <= 1
+        assert r["excess_lo"] > 0.03
+    even = b.loc[[f"GM{g:04d}" for g in range(5, 9)]]
+    assert (even["excess_lo"] < 0.02).all() and (even["rank_lo"] <= 7).all() and (even["rank_hi"] >= 8).all()
+    assert "benchmark" not in res.extra and len(res.extra["trend"]) == 9
+    assert any("rang" in n for n in res.note_texts("nl"))
+    labels = [t.get_text() for t in res.figure("nl").axes[0].get_yticklabels()]
+    assert len(labels) == 9 and labels[-1].startswith("BU0000") is False and "(1–1)" in labels[-1]
+    # the trend view keeps the benchmark beside it, equal
+    t = get_analysis("segregation")(mem_store, geo_version="syn", level="buurt", n_boot=200, n_random=50)
+    assert t.extra["benchmark"].set_index("code")["rank"].equals(b["rank"].reindex(t.extra["benchmark"]["code"]))
+
+
+def test_peer_ranks_are_within_size_classes(mem_store):
+    levels = [0.28, 0.16, 0.05, 0.22, 0.10]
+    sizes = [100, 100, 100, 3000, 3000]              # 40 areas: 4,000 and 120,000 dwellings
+    _planted_gemeenten(mem_store, levels, total_scale=sizes)
+    b = get_analysis("segregation")(mem_store, geo_version="syn", level="buurt", view="benchmark", n_boot=100,
+                                    n_random=30).table.set_index("code")
+    assert list(b["peer"]) and set(b["peer"]) == {"<20k", "≥100k"}
+    assert b.loc["GM0003", "peer_rank"] == 1 and b.loc["GM0004", "peer_rank"] == 2
+    assert b.loc["GM0000", "peer_rank"] == 1 and b.loc["GM0002", "peer_rank"] == 3
+    assert (b["peer_n"] == b["peer"].map({"<20k": 3, "≥100k": 2})).all()
+    assert b.loc["GM0003", "rank"] == 2 and b.loc["GM0000", "rank"] == 1

@@ -27,7 +27,7 @@ from . import _common as c
 from ._inference import cluster_index, cluster_multiplicity, support_clusters
 from .base import Analysis, Message, ReportSpec, Result, register
 
-__all__ = ["Segregation", "run", "indices"]
+__all__ = ["Segregation", "run", "indices", "benchmark", "peer_class"]
 
 INDICES = ("dissimilarity", "isolation", "entropy")
 
@@ -42,8 +42,12 @@ class SegregationParams:
     n_boot: int = c.param(200, "bootstrap replicates for the intervals")
     n_random: int = c.param(100, "random allocations for the value expected by chance")
     seed: int = c.param(0, "random seed")
+    view: str = c.param("trend", "trend (every gemeente and year) or benchmark (the last year's gemeenten side by "
+                                 "side: excess D over chance with intervals, rank with its interval, overall and "
+                                 "among gemeenten of similar size)")
 
     def __post_init__(self):
+        c.choice("view", self.view, ("trend", "benchmark"))
         c.positive("min_areas", self.min_areas)
         c.positive("n_boot", self.n_boot)
         c.positive("n_random", self.n_random)
@@ -110,7 +114,7 @@ class Segregation(Analysis):
         shapes = store.areas(geo_version=gv, level=level)
         shapes = shapes[shapes.geometry.notna() & ~shapes.geometry.is_empty].set_index("code")
         rng = np.random.default_rng(p.seed)
-        rows, skipped = [], []
+        rows, skipped, draws = [], [], {}
         for (g, year), d in f.groupby(["gm", "year"], sort=True):
             d = d.sort_values("code")
             if len(d) < p.min_areas:
@@ -128,6 +132,7 @@ class Segregation(Analysis):
                 lo, hi = c.percentile_interval(boot[k])
                 row.update({k: float(point[k][0]), f"{k}_lo": float(lo), f"{k}_hi": float(hi)})
             row["dissimilarity_random"] = float(rand.mean())
+            draws[(g, int(year))] = boot["dissimilarity"] - rand.mean()
             row["excess"] = row["dissimilarity"] - row["dissimilarity_random"]
             row["spatial_dissimilarity"] = self._spatial(shapes, d["code"], a, b)
             rows.append(row)
@@ -157,8 +162,14 @@ class Segregation(Analysis):
         params = {"indicator": p.indicator, "geo_version": gv, "level": level, "region": p.region,
                   "year_from": int(first), "year_to": int(last), "n_boot": p.n_boot, "n_random": p.n_random}
         vint = c.vintage(store, f, gv, level)
-        return Result(self.name, table, params, vintage=vint, notes=notes, summary=summary,
-                      inputs=c.inputs(vint, {"group": [p.indicator]}), _figure=_figure)
+        bench = benchmark(table, draws, names)
+        params["view"] = p.view
+        if p.view == "benchmark":
+            notes.append(Message("segregation.note.benchmark", {"year": int(last), "n": len(bench)}))
+        main, extra = (bench, {"trend": table}) if p.view == "benchmark" else (table, {"benchmark": bench})
+        return Result(self.name, main, params, vintage=vint, notes=notes, summary=summary, extra=extra,
+                      inputs=c.inputs(vint, {"group": [p.indicator]}),
+                      _figure=_bench_figure if p.view == "benchmark" else _figure)
 
     @staticmethod
     def _random(a: np.ndarray, b: np.ndarray, n: int, rng) -> np.ndarray:
@@ -181,6 +192,55 @@ class Segregation(Analysis):
         from libpysal.weights import Queen
         wq = Queen.from_dataframe(sub.reset_index(), use_index=False, silence_warnings=True)
         return _spatial_d(a, b, [wq.neighbors[i] for i in range(len(sub))])
+
+
+#: size classes of the peer groups: the group's total (e.g. dwellings) of the gemeente
+PEER_BOUNDS = (20_000, 50_000, 100_000)
+
+
+def peer_class(total: pd.Series) -> pd.Series:
+    """``<20k``, ``20k–50k``, ``50k–100k`` or ``≥100k`` by the gemeente's total (dwellings or residents)."""
+    edges = [-np.inf, *PEER_BOUNDS, np.inf]
+    return pd.cut(total, edges, right=False, labels=["<20k", "20k–50k", "50k–100k", "≥100k"]).astype(str)
+
+
+def benchmark(table: pd.DataFrame, draws: dict, names: pd.Series) -> pd.DataFrame:
+    """The last year's gemeenten side by side: excess D (D − chance) with its bootstrap interval, and its rank
+    (1 = most uneven) with a 95 % rank interval — overall and within the gemeente's size class — from the
+    same bootstrap replicates (ranks of point estimates alone are noise)."""
+    from ._ranks import rank_intervals
+    last = int(table["year"].max())
+    t = table[table["year"] == last].reset_index(drop=True)
+    s = np.column_stack([draws[(g, last)] for g in t["gm_code"]])
+    lo, hi = c.percentile_interval(s) if len(t) else (np.array([]), np.array([]))
+    name = t["gm_code"].map(names)
+    out = pd.DataFrame({"code": t["gm_code"], "name": name.where(name.notna(), t["gm_code"]), "year": last,
+                        "n_areas": t["n_areas"], "total": t["total"], "dissimilarity": t["dissimilarity"],
+                        "dissimilarity_random": t["dissimilarity_random"], "excess": t["excess"],
+                        "excess_lo": np.asarray(lo, float), "excess_hi": np.asarray(hi, float)})
+    out["rank"] = out["excess"].rank(ascending=False, method="min").astype(int)
+    out["rank_lo"], out["rank_hi"] = rank_intervals(s, ascending=False, point=out["excess"].to_numpy())
+    out["peer"] = peer_class(out["total"])
+    out["peer_n"] = out.groupby("peer")["code"].transform("size")
+    out["peer_rank"] = out.groupby("peer")["excess"].rank(ascending=False, method="min").astype(int)
+    out["peer_rank_lo"], out["peer_rank_hi"] = rank_intervals(s, groups=out["peer"].to_numpy(), ascending=False,
+                                                              point=out["excess"].to_numpy())
+    return out.sort_values(["rank", "code"]).reset_index(drop=True)
+
+
+def _bench_figure(result: Result, lang: str = "nl"):
+    """Excess dissimilarity per gemeente with its interval, most uneven first (at most 40)."""
+    from ..i18n import render
+    t = result.table.head(40).iloc[::-1]
+    fig, ax = c.new_figure(7, max(3.0, 0.22 * len(t) + 1))
+    y = np.arange(len(t))
+    ax.errorbar(t["excess"], y, xerr=[t["excess"] - t["excess_lo"], t["excess_hi"] - t["excess"]], fmt="o",
+                capsize=2, color="#5e3c99")
+    ax.axvline(0, color="#999999", lw=0.8)
+    ax.set_yticks(y, [f"{n} ({int(a)}–{int(b)})" for n, a, b in zip(t["name"], t["rank_lo"], t["rank_hi"])], fontsize=7)
+    ax.set_xlabel(render("segregation.bench_axis", lang))
+    ax.set_title(render("segregation.bench_title", lang, ind=result.params["indicator"], year=int(t["year"].max())))
+    return fig
 
 
 def _figure(result: Result, lang: str = "nl"):
