@@ -90,53 +90,74 @@ def simulate(stock: np.ndarray, s0: np.ndarray, turnover: np.ndarray, rule: str,
     order = np.argsort(n >= EXACT_BELOW, kind="stable")       # small areas first: slices, not masks
     k = int((n < EXACT_BELOW).sum())
     n_o, m_o = n[order], turnover[order]
-    v = np.repeat(np.rint(s0[order] * n_o)[:, None], p.n_sim, axis=1).astype(np.int64)
+    v = np.repeat(np.rint(s0[order] * n_o)[:, None], p.n_sim, axis=1).astype(np.int32)
     out = np.empty((p.horizon + 1,) + v.shape, dtype=np.int32)
     out[0] = v
-    for t in range(1, p.horizon + 1):
-        q_all = None
-        parts = []
-        for sl in (slice(0, k), slice(k, len(n))):
-            nn = n_o[sl, None].astype(np.float32)
-            vv = v[sl].astype(np.float32)
-            share = np.divide(vv, nn, out=np.zeros(vv.shape, np.float32), where=nn > 0)
-            rate_v = np.clip(m_o[sl, None] * p.out_ratio / (p.out_ratio * share + (1 - share)), 0, 1).astype(np.float32)
-            rate_o = np.clip(rate_v / p.out_ratio, 0, 1)
-            parts.append((sl, nn, vv, share, rate_v, rate_o, vv * rate_v, (nn - vv) * rate_o))
-        share_all = np.concatenate([pt[3] for pt in parts])
-        vac_all = np.concatenate([pt[6] + pt[7] for pt in parts])
-        q_all = _intake(rule, share_all, vac_all, p).astype(np.float32)
-        for sl, nn, vv, _share, rate_v, rate_o, ev, eo in parts:
-            if sl.stop - sl.start == 0:
-                continue
-            q = q_all[sl]
-            if sl.start == 0:          # exact draws for the small areas
-                vs, ns = v[sl], n_o[sl, None]
-                out_v = rng.binomial(vs, rate_v)
-                out_o = rng.binomial(ns - vs, rate_o)
-                v[sl] = vs - out_v + rng.binomial(out_v + out_o, q)
-            else:                      # normal approximation of the same net change
-                mu = -(1 - q) * ev + q * eo
-                var = (1 - q) ** 2 * ev * (1 - rate_v) + q ** 2 * eo * (1 - rate_o) + q * (1 - q) * (ev + eo)
-                z = rng.standard_normal(mu.shape, dtype=np.float32)
-                v[sl] = np.clip(np.rint(vv + mu + np.sqrt(var) * z), 0, nn)
-        out[t] = v
+    # float32 and in-place arithmetic: the arrays are areas × simulations (13.6k × 1,000 per rule and year)
+    o = np.float32(p.out_ratio)
+    mo = (m_o * p.out_ratio).astype(np.float32)[:, None]
+    nf = n_o.astype(np.float32)[:, None]
+    small, large = slice(0, k), slice(k, len(n))
+    for _t in range(1, p.horizon + 1):
+        vv = v.astype(np.float32)
+        share = np.divide(vv, nf, out=np.zeros(vv.shape, np.float32), where=nf > 0)
+        rate_v = share * (o - 1)                  # r_v = m·o / (o·share + 1 − share), within 0–1
+        rate_v += 1
+        np.divide(mo, rate_v, out=rate_v)
+        np.clip(rate_v, 0, 1, out=rate_v)
+        rate_o = rate_v / o
+        np.clip(rate_o, 0, 1, out=rate_o)
+        ev = vv * rate_v                          # expected leavers: vulnerable, others
+        eo = nf - vv
+        eo *= rate_o
+        vac = ev + eo
+        q = _intake(rule, share, vac, p)
+        del vac
+        if k:                                     # exact draws for the small areas
+            vs, ns = v[small], n_o[small, None]
+            out_v = rng.binomial(vs, rate_v[small])
+            out_o = rng.binomial(ns - vs, rate_o[small])
+            v[small] = vs - out_v + rng.binomial(out_v + out_o, q[small])
+        if k < len(n):                            # normal approximation of the same net change
+            ql, evl, eol, rvl, rol = q[large], ev[large], eo[large], rate_v[large], rate_o[large]
+            a = 1 - ql
+            mu = ql * eol                         # μ = −(1 − q)·E out_v + q·E out_o
+            mu -= a * evl
+            var = 1 - rvl                         # σ² = (1−q)²·E out_v·(1−r_v) + q²·E out_o·(1−r_o) + q(1−q)(E out_v + E out_o)
+            var *= evl
+            var *= a * a
+            tmp = 1 - rol
+            tmp *= eol
+            tmp *= ql * ql
+            var += tmp
+            tmp = evl + eol
+            tmp *= ql * a
+            var += tmp
+            np.sqrt(var, out=var)
+            z = rng.standard_normal(mu.shape, dtype=np.float32)
+            z *= var
+            z += vv[large]
+            z += mu
+            np.rint(z, out=z)
+            np.clip(z, 0, nf[large], out=z)
+            v[large] = z
+        out[_t] = v
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     return out[:, back]
 
 
 def _intake(rule: str, share: np.ndarray, vac: np.ndarray, p: ScenarioParams) -> np.ndarray:
-    if rule == "current":
-        return np.full(share.shape, p.intake)
-    if rule == "quota":
-        return np.full(share.shape, p.quota)
+    """The chance that a vacancy goes to a vulnerable household, per area and simulation (float32)."""
+    if rule in ("current", "quota"):         # one rate everywhere: a broadcast view, not a copy
+        return np.broadcast_to(np.float32(p.intake if rule == "current" else p.quota), share.shape)
     capped = share > p.cap_threshold
     # the placements not made in capped areas go to the others: same expected total per simulation
-    lost = ((p.intake - p.cap_intake) * vac * capped).sum(axis=0)
-    room = (vac * ~capped).sum(axis=0)
+    lost = np.where(capped, vac, np.float32(0)).sum(axis=0, dtype=np.float64) * (p.intake - p.cap_intake)
+    room = np.where(capped, np.float32(0), vac).sum(axis=0, dtype=np.float64)
     extra = np.divide(lost, room, out=np.zeros(lost.shape, dtype=float), where=room > 0)
-    return np.clip(np.where(capped, p.cap_intake, p.intake + extra[None, :]), 0, 1)
+    q = np.where(capped, np.float32(p.cap_intake), (p.intake + extra).astype(np.float32)[None, :])
+    return np.clip(q, 0, 1, out=q)
 
 
 @register
@@ -206,17 +227,17 @@ class Scenario(Analysis):
         rng = np.random.default_rng(p.seed)
         n = stock.to_numpy(float)
         sims = {r: simulate(n, s0.to_numpy(), m, r, p, rng) for r in rules}
-        nn = np.rint(n)[None, :, None]
+        nn = np.rint(n)
+        bar = (p.threshold * nn)[None, :, None]           # share > threshold ⟺ households > threshold · dwellings
         table = pd.DataFrame({"code": stock.index, "stock": n, "share_start": s0.to_numpy(), "turnover": m})
         traj = []
         for r, v in sims.items():
-            share = np.divide(v, nn, out=np.zeros(v.shape), where=nn > 0)
-            end = share[-1]
+            end = np.divide(v[-1], nn[:, None], out=np.zeros(v.shape[1:]), where=nn[:, None] > 0)
             table[f"share_{r}"] = end.mean(axis=1)
             table[f"share_{r}_lo"] = np.quantile(end, 0.05, axis=1)
             table[f"share_{r}_hi"] = np.quantile(end, 0.95, axis=1)
             table[f"p_above_{r}"] = (end > p.threshold).mean(axis=1)
-            above = (share > p.threshold).sum(axis=1)                         # (years, sims)
+            above = (v > bar).sum(axis=1)                                     # (years, sims)
             region = (v.sum(axis=1) / nn.sum())                               # dwelling-weighted share
             for t in range(p.horizon + 1):
                 traj.append({"rule": r, "year": year + t, "areas_above": float(above[t].mean()),
