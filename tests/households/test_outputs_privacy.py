@@ -149,7 +149,10 @@ def test_without_microdata_map_and_report_say_not_available(areas_store_path, tm
     with TestClient(create_app(str(path), warm=False)) as client:
         data = client.get("/api/values", params={"version": "cbs2019", "level": "wijk",
                                                  "indicator": "corp_share", "mode": "dynamics", "year": 2017}).json()
+        survey = client.get("/api/values", params={"version": "cbs2019", "level": "wijk",
+                                                   "indicator": "corp_share", "mode": "survey-trends", "year": 2017}).json()
     assert not data["available"] and "niet beschikbaar" in data["message"]
+    assert not survey["available"] and "niet beschikbaar" in survey["message"]
     res, html = _report(path, tmp_path / "r")
     assert res["sections"]["dynamics"] != "ok" and res["sections"]["survey-trends"] != "ok"
     assert html.count("niet beschikbaar") >= 2
