@@ -94,3 +94,26 @@ def test_serve_with_two_workers(web_store, read_store, tmp_path):
     time.sleep(1)
     assert not [w for w in workers if Path(f"/proc/{w}").exists()]
     assert not Path(str(web_store) + ".serving").exists()
+
+
+def test_change_and_analysis_views_are_built_once_whatever_the_classes(client):
+    """``k``, ``scheme`` do not change a change or analysis view: it is built once per view and
+    language (its answer equals a fresh build's, with the classes asked for echoed back)."""
+    from veerkracht.maps.view import ViewParams, validate
+    from veerkracht.web.views.maps import _payload
+
+    c = client.app.state.web
+    base = {"version": "cbs2019", "region": "GM0363", "level": "buurt", "indicator": "corp_share", "year": 2017}
+    for mode, extra in (("change", {"year_from": 2005}), ("relative", {}), ("concentration", {"year_from": 2005}),
+                        ("typology", {"level": "wijk"})):
+        bodies = [client.get("/api/values", params={**base, **extra, "mode": mode, "k": k, "scheme": s}).json()
+                  for k, s in ((3, "quantiles"), (7, "fisher_jenks"), (9, "equal_interval"))]
+        for b, (k, s) in zip(bodies, ((3, "quantiles"), (7, "fisher_jenks"), (9, "equal_interval"))):
+            assert b["params"]["k"] == k and b["params"]["scheme"] == s
+        p, ind = validate(c.catalog, ViewParams(**{**base, **extra, "mode": mode}))
+        fresh = json.loads(json.dumps(_payload(c, p, ind, "nl"), default=str))
+        for b in bodies:
+            assert {**b, "params": None} == {**fresh, "params": None}, mode
+        assert len(bodies[0]["areas"]) > 90 and any(v[2] == "ok" for v in bodies[0]["areas"].values())
+    memo = c.catalog.memo(("view_payloads",), lambda: None)
+    assert memo is not None and 4 <= len(memo) <= memo.maxsize
