@@ -84,6 +84,16 @@ def test_serve_with_two_workers(web_store, read_store, tmp_path):
         same = [json.dumps(answers[i]["areas"], sort_keys=True) == json.dumps(answers[i + 12]["areas"], sort_keys=True)
                 for i in range(len(answers) - 12)]
         assert all(same)
+        # an analysis layer drawn by one worker is read by the other from the snapshot's shared folder
+        typ = {"version": "cbs2019", "region": "GM0363", "level": "wijk", "indicator": "corp_share", "mode": "typology"}
+        bodies = []
+        for i in range(8):
+            with httpx.Client(base_url=url, timeout=120) as c:
+                bodies.append(c.get("/api/values", params={**typ, "k": 3 + i % 6}).json())
+        assert bodies[0]["available"] and len(bodies[0]["rules"]) > 10
+        assert all({**b, "params": None} == {**bodies[0], "params": None} for b in bodies)
+        shared = list(Path(str(web_store) + ".serving").glob("*.layers/*.json"))
+        assert shared, "no layer shared between the workers"
         # the workers got the server's settings: a foreign Host header is refused by every one
         for _ in range(6):
             with httpx.Client(timeout=30) as c:
