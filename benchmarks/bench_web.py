@@ -272,11 +272,13 @@ def cold_views(url: str, pid: int, n: int = 1500, groups_per_mode: int = 3) -> N
             assert httpx.get(url + paths[0], timeout=300).status_code == 200
             first.append(time.perf_counter() - t0)
         rest = [p for paths in chosen for p in paths[1:]][:per]
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _tree_cpu(pid)
         lat = asyncio.run(_load_once(url, rest, 50))
+        cpu = _tree_cpu(pid) - cpu0
         print(f"4a. cold /api/values, mode {mode:<14} first run of {len(first)} results (1 client): median "
               f"{statistics.median(first) * 1000:.0f} ms, max {max(first) * 1000:.0f} ms; new views on them, "
-              f"50 clients: {_fmt(lat, time.perf_counter() - t0)} (target p95 ≤ 500 ms)")
+              f"50 clients: {_fmt(lat, time.perf_counter() - t0)} (target p95 ≤ 500 ms); server CPU "
+              f"{cpu / len(lat) * 1000:.2f} ms/request, load average {os.getloadavg()[0]:.1f}")
     print(f"   server RSS after the cold runs: {_rss_mb(pid):.0f} MB")
 
 

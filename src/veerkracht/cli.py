@@ -461,7 +461,9 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
                                                                       "address served on and localhost."),
           basemap: str = typer.Option("none", "--basemap", help="Map underneath: none (default: nothing is loaded "
                                       "from outside), pdok (BRT-Achtergrondkaart; pdok:standaard|grijs|pastel|water), "
-                                      "an XYZ tile URL with {z}/{x}/{y}, or a MapLibre style URL.")):
+                                      "an XYZ tile URL with {z}/{x}/{y}, or a MapLibre style URL."),
+          workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Server processes (each with its own "
+                                                "caches). Default: one per core, at most 4; 1 serves in this process.")):
     """Serve the social map (read-only API + map) on the store.
 
     The map reads a snapshot of the store, so `ingest` and the other commands can write the store
@@ -470,6 +472,11 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
     path = store or state.store_path
     if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
         raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
+    from .web.workers import default_workers, serve_workers
+    n = workers or default_workers()
+    if n > 1:
+        serve_workers(path, host=host, port=port, workers=n, allow_host=allow_host, basemap=basemap, lang=state.lang)
+        return
     _serve(path, host, port, allow_host, basemap=basemap)
 
 

@@ -48,8 +48,10 @@ def _serve(store: Path, log: Path) -> tuple[subprocess.Popen, str]:
     """``veerkracht serve`` on a free loopback port, ready when /api/meta answers."""
     port = free_port()
     fh = open(log, "w")
+    # one process: its switch to a new snapshot is one moment (with --workers N each worker switches on
+    # its own, so for a second two requests may see either side; every answer stays whole)
     proc = subprocess.Popen([sys.executable, "-m", "veerkracht.cli", "serve", "--store", str(store), "--host",
-                             "127.0.0.1", "--port", str(port)], stdout=fh, stderr=fh)
+                             "127.0.0.1", "--port", str(port), "--workers", "1"], stdout=fh, stderr=fh)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:

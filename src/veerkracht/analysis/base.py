@@ -110,16 +110,22 @@ class Result:
                                 sources="; ".join(dict.fromkeys(source_name(x, lang) for x in srcs))))
         return lines
 
+    def shown_table(self) -> pd.DataFrame:
+        """The table as outputs show it: suppressed rows without values or rule texts."""
+        from ._hidden import blanked
+        spec = getattr(ANALYSES.get(self.name), "layer", None)
+        return blanked(self.table, spec.rule_column if spec is not None else None)
+
     def rendered_table(self, lang: str = "nl") -> pd.DataFrame:
-        """The table with every :class:`Message` cell rendered in ``lang`` (rules, class names)."""
-        return rendered(self.table, lang)
+        """The shown table (:meth:`shown_table`) with every :class:`Message` cell rendered in ``lang``."""
+        return rendered(self.shown_table(), lang)
 
     def to_json(self, lang: str = "nl") -> str:
         def frame(df):
             return json.loads(rendered(df, lang).to_json(orient="records", double_precision=6))
         return json.dumps({
             "analysis": self.name, "params": self.params, "inputs": self.inputs, "vintage": self.vintage,
-            "notes": self.note_texts(lang), "table": frame(self.table),
+            "notes": self.note_texts(lang), "table": frame(self.shown_table()),
             "summary": {k: render(v, lang) if isinstance(v, Message) else v for k, v in self.summary.items()},
             "extra": {k: frame(v) for k, v in self.extra.items()},
         }, indent=2, default=_json_default, ensure_ascii=False)
@@ -240,8 +246,12 @@ class Analysis:
         raise NotImplementedError
 
     def __call__(self, store, **params) -> Result:
+        """Validate, resolve, compute — and complete the suppression of the result: the cells
+        secondary suppression hides are hidden in every result too (:mod:`._hidden`)."""
+        from ._hidden import complete
         p = self.params(**params)
-        return self.compute(store, self.resolve(store, p))
+        result = self.compute(store, self.resolve(store, p))
+        return complete(store, result)
 
     @property
     def __signature__(self) -> inspect.Signature:

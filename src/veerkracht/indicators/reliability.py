@@ -16,7 +16,8 @@ import pandas as pd
 from .secondary import CELL, hidden_cells, primary_hits
 
 __all__ = ["SUPPRESS_MIN_DENOMINATOR", "SUPPRESS_MIN_NUMERATOR", "suppress", "apply_suppression",
-           "small_count_indicators", "hidden_in_version", "suppress_store_facts"]
+           "small_count_indicators", "hidden_in_version", "suppress_store_facts", "hidden_of_store",
+           "hidden_cache", "forget_hidden"]
 
 SUPPRESS_MIN_DENOMINATOR = 50
 SUPPRESS_MIN_NUMERATOR = 10
@@ -61,6 +62,41 @@ def hidden_in_version(facts: pd.DataFrame, areas: pd.DataFrame, registry: pd.Dat
     return hidden_cells(facts, areas, small_count_indicators(registry), _rates(registry), min_den, min_num)
 
 
+#: attribute of a store object holding ``{version: hidden cells}`` (shared with its readers)
+_CACHE = "_hidden_cells"
+
+
+def hidden_cache(store) -> dict:
+    """The store's ``{version: hidden cells}`` (made now: readers copied from it later share it)."""
+    base = getattr(store, "_store", store)       # a store wrapped for locking: the store itself
+    cache = base.__dict__.get(_CACHE)
+    if cache is None:
+        cache = base.__dict__.setdefault(_CACHE, {})
+    return cache
+
+
+def hidden_of_store(store, version: str) -> pd.DataFrame:
+    """:func:`hidden_in_version` for ``version`` of ``store``, decided once per store object.
+
+    The cache lives on the store object (its readers — copies of it — share it) and is emptied by
+    every write transaction (:func:`forget_hidden`), so it never outlives the facts it was decided on.
+    """
+    cache = hidden_cache(store)
+    hit = cache.get(version)
+    if hit is None:
+        hit = hidden_in_version(store.facts(geo_version=version), store.areas(geo_version=version, geometry=False),
+                                store.indicators())
+        cache[version] = hit
+    return hit
+
+
+def forget_hidden(store) -> None:
+    """Empty the store's cache of hidden cells (its facts changed)."""
+    cache = store.__dict__.get(_CACHE)
+    if cache:
+        cache.clear()
+
+
 def apply_suppression(facts: pd.DataFrame, restricted: set[str] | None = None,
                       min_den: int = SUPPRESS_MIN_DENOMINATOR, min_num: int = SUPPRESS_MIN_NUMERATOR,
                       hidden: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -89,7 +125,5 @@ def suppress_store_facts(store, facts: pd.DataFrame) -> pd.DataFrame:
     registry = store.indicators()
     parts = []
     for version, f in facts.groupby("geo_version", sort=False):
-        hidden = hidden_in_version(store.facts(geo_version=version), store.areas(geo_version=version, geometry=False),
-                                   registry)
-        parts.append(apply_suppression(f, small_count_indicators(registry), hidden=hidden))
+        parts.append(apply_suppression(f, small_count_indicators(registry), hidden=hidden_of_store(store, version)))
     return pd.concat(parts).loc[facts.index] if parts else apply_suppression(facts)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..indicators.choice import one_fact_per_area_year
-from ..indicators.reliability import apply_suppression, hidden_in_version, small_count_indicators
+from ..indicators.reliability import apply_suppression, hidden_cache, hidden_of_store, small_count_indicators
 from ..indicators.words import ESTIMATE_FLAGS, UNRELIABLE_FLAGS
 from ..store.schema import LEVELS
 from .legend import pooled_breaks
@@ -66,6 +66,7 @@ class Catalog:
 
     def __init__(self, store):
         self.store = store
+        hidden_cache(store)             # made before any reader: the readers share one decision per version
         self.lock = threading.RLock()   # guards the caches (and the store when it has no cursors)
         self._local = threading.local()
         self.registry = store.indicators().set_index("id", drop=False)
@@ -259,10 +260,7 @@ class Catalog:
 
     def hidden(self, version: str) -> pd.DataFrame:
         """The cells of ``version`` no output shows (primary and secondary suppression), once per version."""
-        def build():
-            areas = self.area_table[self.area_table["geo_version"] == version]
-            return hidden_in_version(self.db().facts(geo_version=version), areas, self.registry.reset_index(drop=True))
-        return self.memo(("hidden", version), build)
+        return self.memo(("hidden", version), lambda: hidden_of_store(self.db(), version))
 
     def _suppress(self, raw: pd.DataFrame, version: str) -> pd.DataFrame:
         out = apply_suppression(raw, restricted=self.restricted, hidden=self.hidden(version))

@@ -12,8 +12,12 @@ rules: {code: text}, suppressed: [codes], notes, period}``.
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
+import os
 import threading
+from pathlib import Path
 
 import pandas as pd
 
@@ -92,9 +96,12 @@ def layer_of(name: str, result, lang: str = "nl", ref: str | None = None) -> dic
 class AnalysisLayers:
     """Runs registered analyses for map views and caches their results; thread-safe."""
 
-    def __init__(self, catalog, max_results: int = 128, max_layers: int = 1024):
+    def __init__(self, catalog, max_results: int = 128, max_layers: int = 1024, shared: Path | str | None = None):
         from .catalog import LRU
         self.catalog = catalog
+        # a folder the worker processes serving one snapshot share: a layer one worker drew is
+        # read by the others instead of running the analysis again (None: this process only)
+        self.shared = Path(shared) if shared is not None else None
         # bounded: a user exploring many regions and periods must not grow the server without end
         self._cache = LRU(max_results)
         self._layers = LRU(max_layers)
@@ -161,8 +168,28 @@ class AnalysisLayers:
         Drawn once per view (the rules and labels rendered for every area are the costly part of a
         request that only changes the classes or the scheme); callers must not modify it."""
         key = (name, version, level, region, indicator, year, year_from, ref, lang, stable_band)
-        return self._layers.get_or_build(key, lambda: self._layer(name, version, level, region, indicator, year,
-                                                                  year_from, ref, lang, stable_band))
+        return self._layers.get_or_build(key, lambda: self._shared_layer(key, lambda: self._layer(
+            name, version, level, region, indicator, year, year_from, ref, lang, stable_band)))
+
+    def _shared_layer(self, key: tuple, build) -> dict:
+        """``build()``, or the layer another worker built for ``key`` (JSON in :attr:`shared`,
+        written whole: a temporary file renamed into place)."""
+        if self.shared is None:
+            return build()
+        path = self.shared / (hashlib.sha1(repr(key).encode()).hexdigest() + ".json")
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        out = build()
+        try:
+            self.shared.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(out, ensure_ascii=False, allow_nan=True), encoding="utf-8")
+            os.replace(tmp, path)
+            return json.loads(path.read_text(encoding="utf-8"))    # the same form as the other workers read
+        except (OSError, TypeError, ValueError):      # not shareable (or no room): this worker keeps it
+            return out
 
     def _layer(self, name: str, version: str, level: str, region: str | None, indicator: str | None,
                year: int | None, year_from: int | None, ref: str, lang: str,

@@ -216,6 +216,8 @@ class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, PortfolioTables, Sto
             self.con.commit()
         finally:
             self._depth = 0
+            from ..indicators.reliability import forget_hidden
+            forget_hidden(self)     # facts may have changed: secondary suppression is decided anew
 
     def _register(self, name: str, df: pd.DataFrame) -> None:
         self.con.register(name, df)

@@ -134,6 +134,8 @@ class PostGISStore(PostGISExtras, Store):
                 yield self
         finally:
             self._depth = 0
+            from ..indicators.reliability import forget_hidden
+            forget_hidden(self)     # facts may have changed: secondary suppression is decided anew
 
     def _versions(self, ids) -> None:
         ids = sorted({str(v) for v in ids})

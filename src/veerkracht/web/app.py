@@ -51,7 +51,9 @@ def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: se
     def build(path: str) -> Context:
         store = open_store(str(path), read_only=True)
         catalog = Catalog(store)
-        c = Context(catalog=catalog, geometry=GeometryService(catalog), layers=AnalysisLayers(catalog))
+        # a served snapshot: its worker processes share the analysis layers they draw (a folder beside it)
+        shared = str(path) + ".layers" if live else None
+        c = Context(catalog=catalog, geometry=GeometryService(catalog), layers=AnalysisLayers(catalog, shared=shared))
         if warm:
             _warm(c)
         return c

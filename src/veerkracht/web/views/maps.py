@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from dataclasses import replace
 from typing import Annotated
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from ...maps.catalog import LRU
 from ...maps.view import map_view
 from starlette.concurrency import run_in_threadpool
 
@@ -38,8 +40,25 @@ async def geometry(request: Request,
     return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
 
 
+#: views whose answer the classes asked for (``k``, ``scheme``) do not change: changes (symmetric
+#: breaks of their own) and analyses (classes or differences of the result)
+_OWN_CLASSES = 256
+
+
 def view_payload(c: Context, vp, lang: str) -> dict:
+    """The answer of one view. A change or analysis view is built once per view whatever ``k`` and
+    ``scheme`` ask (a bounded cache per served context): a user trying other classes or a language
+    pays for the table once per analysis result, not per request."""
     p, ind = vp
+    if p.mode == "value":
+        return _payload(c, p, ind, lang)
+    base = replace(p, k=5, scheme="quantiles")
+    memo = c.catalog.memo(("view_payloads",), lambda: LRU(_OWN_CLASSES))
+    out = memo.get_or_build((base, lang), lambda: _payload(c, base, ind, lang))
+    return {**out, "params": {**out["params"], "k": p.k, "scheme": p.scheme}}
+
+
+def _payload(c: Context, p, ind: dict, lang: str) -> dict:
     v = map_view(c.catalog, c.layers, p, ind, lang)
     t = v.pop("table")
     rules = t.set_index("code")["rule"].dropna().to_dict() if "rule" in t else {}
