@@ -408,6 +408,14 @@ class DuckDBStore(StreamMixin, SupportTables, HistoryMixin, PortfolioTables, Sto
             "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
             f"JOIN fact_codes USING (code_id) {where} ORDER BY geo_version, indicator, code, year, v.rowid").df()
 
+    def fact_years(self, indicator, geo_version=None, codes=None):
+        where = self._where(indicator=indicator, geo_version=geo_version, code=codes)
+        where = f"{where} AND value IS NOT NULL" if where else "WHERE value IS NOT NULL"
+        join = "JOIN fact_codes USING (code_id) " if codes is not None else ""
+        return [int(r[0]) for r in self.con.execute(
+            f"SELECT DISTINCT year FROM fact_values v JOIN fact_series USING (series_id) {join}{where} ORDER BY year"
+        ).fetchall()]
+
     def facts_of_load(self, provenance_id: int | None) -> pd.DataFrame:
         """The current facts (``FACT_COLUMNS``) that load ``provenance_id`` set, in the order written
         (None: the facts written without a provenance, e.g. harmonised). ``store copy`` moves them so."""
