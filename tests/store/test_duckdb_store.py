@@ -124,3 +124,22 @@ def test_code_only_load_keeps_geometry(mem_store):
     a = mem_store.areas(geo_version="v1", codes=["BU00000001"])
     assert a.geometry.iloc[0].equals(shapely.box(1, 0, 2, 1))
     assert a["name"].iloc[0] == "BU00000001" and a["gm_code"].iloc[0] == "GM0001"
+
+
+def test_facts_read_through_arrow_equal_the_plain_read(tmp_path):
+    """``facts()`` reads through Arrow for speed: the frame is the one ``.df()`` gives (dtypes, missing
+    numerators, empty flags, order), and an empty answer keeps ``.df()``'s dtypes."""
+    s = open_store(str(tmp_path / "a.duckdb"))
+    s.ingest(_batch(5))
+    s.write_facts(pd.DataFrame({"geo_version": "v1", "code": ["BU00000001", "BU00000002"], "year": 2020,
+                                "indicator": "dwellings", "value": [7.0, np.nan], "source": "test",
+                                "flags": ["", "cbs_marker:-99997"]}))
+    query = ("SELECT geo_version, code, year, indicator, numerator, denominator, value, source, "
+             "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
+             "JOIN fact_codes USING (code_id) {} ORDER BY geo_version, indicator, code, year, v.rowid")
+    got = s.facts()
+    assert len(got) == 12 and got["flags"].tolist()[-2:] == ["", "cbs_marker:-99997"]
+    pd.testing.assert_frame_equal(got, s.con.execute(query.format("")).df())
+    empty = s.facts(indicator="nothing")
+    pd.testing.assert_frame_equal(empty, s.con.execute(query.format("WHERE indicator = 'nothing'")).df())
+    s.close()
