@@ -135,7 +135,7 @@ def read_lbm_grid(location, model: str = "3.0", year: int | None = None, areas: 
                       _flag_codes(flags[keep], _implausible_mask(ind, v), flag_ids).astype(np.int16)))
     del df
 
-    def joined(k: int, dtype=None) -> np.ndarray:
+    def joined(k: int, dtype=None, parts=parts) -> np.ndarray:
         out = np.concatenate([q[k] for q in parts]).astype(dtype or parts[0][k].dtype, copy=False)
         for q in parts:           # free each part once copied
             q[k].resize(0, refcheck=False)
