@@ -143,3 +143,19 @@ def test_facts_read_through_arrow_equal_the_plain_read(tmp_path):
     empty = s.facts(indicator="nothing")
     pd.testing.assert_frame_equal(empty, s.con.execute(query.format("WHERE indicator = 'nothing'")).df())
     s.close()
+
+
+def test_distinct_code_pairs_of_categoricals_equal_drop_duplicates():
+    """The ingest's code check de-duplicates categorical (version, code) pairs on their integer codes: the
+    same pairs as ``drop_duplicates``, also with unused categories and two versions; a missing code falls back."""
+    from veerkracht.store._checks import _distinct_pairs
+    rng = np.random.default_rng(1)
+    codes = pd.Categorical.from_codes(rng.integers(0, 50, 5000), categories=[f"E{i:04d}N4000" for i in range(60)])
+    gv = pd.Categorical.from_codes(rng.integers(0, 2, 5000), categories=["grid100", "grid500"])
+    f = pd.DataFrame({"geo_version": gv, "code": codes})
+    want = f.drop_duplicates().astype("str").sort_values(["geo_version", "code"]).reset_index(drop=True)
+    got = _distinct_pairs(f).sort_values(["geo_version", "code"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want)
+    assert len(got) == len(set(zip(gv.codes, codes.codes))) > 90          # 10 unused categories stay out
+    f.loc[3, "code"] = np.nan
+    assert len(_distinct_pairs(f)) == len(f.drop_duplicates())
