@@ -86,11 +86,13 @@ def child(folder: Path, work: Path, n_boot: int, n_test: int) -> dict:
     import veerkracht.analysis._load_all  # noqa: F401  (imports are not what is measured)
     t: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    peak: dict[str, float] = {}
 
     def timed(label, fn):
         t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         t[label], cpu[label] = time.perf_counter() - t0, time.process_time() - c0
+        peak[label] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024     # peak so far: who raised it
         return out
 
     def load(label, kind, path, **opts):
@@ -106,7 +108,7 @@ def child(folder: Path, work: Path, n_boot: int, n_test: int) -> dict:
     g = r.table[r.table["unit"] == "grid"].iloc[0]
     n_facts = int(store.sql("SELECT count(*) AS n FROM facts")["n"].iloc[0])
     store.close()
-    return {"timings": t, "cpu": cpu, "facts": n_facts, "surroundings": s["facts"],
+    return {"timings": t, "cpu": cpu, "peak": peak, "facts": n_facts, "surroundings": s["facts"],
             "break": float(g["breakpoint"]), "zero": float(g["zero_crossing"]), "n": int(g["n"]),
             "blocks": int(g["n_units"]), "n_eff": float(g["n_eff"]),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -139,9 +141,9 @@ def main() -> None:
     t = out["timings"]
     print(f"cells: {out['n']:,} in {out['blocks']:,} buurten (effective units {out['n_eff']:,.0f}); "
           f"facts in the store: {out['facts']:,}; corp_share_200m facts: {out['surroundings']:,}")
-    print(f"  {'phase':<32} {'wall':>7} {'CPU':>7}")
+    print(f"  {'phase':<32} {'wall':>7} {'CPU':>7} {'peak RSS so far':>16}")
     for k, v in t.items():
-        print(f"  {k:<32} {v:6.1f}s {out['cpu'][k]:6.1f}s")
+        print(f"  {k:<32} {v:6.1f}s {out['cpu'][k]:6.1f}s {out['peak'][k]:13,.0f} MB")
     goal = sum(v for k, v in t.items() if k != "crosswalk to buurten")
     goal_cpu = sum(v for k, v in out["cpu"].items() if k != "crosswalk to buurten")
     print(f"ingest + 200 m sums + tipping point: {goal:.1f} s wall, {goal_cpu:.1f} s CPU (goal ≤ 20 s); "

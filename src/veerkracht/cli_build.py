@@ -38,10 +38,11 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
                              else 0.2)
 
     @app.command()
-    def fetch(source: str = typer.Argument(..., help="kwb, geometry, pc4, leefbaarometer or crime"),
+    def fetch(source: str = typer.Argument(..., help="kwb, geometry, pc4, leefbaarometer, grid or crime"),
               year: int = typer.Option(..., "--year", help="KWB edition / map year / Leefbaarometer meting."),
               level: Optional[str] = typer.Option(None, "--level", help="geometry: buurt (default), wijk or "
-                                                  "gemeente; leefbaarometer: pc4 (default), buurt, wijk, gemeente, grid"),
+                                                  "gemeente; leefbaarometer: pc4 (default), buurt, wijk, gemeente, grid; "
+                                                  "grid: 100 (default) or 500"),
               region: list[str] = typer.Option([], "--region", "-r", help="Gemeente codes (default: the country)."),
               via: Optional[str] = typer.Option(None, "--via", help="kwb: odata or download; geometry: ogcapi or gpkg"),
               api: Optional[str] = typer.Option(None, "--api", help="CBS OData generation v3 or v4 (kwb)."),
@@ -67,8 +68,11 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
                 batch = fetch_crime([year], c, svc, region=reg, progress=bar)
             elif source == "leefbaarometer":
                 batch = f.fetch_leefbaarometer(year, c, svc, level=level or "pc4", progress=bar)
+            elif source == "grid":
+                batch = f.fetch_grid_cbs(year, c, svc, resolution=int(level or 100), progress=bar)
             else:
-                raise VeerkrachtError(f"unknown source {source!r}: choose kwb, geometry, pc4, leefbaarometer or crime")
+                raise VeerkrachtError(f"unknown source {source!r}: choose kwb, geometry, pc4, leefbaarometer, grid "
+                                      "or crime")
         for w in batch.warnings:
             err_console.print(f"[yellow]warning:[/] {w}")
         console.print(f"fetched {batch.provenance.location}: {batch.summary()} (cache {c.root}, "

@@ -65,3 +65,29 @@ def test_cells_coloured_by_the_200m_share_with_small_cells_suppressed(client):
     n_small = int(((w["dwellings"] < 50) | ((w["corp"] > 0) & (w["corp"] < 10))).sum())
     suppressed = [k for k, a in own["areas"].items() if a[2] == "suppressed"]
     assert len(suppressed) == n_small and all(own["areas"][k][0] is None for k in suppressed)
+
+
+def test_a_buurts_profile_counts_its_dwellings_beyond_the_turn(client):
+    """The profile of a buurt: the share of its dwellings in cells whose planted 200 m share lies beyond the
+    turn the grid tipping point finds (planted at 50 %), against a count made here from the planted world."""
+    import numpy as np
+    import pandas as pd
+
+    from .world import ZERO
+    c, w = client
+    cells = pd.DataFrame({"buurt": w["buurt"], "dw": w["dwellings"], "s": w["share_200m"]})
+    mixed = cells.assign(over=cells["s"] > ZERO + 5, under=cells["s"] < ZERO - 5).groupby("buurt").agg(
+        over=("over", "sum"), under=("under", "sum"), dw=("dw", "sum"))
+    code = mixed[(mixed["over"] >= 3) & (mixed["under"] >= 3) & (mixed["dw"] >= 200)].index[0]
+    prof = c.get(f"/api/profile/{GEO}/{code}").json()
+    bt = prof["beyond_turn"]
+    assert bt["available"] and bt["status"] == "ok" and bt["year"] == 2014
+    assert abs(bt["turn"] - ZERO) <= 3                                   # the planted turn, recovered
+    mine = cells[cells["buurt"] == code]
+    beyond = mine.loc[mine["s"] > bt["turn"], "dw"].sum()
+    assert bt["dwellings"] == int(mine["dw"].sum()) and bt["beyond"] == int(round(beyond))
+    assert bt["share"] == round(100 * beyond / mine["dw"].sum(), 1) and 0 < bt["share"] < 100
+    assert np.isfinite(bt["turn"])
+    # a 100 m cell is not a buurt: its profile has no such section
+    cell = c.get(f"/api/profile/grid100/{w['codes'][0]}").json()
+    assert cell["level"] == "grid" and cell["beyond_turn"] == {"available": False, "reason": ""}

@@ -124,3 +124,19 @@ def test_a_reader_per_thread_sees_the_same_facts(store):
     for t in threads:
         t.join()
     assert seen == [expected] * 4
+
+
+def test_fact_years_counts_only_years_with_a_value(store):
+    """``fact_years`` (the backends answer it without reading the facts) agrees with the facts themselves."""
+    store.ingest(_batch())
+    store.write_facts(pd.DataFrame([
+        {"geo_version": "v1", "code": "BU00010000", "year": 2020, "indicator": "corp_share", "value": np.nan,
+         "source": "contract"},                                    # a year with only a missing value
+        {"geo_version": "v1", "code": "BU00010001", "year": 2021, "indicator": "corp_share", "value": 4.0,
+         "numerator": 4.0, "denominator": 100.0, "source": "contract"}]))
+    assert store.fact_years("corp_share", "v1") == [2018, 2019, 2021]
+    assert store.fact_years("corp_share", "v1", codes=["BU00010000"]) == [2018, 2019]
+    assert store.fact_years("corp_share", "v2") == []
+    assert store.fact_years("dwellings", "v1", codes=[]) == []
+    f = store.facts(indicator="corp_share", geo_version="v1")
+    assert store.fact_years("corp_share", "v1") == sorted(int(y) for y in f.loc[f["value"].notna(), "year"].unique())

@@ -124,3 +124,38 @@ def test_code_only_load_keeps_geometry(mem_store):
     a = mem_store.areas(geo_version="v1", codes=["BU00000001"])
     assert a.geometry.iloc[0].equals(shapely.box(1, 0, 2, 1))
     assert a["name"].iloc[0] == "BU00000001" and a["gm_code"].iloc[0] == "GM0001"
+
+
+def test_facts_read_through_arrow_equal_the_plain_read(tmp_path):
+    """``facts()`` reads through Arrow for speed: the frame is the one ``.df()`` gives (dtypes, missing
+    numerators, empty flags, order), and an empty answer keeps ``.df()``'s dtypes."""
+    s = open_store(str(tmp_path / "a.duckdb"))
+    s.ingest(_batch(5))
+    s.write_facts(pd.DataFrame({"geo_version": "v1", "code": ["BU00000001", "BU00000002"], "year": 2020,
+                                "indicator": "dwellings", "value": [7.0, np.nan], "source": "test",
+                                "flags": ["", "cbs_marker:-99997"]}))
+    query = ("SELECT geo_version, code, year, indicator, numerator, denominator, value, source, "
+             "COALESCE(flags, '') AS flags, origin_version FROM fact_values v JOIN fact_series USING (series_id) "
+             "JOIN fact_codes USING (code_id) {} ORDER BY geo_version, indicator, code, year, v.rowid")
+    got = s.facts()
+    assert len(got) == 12 and got["flags"].tolist()[-2:] == ["", "cbs_marker:-99997"]
+    pd.testing.assert_frame_equal(got, s.con.execute(query.format("")).df())
+    empty = s.facts(indicator="nothing")
+    pd.testing.assert_frame_equal(empty, s.con.execute(query.format("WHERE indicator = 'nothing'")).df())
+    s.close()
+
+
+def test_distinct_code_pairs_of_categoricals_equal_drop_duplicates():
+    """The ingest's code check de-duplicates categorical (version, code) pairs on their integer codes: the
+    same pairs as ``drop_duplicates``, also with unused categories and two versions; a missing code falls back."""
+    from veerkracht.store._checks import _distinct_pairs
+    rng = np.random.default_rng(1)
+    codes = pd.Categorical.from_codes(rng.integers(0, 50, 5000), categories=[f"E{i:04d}N4000" for i in range(60)])
+    gv = pd.Categorical.from_codes(rng.integers(0, 2, 5000), categories=["grid100", "grid500"])
+    f = pd.DataFrame({"geo_version": gv, "code": codes})
+    want = f.drop_duplicates().astype("str").sort_values(["geo_version", "code"]).reset_index(drop=True)
+    got = _distinct_pairs(f).sort_values(["geo_version", "code"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want)
+    assert len(got) == len(set(zip(gv.codes, codes.codes))) > 90          # 10 unused categories stay out
+    f.loc[3, "code"] = np.nan
+    assert len(_distinct_pairs(f)) == len(f.drop_duplicates())

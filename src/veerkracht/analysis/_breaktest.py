@@ -11,6 +11,7 @@ refitted for every candidate break at once through the interval moments of ``_se
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._bootstrap import group_sums
 from ._inference import cluster_index, webb
@@ -43,13 +44,17 @@ def break_test(x, y, w=None, clusters=None, *, lo: float, hi: float, m: int, n_t
     ybar = float(np.average(y, weights=w))
     Q = np.linalg.qr(X * sw[:, None])[0]                          # weighted projection onto the line
     rng = np.random.default_rng(seed)
+    # the interval sums of w·Yc, w·u·Yc and w·Yc² as sparse products (no (b, n) key array)
+    rows = np.arange(n)
+    A_w = sp.csr_matrix((w, (rows, j)), shape=(n, n_int))
+    A_wu = sp.csr_matrix((w * u, (rows, j)), shape=(n, n_int))
+    # replicates per pass: a (chunk, n) block of floats stays ~32 MB even for 400k grid cells
+    chunk = max(1, min(chunk, 4_000_000 // max(n, 1)))
 
     def sup_f(Y):                                                 # Y (b, n) → sup-F per row
         b = Y.shape[0]
         Yc = Y - ybar
-        key = (np.arange(b)[:, None] * n_int + j[None, :]).ravel()
-        mom = [np.bincount(key, weights=(wt * Yc).ravel(), minlength=b * n_int).reshape(b, n_int)
-               for wt in (w, w * u, w * Yc)]
+        mom = [np.asarray(A_w.T @ Yc.T).T, np.asarray(A_wu.T @ Yc.T).T, np.asarray(A_w.T @ (Yc * Yc).T).T]
         M = np.concatenate([np.broadcast_to(fixed, (b, n_int, 4)), np.stack(mom, -1)], -1)
         sse, _ = profile_sse(M, gu, m)
         sse_seg = sse.min(axis=1)

@@ -294,8 +294,7 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 def available_years(store, indicator: str, geo_version: str, codes=None) -> list[int]:
     """Sorted years in which ``indicator`` has at least one non-missing value."""
-    f = store.facts(indicator=indicator, geo_version=geo_version, codes=codes)
-    return sorted(int(y) for y in f.loc[f["value"].notna(), "year"].unique())
+    return store.fact_years(indicator, geo_version=geo_version, codes=codes)
 
 
 def value_at(long: pd.DataFrame, year: int, fallback: str | int | None = "nearest",

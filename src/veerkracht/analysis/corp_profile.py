@@ -51,6 +51,8 @@ class CorpProfileParams:
     min_den: float = c.param(SUPPRESS_MIN_DENOMINATOR, "suppression: a bin's smallest pooled denominator")
     min_num: float = c.param(SUPPRESS_MIN_NUMERATOR, "suppression: a bin's smallest pooled numerator")
     min_areas: int = c.param(5, "a bin with fewer areas than this is flagged (few_areas): its index rests on a handful")
+    share: str = c.param("corp_share", "the share that bins the areas: corp_share (each area's own) or, on 100 m "
+                                       "cells (geo_version=grid100), corp_share_200m (the share within 200 m)")
 
     def __post_init__(self):
         _check(self.index_on, self.bins)
@@ -88,9 +90,9 @@ class CorpProfile(Analysis):
         codes, areas = c.region_codes(store, p.region, geo_version, level)
         years = c.available_years(store, p.indicator, geo_version, codes)
         yrs = _two_years(years, p.year_from, p.year_to, p.indicator)
-        share = store.facts(indicator="corp_share", geo_version=geo_version, codes=codes)
+        share = store.facts(indicator=p.share, geo_version=geo_version, codes=codes)
         if share.empty:
-            raise StoreError(f"no corp_share facts in {geo_version!r} for the region")
+            raise StoreError(f"no {p.share} facts in {geo_version!r} for the region")
         return Scope(p, geo_version, level, index_on, codes, areas, meta, yrs, share)
 
     def compute(self, store, s: Scope) -> Result:
@@ -98,8 +100,20 @@ class CorpProfile(Analysis):
         edges, _ = _check(p.index_on, p.bins)
         prof = Profiles(store, p.indicator, {"region": s.areas["code"].tolist()}, s.geo_version, s.level,
                         s.years, edges, s.index_on, p.n_boot, p.seed, p.min_den, p.min_num,
-                        meta=s.meta, share=s.share, whole=s.codes is None, min_areas=p.min_areas)
+                        meta=s.meta, share=s.share, whole=s.codes is None, min_areas=p.min_areas,
+                        blocks=grid_blocks(store, s.geo_version) if s.level == "grid" else None, share_name=p.share)
         return prof.result("region", region=p.region)
+
+
+def grid_blocks(store, geo_version: str) -> pd.Series | None:
+    """Per 100 m cell its buurt (the crosswalk's largest share): the block a bootstrap resamples whole, since
+    neighbouring cells share most of their 200 m surroundings. None without a crosswalk."""
+    cw = store.crosswalk(from_version=geo_version)
+    if cw.empty:
+        return None
+    cw = cw.sort_values("weight", ascending=False).drop_duplicates("from_code")
+    return pd.Series((cw["to_version"] + ":" + cw["to_code"]).to_numpy(dtype=object),
+                     index=cw["from_code"].to_numpy(dtype=object))
 
 
 def run(store, indicator: str = "bijstand", **params) -> Result:
@@ -185,13 +199,14 @@ class Profiles:
     """
 
     def __init__(self, store, indicator, groups, geo_version, level, yrs, edges, index_on, n_boot, seed,
-                 min_den, min_num, *, meta, share, whole=False, min_areas: int = 5):
+                 min_den, min_num, *, meta, share, whole=False, min_areas: int = 5, blocks: pd.Series | None = None,
+                 share_name: str = "corp_share"):
         self.store, self.indicator, self.geo_version, self.level = store, indicator, geo_version, level
         self.yrs, self.edges, self.labels, self.index_on = yrs, edges, c.bin_labels(edges), index_on
         self.n_boot, self.seed, self.min_den, self.min_num = n_boot, seed, min_den, min_num
         self.groups, self.names, self.share, self.whole = groups, list(groups), share, whole
         K, G, scale = len(self.labels), len(groups), float(meta["scale"])
-        self.scale, self.min_areas = scale, min_areas
+        self.scale, self.min_areas, self.share_name = scale, min_areas, share_name
 
         # the reference needs all areas of the version (national), so read without a code filter
         every = store.areas(geo_version=geo_version, level=level, geometry=False)
@@ -251,6 +266,10 @@ class Profiles:
         sup = support_clusters(store, indicator, geo_version, all_codes, years=yrs)
         self.clusters = cl = sup.to_numpy(dtype=object)[pos] if sup.attrs["n_spread"] else None
         self.source_level = sup.attrs["source_level"]
+        self.blocked = blocks is not None          # grid cells: whole buurten resampled (block bootstrap)
+        if self.blocked:
+            own = pd.Series(all_codes.to_numpy(dtype=object), index=all_codes.to_numpy(dtype=object))
+            self.clusters = cl = blocks.reindex(own.index).fillna(own).to_numpy(dtype=object)[pos]
         used = has[:, pos].any(axis=0)
         self.n_used = np.bincount(gcol, weights=used, minlength=G).astype(int)
         self.n_units = self.n_used if cl is None else np.array(
@@ -362,10 +381,10 @@ class Profiles:
         params = {"indicator": self.indicator, "region": region, "geo_version": self.geo_version,
                   "level": self.level, "year_from": yrs[0], "year_to": yrs[1], "bins": self.edges,
                   "index_on": self.index_on, "n_boot": self.n_boot, "seed": self.seed,
-                  "min_den": self.min_den, "min_num": self.min_num}
+                  "min_den": self.min_den, "min_num": self.min_num, "share": self.share_name}
         return Result("corp-profile", table, params, vint, notes,
                       {"gap": gap_table, "reference": ref_table, "gap_parts": parts}, summary, _figure=_figure,
-                      inputs=c.inputs(vint, {"indicator": [self.indicator], "corp_share": ["corp_share"]}))
+                      inputs=c.inputs(vint, {"indicator": [self.indicator], "corp_share": [self.share_name]}))
 
     def _gap_notes(self, top: int | None, bot: int | None, gap) -> list[Message]:
         """Which bins the gap is taken between, and whether its growth can be read."""
@@ -387,7 +406,10 @@ class Profiles:
                               (self.n_unbinned[g], "unbinned", {})):
             if n:
                 notes.append(Message(f"corp_profile.note.{key}", {"n": int(n), **extra}))
-        if self.clusters is not None and self.n_units[g] < self.n_used[g]:
+        if self.blocked:
+            notes.append(Message("corp_profile.note.grid_blocks", {"share": self.share_name, "n": int(self.n_used[g]),
+                                                                   "units": int(self.n_units[g])}))
+        elif self.clusters is not None and self.n_units[g] < self.n_used[g]:
             notes.append(Message("inference.note.clustered", {"n": int(self.n_used[g]), "units": int(self.n_units[g]),
                                                               "level": self.source_level or "-"}))
         if self.index_on == "store":

@@ -32,11 +32,13 @@ from .cbs_odata import ODataClient, read_odata
 from .cbs_kwb import read_kwb
 from .download import DownloadCache
 from .geometry import read_geometry
+from .grid_cbs import read_grid_cbs
+from .lbm_grid import read_lbm_grid
 from .leefbaarometer import read_leefbaarometer
 from .public import KWB_API, LAYERS, Services, kwb_table
 
-__all__ = ["fetch_kwb", "fetch_geometry", "fetch_pc4", "fetch_leefbaarometer", "restrict", "region_filter",
-           "ogc_features"]
+__all__ = ["fetch_kwb", "fetch_geometry", "fetch_pc4", "fetch_leefbaarometer", "fetch_grid_cbs", "restrict",
+           "region_filter", "ogc_features"]
 
 Progress = Callable[[int, "int | None"], None] | None
 
@@ -201,6 +203,23 @@ def fetch_leefbaarometer(year: int, cache: DownloadCache, services: Services = S
         raise InputError(f"leefbaarometer {year}", f"level must be one of {', '.join(names)}")
     url = services.leefbaarometer_zip(int(year))
     member = _unzip(cache.download(url, progress=progress), rf"({names[level]}).*\.csv$", f"{level} score table")
-    batch = read_leefbaarometer(member, geo_version=geo_version or f"lbm3-{year}", level=level)
+    if level == "grid":       # 100 m cells named by their CBS ids: the grid reader, version grid100
+        batch = read_lbm_grid(member)
+    else:
+        batch = read_leefbaarometer(member, geo_version=geo_version or f"lbm3-{year}", level=level)
+    batch.provenance.location = f"{url}!{member.name}"
+    return batch
+
+
+def fetch_grid_cbs(year: int, cache: DownloadCache, services: Services = Services(), resolution: int = 100,
+                   release: str = "v1", progress: Progress = None) -> Batch:
+    """CBS grid statistics of ``year`` (100 m or 500 m cells: residents, households, dwellings, corporation
+    dwellings) from the zipped GeoPackage, as facts on ``grid100``/``grid500`` (cells from their ids)."""
+    if int(resolution) not in (100, 500):
+        raise InputError(f"grid {year}", f"resolution must be 100 or 500, not {resolution}")
+    url = services.grid_zip(int(year), int(resolution), release)
+    member = _unzip(cache.download(url, progress=progress), rf"vk{int(resolution)}.*\.gpkg$",
+                    f"CBS {resolution} m grid GeoPackage")
+    batch = read_grid_cbs(member, year=int(year), resolution=int(resolution))
     batch.provenance.location = f"{url}!{member.name}"
     return batch

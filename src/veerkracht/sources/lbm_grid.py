@@ -75,6 +75,8 @@ def read_lbm_grid(location, model: str = "3.0", year: int | None = None, areas: 
     path = Path(location)
     data = read_bytes(path)
     df = read_table(path, data=data, delimiter=delimiter, encoding=encoding, allow_unterminated=allow_unterminated)
+    digest = checksum(data)
+    del data                # 200 MB of text no longer needed: the peak is the frame plus the facts
     first = df.attrs["first_row"]
     cols = {c.lower(): c for c in df.columns}
     id_col = next((cols[c] for c in _ID_COLUMNS if c in cols), None)
@@ -83,7 +85,7 @@ def read_lbm_grid(location, model: str = "3.0", year: int | None = None, areas: 
     row_id, short = _distinct(lambda u, f0: cell_ids(u, path, id_col, res, f0).to_numpy(dtype=object), df[id_col],
                               first)
     cell_of_id, short_codes = pd.factorize(pd.Series(short, dtype=object), sort=True)
-    cell = cell_of_id[row_id]                                    # per row: index into short_codes
+    cell = cell_of_id[row_id].astype(np.int32)                   # per row: index into short_codes
     short_codes = np.asarray(short_codes, dtype=object)
 
     year_col = next((cols[c] for c in ("jaar", "year") if c in cols), None)
@@ -113,35 +115,47 @@ def read_lbm_grid(location, model: str = "3.0", year: int | None = None, areas: 
 
     warnings: list[str] = []
     parts, flag_ids, ind_ids = [], {"": 0}, {}
+    years16 = years.astype(np.int16)
     for col, ind in found:
-        values, flags = fast_numbers(df[col], path, col, first, decimal)
+        values, flags = fast_numbers(df.pop(col), path, col, first, decimal)      # each text column freed once read
         keep = np.ones(len(df), bool)
         if ind not in ("lbm", "lbm_score"):
             if spec["first_dimension_year"]:
                 keep &= years >= spec["first_dimension_year"]
             has = values.notna().to_numpy()
-            empty_years = sorted(set(years[keep]) - set(years[keep & has]))
+            empty_years = [int(y) for y in np.setdiff1d(np.unique(years[keep]), np.unique(years[keep & has]))]
             if empty_years:
                 warnings.append(f"{col}: empty for every cell in {', '.join(map(str, empty_years))}; "
                                 "not published for those years, no facts")
                 keep &= ~np.isin(years, empty_years)
         v = values.to_numpy()[keep]
-        parts.append((cell[keep], years[keep], ind_ids.setdefault(ind, len(ind_ids)), v,
-                      _flag_codes(flags[keep], _implausible_mask(ind, v), flag_ids)))
+        del values
+        # compact parts (4 + 2 + 8 + 2 bytes a row): 14 M rows must not hold 64-bit copies twice over
+        parts.append((cell[keep], years16[keep], ind_ids.setdefault(ind, len(ind_ids)), v,
+                      _flag_codes(flags[keep], _implausible_mask(ind, v), flag_ids).astype(np.int16)))
+    del df
+
+    def joined(k: int, dtype=None, parts=parts) -> np.ndarray:
+        out = np.concatenate([q[k] for q in parts]).astype(dtype or parts[0][k].dtype, copy=False)
+        for q in parts:           # free each part once copied
+            q[k].resize(0, refcheck=False)
+        return out
+    sizes = [len(q[0]) for q in parts]
+    indicator = np.repeat(np.array([q[2] for q in parts], dtype=np.int8), sizes)
     facts = pd.DataFrame({
-        "code": pd.Categorical.from_codes(np.concatenate([q[0] for q in parts]), categories=pd.Index(short_codes)),
-        "year": np.concatenate([q[1] for q in parts]),
-        "indicator": pd.Categorical.from_codes(np.concatenate([np.full(len(q[0]), q[2]) for q in parts]),
-                                               categories=list(ind_ids)),
-        "value": np.concatenate([q[3] for q in parts]),
-        "flags": pd.Categorical.from_codes(np.concatenate([q[4] for q in parts]), categories=list(flag_ids)),
-    })
+        "code": pd.Categorical.from_codes(joined(0), categories=pd.Index(short_codes)),
+        "year": joined(1, np.int64),
+        "indicator": pd.Categorical.from_codes(indicator, categories=list(ind_ids)),
+        "value": joined(3),
+        "flags": pd.Categorical.from_codes(joined(4), categories=list(flag_ids)),
+    }, copy=False)
+    del parts
     n = len(facts)       # constant columns as one-label categoricals: 14 M rows, not 14 M strings each
     facts["geo_version"] = pd.Categorical.from_codes(np.zeros(n, np.int8), categories=[GRID_VERSION[res]])
     facts["source"] = pd.Categorical.from_codes(np.zeros(n, np.int8), categories=[f"leefbaarometer-{model}"])
     facts["numerator"] = np.nan
     facts["denominator"] = np.nan
-    prov = Provenance("lbm-grid", str(location), checksum(data), vintage=f"Leefbaarometer {model} (grid 100 m)",
+    prov = Provenance("lbm-grid", str(location), digest, vintage=f"Leefbaarometer {model} (grid 100 m)",
                       options={"model": model, "year": year})
     return Batch(prov, areas=grid_areas(short_codes, res) if areas else None, facts=facts, warnings=warnings)
 

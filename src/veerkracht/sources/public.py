@@ -23,6 +23,11 @@ uses the services, via the project's search tool):
 - CBS PC4 ``https://download.cbs.nl/postcode/2023-CBS_pc4_2022_v1.zip`` (GeoPackage
   ``cbs_pc4_2022_v1.gpkg``, layer ``cbs_pc4_2022``, code column ``postcode``): seen for 2022; the
   release prefix of other years is **unverified**.
+- CBS grid statistics ``https://download.cbs.nl/vierkant/100/2025-cbs_vk100_2024_v1.zip`` (and
+  ``2024-cbs_vk100_2023_v1.zip``; ``/vierkant/500/…`` for 500 m; a GeoPackage inside, id column
+  ``crs28992res100m``): seen in several public scripts (search tool, 2026-11-30); a later final release
+  is named ``…_vol.zip`` (``2024-cbs_vk100_2021_vol.zip`` seen): pass ``release='vol'``. Other years
+  **unverified**.
 - Leefbaarometer ``https://www.leefbaarometer.nl/resources/open-data-leefbaarometer-meting-2024.zip``:
   seen for 2024; the file names inside the zip are **unverified** (files are picked by level name).
 - KWB table ids 2013–2022 (82339NED … 85318NED) were later checked against several independent public
@@ -97,6 +102,11 @@ class Services:
 
     def pc4_zip(self, year: int) -> str:
         return f"{self.cbs_download}/postcode/{year + 1}-CBS_pc4_{year}_v1.zip"
+
+    def grid_zip(self, year: int, resolution: int = 100, release: str = "v1") -> str:
+        """CBS grid statistics ("vierkantstatistieken") of ``year``: published the next year as
+        ``/vierkant/<res>/<year+1>-cbs_vk<res>_<year>_<release>.zip`` holding ``cbs_vk<res>_<year>_<release>.gpkg``."""
+        return f"{self.cbs_download}/vierkant/{resolution}/{year + 1}-cbs_vk{resolution}_{year}_{release}.zip"
 
     def leefbaarometer_zip(self, year: int) -> str:
         return f"{self.leefbaarometer}/resources/open-data-leefbaarometer-meting-{year}.zip"

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError, StoreError
@@ -43,6 +44,22 @@ def batch_versions(batch) -> list[str]:
     return sorted(out)
 
 
+def _distinct_pairs(facts: pd.DataFrame) -> pd.DataFrame:
+    """Distinct ``(geo_version, code)`` of the facts as strings. Two categoricals (a grid load: 14 M rows of 382k
+    cells) are de-duplicated on their integer codes — one mark per possible pair, not a hash table of 14 M pairs."""
+    gv, code = facts["geo_version"], facts["code"]
+    if isinstance(gv.dtype, pd.CategoricalDtype) and isinstance(code.dtype, pd.CategoricalDtype):
+        gi, ci = gv.cat.codes.to_numpy(), code.cat.codes.to_numpy()
+        n = np.int64(len(code.cat.categories))
+        if (gi >= 0).all() and (ci >= 0).all() and len(gv.cat.categories) * n <= 50_000_000:
+            seen = np.zeros(len(gv.cat.categories) * n, dtype=bool)       # a mark per possible pair: O(rows)
+            seen[gi.astype(np.int64) * n + ci] = True
+            key = np.flatnonzero(seen)
+            return pd.DataFrame({"geo_version": gv.cat.categories.astype("str")[key // n],
+                                 "code": code.cat.categories.astype("str")[key % n]})
+    return facts[["geo_version", "code"]].drop_duplicates().astype("str")
+
+
 def batch_codes(batch) -> pd.DataFrame:
     """``(geo_version, code, level)`` of the facts (and geometry-less areas) of a batch.
 
@@ -50,7 +67,7 @@ def batch_codes(batch) -> pd.DataFrame:
     """
     parts = []
     if batch.facts is not None and len(batch.facts):     # distinct pairs first: categoricals stay cheap
-        parts.append(batch.facts[["geo_version", "code"]].drop_duplicates().astype("str"))
+        parts.append(_distinct_pairs(batch.facts))
     areas = batch.areas
     shaped = given = None
     if areas is not None and len(areas):

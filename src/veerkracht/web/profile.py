@@ -14,7 +14,7 @@ from ..maps.catalog import ViewError, Catalog
 from ..maps.layers import AnalysisLayers
 from ..maps.legend import decimals
 
-__all__ = ["area_profile", "compare", "search", "STATUS_TEXT", "MAX_COMPARE"]
+__all__ = ["area_profile", "beyond_turn", "compare", "search", "STATUS_TEXT", "MAX_COMPARE"]
 
 #: areas side by side in a comparison (five still fit the panel)
 MAX_COMPARE = 5
@@ -154,7 +154,36 @@ def area_profile(cat: Catalog, layers: AnalysisLayers, version: str, code: str, 
         "typology": {"available": typ["available"], "message": typ.get("message", ""),
                      "class": typ_class, "rule": typ_rule},
         "sources": sorted(used), "provenance": prov_rows,
+        "beyond_turn": beyond_turn(layers, version, code, level),
     }
+
+
+#: the grid tipping point as the profile asks it: only its point estimates are used (the turn and the
+#: per-buurt shares), so few replicates; one result for every buurt of the version (cached)
+_GRID_TURN_PARAMS = {"n_boot": 20, "n_test": 9}
+
+
+def beyond_turn(layers: AnalysisLayers, version: str, code: str, level: str) -> dict:
+    """How many of a buurt's dwellings lie in 100 m cells whose corporation share within 200 m is beyond the
+    turn (the share where the grid tipping point's change turns negative). ``available`` False (with the
+    reason) without a grid crosswalked to ``version``; the share is hidden (``status`` suppressed) when it
+    rests on fewer than 50 dwellings or 1–9 dwellings beyond the turn, as for every other figure."""
+    if level != "buurt":
+        return {"available": False, "reason": ""}
+    res, why = layers.result("grid-tipping-point", buurt_version=version, **_GRID_TURN_PARAMS)
+    if res is None:
+        return {"available": False, "reason": str(why)}
+    prof = res.extra.get("buurt_profile")
+    turn = float(res.summary.get("zero_crossing", np.nan))
+    row = prof[prof["buurt"] == code] if prof is not None and len(prof) else pd.DataFrame()
+    if row.empty or not np.isfinite(turn):
+        return {"available": False, "reason": "", "turn": _num(turn)}
+    dw, share = float(row["dwellings"].iloc[0]), float(row["share_beyond_turn"].iloc[0])
+    beyond = dw * share / 100
+    hidden = bool(suppress(pd.Series([beyond]), pd.Series([dw])).iloc[0])
+    return {"available": True, "turn": _num(turn), "dwellings": None if hidden else int(round(dw)),
+            "beyond": None if hidden else int(round(beyond)), "share": None if hidden else round(share, 1),
+            "status": "suppressed" if hidden else "ok", "year": int(res.params["year_from"])}
 
 
 def _class_label(layer: dict, code: str, lang: str) -> str | None:

@@ -149,13 +149,20 @@
       const trends = p.trends.slice(0, 3).map((tr) => `<h4>${esc(withUnit(tr.label, tr.unit))}</h4>${chart(app, tr)}`).join("");
       const notes = p.reliability.length ? `<ul>${p.reliability.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : `<p class="muted">${esc(t("no_notes"))}</p>`;
       const prov = p.provenance.map((r) => `<li>${esc(r.kind)}: ${esc(r.file)}${r.vintage ? " — " + esc(r.vintage) : ""} <span class="muted">(${esc((r.loaded_at || "").slice(0, 10))})</span></li>`).join("");
+      // a buurt's dwellings in 100 m cells beyond the turn of the grid tipping point (when the store has the grid)
+      const bt = p.beyond_turn || {};
+      const beyond = !bt.available ? "" : `<h3>${esc(t("beyond_turn"))}</h3><p id="profile-beyond-turn" class="st-${esc(bt.status)}">`
+        + (bt.share === null ? esc(t("suppressed"))
+          : esc(t("beyond_turn_text")).replace("{share}", esc(app.fmt(bt.share, 1))).replace("{beyond}", esc(String(bt.beyond)))
+            .replace("{dwellings}", esc(String(bt.dwellings))).replace("{turn}", esc(app.fmt(bt.turn, 1))).replace("{year}", esc(String(bt.year))))
+        + "</p>";
       const inSel = s.sel.includes(code);
       body.innerHTML = `<h2 id="profile-name">${esc(p.name)}</h2>
         <p class="codes">${esc(t("level_" + p.level))} <code>${esc(p.code)}</code>${p.wk_code && p.level === "buurt" ? ` · ${esc(p.wk_name || "")} <code>${esc(p.wk_code)}</code>` : ""}${p.gm_code && p.level !== "gemeente" ? ` · ${esc(p.gm_name || "")} <code>${esc(p.gm_code)}</code>` : ""}</p>
         <button type="button" id="profile-compare">${esc(inSel ? t("remove") : t("add_compare"))}</button>
         <h3>${esc(t("key_figures"))} ${esc(s.year)}</h3><table class="figures" id="profile-figures"><tbody>${figs}</tbody></table>
         <h3>${esc(t("trend"))}</h3>${trends}
-        <h3>${esc(t("typology"))}</h3><div id="profile-typology">${typ}</div>
+        <h3>${esc(t("typology"))}</h3><div id="profile-typology">${typ}</div>${beyond}
         <h3>${esc(t("reliability"))}</h3>${notes}
         <h3>${esc(t("sources"))}</h3><ul class="sources">${prov}</ul>`;
       if (!quiet) Panels.showAbove(app, code);     // once the sheet has its height
