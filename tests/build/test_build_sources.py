@@ -13,7 +13,6 @@ Region Utrecht (GM0344) 2022–2023 (buurten redrawn in 2023). The services answ
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import signal
 import time
@@ -28,6 +27,7 @@ import shapely
 
 from tests.build.test_build import cli, finish
 from tests.servers import process
+from tests.servers.crime import write_monthly_table
 from tests.servers.national import write_fixture
 from veerkracht.store import open_store
 
@@ -38,27 +38,13 @@ ARGS = ["build", "--region", "GM0344", "--from", "2022", "--to", "2023", "--leef
 
 def _crime_table(root: Path, truth: dict, rng) -> dict:
     """Monthly answers of 47022NED with planted counts; returns {year: {code: count}} (buurten)."""
-    d = root / "odata" / "v3" / "47022NED"
-    d.mkdir(parents=True)
-    props = [{"Type": "Dimension", "Key": "SoortMisdrijf"}, {"Type": "GeoDimension", "Key": "WijkenEnBuurten"},
-             {"Type": "TimeDimension", "Key": "Perioden"},
-             {"Type": "Topic", "Key": "GeregistreerdeMisdrijven_1", "Unit": "aantal"}]
-    (d / "DataProperties.json").write_text(json.dumps({"value": props}))
-    planted, rows = {}, []
+    planted, monthly = {}, {}
     for year in (2022, 2023):
         codes = sorted(truth["codes"][year])
-        counts = dict(zip(codes, (int(x) for x in rng.integers(0, 200, len(codes)))))
-        planted[year] = counts
-        for code, total in counts.items():
-            for m, n in enumerate(rng.multinomial(total, np.ones(12) / 12), start=1):
-                for kind, c in (("0.0.0 ", int(n)), ("1.1.1 ", int(n) // 2)):
-                    rows.append({"ID": len(rows), "SoortMisdrijf": kind, "WijkenEnBuurten": code.ljust(10),
-                                 "Perioden": f"{year}MM{m:02d}", "GeregistreerdeMisdrijven_1": c})
-    half = len(rows) // 2
-    base = "{base}/ODataFeed/odata/47022NED/TypedDataSet"
-    (d / "TypedDataSet.json").write_text(json.dumps({"value": rows[:half],
-                                                     "odata.nextLink": f"{base}?$format=json&$skip={half}"}))
-    (d / f"TypedDataSet.skip{half}.json").write_text(json.dumps({"value": rows[half:]}))
+        planted[year] = dict(zip(codes, (int(x) for x in rng.integers(0, 200, len(codes)))))
+        monthly.update({(code, year): rng.multinomial(total, np.ones(12) / 12).tolist()
+                        for code, total in planted[year].items()})
+    write_monthly_table(root, monthly)
     return planted
 
 
