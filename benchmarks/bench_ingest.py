@@ -6,6 +6,11 @@ The file has ``rows`` rows (codes × years, with a ``year`` column), three mappe
 region types, and a sprinkling of CBS markers — about 50 bytes a row. Each repetition runs in a fresh
 process so that its peak resident memory is its own. Prints medians: parse s, write s, facts/s for
 parse + write, peak RSS. Goals (issue 11): ≥ 1 M facts/s and ≤ 1.5 GB for 5 M rows.
+
+Measured 2026-11-30 (5 M rows, 3 reps, ``--no-harmonise``, load average 14–16 on 2 shared cores):
+before the stream's DuckDB memory limit (commit 7b6b9cc) peak RSS 1,604 MB, CPU 34.8 s, wall 176.6 s;
+with it (512MB, 24 MiB pieces) 1,478 MB, CPU 36.4 s, wall 158.8 s; with 384MB and 16 MiB pieces
+1,478 MB, CPU 43.5 s. 0.41–0.43 M facts per CPU-second: the speed goal is not met.
 """
 from __future__ import annotations
 
