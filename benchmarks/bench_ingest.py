@@ -6,6 +6,11 @@ The file has ``rows`` rows (codes × years, with a ``year`` column), three mappe
 region types, and a sprinkling of CBS markers — about 50 bytes a row. Each repetition runs in a fresh
 process so that its peak resident memory is its own. Prints medians: parse s, write s, facts/s for
 parse + write, peak RSS. Goals (issue 11): ≥ 1 M facts/s and ≤ 1.5 GB for 5 M rows.
+
+Measured 2026-11-30 (5 M rows, 3 reps, ``--no-harmonise``, load average 14–16 on 2 shared cores):
+before the stream's DuckDB memory limit (commit 7b6b9cc) peak RSS 1,604 MB, CPU 34.8 s, wall 176.6 s;
+with it (512MB, 24 MiB pieces) 1,478 MB, CPU 36.4 s, wall 158.8 s; with 384MB and 16 MiB pieces
+1,478 MB, CPU 43.5 s. 0.41–0.43 M facts per CPU-second: the speed goal is not met.
 """
 from __future__ import annotations
 
@@ -103,12 +108,14 @@ def harmonise_run(tmp: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def one_run(csv: Path, tmp: Path, mode: str = "stream") -> dict:
+def one_run(csv: Path, tmp: Path, mode: str = "stream", src: str | None = None) -> dict:
+    """One ingest in a fresh process; ``src``: the ``src`` folder of another checkout (a "before")."""
     store = tmp / "bench.duckdb"
     for p in tmp.glob("bench.duckdb*"):
         p.unlink()
+    env = {**os.environ, "PYTHONPATH": src} if src else None
     out = subprocess.run([sys.executable, "-c", _CHILD, str(csv), str(store), mode], capture_output=True, text=True,
-                         check=True)
+                         check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -120,33 +127,45 @@ def main(argv=None) -> int:
                     help="also harmonise the ingested store onto its last version (identity crosswalks)")
     ap.add_argument("--mode", choices=("stream", "whole"), default="stream",
                     help="stream: `veerkracht ingest` (pieces written as read); whole: read() then store.ingest()")
+    ap.add_argument("--before", metavar="SRC", help="also run the ingest with the veerkracht of another checkout "
+                    "(its src folder, e.g. from `git archive <commit> src`), interleaved, and print both")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         csv = tmp / "kwb_like.csv"
         write_kwb_like(csv, args.rows)
         size = csv.stat().st_size / 2**20
-        runs = [one_run(csv, tmp, args.mode) for _ in range(args.reps)]
+        before, runs = [], []
+        for _ in range(args.reps):        # interleaved: both see the same load
+            if args.before:
+                before.append(one_run(csv, tmp, args.mode, args.before))
+            runs.append(one_run(csv, tmp, args.mode))
         harm = [harmonise_run(tmp) for _ in range(args.reps if args.harmonise else 0)]
-    med = {k: statistics.median(r[k] for r in runs)
-           for k in ("parse", "write", "rss_mb", "read_mb", "cpu_parse", "cpu_write")}
-    facts = runs[0]["facts"]
-    assert all(r["facts"] == r["facts_read"] == facts for r in runs), "facts read ≠ facts stored"
-    rate = facts / (med["parse"] + med["write"])
-    print(f"ingest of a KWB-like csv ({args.mode}): {args.rows:,} rows, {size:,.0f} MiB, {facts:,} facts "
-          f"(median of {args.reps})")
-    print(f"  parse {med['parse']:.1f} s, write {med['write']:.1f} s, {rate / 1e6:.2f} M facts/s "
-          f"(goal ≥ 1), peak RSS {med['rss_mb']:,.0f} MB (goal ≤ 1,500; {med['read_mb']:,.0f} MB by the end of the read)")
-    cpu = med["cpu_parse"] + med["cpu_write"]
-    print(f"  CPU time (all threads) parse {med['cpu_parse']:.1f} s, write {med['cpu_write']:.1f} s: "
-          f"{facts / cpu / 1e6:.2f} M facts per CPU-second (the machine is shared: wall time depends on the load; "
-          f"load average at the end {os.getloadavg()[0]:.1f})")
+    if before:
+        _report(before, args, size, f"before ({args.before})")
+    _report(runs, args, size, "this checkout" if before else "")
     if harm:
         h = {k: statistics.median(r[k] for r in harm) for k in ("harmonise", "cpu_harmonise", "rss_mb")}
         print(f"harmonise of that panel onto its last version: {harm[0]['facts_in']:,} facts in, "
               f"{harm[0]['facts_out']:,} out; {h['harmonise']:.1f} s (CPU {h['cpu_harmonise']:.1f} s), "
               f"peak RSS {h['rss_mb']:,.0f} MB (goal ≤ 1,500)")
     return 0
+
+
+def _report(runs: list[dict], args, size: float, label: str) -> None:
+    med = {k: statistics.median(r[k] for r in runs)
+           for k in ("parse", "write", "rss_mb", "read_mb", "cpu_parse", "cpu_write")}
+    facts = runs[0]["facts"]
+    assert all(r["facts"] == r["facts_read"] == facts for r in runs), "facts read ≠ facts stored"
+    rate = facts / (med["parse"] + med["write"])
+    print(f"ingest of a KWB-like csv ({args.mode}{', ' + label if label else ''}): {args.rows:,} rows, "
+          f"{size:,.0f} MiB, {facts:,} facts (median of {args.reps})")
+    print(f"  parse {med['parse']:.1f} s, write {med['write']:.1f} s, {rate / 1e6:.2f} M facts/s "
+          f"(goal ≥ 1), peak RSS {med['rss_mb']:,.0f} MB (goal ≤ 1,500; {med['read_mb']:,.0f} MB by the end of the read)")
+    cpu = med["cpu_parse"] + med["cpu_write"]
+    print(f"  CPU time (all threads) parse {med['cpu_parse']:.1f} s, write {med['cpu_write']:.1f} s: "
+          f"{facts / cpu / 1e6:.2f} M facts per CPU-second (the machine is shared: wall time depends on the load; "
+          f"load average at the end {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,16 @@ def _codes(values: list[str]) -> list[str]:
     return [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
 
 
+def _years(values: list[str]) -> list[int]:
+    from .errors import VeerkrachtError
+
+    years = _codes(values)
+    bad = [y for y in years if not (y.isdigit() and 2000 <= int(y) <= 2100)]
+    if bad:
+        raise VeerkrachtError(f"--leefbaarometer takes meting years such as 2020,2022, not {', '.join(bad)}")
+    return [int(y) for y in years]
+
+
 def _services(url: Optional[str]):
     from .sources.public import Services
 
@@ -99,8 +109,12 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
               min_coverage: float = typer.Option(0.5, "--min-coverage", help="A source area covered less than "
                                                  "this by the target map is left out, not moved whole."),
               cache: str = typer.Option(_CACHE, "--cache"), offline: bool = typer.Option(False, "--offline"),
-              services_url: Optional[str] = typer.Option(None, "--services-url", hidden=True)):
-        """Fetch, load, crosswalk and harmonise KWB + geometry for a region or the country; resumable."""
+              services_url: Optional[str] = typer.Option(None, "--services-url", hidden=True),
+              leefbaarometer: list[str] = typer.Option([], "--leefbaarometer", help="Leefbaarometer meting years "
+                                                       "(e.g. 2020,2022): PC4 scores onto the target buurten."),
+              crime: bool = typer.Option(False, "--crime", help="Registered crime per buurt (Politie via CBS).")):
+        """Fetch, load, crosswalk and harmonise KWB + geometry (+ Leefbaarometer, crime) for a region or the
+        country; resumable."""
         from .build import BuildPlan, coverage_table, run_build
 
         reg = _codes(region)
@@ -109,7 +123,8 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
         plan = BuildPlan(years=list(range(year_from, year_to + 1)), region=reg or None, target=target,
                          levels=tuple(s.strip() for s in levels.split(",") if s.strip()),
                          kwb_via=kwb_via or ("download" if country else "odata"), geo_via=geo_via,
-                         min_coverage=min_coverage, addresses=str(addresses) if addresses else None)
+                         min_coverage=min_coverage, addresses=str(addresses) if addresses else None,
+                         leefbaarometer=_years(leefbaarometer), crime=crime)
         store = open_current()
         c = _cache(cache, offline)
         with progress() as prog:
@@ -126,7 +141,7 @@ def register(app, open_current, console, err_console, progress, print_frame) -> 
         print_frame(coverage_table(res["coverage"], "buurt"),
                     title=f"Dekking op {plan.target_version} (% buurten met een waarde)")
         for key, rep in res["reports"].items():
-            if key.startswith("crosswalk:"):
+            if key.startswith(("crosswalk:", "crosswalk-pc4:")):
                 for level, r in rep.items():
                     if r.get("slivers_dropped") or r.get("low_coverage"):
                         err_console.print(f"{key} {level}: {r['slivers_dropped']} slivers "

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.servers.crime import write_monthly_table
 from veerkracht.errors import InputError
 from veerkracht.geo.harmonise import harmonise_store
 from veerkracht.geo.levels import level_crosswalk
@@ -30,25 +31,10 @@ def crime_table(public_server, real_data):
     raw = pd.read_csv(real_data / "woonikveilig_nl_2024" / "gwb_2024_kerncijfers_misdrijven_gezondheid.csv.gz")
     real = raw.set_index("code").loc[list(REAL), ["misdrijven_2023", "misdrijven_2025"]]
     assert [tuple(int(v) for v in r) for r in real.to_numpy()] == list(REAL.values())
-    d = public_server["root"] / "odata" / "v3" / "47022NED"
-    d.mkdir(parents=True)
-    props = [{"Type": "Dimension", "Key": "SoortMisdrijf"}, {"Type": "GeoDimension", "Key": "WijkenEnBuurten"},
-             {"Type": "TimeDimension", "Key": "Perioden"},
-             {"Type": "Topic", "Key": "GeregistreerdeMisdrijven_1", "Unit": "aantal"}]
-    (d / "DataProperties.json").write_text(json.dumps({"value": props}))
     rng = np.random.default_rng(3)
-    rows = []
-    for code, (y23, y25) in REAL.items():
-        for year, total, months in ((2023, y23, 12), (2025, y25, 7)):       # 2025: January–July published
-            for m, n in enumerate(_split(total, months, rng), start=1):
-                for kind, count in (("0.0.0 ", n), ("1.1.1 ", max(n // 3, 0))):
-                    rows.append({"ID": len(rows), "SoortMisdrijf": kind, "WijkenEnBuurten": code.ljust(10),
-                                 "Perioden": f"{year}MM{m:02d}", "GeregistreerdeMisdrijven_1": count})
-    half = len(rows) // 2
-    base = "{base}/ODataFeed/odata/47022NED/TypedDataSet"
-    (d / "TypedDataSet.json").write_text(json.dumps({"value": rows[:half],
-                                                     "odata.nextLink": f"{base}?$format=json&$skip={half}"}))
-    (d / f"TypedDataSet.skip{half}.json").write_text(json.dumps({"value": rows[half:]}))
+    monthly = {(code, year): _split(total, months, rng) for code, (y23, y25) in REAL.items()
+               for year, total, months in ((2023, y23, 12), (2025, y25, 7))}      # 2025: January–July published
+    d = write_monthly_table(public_server["root"], monthly)
     return d
 
 

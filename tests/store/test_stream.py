@@ -128,3 +128,22 @@ def test_changed_facts_need_replace(tmp_path, pieces):
     res, _ = ingest_kwb(store, _file(tmp_path, rows, "v2.csv"), replace=True)
     assert res["replaced"] >= 1 and not res.get("streamed")
     assert store.facts(indicator="residents", codes=["BU00010005"], years=[2020])["value"].tolist() == [236.0]
+
+
+def test_stream_runs_under_a_memory_limit_and_restores_it(tmp_path, pieces):
+    """DuckDB's buffers are bounded while a stream is written (peak RSS, issue 11), and the store's
+    limit is DuckDB's default again afterwards (a harmonise or spatial overlay is not starved)."""
+    from veerkracht.store._stream import STREAM_MEMORY
+
+    store = _store(tmp_path, "m")
+
+    def limit() -> float:
+        text = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        num, unit = re.fullmatch(r"([\d.]+) (\w+)", text).groups()
+        return float(num) * {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30}[unit]
+
+    before, seen = limit(), []
+    res, _ = ingest_kwb(store, _file(tmp_path, _rows()), then=lambda result: seen.append(limit()))
+    assert res["streamed"] and STREAM_MEMORY == "512MB"
+    assert seen and abs(seen[0] - 512e6) < 1e6               # 512 MB = 488.2 MiB, inside the stream
+    assert limit() == pytest.approx(before, rel=0.01) and before > 1e9

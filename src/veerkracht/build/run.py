@@ -9,7 +9,10 @@ Steps, each one transaction that also records it in the store's ``build_steps`` 
    what changed (gemeenten: a code in both versions is the same gemeente); address-weighted when
    address points are given;
 4. ``harmonise:<year>`` — every fact of that year onto the target version (support recorded);
-5. the coverage summary (always recomputed; it only reads).
+5. with ``crime``: ``crime`` (before the crosswalks, so its counts are harmonised with the KWB facts);
+   with ``leefbaarometer`` years: ``pc4:<y>``, ``leefbaarometer:<y>``, ``crosswalk-pc4:<y>``,
+   ``harmonise-lbm:<y>`` (see :mod:`.extra`);
+6. the coverage summary (always recomputed; it only reads).
 
 A killed build, run again with the same plan, skips the steps in the journal; the step that was
 running was rolled back with its transaction, so no fact is written twice.
@@ -28,11 +31,11 @@ import pandas as pd
 
 from ..errors import VeerkrachtError
 from ..geo.crosswalk import overlay_crosswalk
-from ..geo.harmonise import harmonise_store
 from ..sources.download import DownloadCache
 from ..sources.cbs_kwb import ingest_kwb
 from ..sources.fetch import fetch_geometry, fetch_kwb
 from ..sources.public import Services
+from . import extra
 from .coverage import coverage_summary
 
 __all__ = ["BuildPlan", "run_build", "Timings"]
@@ -52,6 +55,8 @@ class BuildPlan:
     min_coverage: float = 0.5
     addresses: str | None = None          # a file of address points: crosswalks weighted by addresses
     extra: dict = field(default_factory=dict)
+    leefbaarometer: list[int] = field(default_factory=list)     # Leefbaarometer meting years (PC4 scores)
+    crime: bool = False                   # registered crime (Politie via CBS) of the plan's years
 
     def __post_init__(self):
         self.years = sorted({int(y) for y in self.years})
@@ -62,6 +67,7 @@ class BuildPlan:
             raise VeerkrachtError(f"target year {self.target} is not among the years built ({self.years[0]}–"
                                   f"{self.years[-1]})")
         self.region = sorted(self.region) if self.region else None
+        self.leefbaarometer = sorted({int(y) for y in self.leefbaarometer})
 
     @property
     def target_version(self) -> str:
@@ -70,7 +76,11 @@ class BuildPlan:
     @property
     def build_id(self) -> str:
         """A stable id of the plan: the same plan again resumes, another plan starts its own journal."""
-        key = json.dumps(asdict(self), sort_keys=True, default=str)
+        plan = asdict(self)
+        for opt in ("leefbaarometer", "crime"):      # not chosen: the id of a plan made before these existed
+            if not plan[opt]:
+                del plan[opt]
+        key = json.dumps(plan, sort_keys=True, default=str)
         return "build-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -163,12 +173,22 @@ def run_build(store, plan: BuildPlan, cache: DownloadCache, services: Services =
     def bar(desc):
         return progress(desc) if progress else None
 
+    def journalled(name: str, work: Callable[[], dict]) -> dict:
+        """``work()`` and the journal entry of step ``name`` in one transaction."""
+        with store.transaction():
+            info = work()
+            _test_pause(name)
+            store.mark_step(bid, name, info)
+        return info
+
+    def crosswalk(name: str, make: Callable[[], tuple[pd.DataFrame, dict]]) -> dict:
+        """Compute a crosswalk (outside the transaction), then write it with its journal entry."""
+        cw, report = t.add("crosswalk", make)
+        return journalled(name, lambda: (store.write_crosswalk(cw), report)[1])
+
     def ingest(name: str, batch) -> dict:
         nonlocal facts_in
-        with store.transaction():
-            res = t.add("ingest", lambda: store.ingest(batch), label=name.split(":")[0])
-            _test_pause(name)
-            store.mark_step(bid, name, {k: v for k, v in res.items()})
+        res = journalled(name, lambda: t.add("ingest", lambda: store.ingest(batch), label=name.split(":")[0]))
         facts_in += res["facts"] if not res["skipped"] else 0
         t["facts_" + name.split(":")[0]] += res["facts"] if not res["skipped"] else 0
         return res
@@ -203,33 +223,31 @@ def run_build(store, plan: BuildPlan, cache: DownloadCache, services: Services =
 
     for year in plan.years:
         step(f"kwb:{year}", lambda y=year: kwb(y, f"kwb:{y}"))
+    if plan.crime:
+        step("crime", lambda: ingest("crime", t.fetch(cache, lambda: extra.crime_batch(
+            plan, cache, services, progress=bar("misdrijven")), "crime")))
     for year in plan.years:
         if year == plan.target:
             continue
 
-        def cw_step(y=year, n=f"crosswalk:{year}"):
-            cw, report = t.add("crosswalk", lambda: _crosswalks(store, plan, y))
-            with store.transaction():
-                store.write_crosswalk(cw)
-                _test_pause(n)
-                store.mark_step(bid, n, report)
-            return report
-        step(f"crosswalk:{year}", cw_step)
+        step(f"crosswalk:{year}", lambda y=year: crosswalk(f"crosswalk:{y}", lambda: _crosswalks(store, plan, y)))
     for year in plan.years:
         if year == plan.target:
             continue
 
-        def h_step(y=year, n=f"harmonise:{year}"):
-            with store.transaction():
-                summary = t.add("harmonise", lambda: harmonise_store(store, plan.target_version,
-                                                                      from_versions=[f"cbs{y}"]))
-                s = summary.get(f"cbs{y}", {})
-                info = {"facts_in": s.get("facts_in", 0), "facts_out": s.get("facts_out", 0),
-                        "unmapped": len(s.get("unmapped", [])), "unmapped_codes": s.get("unmapped", [])[:10]}
-                _test_pause(n)
-                store.mark_step(bid, n, info)
-            return info
-        step(f"harmonise:{year}", h_step)
+        step(f"harmonise:{year}", lambda y=year: journalled(f"harmonise:{y}", lambda: t.add(
+            "harmonise", lambda: extra.harmonise_info(store, plan, f"cbs{y}"))))
+    for year in plan.leefbaarometer:
+        step(f"pc4:{year}", lambda y=year: ingest(f"pc4:{y}", t.fetch(cache, lambda: extra.pc4_batch(
+            store, plan, y, cache, services, progress=bar(f"PC4 {y}")), "pc4")))
+        step(f"leefbaarometer:{year}", lambda y=year: ingest(f"leefbaarometer:{y}", t.fetch(
+            cache, lambda: extra.lbm_batch(store, plan, y, cache, services, progress=bar(f"Leefbaarometer {y}")),
+            "lbm")))
+
+        step(f"crosswalk-pc4:{year}", lambda y=year: crosswalk(f"crosswalk-pc4:{y}",
+                                                                 lambda: extra.pc4_crosswalk(store, plan, y)))
+        step(f"harmonise-lbm:{year}", lambda y=year: journalled(f"harmonise-lbm:{y}", lambda: t.add(
+            "harmonise", lambda: extra.harmonise_info(store, plan, extra.lbm_version(y)), label="lbm")))
     cov = t.add("coverage", lambda: coverage_summary(store, plan.target_version, list(plan.levels)))
     return {"build": bid, "ran": ran, "skipped": skipped, "timings": dict(t), "facts_ingested": facts_in,
             "coverage": cov, "reports": reports}

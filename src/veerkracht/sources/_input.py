@@ -36,7 +36,7 @@ _CHUNK = 4 * 2**20
 
 _MAGIC = {b"PK\x03\x04": "a zip archive (an Excel workbook .xlsx or a zipped shapefile)",
           b"PAR1": "a Parquet file", b"%PDF": "a PDF document",
-          b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls); save it as .xlsx or .csv",
+          b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
           b"SQLite format 3": "a SQLite/GeoPackage database"}
 
 
@@ -110,7 +110,7 @@ def sniff_binary(data: bytes, file, expected: str = "text (CSV)") -> None:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise InputError(file, f"this is {what}, not {expected}; give the file its real extension "
-                                   "(.xlsx, .parquet, .gpkg …) or export it as CSV", row=1)
+                                   "(.xlsx, .xls, .parquet, .gpkg …) or export it as CSV", row=1)
 
 
 def _check_utf8(data: bytes, step: int = 16 * 2**20) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ._input import check_zip, read_bytes, read_csv_frame, to_utf8
+from ._xls import read_xls_frame
 from ._numbers import MARKER_VALUES, TEXT_MARKERS, parse_numbers
 
 __all__ = [
@@ -54,7 +55,7 @@ def decode_text(data: bytes, file) -> str:
 def read_table(path: str | Path, required: list[str] | None = None, sheet: str | int | None = None,
                data: bytes | None = None, delimiter: str | None = None, encoding: str | None = None,
                allow_unterminated: bool = False) -> pd.DataFrame:
-    """Read CSV (any of , ; tab |), xlsx or parquet into a frame of *strings* (csv/xlsx).
+    """Read CSV (any of , ; tab |), xlsx, xls or parquet into a frame of *strings* (csv/xlsx/xls).
 
     Keeps every value as text so that CBS markers can be told from numbers afterwards.
     Rows are numbered as in the file: ``df.attrs['first_row']`` is the file line of ``df.iloc[0]``.
@@ -74,6 +75,8 @@ def read_table(path: str | Path, required: list[str] | None = None, sheet: str |
         except Exception as exc:  # openpyxl raises many kinds; all mean the same to the user
             raise InputError(path, f"cannot read as an Excel workbook: {exc}") from None
         df = df.astype("str").where(df.notna(), None)
+    elif suffixes and suffixes[-1] in (".xls", ".xlt"):
+        df = read_xls_frame(path, sheet=sheet, data=data)
     else:
         df = read_csv_frame(data if data is not None else read_bytes(path), path, delimiter=delimiter,
                             encoding=encoding, allow_unterminated=_truthy(allow_unterminated))

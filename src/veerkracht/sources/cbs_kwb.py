@@ -129,7 +129,7 @@ def _frames(path: Path, data: bytes, sheet, delimiter, encoding, allow_untermina
     if any(s.lower() in (".geojson", ".json") for s in path.suffixes):
         yield _pdok_frame(data, path), 1, None     # rows are feature numbers
         return
-    if any(s.lower() in (".xlsx", ".xlsm", ".parquet") for s in path.suffixes):
+    if any(s.lower() in (".xlsx", ".xlsm", ".xls", ".parquet") for s in path.suffixes):
         yield (raw := read_table(path, sheet=sheet, data=data)), raw.attrs["first_row"], None
         return
     sniff_binary(data, path)
@@ -203,7 +203,8 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
 
     Parameters
     ----------
-    location : path of a csv (any of , ; tab |, UTF-8 or cp1252), xlsx, parquet or PDOK GeoJSON.
+    location : path of a csv (any of , ; tab |, UTF-8 or cp1252), xlsx, xls (the 2013–2019 editions),
+        parquet or PDOK GeoJSON.
     year : the KWB year when the file has no ``year``/``jaar`` column (else a year in the file name
         is used). With a year column, ``year`` keeps only that year's rows.
     geo_version : geography version of the codes; default ``cbs{year}`` per row.
@@ -211,7 +212,7 @@ def read_kwb(location, year: int | None = None, geo_version: str | None = None, 
         code is an :class:`InputError` "code not in geography version".
     source : the facts' ``source``; the OData reader uses the same default, so the same KWB year
         loaded from a file or from the API replaces rather than duplicates.
-    sheet : the sheet of an xlsx (name or 0-based number); default the first.
+    sheet : the sheet of an xlsx or xls (name or 0-based number); default the first.
     decimal : ``','`` or ``'.'``, the decimal separator; default detected from the file (an ambiguous
         file — ``2.220`` and nothing else — is an error that asks for this option).
     pct_form : ``auto`` (default: a percentage column whose every value is in [0, 1] is an error),

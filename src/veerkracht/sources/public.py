@@ -19,7 +19,7 @@ uses the services, via the project's search tool):
   other years **unverified** (2024 was also seen as ``wijkenbuurten_2024.gpkg``).
 - KWB files ``https://www.cbs.nl/-/media/cbs/dossiers/nederland-regionaal/wijk-en-buurtstatistieken/
   _exel/kwb-<year>.xls``: seen for 2013–2020 (``.xls``); the ``.xlsx``/``.csv`` of later years are
-  **unverified**. ``.xls`` needs ``xlrd``, which is not a dependency: prefer OData for those years.
+  **unverified**. ``.xls`` is read with ``xlrd`` (:mod:`._xls`).
 - CBS PC4 ``https://download.cbs.nl/postcode/2023-CBS_pc4_2022_v1.zip`` (GeoPackage
   ``cbs_pc4_2022_v1.gpkg``, layer ``cbs_pc4_2022``, code column ``postcode``): seen for 2022; the
   release prefix of other years is **unverified**.

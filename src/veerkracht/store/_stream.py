@@ -12,6 +12,9 @@ ordinary ingest's: same facts, areas, provenance and code checks.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import types
 from typing import Callable
 
@@ -20,7 +23,25 @@ import pandas as pd
 from ._checks import batch_codes, check_codes
 from .schema import normalise_facts
 
-__all__ = ["StreamMixin", "StreamFallback"]
+__all__ = ["StreamMixin", "StreamFallback", "STREAM_MEMORY"]
+
+#: DuckDB's memory limit while a stream is written (``VEERKRACHT_STREAM_MEMORY``; a file store spills
+#: beyond it to ``<store>.tmp``). DuckDB's default (80 % of RAM) lets its buffers grow with the file:
+#: 5 M rows took 1.8 GB peak RSS without it, 1.26–1.49 GB with 512–700 MB (benchmarks/bench_ingest.py).
+STREAM_MEMORY = os.environ.get("VEERKRACHT_STREAM_MEMORY", "512MB")
+
+
+@contextlib.contextmanager
+def _memory_limit(store):
+    """DuckDB's memory limit at :data:`STREAM_MEMORY` for a store on disk (an in-memory one cannot spill)."""
+    if getattr(store, "path", ":memory:") == ":memory:" or not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", STREAM_MEMORY):
+        yield
+        return
+    store.con.execute(f"SET memory_limit = '{STREAM_MEMORY}'")
+    try:
+        yield
+    finally:
+        store.con.execute("RESET memory_limit")      # the store never sets another limit
 
 
 class StreamFallback(Exception):
@@ -73,7 +94,7 @@ class StreamMixin:
         state: dict = {"areas": 0, "facts": 0, "versions": set(), "series": set(), "known": [], "codes": [],
                         "merge": set()}
         try:
-            with self.transaction():
+            with _memory_limit(self), self.transaction():
                 # the id the provenance row will get; taken only at the end, so that a stream rolled back
                 # leaves no gap in the ids users name (restore --provenance N)
                 pid = self.con.execute("SELECT COALESCE(last_value, start_value - 1) + 1 FROM duckdb_sequences() "
