@@ -444,13 +444,13 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for th
 
 
 def _serve(store_path: str, host: str, port: int, allow_host: list[str] | None = None,
-           basemap: str | None = None) -> None:
+           basemap: str | None = None, auth=None) -> None:
     try:
         from .web.app import serve as _web_serve
     except ImportError:
         console.print("the social map is not part of this build yet; outputs are written — exiting")
         return
-    _web_serve(store_path, host=host, port=port, allow_host=allow_host or [], basemap=basemap)
+    _web_serve(store_path, host=host, port=port, allow_host=allow_host or [], basemap=basemap, auth=auth)
 
 
 @app.command()
@@ -461,7 +461,13 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
                                                                       "address served on and localhost."),
           basemap: str = typer.Option("none", "--basemap", help="Map underneath: none (default: nothing is loaded "
                                       "from outside), pdok (BRT-Achtergrondkaart; pdok:standaard|grijs|pastel|water), "
-                                      "an XYZ tile URL with {z}/{x}/{y}, or a MapLibre style URL.")):
+                                      "an XYZ tile URL with {z}/{x}/{y}, or a MapLibre style URL."),
+          accounts: bool = typer.Option(False, "--accounts", help="PostGIS store: every request logs in (HTTP Basic, "
+                                        "accounts of `veerkracht store user add`) and reads as its organisation."),
+          auth_header: Optional[str] = typer.Option(None, "--auth-header", help="PostGIS store: take the login from "
+                                                    "this header of a reverse proxy (e.g. X-Remote-User)."),
+          trusted_proxy: list[str] = typer.Option([], "--trusted-proxy", help="Address of the proxy whose "
+                                                  "--auth-header is believed (repeatable; default 127.0.0.1).")):
     """Serve the social map (read-only API + map) on the store.
 
     The map reads a snapshot of the store, so `ingest` and the other commands can write the store
@@ -470,7 +476,11 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
     path = store or state.store_path
     if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
         raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
-    _serve(path, host, port, allow_host, basemap=basemap)
+    auth = None
+    if accounts or auth_header:
+        from .web.auth import AuthConfig
+        auth = AuthConfig(accounts=accounts, header=auth_header, proxies=tuple(trusted_proxy) or ("127.0.0.1",))
+    _serve(path, host, port, allow_host, basemap=basemap, auth=auth)
 
 
 _registered: set[str] = set()

@@ -104,12 +104,12 @@ def role_of(con, org: str) -> str:
     return row[0]
 
 
-def split_org(url: str) -> tuple[str, str | None]:
-    """``postgresql://…/db?org=NAME`` → (the URL without ``org``, NAME)."""
+def split_org(url: str) -> tuple[str, str | None, str | None]:
+    """``postgresql://…/db?org=NAME`` (or ``?role=ROLE``) → (the URL without them, NAME, ROLE)."""
     from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    org = [v for k, v in query if k == "org"]
-    rest = urlencode([(k, v) for k, v in query if k != "org"])
-    return urlunsplit(parts._replace(query=rest)), (org[-1] if org else None)
+    got = {k: v for k, v in query if k in ("org", "role")}
+    rest = urlencode([(k, v) for k, v in query if k not in ("org", "role")])
+    return urlunsplit(parts._replace(query=rest)), got.get("org"), got.get("role")

@@ -103,23 +103,25 @@ class PostGISStore(PostGISPrivate, PostGISExtras, Store):
     """Store in a PostgreSQL database with PostGIS (``postgresql://user@host:port/db``).
 
     ``?org=NAME`` in the URL (or ``org``): act as that organisation's role — its private rows only, and
-    private rows written belong to it (:mod:`._pg_orgs`). Without it the login's own role is used."""
+    private rows written belong to it (:mod:`._pg_orgs`); ``?role=ROLE``: act as that database role (the
+    map server's public context reads as ``veerkracht_member``). Without them the login's own role is used."""
 
     concurrent_readers = True
 
     def __init__(self, url: str, read_only: bool = False, org: str | None = None):
         from ._pg_orgs import role_of, split_org
 
-        self.url, url_org = split_org(str(url))
+        self.url, url_org, url_role = split_org(str(url))
         self.org = org or url_org
         self.read_only = read_only
-        self.role: str | None = None
+        self.role: str | None = url_role
         self.con = _connect(self.url, read_only)
         self._depth = 0
         if not read_only:
             self._create_schema()
         if self.org is not None:
             self.role = role_of(self.con, self.org)
+        if self.role is not None:
             self.con.close()
             self.con = _connect(self.url, read_only, self.role)
 
