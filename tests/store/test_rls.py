@@ -119,6 +119,27 @@ def test_the_policies_hold_for_a_plain_select(shared, pg_cluster):
     assert counts["Alpha"]["portfolio"] + counts["Beta"]["portfolio"] == everything["portfolio"]
 
 
+def _api_routes(routes) -> list[APIRoute]:
+    """The app's API routes, through the routers it includes (FastAPI keeps those as included routers)."""
+    out = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif hasattr(r, "original_router"):
+            out += _api_routes(r.original_router.routes)
+    return out
+
+
+def _fields(dependant) -> dict[str, list]:
+    """The query and path parameters of a route, its dependencies' included."""
+    out = {"query": list(dependant.query_params), "path": list(dependant.path_params)}
+    for sub in dependant.dependencies:
+        more = _fields(sub)
+        out["query"] += more["query"]
+        out["path"] += more["path"]
+    return out
+
+
 def _png() -> str:
     from PIL import Image
     buf = io.BytesIO()
@@ -136,20 +157,16 @@ def _probe(client, app, auth) -> list[tuple[str, int, str]]:
     """Every route of the app, every map mode for the view routes: (request, status, text of the answer)."""
     meta = client.get("/api/meta", auth=auth).json()
     d = meta["default"]
-    code = client.get(f"/api/geometry/{d['version']}/{d['level']}", params={"region": d["region"]}, auth=auth)
-    assert code.status_code == 200
-    first = sorted(planted_codes for planted_codes in _codes(client, d, auth))[:2]
+    first = sorted(_values(client, d, auth))[:2]
     known = {"version": d["version"], "level": d["level"], "indicator": d["indicator"], "year": d["year"],
              "region": d["region"], "code": first[0], "codes": ",".join(first), "q": "Centrum", "lang": "nl"}
     modes = [m["id"] for m in meta["modes"]]
     out = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        params = {p.name for p in route.dependant.query_params} | {p.name for d_ in route.dependant.dependencies
-                                                                   for p in d_.query_params}
-        path_params = {p.name for p in route.dependant.path_params}
-        required = {p.name for p in route.dependant.query_params + route.dependant.path_params if p.required}
+    for route in _api_routes(app.routes):
+        fields = _fields(route.dependant)
+        params = {f.name for f in fields["query"]}
+        path_params = {f.name for f in fields["path"]}
+        required = {f.name for f in fields["query"] + fields["path"] if f.field_info.is_required()}
         assert required <= set(known), f"{route.path}: no probe value for {required - set(known)}"
         path = route.path.format(**{k: known[k] for k in path_params})
         query = {k: v for k, v in known.items() if k in params and k not in path_params and v is not None}
@@ -166,7 +183,97 @@ def _probe(client, app, auth) -> list[tuple[str, int, str]]:
     return out
 
 
-def _codes(client, d, auth):
-    geo = client.get(f"/api/values", params={k: d[k] for k in ("version", "level", "indicator", "year", "region")
-                                             if d[k] is not None}, auth=auth).json()
-    return list(geo["values"]) if isinstance(geo.get("values"), dict) else [v["code"] for v in geo["values"]]
+def _values(client, d, auth, **kw) -> dict:
+    """``{code: [value, class, status]}`` of a view (the default one, changed by ``kw``)."""
+    q = {k: v for k, v in ({k: d[k] for k in ("version", "level", "indicator", "year", "region")} | kw).items()
+         if v is not None}
+    r = client.get("/api/values", params=q, auth=auth)
+    assert r.status_code == 200, r.text
+    return r.json()["areas"]
+
+
+@pytest.fixture(scope="module")
+def served(shared):
+    from veerkracht.web.app import create_app
+    from veerkracht.web.auth import AuthConfig
+
+    url, planted = shared
+    app = create_app(url, auth=AuthConfig(accounts=True, header="X-Remote-User", proxies=("127.0.0.1",)))
+    with TestClient(app) as client:
+        yield app, client, planted
+
+
+def test_every_route_as_each_organisation_shows_its_own_private_data_only(served):
+    app, client, planted = served
+    n_probes = {}
+    for org, o in ORGS.items():
+        auth = (o["login"], o["password"])
+        answers = _probe(client, app, auth)
+        n_probes[org] = len(answers)
+        leaks = [(req, m) for req, _, text in answers for m in _markers(_other(org)) if m in text]
+        assert leaks == []
+        assert [(req, status, text[:200]) for req, status, text in answers if status >= 500] == []
+        meta = client.get("/api/meta", auth=auth).json()
+        # the tenant panel is Alpha's: only Alpha's map offers the analysis of it
+        assert meta["analyses"].get("dynamics", False) is (org == "Alpha")
+        assert meta["analyses"]["portfolio"] is True
+        # the portfolio layer colours exactly the organisation's own buurten: the planted truth
+        lay = _values(client, meta["default"], auth, mode="portfolio", level="buurt", version="cbs2019", region=None)
+        coloured = {code for code, (_, cls, _) in lay.items() if cls != "none"}
+        assert coloured == set(planted[org]["code"])
+        assert not coloured & set(planted[_other(org)]["code"])
+    # every route was asked (all the API's documented paths among them), the view routes once per map mode
+    routes = _api_routes(app.routes)
+    assert set(app.openapi()["paths"]) <= {r.path for r in routes} and len(routes) >= 13
+    # Alpha has one map mode more (dynamics), asked on the four view routes: values, export.csv, .geojson, print
+    assert n_probes["Alpha"] > len(routes) and n_probes["Alpha"] == n_probes["Beta"] + 4
+
+
+def test_no_login_no_answer_and_a_proxy_header_only_from_the_proxy(served):
+    app, client, planted = served
+    routes = _api_routes(app.routes)
+    assert len(routes) >= 13
+    for route in routes:
+        path = route.path.replace("{version}", "cbs2019").replace("{level}", "buurt").replace("{code}", "BU03630000")
+        method = sorted(route.methods)[0]
+        r = client.request(method, path)
+        assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Basic"), path
+        assert client.request(method, path, auth=("alice", "wrong-password")).status_code == 401
+        assert client.request(method, path, auth=("mallory", "alpha-geheim")).status_code == 401
+    # a header naming a login counts from the trusted proxy only
+    untrusted = TestClient(app, client=("10.9.8.7", 40000))
+    assert untrusted.get("/api/meta", headers={"X-Remote-User": "alice"}).status_code == 403
+    proxy = TestClient(app, client=("127.0.0.1", 40000))
+    assert proxy.get("/api/meta", headers={"X-Remote-User": "nobody"}).status_code == 401
+    meta = proxy.get("/api/meta", headers={"X-Remote-User": "bob"}).json()
+    assert "dynamics" not in meta["analyses"] or meta["analyses"]["dynamics"] is False
+    meta = proxy.get("/api/meta", headers={"X-Remote-User": "alice"}).json()
+    assert meta["analyses"]["dynamics"] is True
+
+
+def test_report_and_export_as_each_organisation(shared, tmp_path):
+    from tests.cli.conftest import run_cli
+
+    url, planted = shared
+    for org, o in ORGS.items():
+        out = tmp_path / org
+        res = run_cli("report", "-r", "GM0363", "--from", "2005", "--to", "2017", "--corporation", o["owner"],
+                      "--out", str(out / "rep"), store=f"{url}?org={org}")
+        assert res.returncode == 0, res.stderr
+        table = pd.read_csv(out / "rep" / "tables" / "table_portfolio.csv", dtype=str)
+        assert len(table) > 0
+        res = run_cli("export", "-i", "corp_share", "--to", "cbs2019", "--out", str(out / "facts.csv"),
+                      store=f"{url}?org={org}")
+        assert res.returncode == 0, res.stderr
+        texts = [p.read_text(errors="replace") for p in out.rglob("*") if p.suffix in (".html", ".csv", ".json", ".svg")]
+        texts.append(subprocess.run(["pdftotext", str(out / "rep" / "report.pdf"), "-"], capture_output=True,
+                                    text=True).stdout)
+        assert any(o["owner"] in t for t in texts)             # its own portfolio is in its report
+        assert [m for t in texts for m in _markers(_other(org)) if m in t] == []
+    # asked by name for the other organisation's portfolio, the report finds none
+    res = run_cli("report", "-r", "GM0363", "--from", "2005", "--to", "2017", "--corporation", ORGS["Alpha"]["owner"],
+                  "--out", str(tmp_path / "cross"), store=f"{url}?org=Beta")
+    text = subprocess.run(["pdftotext", str(tmp_path / "cross" / "report.pdf"), "-"], capture_output=True,
+                          text=True).stdout
+    assert res.returncode == 0 and f"geen bezit van {ORGS['Alpha']['owner']}" in " ".join(text.split())
+    assert not (tmp_path / "cross" / "tables" / "table_portfolio.csv").exists()

@@ -9,7 +9,9 @@ who created the store) is not subject to the policy, as PostgreSQL intends: it c
 the whole store.
 
 Public tables (areas, facts, crosswalks, registry, provenance …) are readable by every member of
-``veerkracht_member``, the group every organisation role belongs to.
+``veerkracht_member``, the group every organisation role belongs to. A provenance row written by an
+organisation's role (the load of its portfolio, survey or tenant file) carries its ``org`` and is
+seen by that role only: the file names of one organisation's loads are private too.
 """
 from __future__ import annotations
 
@@ -79,6 +81,15 @@ END $$;"""]
   END IF;
 END $$;""")
         parts.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {t} TO {MEMBER_ROLE};")
+    # a load an organisation makes is its own (its file names are private too): public rows have no org
+    parts.append('ALTER TABLE provenance ADD COLUMN IF NOT EXISTS org text COLLATE "C";')
+    parts.append("ALTER TABLE provenance ENABLE ROW LEVEL SECURITY;")
+    parts.append("""DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'provenance' AND policyname = 'public_or_own') THEN
+    CREATE POLICY public_or_own ON provenance FOR SELECT USING (org IS NULL OR org = current_user);
+    CREATE POLICY insert_own ON provenance FOR INSERT WITH CHECK (org = current_user);
+  END IF;
+END $$;""")
     parts.append(f"GRANT SELECT ON {', '.join(PUBLIC_PG_TABLES)} TO {MEMBER_ROLE};")
     # an organisation loads its own microdata: the batch's provenance row is written with it
     parts.append(f"GRANT INSERT ON provenance, geo_versions TO {MEMBER_ROLE};")

@@ -249,11 +249,13 @@ class PostGISStore(PostGISPrivate, PostGISExtras, Store):
         self.con.execute("DROP TABLE _in_reg")
 
     def _insert_provenance(self, prov: Provenance, counts: dict, loaded_at: str | None = None) -> int:
+        # acting as an organisation, a load is that organisation's own (row-level security, see _pg_private)
         row = self.con.execute(
             "INSERT INTO provenance (kind, location, checksum, options, vintage, loaded_at, n_areas, n_facts, "
-            "n_crosswalk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            "n_crosswalk, org) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, CASE WHEN %s THEN current_user END) "
+            "RETURNING id",
             [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, loaded_at or self.now(),
-             counts["areas"], counts["facts"], counts["crosswalk"]]).fetchone()
+             counts["areas"], counts["facts"], counts["crosswalk"], self.role is not None]).fetchone()
         return int(row[0])
 
     def _find_provenance(self, prov: Provenance) -> int | None:
