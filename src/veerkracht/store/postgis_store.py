@@ -73,7 +73,6 @@ _WRITE_LOCK = 0x7665726B   # "verk": the advisory lock every write transaction h
 
 def _connect(url: str, read_only: bool, role: str | None = None):
     import psycopg
-    from psycopg import sql
 
     try:
         con = psycopg.connect(url, autocommit=True)
@@ -81,13 +80,19 @@ def _connect(url: str, read_only: bool, role: str | None = None):
         raise StoreError(f"cannot open store {safe_url(url)}: {exc}") from exc
     if role is not None:        # act as the organisation: the private tables' policies see its role
         try:
-            con.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+            con.execute(psycopg_sql_role(role))
         except psycopg.Error as exc:
             con.close()
             raise StoreError(f"the login of {safe_url(url)} may not act as {role}: {exc}") from exc
     if read_only:
         con.execute("SET default_transaction_read_only = on")
     return con
+
+
+def psycopg_sql_role(role: str):
+    """``SET ROLE "role"`` as a composed statement."""
+    from psycopg import sql
+    return sql.SQL("SET ROLE {}").format(sql.Identifier(role))
 
 
 def safe_url(url: str) -> str:
@@ -237,7 +242,24 @@ class PostGISStore(PostGISPrivate, PostGISExtras, Store):
         self.con.execute("DROP TABLE _in_cw")
         self._versions(list(cw["from_version"].unique()) + list(cw["to_version"].unique()))
 
+    @contextlib.contextmanager
+    def _as_login(self):
+        """The store's own login for a moment (an organisation's role may not write the shared registry; the
+        command line acting as an organisation still registers the indicators it knows)."""
+        if self.role is None:
+            yield
+            return
+        self.con.execute("RESET ROLE")
+        try:
+            yield
+        finally:
+            self.con.execute(psycopg_sql_role(self.role))
+
     def _upsert_indicators(self, reg: pd.DataFrame) -> None:
+        with self._as_login():
+            self._write_indicators(reg)
+
+    def _write_indicators(self, reg: pd.DataFrame) -> None:
         df = reg.reindex(columns=INDICATOR_COLUMNS)
         for c in ("higher_is_worse", "restricted"):
             df[c] = df[c].astype("boolean")
