@@ -478,7 +478,10 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
         raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
     auth = None
     if accounts or auth_header:
+        from .i18n import Message, render
         from .web.auth import AuthConfig
+        if not path.startswith(("postgresql://", "postgres://")):
+            raise VeerkrachtError(render(Message("cli.store_org.needs_postgis", {"store": path}), state.lang))
         auth = AuthConfig(accounts=accounts, header=auth_header, proxies=tuple(trusted_proxy) or ("127.0.0.1",))
     _serve(path, host, port, allow_host, basemap=basemap, auth=auth)
 

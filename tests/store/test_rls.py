@@ -277,3 +277,60 @@ def test_report_and_export_as_each_organisation(shared, tmp_path):
                           text=True).stdout
     assert res.returncode == 0 and f"geen bezit van {ORGS['Alpha']['owner']}" in " ".join(text.split())
     assert not (tmp_path / "cross" / "tables" / "table_portfolio.csv").exists()
+
+
+def test_organisations_and_accounts_from_the_command_line_and_a_served_map(shared, tmp_path):
+    """`store org add`, `store user add` (password from the environment, stored hashed), then `serve --accounts
+    --auth-header` in a real process on 127.0.0.1: a third organisation sees no portfolio at all, Alpha sees its own."""
+    import os
+    import signal
+    import socket
+    import sys
+    import time
+
+    import httpx
+
+    from tests.cli.conftest import run_cli
+
+    url, _ = shared
+    res = run_cli("store", "org", "add", "Gamma", store=url)
+    assert res.returncode == 0 and "vk_org_gamma" in res.stdout, res.stderr
+    assert run_cli("store", "org", "add", "Gamma", store=url).returncode != 0          # once only
+    res = run_cli("store", "user", "add", "carol", "--org", "Gamma", store=url, env={"VEERKRACHT_PASSWORD": "gamma-geheim"})
+    assert res.returncode == 0, res.stderr
+    with psycopg.connect(url) as con:
+        stored = con.execute("SELECT password FROM accounts WHERE login = 'carol'").fetchone()[0]
+    assert stored.startswith("scrypt$") and "gamma-geheim" not in stored
+    res = run_cli("store", "org", "add", "Delta", store=tmp_path / "x.duckdb")
+    assert res.returncode != 0 and "PostgreSQL" in res.stdout + res.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "veerkracht.cli", "--store", url, "serve", "--port", str(port),
+                             "--accounts", "--auth-header", "X-Remote-User"], stdout=log, stderr=log,
+                            env={**os.environ})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                if httpx.get(base + "/api/meta", timeout=5).status_code == 401:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "server did not start"
+            time.sleep(0.3)
+        gamma = httpx.get(base + "/api/meta", auth=("carol", "gamma-geheim"), timeout=120).json()
+        assert gamma["analyses"].get("portfolio", False) is False and gamma["analyses"].get("dynamics", False) is False
+        alpha = httpx.get(base + "/api/meta", headers={"X-Remote-User": "alice"}, timeout=120).json()
+        assert alpha["analyses"]["portfolio"] is True and alpha["analyses"]["dynamics"] is True
+        assert httpx.get(base + "/api/meta", auth=("carol", "wrong-pass"), timeout=30).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
