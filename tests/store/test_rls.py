@@ -334,3 +334,36 @@ def test_organisations_and_accounts_from_the_command_line_and_a_served_map(share
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def test_a_server_login_that_is_no_superuser(shared, pg_cluster):
+    """The deployment of docs/deployment.md: the map server logs in as a plain role that `store org add --server`
+    lets act as the organisation; that login by itself reads public rows but no private row."""
+    from veerkracht.web.app import create_app
+    from veerkracht.web.auth import AuthConfig
+
+    url, planted = shared
+    pg_cluster.admin("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vk_web_test') THEN "
+                     "CREATE ROLE vk_web_test LOGIN; END IF; END $$")
+    admin = open_store(url)
+    add_organisation(admin, "Epsilon", server="vk_web_test")
+    add_account(admin, "erik", "Epsilon", "epsilon-geheim")
+    admin.close()
+    epsilon = open_store(f"{url}?org=Epsilon")
+    rows = planted["Alpha"].head(12).assign(unit_id=lambda d: "EPSUNIT" + d["unit_id"])
+    assert epsilon.write_portfolio("Epsilon Wonen", rows) == 12
+    epsilon.close()
+    web_url = url.replace("postgres@", "vk_web_test@")
+    with psycopg.connect(web_url) as con:
+        assert con.execute("SELECT count(*) FROM portfolio").fetchone()[0] == 0          # the login itself: no private row
+        assert con.execute("SELECT count(*) FROM facts").fetchone()[0] > 0
+    app = create_app(web_url, auth=AuthConfig(accounts=True))
+    with TestClient(app) as client:
+        meta = client.get("/api/meta", auth=("erik", "epsilon-geheim")).json()
+        assert meta["analyses"]["portfolio"] is True and not meta["analyses"].get("dynamics", False)
+        lay = _values(client, meta["default"], ("erik", "epsilon-geheim"), mode="portfolio", level="buurt",
+                      version="cbs2019", region=None)
+        assert {code for code, (_, cls, _) in lay.items() if cls != "none"} == set(rows["code"])
+        # the login cannot act as an organisation it was not granted
+        r = client.get("/api/meta", auth=("alice", ORGS["Alpha"]["password"]))
+        assert r.status_code == 403 and "Alpha" in r.json()["error"]

@@ -68,6 +68,8 @@ def add_organisation(store, name: str, server: str | None = None) -> str:
             for login in ([] if superuser else ["CURRENT_USER"]) + ([server] if server else []):
                 who = sql.SQL(login) if login == "CURRENT_USER" else sql.Identifier(login)
                 store.con.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), who))
+            if server:                   # the server checks logins and finds the organisation's role
+                store.con.execute(sql.SQL("GRANT SELECT ON accounts, organisations TO {}").format(sql.Identifier(server)))
         except psycopg.Error as exc:
             raise StoreError(f"cannot create the role {role} of organisation {name!r}: {exc}") from exc
         store.con.execute("INSERT INTO organisations VALUES (%s, %s, %s)", [name, role, store.now()])

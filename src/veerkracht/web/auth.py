@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import VeerkrachtError
 from ..i18n import Message, render
 from .guard import _send_json
 
@@ -116,7 +117,10 @@ class Auth:
             challenge = [(b"www-authenticate", f'Basic realm="{self.config.realm}", charset="UTF-8"'.encode())] \
                 if self.config.accounts else []
             return await _send_json(send, 401, render(Message("error.login_required", {}), "en"), challenge)
-        c = self._contexts.get(org) or await run_in_threadpool(self.context, org)
+        try:
+            c = self._contexts.get(org) or await run_in_threadpool(self.context, org)
+        except VeerkrachtError:       # the server's login may not act as this organisation (no GRANT)
+            return await _send_json(send, 403, render(Message("error.login_role_refused", {"org": org}), "en"))
         state = scope.setdefault("state", {})
         state["web"], state["org"], state["login"] = c, org, login
         await self.app(scope, receive, send)
