@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import threading
+import time
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +24,11 @@ from ..errors import VeerkrachtError
 from ..i18n import Message, render
 from .guard import _send_json
 
-__all__ = ["AuthConfig", "Auth", "with_query", "public_url"]
+__all__ = ["AuthConfig", "Auth", "with_query", "public_url", "CHECK_TTL"]
+
+#: seconds a checked login is believed without asking the database again (a removed account or a changed
+#: password takes effect within this time)
+CHECK_TTL = 60.0
 
 
 @dataclass
@@ -64,18 +69,27 @@ class Auth:
         self._lookup_lock = threading.Lock()
         self._contexts: dict[str, object] = {}
         self._build_lock = threading.Lock()
-        self._verified: dict[tuple[str, bytes], str] = {}      # (login, sha256 of password) → organisation
+        self._verified: dict[tuple[str, str, bytes], tuple[str, float]] = {}   # see _key → (org, until)
+
+    def _cached(self, login: str, password: str | None):
+        """The organisation a recent check gave (login and password, or a proxy's login), if still fresh."""
+        hit = self._verified.get(self._key(login, password))
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
+    @staticmethod
+    def _key(login: str, password: str | None) -> tuple[str, str, bytes]:
+        """A proxy's login and a login with a password never share a key."""
+        if password is None:
+            return "proxy", login, b""
+        return "basic", login, hashlib.sha256(password.encode("utf-8")).digest()
 
     def _org(self, login: str, password: str | None) -> str | None:
         from ..store._pg_orgs import account_org
 
-        key = (login, hashlib.sha256((password or "").encode("utf-8")).digest())
-        if password is not None and key in self._verified:     # scrypt once per login and password
-            return self._verified[key]
         with self._lookup_lock:
             org = account_org(self._accounts.con, login, password)
-        if org is not None and password is not None:
-            self._verified[key] = org
+        if org is not None:          # scrypt and the look-up once a minute per login, not per request
+            self._verified[self._key(login, password)] = (org, time.monotonic() + CHECK_TTL)
         return org
 
     def context(self, org: str):
@@ -112,7 +126,7 @@ class Auth:
         if untrusted:
             return await _send_json(send, 403, render(Message("error.login_proxy_untrusted",
                                                               {"header": self.config.header}), "en"))
-        org = await run_in_threadpool(self._org, login, password) if login else None
+        org = (self._cached(login, password) or await run_in_threadpool(self._org, login, password)) if login else None
         if org is None:
             challenge = [(b"www-authenticate", f'Basic realm="{self.config.realm}", charset="UTF-8"'.encode())] \
                 if self.config.accounts else []
