@@ -70,9 +70,10 @@ def wire_bytes(url: str) -> dict[int, tuple[int, int, float]]:
     return res
 
 
-async def _get(reader, writer, host: str, path: str) -> int:
-    """One keep-alive GET; returns the status after the whole body was read."""
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: gzip\r\n\r\n".encode())
+async def _get(reader, writer, host: str, path: str, headers: str = "") -> int:
+    """One keep-alive GET (``headers``: more header lines, each ending in CRLF); returns the status after
+    the whole body was read."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Encoding: gzip\r\n{headers}\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
     length = next((int(ln.split(b":")[1]) for ln in head.split(b"\r\n")
                    if ln.lower().startswith(b"content-length:")), 0)
@@ -80,7 +81,8 @@ async def _get(reader, writer, host: str, path: str) -> int:
     return int(head.split(b" ", 2)[1])
 
 
-async def _load(url: str, paths: list[str], clients: int = 50, per_client: int = 40, budget: float = 60.0):
+async def _load(url: str, paths: list[str], clients: int = 50, per_client: int = 40, budget: float = 60.0,
+                headers: str = ""):
     """``clients`` connections, each sending ``per_client`` requests in turn (bounded by ``budget`` s)."""
     host, port = url.split("//")[1].split(":")
     lat: list[float] = []
@@ -93,7 +95,7 @@ async def _load(url: str, paths: list[str], clients: int = 50, per_client: int =
                 if time.perf_counter() > deadline:
                     return
                 t0 = time.perf_counter()
-                status = await _get(reader, writer, f"{host}:{port}", paths[(i + k) % len(paths)])
+                status = await _get(reader, writer, f"{host}:{port}", paths[(i + k) % len(paths)], headers)
                 lat.append(time.perf_counter() - t0)
                 assert status == 200, (status, paths[(i + k) % len(paths)])
         finally:
@@ -111,11 +113,11 @@ def p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20)[18]
 
 
-def api_paths(url: str) -> list[str]:
-    everything = httpx.get(url + "/api/meta").json()
+def api_paths(url: str, headers: dict | None = None) -> list[str]:
+    everything = httpx.get(url + "/api/meta", headers=headers, timeout=120).json()
     meta = everything["default"]
     q = f"version={meta['version']}&level={meta['level']}&indicator={meta['indicator']}&region={meta['region']}"
-    values = httpx.get(f"{url}/api/values?{q}").json()
+    values = httpx.get(f"{url}/api/values?{q}", headers=headers, timeout=120).json()
     codes = list(values["areas"])[:40]
     ind = next(i for i in everything["indicators"] if i["id"] == meta["indicator"])
     years = ind["available"][meta["version"]][meta["level"]]

@@ -444,13 +444,13 @@ def demo(out: Path = typer.Option(Path("demo-out"), "--out", help="Folder for th
 
 
 def _serve(store_path: str, host: str, port: int, allow_host: list[str] | None = None,
-           basemap: str | None = None) -> None:
+           basemap: str | None = None, auth=None) -> None:
     try:
         from .web.app import serve as _web_serve
     except ImportError:
         console.print("the social map is not part of this build yet; outputs are written — exiting")
         return
-    _web_serve(store_path, host=host, port=port, allow_host=allow_host or [], basemap=basemap)
+    _web_serve(store_path, host=host, port=port, allow_host=allow_host or [], basemap=basemap, auth=auth)
 
 
 @app.command()
@@ -463,7 +463,14 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
                                       "from outside), pdok (BRT-Achtergrondkaart; pdok:standaard|grijs|pastel|water), "
                                       "an XYZ tile URL with {z}/{x}/{y}, or a MapLibre style URL."),
           workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Server processes (each with its own "
-                                                "caches). Default: one per core, at most 4; 1 serves in this process.")):
+                                                "caches). Default: one per core, at most 4, for a DuckDB store without "
+                                                "logins; 1 serves in this process."),
+          accounts: bool = typer.Option(False, "--accounts", help="PostGIS store: every request logs in (HTTP Basic, "
+                                        "accounts of `veerkracht store user add`) and reads as its organisation."),
+          auth_header: Optional[str] = typer.Option(None, "--auth-header", help="PostGIS store: take the login from "
+                                                    "this header of a reverse proxy (e.g. X-Remote-User)."),
+          trusted_proxy: list[str] = typer.Option([], "--trusted-proxy", help="Address of the proxy whose "
+                                                  "--auth-header is believed (repeatable; default 127.0.0.1).")):
     """Serve the social map (read-only API + map) on the store.
 
     The map reads a snapshot of the store, so `ingest` and the other commands can write the store
@@ -472,12 +479,23 @@ def serve(store: Optional[str] = typer.Option(None, "--store", help="Store to se
     path = store or state.store_path
     if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
         raise VeerkrachtError(f"no store at {path}; build one with `veerkracht demo --no-serve` or `ingest`")
+    auth = None
+    if accounts or auth_header:
+        from .i18n import Message, render
+        from .web.auth import AuthConfig
+        if not path.startswith(("postgresql://", "postgres://")):
+            raise VeerkrachtError(render(Message("cli.store_org.needs_postgis", {"store": path}), state.lang))
+        auth = AuthConfig(accounts=accounts, header=auth_header, proxies=tuple(trusted_proxy) or ("127.0.0.1",))
     from .web.workers import default_workers, serve_workers
-    n = workers or default_workers()
+    postgres = path.startswith(("postgresql://", "postgres://"))
+    if workers and workers > 1 and (auth is not None or postgres):
+        raise VeerkrachtError("--workers above 1 serves file snapshots of a DuckDB store without logins; "
+                              "serve a PostgreSQL store or logins with one worker")
+    n = workers or (1 if (auth is not None or postgres) else default_workers())
     if n > 1:
         serve_workers(path, host=host, port=port, workers=n, allow_host=allow_host, basemap=basemap, lang=state.lang)
         return
-    _serve(path, host, port, allow_host, basemap=basemap)
+    _serve(path, host, port, allow_host, basemap=basemap, auth=auth)
 
 
 _registered: set[str] = set()

@@ -1,5 +1,9 @@
 """Fixtures of the household tests: a synthetic survey population and file, a store with the demo's
-Amsterdam areas (cbs2019 wijken and buurten) and a synthetic tenant panel on them."""
+Amsterdam areas (cbs2019 wijken and buurten) and a synthetic tenant panel on them.
+
+The stores holding microdata (``tenant_store``, ``survey_store``) are made on both backends, as the
+Store contract tests are: DuckDB, and a PostGIS database of the test cluster where the data is loaded
+by an organisation's role (private rows under row-level security)."""
 from __future__ import annotations
 
 import pytest
@@ -65,21 +69,48 @@ def panel_store(areas_store_path, d, seed: int, corp_share: bool = False):
     return store, {**res, "path": path}
 
 
-@pytest.fixture(scope="session")
-def tenant_store(tmp_path_factory, areas_store_path):
-    """The areas store with a synthetic panel on the 479 Amsterdam buurten."""
-    store, res = panel_store(areas_store_path, tmp_path_factory.mktemp("tenants"), seed=3)
+def _postgis_as_org(request, org: str, areas_store_path=None):
+    """A fresh PostGIS database (with the areas store copied in, if given) opened as organisation ``org``."""
+    from veerkracht.store import open_store
+    from veerkracht.store._pg_orgs import add_organisation
+    from veerkracht.store.copy import copy_store
+
+    cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.new_database()
+    admin = open_store(url)
+    if areas_store_path is not None:
+        source = open_store(str(areas_store_path), read_only=True)
+        copy_store(source, admin)
+        source.close()
+    add_organisation(admin, org)
+    admin.close()
+    return open_store(f"{url}?org={org}")
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgis"])
+def tenant_store(request, tmp_path_factory, areas_store_path):
+    """The areas store with a synthetic panel on the 479 Amsterdam buurten (on each backend)."""
+    d = tmp_path_factory.mktemp("tenants")
+    if request.param == "duckdb":
+        store, res = panel_store(areas_store_path, d, seed=3)
+    else:
+        from veerkracht.sources import read
+        from veerkracht.store.microdata import ingest_any
+        from veerkracht.synth.tenants import write_tenants
+        store = _postgis_as_org(request, "Corporatie Test", areas_store_path)
+        res = write_tenants(store, d / "huurders.csv", geo_version="cbs2019", level="buurt", seed=3)
+        ingest_any(store, read("tenants", res["file"], mapping=res["mapping"]))
     yield store, res
     store.close()
 
 
-@pytest.fixture(scope="session")
-def survey_store(survey_files):
-    """An in-memory store holding the synthetic survey (read from the .sav)."""
+@pytest.fixture(scope="session", params=["duckdb", "postgis"])
+def survey_store(request, survey_files):
+    """A store holding the synthetic survey (read from the .sav): in memory, or PostGIS as an organisation."""
     from veerkracht.sources import read
     from veerkracht.store import open_store
     from veerkracht.store.microdata import ingest_any
-    store = open_store(":memory:")
+    store = open_store(":memory:") if request.param == "duckdb" else _postgis_as_org(request, "Gemeente Test")
     f = survey_files["sav"]
     res = ingest_any(store, read("survey", f["file"], mapping=f["mapping"]))
     yield store, res

@@ -66,16 +66,8 @@ class MicroBatch(Batch):
         return {**super().summary(), **{t: len(df) for t, df in self.tables.items()}}
 
 
-def _con(store):
-    con = getattr(store, "con", None)
-    if con is None:
-        raise StoreError("private microdata (survey, tenants) is kept in the DuckDB store only")
-    return con
-
-
 def _has(store, table: str) -> bool:
-    return _con(store).execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-                               "AND table_schema = 'main'", [table]).fetchone()[0] > 0
+    return store._has_table(table)
 
 
 def _check_areas(store, batch: MicroBatch) -> list[str]:
@@ -99,7 +91,6 @@ def ingest_any(store, batch: Batch, force: bool = False, replace: bool = False) 
     """``store.ingest(batch)``; for a :class:`MicroBatch` its private rows too, in the same transaction."""
     if not isinstance(batch, MicroBatch):
         return store.ingest(batch, force=force, replace=replace)
-    con = _con(store)
     with store.transaction():
         warnings = _check_areas(store, batch)
         res = store.ingest(batch, force=force, replace=replace)
@@ -109,29 +100,24 @@ def ingest_any(store, batch: Batch, force: bool = False, replace: bool = False) 
         if held and not (force or replace):      # another file under the same name: never replaced unasked
             raise StoreError(f"the store already holds dataset {batch.dataset!r} ({', '.join(held)}): pass --replace "
                              "to replace it, or give this file another name with -o dataset=NAME")
-        con.execute(MICRO_DDL)
+        store.ensure_private_tables()
         for table in PRIVATE_TABLES:           # --force: the dataset's rows are replaced
             if _has(store, table):
-                con.execute(f"DELETE FROM {table} WHERE dataset = ?", [batch.dataset])
+                store.private_exec(f"DELETE FROM {table} WHERE dataset = ?", [batch.dataset])
         for table, df in batch.tables.items():
             rows = df.reindex(columns=_COLUMNS[table]).assign(dataset=batch.dataset)
-            con.register("_in_micro", rows)
-            cols = ", ".join(_COLUMNS[table])
-            pid = ", provenance_id" if table != "tenant_incomes" else ""
-            val = f", {int(res['provenance_id'])}" if pid else ""
-            con.execute(f"INSERT INTO {table} ({cols}{pid}) SELECT {cols}{val} FROM _in_micro")
-            con.unregister("_in_micro")
+            extra = {"provenance_id": int(res["provenance_id"])} if table != "tenant_incomes" else {}
+            store.private_insert(table, rows, _COLUMNS[table], extra)
     return {**res, "warnings": res.get("warnings", []) + warnings, "dataset": batch.dataset,
             "microdata": {t: len(df) for t, df in batch.tables.items()}}
 
 
 def datasets(store, table: str) -> list[str]:
-    """The datasets a private table holds (empty when the table does not exist, or on a backend that does
-    not keep microdata yet: the PostGIS store)."""
-    from .duckdb_store import DuckDBStore
-    if not isinstance(store, DuckDBStore) or not _has(store, table):
+    """The datasets a private table holds (empty when the table does not exist); on PostGIS those of the
+    connection's organisation only (row-level security)."""
+    if not _has(store, table):
         return []
-    return [r[0] for r in _con(store).execute(f"SELECT DISTINCT dataset FROM {table} ORDER BY 1").fetchall()]
+    return list(store.private_query(f"SELECT DISTINCT dataset FROM {table} ORDER BY 1")["dataset"])
 
 
 def _one_dataset(store, table: str, dataset: str | None) -> str | None:
@@ -150,8 +136,7 @@ def _read(store, table: str, dataset: str | None) -> pd.DataFrame:
     ds = _one_dataset(store, table, dataset)
     if ds is None:
         return pd.DataFrame(columns=_COLUMNS[table])
-    return _con(store).execute(f"SELECT {', '.join(_COLUMNS[table])} FROM {table} WHERE dataset = ?",
-                               [ds]).df()
+    return store.private_query(f"SELECT {', '.join(_COLUMNS[table])} FROM {table} WHERE dataset = ?", [ds])
 
 
 def survey(store, dataset: str | None = None) -> pd.DataFrame:
@@ -171,21 +156,18 @@ def tenant_panel(store, dataset: str | None = None, years: tuple[int, int] | Non
     ds = _one_dataset(store, "tenant_contracts", dataset)
     if ds is None:
         return pd.DataFrame(columns=TENANT_CONTRACT_COLUMNS), pd.DataFrame(columns=TENANT_INCOME_COLUMNS)
-    con = _con(store)
+    q = store.private_query
     if years is None:
-        contracts = con.execute(f"SELECT {', '.join(TENANT_CONTRACT_COLUMNS)} FROM tenant_contracts "
-                                "WHERE dataset = ?", [ds]).df()
-        incomes = con.execute("SELECT contract_id, year, income_group FROM tenant_incomes WHERE dataset = ?",
-                              [ds]).df()
+        contracts = q(f"SELECT {', '.join(TENANT_CONTRACT_COLUMNS)} FROM tenant_contracts WHERE dataset = ?", [ds])
+        incomes = q("SELECT contract_id, year, income_group FROM tenant_incomes WHERE dataset = ?", [ds])
         return contracts, incomes
     y0, y1 = int(years[0]), int(years[1])
     span = ("dataset = ? AND start_date <= make_date(?, 12, 31) AND (end_date IS NULL OR end_date > "
             "make_date(?, 12, 31))")
-    contracts = con.execute(f"SELECT contract_id, area_code, start_date, end_date FROM tenant_contracts WHERE {span}",
-                            [ds, y1, y0]).df()
-    incomes = con.execute(f"SELECT i.contract_id, i.year, i.income_group FROM tenant_incomes i SEMI JOIN "
-                          f"(SELECT contract_id FROM tenant_contracts WHERE {span}) c USING (contract_id) "
-                          "WHERE i.dataset = ? AND i.year IN (?, ?)", [ds, y1, y0, ds, y0, y1]).df()
+    contracts = q(f"SELECT contract_id, area_code, start_date, end_date FROM tenant_contracts WHERE {span}", [ds, y1, y0])
+    incomes = q(f"SELECT i.contract_id, i.year, i.income_group FROM tenant_incomes i WHERE i.contract_id IN "
+                f"(SELECT contract_id FROM tenant_contracts WHERE {span}) AND i.dataset = ? AND i.year IN (?, ?)",
+                [ds, y1, y0, ds, y0, y1])
     return contracts, incomes
 
 
@@ -194,11 +176,9 @@ def tenant_outline(store, dataset: str | None = None) -> tuple[list[str], list[i
     ds = _one_dataset(store, "tenant_contracts", dataset)
     if ds is None:
         return [], []
-    con = _con(store)
-    codes = [r[0] for r in con.execute("SELECT DISTINCT area_code FROM tenant_contracts WHERE dataset = ?",
-                                       [ds]).fetchall()]
-    years = [int(r[0]) for r in con.execute("SELECT DISTINCT year FROM tenant_incomes WHERE dataset = ? ORDER BY 1",
-                                            [ds]).fetchall()]
+    codes = list(store.private_query("SELECT DISTINCT area_code FROM tenant_contracts WHERE dataset = ?", [ds])["area_code"])
+    years = [int(y) for y in store.private_query("SELECT DISTINCT year FROM tenant_incomes WHERE dataset = ? ORDER BY 1",
+                                                 [ds])["year"]]
     return codes, years
 
 

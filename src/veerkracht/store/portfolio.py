@@ -32,7 +32,33 @@ _STRINGS = ["owner", "unit_id", "complex_id", "geo_version", "code", "located_by
 
 
 class PortfolioTables:
-    """Methods of the DuckDB store for the private ``portfolio`` table (mixed into the backend)."""
+    """Methods of the DuckDB store for the private ``portfolio`` table, and the access to the private tables
+    that :mod:`.microdata` uses on either backend (mixed into the backend)."""
+
+    def private_query(self, sql: str, params=()) -> pd.DataFrame:
+        """Rows of a query on the private tables (``?`` placeholders) as a DataFrame."""
+        return self.con.execute(sql, list(params)).df()
+
+    def private_insert(self, table: str, df: pd.DataFrame, columns: list[str], extra: dict | None = None) -> int:
+        """Insert ``df[columns]`` (plus constant ``extra`` columns) into a private table."""
+        rows = df.reindex(columns=columns)
+        cols = ", ".join(columns + list(extra or {}))
+        values = "".join(f", {int(v)}" if v is not None else ", NULL" for v in (extra or {}).values())
+        self.con.register("_in_private", rows)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {', '.join(columns)}{values} FROM _in_private")
+        finally:
+            self.con.unregister("_in_private")
+        return len(rows)
+
+    def private_exec(self, sql: str, params=()) -> None:
+        """A statement on the private tables (``?`` placeholders)."""
+        self.con.execute(sql, list(params))
+
+    def ensure_private_tables(self) -> None:
+        """Create the microdata tables when missing (an older store gains them by an ingest)."""
+        from .microdata import MICRO_DDL
+        self.con.execute(MICRO_DDL)
 
     def write_portfolio(self, owner: str, rows: pd.DataFrame, provenance_id: int | None = None) -> int:
         """Replace ``owner``'s portfolio by ``rows`` (one transaction); returns the rows written."""

@@ -18,6 +18,7 @@ import shapely
 
 from ..errors import StoreError
 from ._pg_extra import PG_EXTRA_DDL, PostGISExtras
+from ._pg_private import PG_PRIVATE_DDL, PostGISPrivate, rls_ddl
 from ._pg_io import BIGINT, BOOL, FLOAT, INT, TEXT, copy_in, copy_out
 from ._sql import in_list
 from ._sql import where as sql_where
@@ -70,16 +71,28 @@ _PROV_TYPES = {"id": INT, "kind": TEXT, "location": TEXT, "checksum": TEXT, "opt
 _WRITE_LOCK = 0x7665726B   # "verk": the advisory lock every write transaction holds
 
 
-def _connect(url: str, read_only: bool):
+def _connect(url: str, read_only: bool, role: str | None = None):
     import psycopg
 
     try:
         con = psycopg.connect(url, autocommit=True)
     except psycopg.Error as exc:
         raise StoreError(f"cannot open store {safe_url(url)}: {exc}") from exc
+    if role is not None:        # act as the organisation: the private tables' policies see its role
+        try:
+            con.execute(psycopg_sql_role(role))
+        except psycopg.Error as exc:
+            con.close()
+            raise StoreError(f"the login of {safe_url(url)} may not act as {role}: {exc}") from exc
     if read_only:
         con.execute("SET default_transaction_read_only = on")
     return con
+
+
+def psycopg_sql_role(role: str):
+    """``SET ROLE "role"`` as a composed statement."""
+    from psycopg import sql
+    return sql.SQL("SET ROLE {}").format(sql.Identifier(role))
 
 
 def safe_url(url: str) -> str:
@@ -91,18 +104,35 @@ def safe_url(url: str) -> str:
     return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"
 
 
-class PostGISStore(PostGISExtras, Store):
-    """Store in a PostgreSQL database with PostGIS (``postgresql://user@host:port/db``)."""
+class PostGISStore(PostGISPrivate, PostGISExtras, Store):
+    """Store in a PostgreSQL database with PostGIS (``postgresql://user@host:port/db``).
+
+    ``?org=NAME`` in the URL (or ``org``): act as that organisation's role — its private rows only, and
+    private rows written belong to it (:mod:`._pg_orgs`); ``?role=ROLE``: act as that database role (the
+    map server's public context reads as ``veerkracht_member``). Without them the login's own role is used."""
 
     concurrent_readers = True
 
-    def __init__(self, url: str, read_only: bool = False):
-        self.url = str(url)
+    def __init__(self, url: str, read_only: bool = False, org: str | None = None):
+        from ._pg_orgs import role_of, split_org
+
+        self.url, url_org, url_role = split_org(str(url))
+        self.org = org or url_org
         self.read_only = read_only
+        self.role: str | None = url_role
         self.con = _connect(self.url, read_only)
         self._depth = 0
         if not read_only:
             self._create_schema()
+        if self.org is not None:
+            self.role = role_of(self.con, self.org)
+        if self.role is not None:
+            self.con.close()
+            self.con = _connect(self.url, read_only, self.role)
+
+    def as_org(self, org: str, read_only: bool = True) -> "PostGISStore":
+        """This store on a new connection that acts as organisation ``org``."""
+        return PostGISStore(self.url, read_only=read_only, org=org)
 
     def _create_schema(self) -> None:
         with self.transaction():
@@ -114,6 +144,12 @@ class PostGISStore(PostGISExtras, Store):
                                      f"it (CREATE EXTENSION postgis): {exc}") from exc
             self.con.execute(_DDL)
             self.con.execute(PG_EXTRA_DDL)
+            self.con.execute(PG_PRIVATE_DDL)
+            owner = self.con.execute("SELECT tableowner = current_user OR (SELECT rolsuper FROM pg_roles WHERE "
+                                     "rolname = current_user) FROM pg_tables WHERE tablename = 'portfolio' "
+                                     "AND schemaname = current_schema()").fetchone()
+            if owner and owner[0]:       # the owner keeps the policies and grants in place
+                self.con.execute(rls_ddl())
 
     # ------------------------------------------------------------------ transactions
     @contextlib.contextmanager
@@ -208,7 +244,24 @@ class PostGISStore(PostGISExtras, Store):
         self.con.execute("DROP TABLE _in_cw")
         self._versions(list(cw["from_version"].unique()) + list(cw["to_version"].unique()))
 
+    @contextlib.contextmanager
+    def _as_login(self):
+        """The store's own login for a moment (an organisation's role may not write the shared registry; the
+        command line acting as an organisation still registers the indicators it knows)."""
+        if self.role is None:
+            yield
+            return
+        self.con.execute("RESET ROLE")
+        try:
+            yield
+        finally:
+            self.con.execute(psycopg_sql_role(self.role))
+
     def _upsert_indicators(self, reg: pd.DataFrame) -> None:
+        with self._as_login():
+            self._write_indicators(reg)
+
+    def _write_indicators(self, reg: pd.DataFrame) -> None:
         df = reg.reindex(columns=INDICATOR_COLUMNS)
         for c in ("higher_is_worse", "restricted"):
             df[c] = df[c].astype("boolean")
@@ -220,11 +273,13 @@ class PostGISStore(PostGISExtras, Store):
         self.con.execute("DROP TABLE _in_reg")
 
     def _insert_provenance(self, prov: Provenance, counts: dict, loaded_at: str | None = None) -> int:
+        # acting as an organisation, a load is that organisation's own (row-level security, see _pg_private)
         row = self.con.execute(
             "INSERT INTO provenance (kind, location, checksum, options, vintage, loaded_at, n_areas, n_facts, "
-            "n_crosswalk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            "n_crosswalk, org) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, CASE WHEN %s THEN current_user END) "
+            "RETURNING id",
             [prov.kind, prov.location, prov.checksum, prov.options_json, prov.vintage, loaded_at or self.now(),
-             counts["areas"], counts["facts"], counts["crosswalk"]]).fetchone()
+             counts["areas"], counts["facts"], counts["crosswalk"], self.role is not None]).fetchone()
         return int(row[0])
 
     def _find_provenance(self, prov: Provenance) -> int | None:
@@ -288,7 +343,7 @@ class PostGISStore(PostGISExtras, Store):
     def reader(self) -> "PostGISStore":
         """This store on a connection of its own (a web worker thread reads through it)."""
         local = copy.copy(self)
-        local.con = _connect(self.url, read_only=True)
+        local.con = _connect(self.url, read_only=True, role=self.role)
         local.read_only, local._depth = True, 0
         return local
 

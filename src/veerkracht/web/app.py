@@ -37,16 +37,23 @@ log = logging.getLogger("veerkracht.web")
 
 
 def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: set[str] | None = None,
-               basemap: str | None = None) -> FastAPI:
+               basemap: str | None = None, auth=None) -> FastAPI:
     """The FastAPI app over the store at ``store_path`` (opened read-only).
 
     ``warm`` loads the geometry and the metadata at start-up, so the first page view is fast.
     ``live`` serves snapshots of the store that follow what writers publish, so the store can be
     written while it is served (decision 0007). ``hosts``: the ``Host`` header values answered
     (:func:`.guard.allowed_hosts`); None answers any. ``basemap``: ``none`` (default), ``pdok`` or a
-    tile/style URL (:mod:`veerkracht.web.basemap`).
+    tile/style URL (:mod:`veerkracht.web.basemap`). ``auth``: an :class:`.auth.AuthConfig` (PostGIS store):
+    every request logs in and is answered as its organisation's role; the default context reads public
+    data only.
     """
     from ..store import open_store
+
+    store_url = str(store_path)
+    if auth is not None:
+        from .auth import public_url
+        store_path = public_url(store_url)
 
     def build(path: str) -> Context:
         store = open_store(str(path), read_only=True)
@@ -75,6 +82,9 @@ def create_app(store_path: str, warm: bool = True, live: bool = False, hosts: se
     app.state.web = context
     app.state.basemap = resolve_basemap(basemap)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if auth is not None:                                     # inside the guard: the Host check comes first
+        from .auth import Auth
+        app.add_middleware(Auth, url=store_url, build=build, config=auth)
     app.add_middleware(Guard, hosts=hosts, live=live_store)    # outermost: before anything else runs
     for router in ROUTERS:
         app.include_router(router)
@@ -199,7 +209,7 @@ def _error_handlers(app: FastAPI) -> None:
 
 
 def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host: list[str] | tuple = (),
-          basemap: str | None = None) -> None:
+          basemap: str | None = None, auth=None) -> None:
     """Serve the social map on ``http://host:port/`` until interrupted.
 
     The map reads snapshots of the store, so the store can be written meanwhile; only requests whose
@@ -208,6 +218,6 @@ def serve(store_path: str, host: str = "127.0.0.1", port: int = 8000, allow_host
     import uvicorn
 
     live = not str(store_path).startswith(("postgresql://", "postgres://"))   # a server database needs no snapshots
-    app = create_app(store_path, live=live, hosts=allowed_hosts(host, port, allow_host), basemap=basemap)
+    app = create_app(store_path, live=live, hosts=allowed_hosts(host, port, allow_host), basemap=basemap, auth=auth)
     print(f"sociale kaart: http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
