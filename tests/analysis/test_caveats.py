@@ -208,3 +208,19 @@ def test_typology_grouping_year_and_regression_to_the_mean(rtm_typology_store):
     assert any("earlier year than the start of the rise (2012)" in n for n in indep.note_texts("en"))
     with pytest.raises(Exception, match="group_year"):
         run(rtm_typology_store, **kw, group_year=2015)
+
+
+def test_power_traces_exact_and_hutchinson_agree():
+    """tr(Wᵏ), k = 0 … k_max, of a row-standardised rook grid: by hand tr(W⁰) = n, tr(W) = 0 (no
+    self-neighbours), tr(W²) = Σᵢⱼ wᵢⱼ·wⱼᵢ; odd powers 0 (a grid is bipartite); and Hutchinson's
+    estimator (used above ``exact_max_n`` areas) gives the same traces within its noise."""
+    W = _rook(12)
+    n = W.shape[0]
+    exact = _power_traces(W, k_max=20)
+    assert len(exact) == 21
+    assert exact[0] == pytest.approx(n) and exact[1] == pytest.approx(0, abs=1e-9)
+    assert exact[2] == pytest.approx(W.multiply(W.T).sum())
+    assert np.abs(exact[1::2]).max() < 1e-9
+    hutch = _power_traces(W, k_max=20, exact_max_n=0, n_vectors=400)
+    assert hutch.shape == exact.shape and hutch[0] == n
+    assert np.abs(hutch - exact).max() < 0.02 * n              # measured 0.0055·n
