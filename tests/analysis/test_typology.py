@@ -199,6 +199,11 @@ def test_standin_rise_is_measured_on_the_start_year_distribution():
     from veerkracht.store import Batch, Provenance
     store.ingest(Batch(Provenance("li", "li", "li"), facts=extra))
     assert run(store).params["standin_components"] == ["bijstand"]
+    # listed first, the one-year component does not set the years: the first with two years does
+    first = run(store, standin_components=["low_income", "bijstand"])
+    assert first.params["standin_components"] == ["bijstand"]
+    assert (first.params["year_from"], first.params["year_to"]) == (2012, 2018)
+    assert first.table.set_index("code")["rise"].tolist() == pytest.approx(expected)
     assert any("regression to the mean" in n for n in res.note_texts("en"))
 
 
