@@ -110,12 +110,15 @@ def test_spatial_lag_recovers_rho(planted, national_buurten):
         run(st, predictors=["students"], controls=[], spatial="lag", spatial_method="ml")
 
 
-def _six_squares(dx, dy, tag="planted"):
-    """Six squares with bijstand 20 → 20 + Δx and lbm_onv 0 → Δy."""
-    codes = [f"BU000100{i:02d}" for i in range(6)]
+def _six_squares(dx, dy, tag="planted", per_gm: int | None = None):
+    """Squares (six in the hand cases) with bijstand 20 → 20 + Δx and lbm_onv 0 → Δy; one gemeente,
+    or ``per_gm`` squares in each."""
+    n = len(dx)
+    gm = [1] * n if per_gm is None else [1 + i // per_gm for i in range(n)]
+    codes = [f"BU{g:04d}{i:04d}" for i, g in enumerate(gm)]
     areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
-                              "gm_code": "GM0001", "wk_code": "WK000100"},
-                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(6)], crs=4326)
+                              "gm_code": [f"GM{g:04d}" for g in gm], "wk_code": [f"WK{g:04d}00" for g in gm]},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(n)], crs=4326)
     rows = [dict(geo_version="cbs2019", code=code, year=y, indicator=ind, value=v, source="hand")
             for i, code in enumerate(codes)
             for ind, y, v in (("bijstand", 2012, 20.0), ("bijstand", 2018, 20.0 + dx[i]), ("lbm_onv", 2012, 0.0),
@@ -182,3 +185,14 @@ def test_a_small_positive_significant_coefficient_is_read_by_its_sign():
         assert t.loc["d_bijstand", "coef"] == pytest.approx(sign * 0.3, abs=0.01) and t.loc["d_bijstand", "p"] < 1e-4
         assert res.summary["message"].id == f"change_model.summary.{key}"
         assert res.summary["message"].params[key] == ["bijstand"]
+
+
+def test_few_clusters_note_below_thirty_gemeenten():
+    """Cluster-robust errors on 30 gemeenten (two squares each): no warning; on 29 the note names 29."""
+    rng = np.random.default_rng(8)
+    for n_gm in (30, 29):
+        dx, dy = rng.normal(0, 2, 2 * n_gm), rng.normal(0, 0.1, 2 * n_gm)
+        res = get_analysis("change-model")(_six_squares(dx, dy, per_gm=2), predictors=["bijstand"], controls=[],
+                                           errors="cluster")
+        few = [m for m in res.notes if m.id == "change_model.note.few_clusters"]
+        assert few == [] if n_gm == 30 else (len(few) == 1 and few[0].params == {"n": 29})

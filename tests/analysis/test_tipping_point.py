@@ -13,6 +13,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, planted_store, segmented
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.tipping_point import fit_segmented, run
+from veerkracht.errors import StoreError
 from veerkracht.i18n import render
 
 
@@ -279,8 +280,21 @@ def test_hand_break_away_from_the_grid_centre():
     rows += [("lbm", cd, 2012, 1.0) for cd in codes] + [("lbm", cd, 2018, 1 + y) for cd, y in zip(codes, Y11)]
     facts = pd.DataFrame(rows, columns=["indicator", "code", "year", "value"])
     facts["geo_version"], facts["source"] = "cbs2019", "hand"
-    r = run(store_from(areas, facts, tag="hand-tp30"), n_boot=50, n_test=19, min_side=2, trim=0).table.iloc[0]
+    res = run(store_from(areas, facts, tag="hand-tp30"), n_boot=50, n_test=19, min_side=2, trim=0)
+    r = res.table.iloc[0]
+    # the figure's dots: 5-point classes by their middle (100 % joins the top class, 95–100)
+    b = res.extra["binned"]
+    assert b["share_mid"].tolist() == [2.5, 12.5, 22.5, 32.5, 42.5, 52.5, 62.5, 72.5, 82.5, 92.5, 97.5]
+    assert b["mean"].tolist() == pytest.approx(Y11.tolist()) and (b["n"] == 1).all()
     assert r["breakpoint"] == pytest.approx(30, abs=0.01)
     assert r["zero_crossing"] == pytest.approx(30 + 0.5 / 0.03, abs=0.01)
     assert r["slope_left"] == pytest.approx(0.1) and r["slope_right"] == pytest.approx(-0.3)
     assert r["fitted_at_break"] == pytest.approx(0.5, abs=1e-6) and r["fitted_at_max"] == pytest.approx(-1.6, abs=1e-6)
+
+
+def test_too_few_areas_says_how_many_are_needed():
+    """min_side 3 on each side and one more: 7 areas fit, 6 do not, and the error says > 6."""
+    x = np.arange(7) * 10.0
+    assert fit_segmented(x, np.abs(x - 30), min_side=3, trim=0)["breakpoint"] == pytest.approx(30, abs=0.01)
+    with pytest.raises(StoreError, match=r"too few areas \(6\) for a segmented regression \(need > 6\)"):
+        fit_segmented(x[:6], np.abs(x[:6] - 30), min_side=3, trim=0)
