@@ -271,3 +271,16 @@ def test_clustered_note_only_for_the_region_whose_values_were_spread():
     notes = {k: [m for m in prof.result(k).notes if m.id == "inference.note.clustered"] for k in "AB"}
     assert len(notes["A"]) == 1 and notes["A"][0].params == {"n": 30, "units": 10, "level": "pc4"}
     assert notes["B"] == []
+
+
+def test_gap_parts_of_a_bin_with_a_denominator_of_one():
+    """Any positive denominator gives a rate: a top bin of one area with denominator 1 (numerator 0.5 →
+    0.75) against a bottom bin 10/1,000 → 10/1,000, reference 0.01 both years: top part (0.75 − 0.5)/0.01·100
+    = 2,500 index points, bottom 0, all within areas."""
+    from veerkracht.analysis._gapparts import decompose
+    num = np.array([[0.5, 10.0], [0.75, 10.0]])
+    den = np.array([[1.0, 1000.0], [1.0, 1000.0]])
+    bins = np.array([[1, 0], [1, 0]])
+    parts = decompose(num, den, bins, np.ones((2, 2), bool), 1, 0, np.array([0.01, 0.01]))
+    assert parts["top"] == pytest.approx(2500) and parts["bottom"] == pytest.approx(0)
+    assert parts["within"] == pytest.approx(2500) and parts["composition"] == pytest.approx(0)

@@ -155,3 +155,13 @@ def test_smoothing_two_identical_years_changes_nothing():
     assert out["r_from"].tolist() == pytest.approx(want_from.tolist())
     assert out["r_change"].tolist() == pytest.approx((want_to - want_from).tolist())
     assert (out["r_change"] > 0).all()
+
+
+def test_an_indicator_with_counts_in_one_area_is_not_smoothed():
+    """Counts in only one area: no prior can be formed, so the indicator is left as it is and not listed
+    as smoothed (the result's note would otherwise claim smoothing that did not happen)."""
+    frame = pd.DataFrame({"r_num_from": [3, np.nan, np.nan], "r_den_from": [100, np.nan, np.nan],
+                          "r_num_to": [4, np.nan, np.nan], "r_den_to": [100, np.nan, np.nan],
+                          "r_from": [3.0, 2.0, 5.0], "r_to": [4.0, 2.5, 5.0], "r_change": [1.0, 0.5, 0.0]})
+    out, done = smooth_two_years(frame, ["r"], {"r": 100.0})
+    assert done == [] and out.equals(frame)
