@@ -10,7 +10,7 @@ from shapely.geometry import box
 from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, plant_rate, planted_store
 from veerkracht.analysis import corp_profile, get_analysis
-from veerkracht.analysis.benchmark import run
+from veerkracht.analysis.benchmark import _trend_replicates, run
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +127,22 @@ def test_rank_intervals_in_the_league_table(planted):
             checked += 1
     assert checked >= 1
     assert any("95% interval" in n for n in res.note_texts("en"))
+
+
+def test_a_trend_shared_by_every_area_has_no_spread():
+    """Every area's value rises by exactly 3 (values only, e.g. a score) or its rate by exactly 5 per
+    1,000 (counts): every resample of areas has that trend, so each replicate is exactly it."""
+    rng = np.random.default_rng(3)
+    n = 12
+    den = rng.integers(100, 1000, n).astype(float)
+    num0 = np.round(den * rng.uniform(0.01, 0.05, n))
+    val0 = rng.uniform(3, 5, n)
+    ff = pd.DataFrame({"s_num_from": np.nan, "s_den_from": np.nan, "s_from": val0,
+                       "s_num_to": np.nan, "s_den_to": np.nan, "s_to": val0 + 3,
+                       "b_num_from": num0, "b_den_from": den, "b_from": num0 / den * 1000,
+                       "b_num_to": num0 + den * 0.005, "b_den_to": den, "b_to": (num0 + den * 0.005) / den * 1000})
+    long = pd.DataFrame({"group": ["A"] * 5 + ["B"] * 7, "code": [f"c{i}" for i in range(n)]})
+    reps = _trend_replicates(ff, long, "s", 1.0, ["A", "B"], 50, 1)
+    assert reps.shape == (50, 2) and reps == pytest.approx(np.full((50, 2), 3.0))
+    reps = _trend_replicates(ff, long, "b", 1000.0, ["A", "B"], 50, 1)
+    assert reps == pytest.approx(np.full((50, 2), 5.0))

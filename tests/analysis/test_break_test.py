@@ -195,3 +195,15 @@ def test_spread_store_resamples_units(spread_line, national_buurten):
     assert b["n_units"] == 13594 and a["n_units"] < 3500
     assert a["breakpoint"] == pytest.approx(b["breakpoint"]) and a["sse"] == pytest.approx(b["sse"])
     assert (a["kink_lo"], a["kink_hi"]) != pytest.approx((b["kink_lo"], b["kink_hi"]))
+
+
+def test_a_p_value_equal_to_alpha_is_not_below_it():
+    """The documented rule is 'evidenced when p < α'. An exact break with 19 test replicates has the
+    smallest p there is, 1/20 = 0.05: at α = 0.05 that is not below α (the sentence says p ≥ 0.05),
+    at α = 0.06 it is."""
+    store, _ = _hand_store()
+    at = run(store, n_boot=20, n_test=19, min_side=3, trim=0, alpha=0.05).table.iloc[0]
+    assert at["break_p"] == 0.05 and not at["break_evidence"]
+    assert "no evidence of a break" in render(at["message"], "en") and "p = 0.050 ≥ 0.05" in render(at["message"], "en")
+    above = run(store, n_boot=20, n_test=19, min_side=3, trim=0, alpha=0.06).table.iloc[0]
+    assert above["break_p"] == 0.05 and above["break_evidence"]

@@ -110,22 +110,27 @@ def test_spatial_lag_recovers_rho(planted, national_buurten):
         run(st, predictors=["students"], controls=[], spatial="lag", spatial_method="ml")
 
 
+def _six_squares(dx, dy, tag="planted", per_gm: int | None = None):
+    """Squares (six in the hand cases) with bijstand 20 → 20 + Δx and lbm_onv 0 → Δy; one gemeente,
+    or ``per_gm`` squares in each."""
+    n = len(dx)
+    gm = [1] * n if per_gm is None else [1 + i // per_gm for i in range(n)]
+    codes = [f"BU{g:04d}{i:04d}" for i, g in enumerate(gm)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": [f"GM{g:04d}" for g in gm], "wk_code": [f"WK{g:04d}00" for g in gm]},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(n)], crs=4326)
+    rows = [dict(geo_version="cbs2019", code=code, year=y, indicator=ind, value=v, source="hand")
+            for i, code in enumerate(codes)
+            for ind, y, v in (("bijstand", 2012, 20.0), ("bijstand", 2018, 20.0 + dx[i]), ("lbm_onv", 2012, 0.0),
+                              ("lbm_onv", 2018, dy[i]))]
+    return store_from(areas, pd.DataFrame(rows), tag=tag)
+
+
 def test_hand_case_ols_and_hc3():
     """Six squares; Δonv on Δbijstand only: slope = cov/var and HC3 by the textbook formula."""
-    codes = [f"BU000100{i:02d}" for i in range(6)]
-    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
-                              "gm_code": "GM0001", "wk_code": "WK000100"},
-                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(6)], crs=4326)
     dx = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
     dy = np.array([0.1, -0.2, -0.1, -0.5, -0.4, -0.9])
-    rows = []
-    for i, code in enumerate(codes):
-        rows += [("bijstand", 2012, 20.0), ("bijstand", 2018, 20.0 + dx[i]), ("lbm_onv", 2012, 0.0),
-                 ("lbm_onv", 2018, dy[i])]
-        rows[-4:] = [dict(geo_version="cbs2019", code=code, year=y, indicator=ind, value=v, source="hand")
-                     for ind, y, v in rows[-4:]]
-    store = store_from(areas, pd.DataFrame(rows))
-    res = get_analysis("change-model")(store, predictors=["bijstand"], controls=[])
+    res = get_analysis("change-model")(_six_squares(dx, dy), predictors=["bijstand"], controls=[])
     t = res.table.set_index("term")
     slope = np.cov(dx, dy, bias=True)[0, 1] / np.var(dx)
     assert t.loc["d_bijstand", "coef"] == pytest.approx(slope, rel=1e-10)
@@ -165,3 +170,29 @@ def test_population_change_control_is_in_percent():
     t = get_analysis("change-model")(store, predictors=["bijstand"], controls=["population"]).table.set_index("term")
     assert t.loc["pop_change", "coef"] == pytest.approx(0.01, abs=1e-4)
     assert t.loc["d_bijstand", "coef"] == pytest.approx(0.3, abs=1e-3)
+
+
+def test_a_small_positive_significant_coefficient_is_read_by_its_sign():
+    """Δlbm_onv = ±0.3·Δbijstand (+ a little noise) on six squares: the slope is far below 1, its sign
+    decides. A higher lbm_onv is better, so with +0.3 the summary says bijstand goes with a better
+    outcome, with −0.3 with a worse one."""
+    dx = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
+    noise = np.array([0.01, -0.02, 0.0, 0.02, -0.01, 0.0])
+    for sign, key in ((1, "better"), (-1, "worse")):
+        res = get_analysis("change-model")(_six_squares(dx, sign * 0.3 * dx + noise), predictors=["bijstand"],
+                                           controls=[])
+        t = res.table.set_index("term")
+        assert t.loc["d_bijstand", "coef"] == pytest.approx(sign * 0.3, abs=0.01) and t.loc["d_bijstand", "p"] < 1e-4
+        assert res.summary["message"].id == f"change_model.summary.{key}"
+        assert res.summary["message"].params[key] == ["bijstand"]
+
+
+def test_few_clusters_note_below_thirty_gemeenten():
+    """Cluster-robust errors on 30 gemeenten (two squares each): no warning; on 29 the note names 29."""
+    rng = np.random.default_rng(8)
+    for n_gm in (30, 29):
+        dx, dy = rng.normal(0, 2, 2 * n_gm), rng.normal(0, 0.1, 2 * n_gm)
+        res = get_analysis("change-model")(_six_squares(dx, dy, per_gm=2), predictors=["bijstand"], controls=[],
+                                           errors="cluster")
+        few = [m for m in res.notes if m.id == "change_model.note.few_clusters"]
+        assert few == [] if n_gm == 30 else (len(few) == 1 and few[0].params == {"n": 29})

@@ -10,9 +10,9 @@ import pytest
 from shapely.geometry import Point
 
 from tests.analysis.conftest import store_from
-from tests.analysis.planted import expected_pooled, make_panel, plant_rate, planted_store
+from tests.analysis.planted import expected_pooled, make_panel, plant_rate, planted_store, spread_support
 from veerkracht.analysis import get_analysis
-from veerkracht.analysis.corp_profile import run
+from veerkracht.analysis.corp_profile import profile_many, run
 from veerkracht.i18n import render
 
 # ------------------------------------------------------------------ hand-computed case (7 areas)
@@ -236,3 +236,51 @@ def test_gap_decomposition_by_hand():
     assert not t.loc[(2018, "≥50"), "few_areas"]
     few = [n for n in res.note_texts("en") if "rests on only" in n]
     assert len(few) == 3 and any("only 2 areas in 2018" in n for n in few)
+
+
+def test_clustered_note_only_for_the_region_whose_values_were_spread():
+    """Two regions profiled in one pass: GM0001's 30 buurten carry the rates of 10 PC4 units (3 each),
+    GM0002's 30 buurten their own. Only GM0001 is measured on fewer independent units (10) and says so;
+    GM0002's 30 buurten are 30 units and no note claims otherwise."""
+    n = 60
+    codes = [f"BU000{1 + i // 30}{i % 30:04d}" for i in range(n)]
+    rng = np.random.default_rng(4)
+    share = np.tile(np.linspace(2, 98, 30), 2)
+    den = rng.integers(200, 800, n).astype(float)
+    unit_rate = rng.uniform(0.02, 0.08, 10)
+    rate = np.concatenate([np.repeat(unit_rate, 3), rng.uniform(0.02, 0.08, 30)])
+    facts = []
+    for y, f in ((2012, 1.0), (2018, 1.2)):
+        num = rate * f * den
+        facts += [pd.DataFrame({"code": codes, "year": y, "indicator": "bijstand", "numerator": num, "denominator": den,
+                                "value": num / den * 1000, "origin_version": ["pc4-2019"] * 30 + ["cbs2019"] * 30}),
+                  pd.DataFrame({"code": codes, "year": y, "indicator": "corp_share", "numerator": share * den / 100,
+                                "denominator": den, "value": share, "origin_version": "cbs2019"})]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": [f"GM000{1 + i // 30}" for i in range(n)],
+                              "wk_code": [f"WK000{1 + i // 30}00" for i in range(n)]},
+                             geometry=[Point(5 + i / 100, 52) for i in range(n)], crs=4326)
+    store = store_from(areas, pd.concat(facts, ignore_index=True).assign(geo_version="cbs2019", source="p"),
+                       tag="half-spread")
+    spread_support(store, areas.iloc[:30], pd.Series([f"10{i // 3:02d}" for i in range(30)], index=codes[:30]),
+                   origin_version="pc4-2019")
+    prof = profile_many(store, "bijstand", {"A": ["GM0001"], "B": ["GM0002"]}, year_from=2012, year_to=2018,
+                        bins=[0, 50, float("inf")], index_on="regional", n_boot=50, seed=1)
+    g = prof.gaps()
+    assert g.loc["A", "n_units"] == 10 and g.loc["B", "n_units"] == 30
+    notes = {k: [m for m in prof.result(k).notes if m.id == "inference.note.clustered"] for k in "AB"}
+    assert len(notes["A"]) == 1 and notes["A"][0].params == {"n": 30, "units": 10, "level": "pc4"}
+    assert notes["B"] == []
+
+
+def test_gap_parts_of_a_bin_with_a_denominator_of_one():
+    """Any positive denominator gives a rate: a top bin of one area with denominator 1 (numerator 0.5 →
+    0.75) against a bottom bin 10/1,000 → 10/1,000, reference 0.01 both years: top part (0.75 − 0.5)/0.01·100
+    = 2,500 index points, bottom 0, all within areas."""
+    from veerkracht.analysis._gapparts import decompose
+    num = np.array([[0.5, 10.0], [0.75, 10.0]])
+    den = np.array([[1.0, 1000.0], [1.0, 1000.0]])
+    bins = np.array([[1, 0], [1, 0]])
+    parts = decompose(num, den, bins, np.ones((2, 2), bool), 1, 0, np.array([0.01, 0.01]))
+    assert parts["top"] == pytest.approx(2500) and parts["bottom"] == pytest.approx(0)
+    assert parts["within"] == pytest.approx(2500) and parts["composition"] == pytest.approx(0)

@@ -85,3 +85,15 @@ def test_rank_interval_percentiles_by_hand():
     assert lo.tolist() == [1, 1] and hi.tolist() == [2, 2]
     d = beta_draws([0, 5], [0, 10], 50, seed=0)
     assert np.isnan(d[:, 0]).all() and np.isfinite(d[:, 1]).all()
+
+
+def test_beta_draws_follow_the_jeffreys_posterior():
+    """0 of 10, 3 of 10 and 40 of 200: the draws' means and variances are those of
+    Beta(num + ½, den − num + ½) (mean (num + ½)/(den + 1)), within 4 standard errors of 20,000 draws."""
+    from scipy import stats
+    num, den = np.array([0, 3, 40.0]), np.array([10, 10, 200.0])
+    d = beta_draws(num, den, 20_000, seed=2, scale=100)
+    post = stats.beta(num + 0.5, den - num + 0.5)
+    mean, sd = post.mean() * 100, post.std() * 100
+    assert (np.abs(d.mean(0) - mean) < 4 * sd / np.sqrt(20_000)).all()
+    assert d.std(0) == pytest.approx(sd, rel=0.05)

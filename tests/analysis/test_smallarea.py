@@ -10,7 +10,7 @@ from shapely.geometry import box
 
 from tests.analysis.conftest import store_from
 from veerkracht.analysis import get_analysis
-from veerkracht.analysis._smallarea import eb_poisson_gamma, posterior_draws
+from veerkracht.analysis._smallarea import eb_poisson_gamma, posterior_draws, smooth_rate, smooth_two_years
 from veerkracht.analysis._spatial import percentile_of
 
 
@@ -125,3 +125,43 @@ def test_watch_list_with_smoothing_drops_chance_risers():
     assert raw.summary["n_watch"] > 40                      # measured 66 chance risers (320 small areas); smoothed 2
     assert eb.summary["n_watch"] < 0.3 * raw.summary["n_watch"]
     assert any("smoothed" in n for n in eb.note_texts("en")) and not any("smoothed" in n for n in raw.note_texts("en"))
+
+
+def test_areas_of_one_resident_inform_the_prior():
+    """Exposure 1 (a buurt of one household) is a count like any other: it enters μ and the variance."""
+    y, e = np.array([0, 1, 10, 2.0]), np.array([1, 1, 5, 10.0])
+    r = eb_poisson_gamma(y, e)
+    mu = 13 / 17
+    var = (e * (y / e - mu) ** 2).sum() / 17 - mu / (17 / 4)
+    assert var > 0.4                                         # above the floor: the moments themselves
+    assert r.attrs["mu"] == pytest.approx(mu) and r.attrs["var"] == pytest.approx(var)
+    a, b = mu * mu / var, mu / var
+    assert r["smoothed"].tolist() == pytest.approx(((a + y) / (b + e)).tolist())
+
+
+def test_smoothing_two_identical_years_changes_nothing():
+    """The same counts in both years: each year's smoothed rate is the same, so every smoothed change
+    is 0; with one year's counts doubled on the same population the change is the difference of the
+    two smoothed years (× the indicator's scale)."""
+    num = pd.Series([2, 5, 30, 8.0], index=list("abcd"))
+    den = pd.Series([40, 60, 300, 100.0], index=list("abcd"))
+    frame = pd.DataFrame({"r_num_from": num, "r_den_from": den, "r_num_to": num, "r_den_to": den,
+                          "r_from": num / den * 100, "r_to": num / den * 100, "r_change": 0.0})
+    out, done = smooth_two_years(frame, ["r"], {"r": 100.0})
+    assert done == ["r"] and (out["r_change"] == 0).all()
+    frame["r_num_to"] = 2 * num
+    out, _ = smooth_two_years(frame, ["r"], {"r": 100.0})
+    want_from, want_to = smooth_rate(num, den, 100.0)["smoothed"], smooth_rate(2 * num, den, 100.0)["smoothed"]
+    assert out["r_from"].tolist() == pytest.approx(want_from.tolist())
+    assert out["r_change"].tolist() == pytest.approx((want_to - want_from).tolist())
+    assert (out["r_change"] > 0).all()
+
+
+def test_an_indicator_with_counts_in_one_area_is_not_smoothed():
+    """Counts in only one area: no prior can be formed, so the indicator is left as it is and not listed
+    as smoothed (the result's note would otherwise claim smoothing that did not happen)."""
+    frame = pd.DataFrame({"r_num_from": [3, np.nan, np.nan], "r_den_from": [100, np.nan, np.nan],
+                          "r_num_to": [4, np.nan, np.nan], "r_den_to": [100, np.nan, np.nan],
+                          "r_from": [3.0, 2.0, 5.0], "r_to": [4.0, 2.5, 5.0], "r_change": [1.0, 0.5, 0.0]})
+    out, done = smooth_two_years(frame, ["r"], {"r": 100.0})
+    assert done == [] and out.equals(frame)

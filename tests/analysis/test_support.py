@@ -130,3 +130,15 @@ def test_liveability_intervals_rest_on_units(spread_store):
     naive_half = 1.96 * t["sd"] / np.sqrt(t["n"])
     assert ((t["ci_hi"] - t["ci_lo"]) / 2 > 1.5 * naive_half).all()
     assert any("independent units (pc4)" in x for x in res.note_texts("en"))
+
+
+def test_webb_multipliers_have_mean_zero_and_variance_one():
+    """Webb's six-point distribution: ±√(3/2), ±1, ±√(1/2) with probability 1/6 each — mean 0,
+    variance 1, symmetric (what makes the wild bootstrap reproduce the residuals' first two moments)."""
+    from veerkracht.analysis._inference import webb
+    v = webb(20_000, 30, np.random.default_rng(0))
+    vals, counts = np.unique(np.round(v, 12), return_counts=True)
+    want = np.sort(np.array([-np.sqrt(1.5), -1, -np.sqrt(0.5), np.sqrt(0.5), 1, np.sqrt(1.5)]))
+    assert vals == pytest.approx(want)
+    assert counts / v.size == pytest.approx(np.full(6, 1 / 6), abs=0.005)
+    assert abs(v.mean()) < 4 / np.sqrt(v.size) and v.var() == pytest.approx(1, abs=0.01)

@@ -13,6 +13,7 @@ from tests.analysis.conftest import store_from
 from tests.analysis.planted import make_panel, planted_store, segmented
 from veerkracht.analysis import get_analysis
 from veerkracht.analysis.tipping_point import fit_segmented, run
+from veerkracht.errors import StoreError
 from veerkracht.i18n import render
 
 
@@ -257,3 +258,43 @@ def test_bootstrap_breaks_on_a_grid_point_stay_there():
     br = _bootstrap(x, y, None, 201, 0, 0.5, fit)["breakpoint"]
     # measured: fit 40.098 (fine grid), bootstrap median 40.090; with a wrong shift it moves to 40.42
     assert abs(fit["breakpoint"] - 40) < 0.15 and abs(np.median(br) - fit["breakpoint"]) < 0.05
+
+
+# y = 0.2 + 0.01·x − 0.04·(x − 30)₊: rising to 0.5 at the break (30), then falling by 0.03 per point,
+# through zero at 30 + 0.5 / 0.03 = 46.67 and down to −1.6 at 100 (a break away from 50, a left slope ≠ 0).
+X11 = np.arange(0, 101, 10.0)
+Y11 = segmented(X11, 30, 0.01, -0.03, 0.5)
+
+
+def test_hand_break_away_from_the_grid_centre():
+    fit = fit_segmented(X11, Y11, min_side=2, trim=0)
+    assert fit["breakpoint"] == pytest.approx(30, abs=0.01)
+    assert (fit["a"], fit["b"], fit["c"]) == pytest.approx((0.2, 0.01, -0.04), abs=1e-6)
+    assert fit["sse"] == pytest.approx(0, abs=1e-9)
+    n = len(X11)
+    codes = [f"BU0001{i:04d}" for i in range(n)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[Point(5, 52 + i / 100) for i in range(n)], crs=4326)
+    rows = [("corp_share", cd, 2012, x) for cd, x in zip(codes, X11)]
+    rows += [("lbm", cd, 2012, 1.0) for cd in codes] + [("lbm", cd, 2018, 1 + y) for cd, y in zip(codes, Y11)]
+    facts = pd.DataFrame(rows, columns=["indicator", "code", "year", "value"])
+    facts["geo_version"], facts["source"] = "cbs2019", "hand"
+    res = run(store_from(areas, facts, tag="hand-tp30"), n_boot=50, n_test=19, min_side=2, trim=0)
+    r = res.table.iloc[0]
+    # the figure's dots: 5-point classes by their middle (100 % joins the top class, 95–100)
+    b = res.extra["binned"]
+    assert b["share_mid"].tolist() == [2.5, 12.5, 22.5, 32.5, 42.5, 52.5, 62.5, 72.5, 82.5, 92.5, 97.5]
+    assert b["mean"].tolist() == pytest.approx(Y11.tolist()) and (b["n"] == 1).all()
+    assert r["breakpoint"] == pytest.approx(30, abs=0.01)
+    assert r["zero_crossing"] == pytest.approx(30 + 0.5 / 0.03, abs=0.01)
+    assert r["slope_left"] == pytest.approx(0.1) and r["slope_right"] == pytest.approx(-0.3)
+    assert r["fitted_at_break"] == pytest.approx(0.5, abs=1e-6) and r["fitted_at_max"] == pytest.approx(-1.6, abs=1e-6)
+
+
+def test_too_few_areas_says_how_many_are_needed():
+    """min_side 3 on each side and one more: 7 areas fit, 6 do not, and the error says > 6."""
+    x = np.arange(7) * 10.0
+    assert fit_segmented(x, np.abs(x - 30), min_side=3, trim=0)["breakpoint"] == pytest.approx(30, abs=0.01)
+    with pytest.raises(StoreError, match=r"too few areas \(6\) for a segmented regression \(need > 6\)"):
+        fit_segmented(x[:6], np.abs(x[:6] - 30), min_side=3, trim=0)

@@ -122,7 +122,8 @@ def test_standin_when_lvb_missing(national_buurten):
     assert any("LVB ontbreekt" in n for n in res.note_texts("nl")) and any("stands in" in n for n in res.note_texts("en"))
 
 
-def test_hand_case_rules_and_sensitivity():
+def _hand_case_store(onv_year: int = 2018):
+    """Five squares: lvb 2012 and 2018, lbm_onv in ``onv_year`` (see the rows' comments)."""
     codes = [f"BU000100{i:02d}" for i in range(5)]
     areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
                               "gm_code": "GM0001", "wk_code": "WK000100"},
@@ -137,9 +138,14 @@ def test_hand_case_rules_and_sensitivity():
     for code, (a, b, o) in zip(codes, data):
         rows += [dict(code=code, year=2012, indicator="lvb", value=a), dict(code=code, year=2018, indicator="lvb", value=b)]
         if not np.isnan(o):
-            rows.append(dict(code=code, year=2018, indicator="lbm_onv", value=o))
+            rows.append(dict(code=code, year=onv_year, indicator="lbm_onv", value=o))
     facts = pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand")
-    res = get_analysis("typology")(store_from(areas, facts))
+    return store_from(areas, facts), codes
+
+
+def test_hand_case_rules_and_sensitivity():
+    store, codes = _hand_case_store()
+    res = get_analysis("typology")(store)
     t = res.table.set_index("code")
     assert t["class"].tolist() == ["problem", "vulnerable", "signal", "none", "unknown"]
     L, N = render("common.indicator_lc", "nl", ind="lvb"), render("common.indicator_lc", "nl", ind="lbm_onv")
@@ -199,6 +205,11 @@ def test_standin_rise_is_measured_on_the_start_year_distribution():
     from veerkracht.store import Batch, Provenance
     store.ingest(Batch(Provenance("li", "li", "li"), facts=extra))
     assert run(store).params["standin_components"] == ["bijstand"]
+    # listed first, the one-year component does not set the years: the first with two years does
+    first = run(store, standin_components=["low_income", "bijstand"])
+    assert first.params["standin_components"] == ["bijstand"]
+    assert (first.params["year_from"], first.params["year_to"]) == (2012, 2018)
+    assert first.table.set_index("code")["rise"].tolist() == pytest.approx(expected)
     assert any("regression to the mean" in n for n in res.note_texts("en"))
 
 
@@ -210,3 +221,47 @@ def test_shade_boundaries_by_hand():
     out = classify(d, vt=35, nt=-0.1, rt=2, n_percentile=False)
     assert out["shade"].tolist() == [1, 1, 2, 2, 3, 0, 0]
     assert out["class"].tolist() == ["vulnerable"] * 6 + ["signal"]
+
+
+def test_period_end_moved_back_to_its_start_year():
+    """lvb has 2012 and 2018; asked 2012–2015, the end moves to the latest year inside the period that is
+    not before its start: 2012 itself (said in a note). A one-year period: the status, no rise."""
+    store, codes = _hand_case_store()
+    res = get_analysis("typology")(store, year_from=2012, year_to=2015)
+    assert (res.params["year_from"], res.params["year_to"]) == (2012, 2012)
+    en = res.note_texts("en")
+    assert any("has no data for 2015: 2012 was used" in n for n in en) and any("Only one year: no rise" in n for n in en)
+    t = res.table.set_index("code")
+    assert t["rise"].isna().all() and t.loc[codes[0], "class"] == "problem"
+
+
+def test_nuisance_from_inside_the_period_when_the_end_year_has_none():
+    """lbm_onv only in 2015, inside 2012–2018: that year is used (and said), the classes are the hand case's."""
+    store, codes = _hand_case_store(onv_year=2015)
+    res = get_analysis("typology")(store)
+    assert res.params["nuisance_year"] == 2015 and res.params["nuisance_used"] == "lbm_onv"
+    assert res.table["class"].tolist() == ["problem", "vulnerable", "signal", "none", "unknown"]
+    assert any("from 2015: there are no data for 2018" in n for n in res.note_texts("en"))
+
+
+def test_standin_composite_of_an_area_missing_a_component():
+    """Two components, ten squares; the last square has bijstand only (the highest: 9 per 1,000). Its
+    composite is its own bijstand z-score (the mean of the z-scores it has), the highest of all, so it
+    is at P100 in both years; by hand every square's percentile is that of its mean z-score."""
+    codes = [f"BU000100{i:02d}" for i in range(10)]
+    areas = gpd.GeoDataFrame({"geo_version": "cbs2019", "code": codes, "level": "buurt", "name": codes,
+                              "gm_code": "GM0001", "wk_code": "WK000100"},
+                             geometry=[box(5 + i * 0.01, 52, 5.01 + i * 0.01, 52.01) for i in range(10)], crs=4326)
+    bij = np.arange(10.0)
+    li = 1000 + np.array([3, 1, 4, 1, 5, 9, 2, 6, 5, np.nan])
+    rows = [dict(code=cd, year=y, indicator=ind, numerator=v, denominator=1000, value=v)
+            for y in (2012, 2018) for i, cd in enumerate(codes)
+            for ind, v in (("bijstand", bij[i]), ("low_income", li[i]), ("crime_rate", 50.0)) if np.isfinite(v)]
+    store = store_from(areas, pd.DataFrame(rows).assign(geo_version="cbs2019", source="hand"), tag="composite")
+    res = get_analysis("typology")(store, standin_components=["bijstand", "low_income"])
+    z = [(s - np.nanmean(s)) / np.nanstd(s, ddof=1) for s in (bij, li)]
+    comp = pd.Series(np.nanmean(z, axis=0))
+    want = [100.0 * np.sum(comp.to_numpy() <= v) / 10 for v in comp]
+    t = res.table.set_index("code")
+    assert t["vulnerable_from"].tolist() == pytest.approx(want) and t["vulnerable"].tolist() == pytest.approx(want)
+    assert t.loc[codes[-1], "vulnerable"] == 100
