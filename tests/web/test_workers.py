@@ -39,6 +39,11 @@ def _workers(pid: int) -> list[int]:
 
 
 def test_serve_with_two_workers(web_store, read_store, tmp_path):
+    # a copy of its own: the session's other servers of web_store keep their snapshots beside it
+    import shutil
+    own = tmp_path / "workers.duckdb"
+    shutil.copy(web_store, own)
+    web_store = own
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as fh:
